@@ -1,0 +1,159 @@
+"""Reading and writing what users type: dates, durations, money and allotments."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal, InvalidOperation
+
+import pendulum
+
+from .errors import InvalidInput
+
+_DURATION = re.compile(
+    r"^\s*(?:(?P<hours>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<minutes>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*$",
+    re.IGNORECASE,
+)
+MAX_MINUTES = 10_000_000  # about 19 years of work: anything above is a typing mistake
+MAX_COUNT = 1_000_000_000
+MAX_CENTS = 10**13  # 100 billion in the currency
+
+
+def parse_date(text, what: str = "date") -> pendulum.Date:
+    """`2026-11-27` (ISO), also `today`; anything else is refused with one sentence."""
+    if isinstance(text, pendulum.Date):
+        return text
+    raw = str(text or "").strip()
+    if raw.lower() == "today":
+        from .clock import today
+
+        return today()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise InvalidInput(f"{what} '{_show(raw)}' is not a date; write it as YYYY-MM-DD.")
+    try:
+        return pendulum.Date(int(raw[:4]), int(raw[5:7]), int(raw[8:10]))
+    except ValueError:
+        raise InvalidInput(f"{what} '{raw}' does not exist in the calendar.") from None
+
+
+def parse_duration(text, what: str = "duration") -> int:
+    """Minutes from `45m`, `1h30m`, `1.5h`, `40h` or a bare number of minutes."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        minutes = text
+    else:
+        raw = str(text or "").strip()
+        if not raw:
+            raise InvalidInput(f"{what} is empty; write it like 45m, 1h30m, 1.5h or 90.")
+        if re.fullmatch(r"\d+(?:\.\d+)?", raw):
+            value = Decimal(raw)
+        else:
+            match = _DURATION.match(raw)
+            if not match or not (match.group("hours") or match.group("minutes")):
+                raise InvalidInput(
+                    f"{what} '{_show(raw)}' is not a duration; write it like 45m, 1h30m, 1.5h or 90."
+                )
+            value = Decimal(match.group("hours") or 0) * 60 + Decimal(match.group("minutes") or 0)
+        if value != value.to_integral_value():
+            raise InvalidInput(f"{what} '{raw}' is not a whole number of minutes.")
+        minutes = int(value)
+    if minutes <= 0:
+        raise InvalidInput(f"{what} must be more than zero minutes.")
+    if minutes > MAX_MINUTES:
+        raise InvalidInput(f"{what} of {minutes} minutes is too large.")
+    return minutes
+
+
+def parse_count(text, what: str = "number") -> int:
+    """A whole positive number of cases."""
+    raw = str(text if text is not None else "").strip()
+    if not re.fullmatch(r"\d+", raw):
+        raise InvalidInput(f"{what} '{_show(raw)}' is not a whole number.")
+    value = int(raw)
+    if value <= 0:
+        raise InvalidInput(f"{what} must be more than zero.")
+    if value > MAX_COUNT:
+        raise InvalidInput(f"{what} {value} is too large.")
+    return value
+
+
+def parse_allotment(text, allotment_type: str, what: str = "allotment") -> int | None:
+    """The total of a line: cases for `cases`, minutes for `time`, nothing for `coverage`."""
+    if allotment_type == "coverage":
+        if text not in (None, ""):
+            raise InvalidInput("a coverage line has no allotment: it covers unlimited cases.")
+        return None
+    if allotment_type == "time":
+        return parse_duration(text, what)
+    return parse_count(text, what)
+
+
+def parse_money(text, what: str = "price") -> int:
+    """Cents from `1200`, `1200.5` or `1,200.50`; never negative."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        cents = text * 100
+    else:
+        raw = str(text if text is not None else "").strip().replace(",", "")
+        if not re.fullmatch(r"\d+(?:\.\d{1,2})?", raw):
+            raise InvalidInput(f"{what} '{_show(raw)}' is not an amount; write it like 1200 or 1200.50.")
+        try:
+            cents = int(Decimal(raw) * 100)
+        except InvalidOperation:  # pragma: no cover - the pattern already checked it
+            raise InvalidInput(f"{what} '{raw}' is not an amount.") from None
+    if cents > MAX_CENTS:
+        raise InvalidInput(f"{what} is too large.")
+    return cents
+
+
+def charge_for(spent_minutes: int, increment: int | None, minimum: int | None) -> int:
+    """Minutes charged for time spent: rounded up to the increment, at least the minimum."""
+    charged = spent_minutes
+    if increment:
+        charged = math.ceil(charged / increment) * increment
+    if minimum:
+        charged = max(charged, minimum)
+    return charged
+
+
+def format_minutes(minutes: int | None) -> str:
+    """`12h 30m`, `40h`, `45m`."""
+    if minutes is None:
+        return ""
+    sign = "-" if minutes < 0 else ""
+    hours, mins = divmod(abs(minutes), 60)
+    if hours and mins:
+        return f"{sign}{hours}h {mins}m"
+    if hours:
+        return f"{sign}{hours}h"
+    return f"{sign}{mins}m"
+
+
+def format_amount(amount: int | None, allotment_type: str) -> str:
+    if amount is None:
+        return "unlimited"
+    if allotment_type == "time":
+        return format_minutes(amount)
+    return str(amount)
+
+
+def format_remaining(used: int, total: int | None, allotment_type: str) -> str:
+    """`7/10 cases`, `12h 30m/40h`, `covered`: what is left of what was bought."""
+    if allotment_type == "coverage" or total is None:
+        return "covered"
+    remaining = total - used
+    if allotment_type == "time":
+        return f"{format_minutes(remaining)}/{format_minutes(total)}"
+    return f"{remaining}/{total} cases"
+
+
+def format_money(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}.{part:02d}"
+
+
+def _show(raw: str) -> str:
+    """A typed value, shortened and stripped of control characters, fit to quote back."""
+    clean = "".join(ch if ch.isprintable() else "?" for ch in raw)
+    return clean if len(clean) <= 40 else clean[:37] + "..."

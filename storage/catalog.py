@@ -1,0 +1,259 @@
+"""Customers, templates and users: the things contracts are made from."""
+
+from __future__ import annotations
+
+import re
+
+import peewee as pw
+
+from . import audit
+from .amounts import parse_count, parse_duration
+from .clock import now_utc
+from .db import reads, writes
+from .errors import InvalidInput, NotFound, Refused
+from .lookup import find_customer, find_template
+from .models import ALLOTMENT_TYPES, BILLING_FREQUENCIES, ROLES, Contract, Customer, Template, User
+from .people import LISTED, SUPERVISOR_ONLY, permissions_apply, require
+from .views import CustomerInfo, TemplateInfo, UserInfo
+
+_HOURS = re.compile(
+    r"^(?:24x7|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
+    r"(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-4]):[0-5]\d(?: [A-Za-z_]+(?:/[A-Za-z_+\-0-9]+)*)?)$"
+)
+
+
+def _name(text, what: str, limit: int = 120) -> str:
+    value = " ".join(str(text or "").split())
+    if not value:
+        raise InvalidInput(f"the {what} is empty.")
+    if len(value) > limit:
+        raise InvalidInput(f"the {what} is longer than {limit} characters.")
+    if any(not ch.isprintable() for ch in value):
+        raise InvalidInput(f"the {what} contains control characters.")
+    return value
+
+
+def _optional(text, what: str, pattern: str | None = None) -> str | None:
+    if text is None or not str(text).strip():
+        return None
+    value = _name(text, what)
+    if pattern and not re.fullmatch(pattern, value):
+        raise InvalidInput(f"'{value}' is not a valid {what}.")
+    return value
+
+
+def check_hours(text) -> str:
+    value = " ".join(str(text or "24x7").split())
+    if not _HOURS.match(value):
+        raise InvalidInput(
+            f"service hours '{value[:40]}' are not understood; write 24x7 or like "
+            "'Mon-Fri 08:00-18:00 Europe/Madrid'."
+        )
+    zone = value.split(" ")[2] if value.count(" ") >= 2 else None
+    if zone:
+        import pendulum
+
+        try:
+            pendulum.timezone(zone)
+        except Exception:
+            raise InvalidInput(f"'{zone}' is not a time zone (e.g. Europe/Madrid).") from None
+    return value
+
+
+def _customer_info(c: Customer, contracts: int = 0) -> CustomerInfo:
+    return CustomerInfo(name=c.name, email=c.email, phone=c.phone, contracts=contracts)
+
+
+@writes
+def add_customer(name, email=None, phone=None) -> CustomerInfo:
+    who = require(LISTED, "add customers")
+    name = _name(name, "customer name")
+    if Customer.select().where(Customer.name_key == name.casefold()).exists():
+        raise Refused(f"a customer named '{name}' already exists.")
+    email = _optional(email, "email address", r"[^@\s]+@[^@\s]+\.[^@\s]+")
+    phone = _optional(phone, "phone number", r"\+?[0-9 ()./-]{3,30}")
+    customer = Customer.create(name=name, name_key=name.casefold(), email=email, phone=phone,
+                               created=now_utc())
+    audit.record("customer", name, "add", who, {"email": email, "phone": phone})
+    return _customer_info(customer)
+
+
+@writes
+def edit_customer(name, new_name=None, email=None, phone=None) -> CustomerInfo:
+    who = require(LISTED, "edit customers")
+    customer = find_customer(name)
+    before = {"name": customer.name, "email": customer.email, "phone": customer.phone}
+    after = dict(before)
+    if new_name is not None:
+        after["name"] = _name(new_name, "customer name")
+        clash = Customer.get_or_none(Customer.name_key == after["name"].casefold())
+        if clash is not None and clash.id != customer.id:
+            raise Refused(f"a customer named '{after['name']}' already exists.")
+    if email is not None:
+        after["email"] = _optional(email, "email address", r"[^@\s]+@[^@\s]+\.[^@\s]+")
+    if phone is not None:
+        after["phone"] = _optional(phone, "phone number", r"\+?[0-9 ()./-]{3,30}")
+    changes = audit.diff(before, after)
+    if not changes:
+        raise InvalidInput("nothing to change on the customer.")
+    Customer.update(name=after["name"], name_key=after["name"].casefold(), email=after["email"],
+                    phone=after["phone"]).where(Customer.id == customer.id).execute()
+    if after["name"] != before["name"]:
+        from .lifecycle import _search_text
+
+        for c in Contract.select(Contract.id, Contract.number, Contract.title).where(
+            Contract.customer == customer.id
+        ):
+            Contract.update(search=_search_text(c.number, after["name"], c.title)).where(
+                Contract.id == c.id).execute()
+    audit.record("customer", after["name"], "edit", who, changes)
+    return _customer_info(Customer.get_by_id(customer.id))
+
+
+@reads
+def list_customers(text: str | None = None, limit: int | None = None) -> list[CustomerInfo]:
+    counts = (
+        Contract.select(Contract.customer, pw.fn.COUNT(Contract.id).alias("n"))
+        .group_by(Contract.customer)
+    )
+    query = Customer.select().order_by(Customer.name_key)
+    if text:
+        query = query.where(Customer.name_key.contains(" ".join(text.split()).casefold()))
+    if limit:
+        query = query.limit(limit)
+    customers = list(query)
+    ids = [c.id for c in customers]
+    per = {row.customer_id: row.n for row in counts.where(Contract.customer.in_(ids))} if ids else {}
+    return [_customer_info(c, per.get(c.id, 0)) for c in customers]
+
+
+def _template_fields(allotment, billing, volume, hours, increment, minimum):
+    if allotment not in ALLOTMENT_TYPES:
+        raise InvalidInput(f"allotment type '{allotment}' is not one of {', '.join(ALLOTMENT_TYPES)}.")
+    if billing not in BILLING_FREQUENCIES:
+        raise InvalidInput(f"billing '{billing}' is not one of {', '.join(BILLING_FREQUENCIES)}.")
+    if allotment == "coverage":
+        if volume not in (None, ""):
+            raise InvalidInput("a coverage template has no volume: it covers unlimited cases.")
+        vol = None
+    elif volume in (None, ""):
+        vol = None
+    elif allotment == "time":
+        vol = parse_duration(volume, "volume")
+    else:
+        vol = parse_count(volume, "volume")
+    if allotment != "time" and (increment not in (None, "") or minimum not in (None, "")):
+        raise InvalidInput("billing increment and minimum apply only to time templates.")
+    inc = parse_duration(increment, "billing increment") if increment not in (None, "") else None
+    mini = parse_duration(minimum, "billing minimum") if minimum not in (None, "") else None
+    return {"allotment_type": allotment, "billing": billing, "volume": vol,
+            "hours": check_hours(hours), "increment": inc, "minimum": mini}
+
+
+@writes
+def add_template(name, abbr, allotment, billing, volume=None, hours="24x7", increment=None,
+                 minimum=None, description="") -> TemplateInfo:
+    who = require(SUPERVISOR_ONLY, "change templates")
+    name = _name(name, "template name")
+    abbr = _name(abbr, "abbreviation").upper()
+    if len(abbr) > 8 or " " in abbr:
+        raise InvalidInput(f"the abbreviation '{abbr}' must be one word of at most 8 characters.")
+    if Template.select().where(Template.name == name).exists():
+        raise Refused(f"a template named '{name}' already exists.")
+    if Template.select().where(Template.abbr == abbr).exists():
+        raise Refused(f"the abbreviation '{abbr}' is already used by another template.")
+    fields = _template_fields(allotment, billing, volume, hours, increment, minimum)
+    stamp = now_utc()
+    template = Template.create(name=name, abbr=abbr, description=str(description or "")[:2000],
+                               created=stamp, modified=stamp, **fields)
+    audit.record("template", name, "add", who, {"abbr": abbr, **fields})
+    return template_info(template)
+
+
+@writes
+def edit_template(name, new_name=None, volume=None, hours=None, increment=None, minimum=None,
+                  description=None, billing=None) -> TemplateInfo:
+    """Change a template; contracts already made from it keep their copy of the terms."""
+    who = require(SUPERVISOR_ONLY, "change templates")
+    template = find_template(name)
+    before = {k: getattr(template, k) for k in
+              ("name", "volume", "hours", "increment", "minimum", "description", "billing")}
+    fields = _template_fields(
+        template.allotment_type,
+        billing if billing is not None else template.billing,
+        volume if volume is not None else _raw_volume(template),
+        hours if hours is not None else template.hours,
+        increment if increment is not None else template.increment,
+        minimum if minimum is not None else template.minimum,
+    )
+    fields["name"] = _name(new_name, "template name") if new_name is not None else template.name
+    fields["description"] = (
+        str(description)[:2000] if description is not None else template.description
+    )
+    clash = Template.get_or_none(Template.name == fields["name"])
+    if clash is not None and clash.id != template.id:
+        raise Refused(f"a template named '{fields['name']}' already exists.")
+    changes = audit.diff(before, {k: fields[k] for k in before})
+    if not changes:
+        raise InvalidInput("nothing to change on the template.")
+    Template.update(modified=now_utc(), **fields).where(Template.id == template.id).execute()
+    audit.record("template", fields["name"], "edit", who, changes)
+    return template_info(Template.get_by_id(template.id))
+
+
+def _raw_volume(template):
+    return template.volume
+
+
+def template_info(t: Template) -> TemplateInfo:
+    return TemplateInfo(name=t.name, abbr=t.abbr, allotment_type=t.allotment_type,
+                        billing=t.billing, volume=t.volume, hours=t.hours, increment=t.increment,
+                        minimum=t.minimum, description=t.description)
+
+
+@reads
+def list_templates() -> list[TemplateInfo]:
+    return [template_info(t) for t in Template.select().order_by(Template.name)]
+
+
+@reads
+def get_template(name) -> TemplateInfo:
+    return template_info(find_template(name))
+
+
+@writes
+def add_user(login, role) -> UserInfo:
+    login = _name(login, "login", 64)
+    if role not in ROLES:
+        raise InvalidInput(f"role '{role}' is not one of {', '.join(ROLES)}.")
+    if permissions_apply():
+        who = require(SUPERVISOR_ONLY, "manage users")
+    else:
+        from .people import current_login
+
+        who = current_login()
+    existing = User.get_or_none(User.login == login)
+    if existing is not None:
+        if existing.role == role:
+            raise Refused(f"{login} is already a {role}.")
+        User.update(role=role).where(User.id == existing.id).execute()
+        audit.record("user", login, "role", who, {"role": [existing.role, role]})
+    else:
+        User.create(login=login, role=role, created=now_utc())
+        audit.record("user", login, "add", who, {"role": role})
+    return UserInfo(login=login, role=role)
+
+
+@writes
+def remove_user(login) -> None:
+    who = require(SUPERVISOR_ONLY, "manage users")
+    user = User.get_or_none(User.login == str(login or "").strip())
+    if user is None:
+        raise NotFound(f"there is no user {login}.")
+    User.delete().where(User.id == user.id).execute()
+    audit.record("user", user.login, "remove", who, {"role": user.role})
+
+
+@reads
+def list_users() -> list[UserInfo]:
+    return [UserInfo(login=u.login, role=u.role) for u in User.select().order_by(User.login)]

@@ -1,0 +1,258 @@
+"""Cases and the usage ledger (SPEC §4): the charging rule and the atomic decrement."""
+
+from __future__ import annotations
+
+import pendulum
+
+from . import audit
+from .amounts import charge_for, format_amount, parse_duration
+from .clock import now_utc, today
+from .db import writes
+from .errors import InvalidInput, Refused
+from .lifecycle import STATUS_WORDS, _clean_title
+from .lookup import case_number, find_case, find_customer, find_line, line_ref
+from .models import Case, Contract, Customer, Line, UsageEntry
+from .people import LISTED, SUPERVISOR_ONLY, require
+
+USABLE_LINE_STATUSES = ("existing", "renewed")
+
+
+def charge_refusal(
+    contract: Contract,
+    line: Line,
+    customer_id: int | None,
+    on: pendulum.Date,
+    amount: int,
+    override: bool = False,
+) -> str | None:
+    """Why a case of this customer may not be charged `amount` to this line on this day,
+    or None when it may. The one charging rule: `check` and every charge ask it."""
+    ref = line_ref(contract.id, line.position)
+    if customer_id is not None and customer_id != contract.customer_id:
+        return (
+            f"{contract.number} belongs to {contract.customer.name}, not to the case's customer."
+        )
+    if contract.status != "active":
+        status = contract.status
+        if status == "invoiced":
+            return f"{contract.number} is invoiced but starts only on {contract.start}."
+        if status == "canceled":
+            return f"{contract.number} was canceled (service ended {contract.cancel_date})."
+        if status == "expired":
+            return f"{contract.number} expired on {contract.end}."
+        if status == "draft":
+            return f"{contract.number} is a draft, not yet invoiced."
+        return f"{contract.number} is {STATUS_WORDS[status]}: no case can be charged to it."
+    if line.status == "canceled":
+        return f"line {ref} is canceled."
+    if line.status == "expired":
+        return f"line {ref} expired on {line.end}."
+    if on < line.start:
+        return f"line {ref} starts only on {line.start}."
+    if on > line.end:
+        return f"line {ref} ended on {line.end}."
+    if contract.allotment_type == "coverage" or override:
+        return None
+    remaining = line.total - line.used
+    if amount > remaining:
+        kind = contract.allotment_type
+        if remaining <= 0:
+            return (
+                f"allotment exhausted: line {ref} has used all "
+                f"{format_amount(line.total, kind)}{' cases' if kind == 'cases' else ''}."
+            )
+        return (
+            f"allotment exhausted: line {ref} has {format_amount(remaining, kind)} left, "
+            f"this case needs {format_amount(amount, kind)}."
+        )
+    return None
+
+
+def amount_for(contract: Contract, spent) -> tuple[int, int | None]:
+    """(amount charged, minutes spent) for a resolved case on a line of this contract."""
+    kind = contract.allotment_type
+    minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
+    if kind == "time":
+        if minutes is None:
+            raise InvalidInput("give the time spent (e.g. 45m, 1h30m, 1.5h) for a time line.")
+        return charge_for(minutes, contract.increment, contract.minimum), minutes
+    if kind == "cases":
+        return 1, minutes
+    return 0, minutes
+
+
+def _check_link(customer: Customer, line: Line) -> None:
+    contract = line.contract
+    if contract.customer_id != customer.id:
+        raise Refused(
+            f"line {line_ref(contract.id, line.position)} belongs to {contract.customer.name}'s "
+            f"contract; a case of {customer.name} cannot be linked to it."
+        )
+
+
+def _clean_text(text, what: str, limit: int = 4000) -> str:
+    value = str(text or "").strip()
+    if len(value) > limit:
+        raise InvalidInput(f"the {what} is longer than {limit} characters.")
+    if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
+        raise InvalidInput(f"the {what} contains control characters.")
+    return value
+
+
+def _charge(case: Case, line: Line, spent, override: bool, who: str) -> int:
+    """Charge a resolved case to its line: check, guarded update, ledger, case, audit."""
+    contract = Contract.select().where(Contract.id == line.contract_id)
+    from .lookup import _is_postgres
+
+    if _is_postgres():
+        contract = contract.for_update("FOR SHARE")
+    contract = contract.get()
+    line = Line.get_by_id(line.id)  # fresh, inside the transaction
+    amount, minutes = amount_for(contract, spent)
+    day = today()
+    refusal = charge_refusal(contract, line, case.customer_id, day, amount, override)
+    if refusal:
+        raise Refused(refusal)
+    ref = line_ref(contract.id, line.position)
+    over = (
+        contract.allotment_type != "coverage" and line.used + amount > line.total
+    )
+    if over:
+        require(SUPERVISOR_ONLY, "override an exhausted line")
+    guard = Line.id == line.id
+    guard &= Line.status.in_(USABLE_LINE_STATUSES)
+    if contract.allotment_type != "coverage" and not override:
+        guard &= Line.used + amount <= Line.total
+    if Line.update(used=Line.used + amount).where(guard).execute() != 1:
+        fresh = Line.get_by_id(line.id)
+        raise Refused(
+            charge_refusal(contract, fresh, case.customer_id, day, amount)
+            or f"allotment exhausted: line {ref} was used up by someone else just now."
+        )
+    overage = max(0, line.used + amount - line.total) if over else 0
+    UsageEntry.create(
+        line=line.id, case=case.id, amount=amount, kind="override" if over else "charge",
+        who=who, at=now_utc(),
+        note=f"overage {format_amount(overage, contract.allotment_type)}" if over else "",
+    )
+    Case.update(
+        line=line.id, status="resolved", resolved_at=now_utc(), resolved_on=day, resolved_by=who,
+        spent=minutes, charged=amount,
+    ).where(Case.id == case.id).execute()
+    audit.record("line", ref, "charge", who, {"case": case.number, "amount": amount,
+                                              "override": over})
+    return amount
+
+
+@writes
+def open_case(customer, title, line=None) -> str:
+    """Open a case for a customer, optionally linked to a line of one of their contracts."""
+    who = require(LISTED, "open cases")
+    owner = find_customer(customer)
+    title = _clean_title(title, "case title")
+    linked = find_line(line) if line else None
+    if linked is not None:
+        _check_link(owner, linked)
+    case = Case.create(customer=owner, title=title, line=linked, status="open",
+                       opened=now_utc(), opened_by=who)
+    number = case_number(case.id)
+    Case.update(number=number).where(Case.id == case.id).execute()
+    audit.record("case", number, "open", who, {"customer": owner.name, "title": title,
+                                              "line": line and linked_ref(linked)})
+    return number
+
+
+def linked_ref(line: Line | None) -> str | None:
+    return line_ref(line.contract_id, line.position) if line else None
+
+
+@writes
+def resolve_case(number, spent=None, resolution=None, override=False, line=None) -> int:
+    """Resolve an open case; when it has a line, charge it there. Returns the amount charged."""
+    who = require(LISTED, "resolve cases")
+    if override:
+        require(SUPERVISOR_ONLY, "override an exhausted line")
+    case = find_case(number)
+    if case.status != "open":
+        raise Refused(f"{case.number} is {case.status}; only an open case can be resolved.")
+    resolution = _clean_text(resolution, "resolution")
+    if line is not None:
+        target = find_line(line)
+        _check_link(case.customer, target)
+        Case.update(line=target.id).where(Case.id == case.id).execute()
+        case.line = target.id
+    if case.line_id is None:
+        minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
+        Case.update(status="resolved", resolved_at=now_utc(), resolved_on=today(), resolved_by=who,
+                    resolution=resolution, spent=minutes, charged=0).where(Case.id == case.id).execute()
+        audit.record("case", case.number, "resolve", who, {"charged": 0})
+        return 0
+    amount = _charge(case, Line.get_by_id(case.line_id), spent, override, who)
+    Case.update(resolution=resolution).where(Case.id == case.id).execute()
+    audit.record("case", case.number, "resolve", who, {"line": linked_ref(Line.get_by_id(case.line_id)),
+                                                       "charged": amount})
+    return amount
+
+
+@writes
+def resolve(line, title, spent=None, resolution=None, override=False) -> str:
+    """Record a resolved case on a line in one step; returns the case number."""
+    target = find_line(line)
+    number = open_case(target.contract.customer.name, title, line=line)
+    resolve_case(number, spent=spent, resolution=resolution, override=override)
+    return number
+
+
+@writes
+def reopen_case(number) -> int:
+    """Reopen a resolved case; a reversing entry gives its charge back to the line."""
+    who = require(LISTED, "reopen cases")
+    case = find_case(number)
+    if case.status != "resolved":
+        raise Refused(f"{case.number} is {case.status}; only a resolved case can be reopened.")
+    returned = case.charged
+    if case.line_id is not None and UsageEntry.select().where(UsageEntry.case == case.id).exists():
+        Line.update(used=Line.used - returned).where(Line.id == case.line_id).execute()
+        UsageEntry.create(line=case.line_id, case=case.id, amount=-returned, kind="reversal",
+                          who=who, at=now_utc(), note=f"{case.number} reopened")
+        line = Line.get_by_id(case.line_id)
+        audit.record("line", linked_ref(line), "reverse", who, {"case": case.number,
+                                                               "amount": -returned})
+    Case.update(status="open", resolved_at=None, resolved_on=None, resolved_by=None, charged=0).where(
+        Case.id == case.id).execute()
+    audit.record("case", case.number, "reopen", who, {"returned": returned})
+    return returned
+
+
+@writes
+def cancel_case(number) -> None:
+    """Cancel an open case: nothing is charged."""
+    who = require(LISTED, "cancel cases")
+    case = find_case(number)
+    if case.status != "open":
+        hint = " reopen it first." if case.status == "resolved" else ""
+        raise Refused(f"{case.number} is {case.status}; only an open case can be canceled.{hint}")
+    Case.update(status="canceled").where(Case.id == case.id).execute()
+    audit.record("case", case.number, "cancel", who, {"status": ["open", "canceled"]})
+
+
+@writes
+def adjust(line, amount, note) -> None:
+    """A supervisor's correction of a line's use: a new ledger entry, never an edit."""
+    who = require(SUPERVISOR_ONLY, "adjust a line's use")
+    target = find_line(line)
+    note = _clean_title(note, "note")
+    contract = target.contract
+    try:
+        delta = int(str(amount).strip())
+    except ValueError:
+        raise InvalidInput(f"'{amount}' is not a whole number.") from None
+    if delta == 0:
+        raise InvalidInput("an adjustment of zero changes nothing.")
+    if target.used + delta < 0:
+        raise Refused(f"line {linked_ref(target)} would be left with negative use.")
+    Line.update(used=Line.used + delta).where(Line.id == target.id).execute()
+    UsageEntry.create(line=target.id, amount=delta, kind="adjustment", who=who, at=now_utc(),
+                      note=note)
+    audit.record("line", linked_ref(target), "adjust", who, {"amount": delta, "note": note,
+                                                             "contract": contract.number})

@@ -1,0 +1,39 @@
+"""The ways an action can fail, each carrying one sentence for the person at the terminal."""
+
+
+class Refused(Exception):
+    """The action was refused by a rule of the domain; nothing was changed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(Refused):
+    """A reference (contract, line, case, customer, template) does not exist."""
+
+
+class InvalidInput(Refused):
+    """A value typed by the user cannot be understood (a date, a duration, a number)."""
+
+
+class PermissionRefused(Refused):
+    """The login running `contracts` lacks the role the action needs."""
+
+
+class Conflict(Refused):
+    """Someone else changed the record since it was read."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened, reached or written (exit code 3)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,505 @@
+"""The contract lifecycle of SPEC §3: one table of transitions that every action goes through."""
+
+from __future__ import annotations
+
+import pendulum
+import peewee as pw
+
+from . import audit
+from .amounts import parse_allotment, parse_date, parse_money
+from .clock import now_utc, today
+from .db import reads, writes
+from .errors import Conflict, InvalidInput, Refused
+from .lookup import contract_number, find_contract, find_customer, find_line, find_template, line_ref
+from .models import Case, Contract, Line, UsageEntry
+from .people import LISTED, SUPERVISOR_ONLY, require
+
+ANY_BUT_DRAFT = ("invoiced", "active", "on_hold", "canceled", "expired")
+BY_DATES = "by dates"  # invoiced before the start, active within the dates, expired after
+
+# action: (statuses it is allowed from, status it leads to or None, who may do it, in words)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None, str, str]] = {
+    "edit": (("draft",), None, LISTED, "edit"),
+    "delete": (("draft",), None, SUPERVISOR_ONLY, "delete"),
+    "add_line": (("draft", "invoiced", "active", "on_hold"), None, LISTED, "add a line"),
+    "edit_line": (("draft",), None, LISTED, "edit a line"),
+    "invoice": (("draft",), BY_DATES, SUPERVISOR_ONLY, "invoice"),
+    "hold": (("invoiced", "active"), "on_hold", SUPERVISOR_ONLY, "hold"),
+    "release": (("on_hold",), BY_DATES, SUPERVISOR_ONLY, "release"),
+    "cancel": (("invoiced", "active", "on_hold"), "canceled", SUPERVISOR_ONLY, "cancel"),
+    "renew": (ANY_BUT_DRAFT, None, SUPERVISOR_ONLY, "renew"),
+    "copy": (("draft",) + ANY_BUT_DRAFT, None, LISTED, "copy"),
+    "cancel_line": (("invoiced", "active", "on_hold"), None, SUPERVISOR_ONLY, "cancel a line"),
+    "charge": (("active",), None, LISTED, "charge a case"),
+    # date-driven, applied by sweep
+    "activate": (("invoiced",), "active", "", "activate"),
+    "expire": (("invoiced", "active", "on_hold"), "expired", "", "expire"),
+}
+USER_ACTIONS = [a for a in TRANSITIONS if a not in ("activate", "expire", "charge")]
+
+STATUS_WORDS = {
+    "draft": "a draft",
+    "invoiced": "invoiced",
+    "active": "active",
+    "on_hold": "on hold",
+    "canceled": "canceled",
+    "expired": "expired",
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    """The user actions allowed from a status, in words."""
+    return [TRANSITIONS[a][3] for a in USER_ACTIONS if status in TRANSITIONS[a][0]]
+
+
+def check_transition(contract: Contract, action: str) -> None:
+    """Refuse an action the contract's status does not allow, naming status and alternatives."""
+    allowed_from, _to, _who, words = TRANSITIONS[action]
+    if contract.status not in allowed_from:
+        options = allowed_actions(contract.status)
+        raise Refused(
+            f"cannot {words} {contract.number}: it is {STATUS_WORDS[contract.status]}; "
+            f"from {STATUS_WORDS[contract.status]} you can "
+            f"{', '.join(options) if options else 'do nothing'}."
+        )
+
+
+def status_by_dates(contract: Contract, day: pendulum.Date) -> str:
+    if day < contract.start:
+        return "invoiced"
+    if day > contract.end:
+        return "expired"
+    return "active"
+
+
+def _begin(number: str, action: str) -> tuple[Contract, str]:
+    """Permission, then the contract locked, then the transition check."""
+    who = require(TRANSITIONS[action][2], TRANSITIONS[action][3] + " contracts")
+    contract = find_contract(number, lock=True)
+    check_transition(contract, action)
+    return contract, who
+
+
+def _search_text(number: str, customer_name: str, title: str) -> str:
+    return " ".join(f"{number} {customer_name} {title}".split()).casefold()
+
+
+def _touch(contract: Contract, **fields) -> None:
+    """Save fields of a contract, bumping its version and modified time."""
+    fields["modified"] = now_utc()
+    fields["version"] = Contract.version + 1
+    Contract.update(**fields).where(Contract.id == contract.id).execute()
+
+
+def _check_dates(start: pendulum.Date, end: pendulum.Date, what: str = "the contract") -> None:
+    if end < start:
+        raise InvalidInput(f"{what} cannot end ({end}) before it starts ({start}).")
+
+
+def _clean_title(title, what="title") -> str:
+    text = " ".join(str(title or "").split())
+    if not text:
+        raise InvalidInput(f"the {what} is empty.")
+    if len(text) > 200:
+        raise InvalidInput(f"the {what} is longer than 200 characters.")
+    if any(not ch.isprintable() for ch in text):
+        raise InvalidInput(f"the {what} contains control characters.")
+    return text
+
+
+@writes
+def new_contract(customer, template, start, end, title=None, bill_to=None) -> str:
+    """A new draft from a template; returns its number."""
+    who = require(LISTED, "create contracts")
+    owner = find_customer(customer)
+    payer = find_customer(bill_to) if bill_to else owner
+    tmpl = find_template(template)
+    start, end = parse_date(start, "start date"), parse_date(end, "end date")
+    _check_dates(start, end)
+    title = _clean_title(title or f"{tmpl.name} for {owner.name}")
+    stamp = now_utc()
+    contract = Contract.create(
+        title=title,
+        customer=owner,
+        bill_to=payer,
+        template=tmpl,
+        allotment_type=tmpl.allotment_type,
+        billing=tmpl.billing,
+        hours=tmpl.hours,
+        increment=tmpl.increment,
+        minimum=tmpl.minimum,
+        start=start,
+        end=end,
+        billing_start=start,
+        billing_end=end,
+        status="draft",
+        owner=who,
+        created=stamp,
+        modified=stamp,
+    )
+    number = contract_number(contract.id)
+    Contract.update(number=number, search=_search_text(number, owner.name, title)).where(
+        Contract.id == contract.id
+    ).execute()
+    audit.record(
+        "contract", number, "create", who,
+        {"customer": owner.name, "template": tmpl.name, "start": start, "end": end, "title": title},
+    )
+    return number
+
+
+@writes
+def edit_contract(number, title=None, customer=None, start=None, end=None, expected_version=None):
+    """Change a draft's title, customer or dates; lines that ran with the contract follow."""
+    contract, who = _begin(number, "edit")
+    if expected_version is not None and contract.version != expected_version:
+        raise Conflict(f"{contract.number} was changed by someone else; reopen it and try again.")
+    changes: dict = {}
+    before = {
+        "title": contract.title, "customer": contract.customer.name,
+        "start": contract.start, "end": contract.end,
+    }
+    if title is not None:
+        changes["title"] = _clean_title(title)
+    owner = contract.customer
+    if customer is not None:
+        owner = find_customer(customer)
+        changes["customer"] = owner.id
+        if contract.bill_to_id == contract.customer_id:
+            changes["bill_to"] = owner.id
+    new_start = parse_date(start, "start date") if start is not None else contract.start
+    new_end = parse_date(end, "end date") if end is not None else contract.end
+    _check_dates(new_start, new_end)
+    if (new_start, new_end) != (contract.start, contract.end):
+        for line in contract.lines:
+            line_start = new_start if line.start == contract.start else line.start
+            line_end = new_end if line.end == contract.end else line.end
+            if line_start < new_start or line_end > new_end or line_end < line_start:
+                raise Refused(
+                    f"line {line_ref(contract.id, line.position)} ({line.start} to {line.end}) "
+                    f"would fall outside the new dates {new_start} to {new_end}; edit the line first."
+                )
+            Line.update(start=line_start, end=line_end).where(Line.id == line.id).execute()
+        changes.update(start=new_start, end=new_end)
+        if contract.billing_start == contract.start:
+            changes["billing_start"] = new_start
+        if contract.billing_end == contract.end:
+            changes["billing_end"] = new_end
+    if not changes:
+        raise InvalidInput("nothing to change: give a new title, customer, start or end.")
+    changes["search"] = _search_text(contract.number, owner.name, changes.get("title", contract.title))
+    _touch(contract, **changes)
+    after = {
+        "title": changes.get("title", contract.title), "customer": owner.name,
+        "start": new_start, "end": new_end,
+    }
+    audit.record("contract", contract.number, "edit", who, audit.diff(before, after))
+    return contract.number
+
+
+def _line_terms(contract, allotment, price, discount, start, end, defaults: Line | None = None):
+    kind = contract.allotment_type
+    if allotment is None:
+        total = defaults.total if defaults else contract.template.volume
+        if total is None and kind != "coverage":
+            raise InvalidInput(
+                f"give the line's allotment ({'e.g. 40h' if kind == 'time' else 'e.g. 10'}): "
+                f"template {contract.template.name} has no default volume."
+            )
+    else:
+        total = parse_allotment(allotment, kind)
+    if kind == "coverage":
+        total = None
+    price_c = parse_money(price, "price") if price is not None else (defaults.price if defaults else 0)
+    discount_c = (
+        parse_money(discount, "discount") if discount is not None
+        else (defaults.discount if defaults else 0)
+    )
+    if discount_c > price_c:
+        raise InvalidInput("the discount cannot be larger than the price.")
+    line_start = parse_date(start, "line start") if start is not None else (
+        defaults.start if defaults else contract.start)
+    line_end = parse_date(end, "line end") if end is not None else (
+        defaults.end if defaults else contract.end)
+    _check_dates(line_start, line_end, "the line")
+    if line_start < contract.start or line_end > contract.end:
+        raise InvalidInput(
+            f"the line's dates ({line_start} to {line_end}) must lie inside the contract's "
+            f"({contract.start} to {contract.end})."
+        )
+    return total, price_c, discount_c, line_start, line_end
+
+
+@writes
+def add_line(number, title, product="", allotment=None, price=None, discount=None,
+             start=None, end=None) -> str:
+    """Add a line (a fresh allotment); returns its reference CNR-…/N."""
+    contract, who = _begin(number, "add_line")
+    title = _clean_title(title, "line title")
+    product = " ".join(str(product or "").split())[:200]
+    total, price_c, discount_c, line_start, line_end = _line_terms(
+        contract, allotment, price, discount, start, end
+    )
+    position = (
+        Line.select(pw.fn.MAX(Line.position)).where(Line.contract == contract.id).scalar() or 0
+    ) + 1
+    Line.create(
+        contract=contract, position=position, title=title, product=product,
+        start=line_start, end=line_end, total=total, used=0, price=price_c,
+        discount=discount_c, status="existing", created=now_utc(),
+    )
+    _touch(contract)
+    ref = line_ref(contract.id, position)
+    audit.record("line", ref, "add", who, {
+        "title": title, "total": total, "price": price_c, "discount": discount_c,
+        "start": line_start, "end": line_end,
+    })
+    return ref
+
+
+@writes
+def edit_line(ref, title=None, product=None, allotment=None, price=None, discount=None,
+              start=None, end=None) -> str:
+    """Change a draft's line terms."""
+    line = find_line(ref)
+    contract, who = _begin(line.contract.number, "edit_line")
+    total, price_c, discount_c, line_start, line_end = _line_terms(
+        contract, allotment, price, discount, start, end, defaults=line
+    )
+    fields = {
+        "title": _clean_title(title, "line title") if title is not None else line.title,
+        "product": " ".join(str(product).split())[:200] if product is not None else line.product,
+        "total": total, "price": price_c, "discount": discount_c,
+        "start": line_start, "end": line_end,
+    }
+    before = {k: getattr(line, k) for k in fields}
+    changed = audit.diff(before, fields)
+    if not changed:
+        raise InvalidInput("nothing to change on the line.")
+    Line.update(**fields).where(Line.id == line.id).execute()
+    _touch(contract)
+    audit.record("line", line_ref(contract.id, line.position), "edit", who, changed)
+    return line_ref(contract.id, line.position)
+
+
+@writes
+def invoice(number) -> str:
+    """Bill a draft: it becomes invoiced, or active at once when it has already started."""
+    contract, who = _begin(number, "invoice")
+    lines = list(contract.lines)
+    if not lines:
+        raise Refused(f"cannot invoice {contract.number}: it has no lines; add a line first.")
+    day = today()
+    if contract.end < day:
+        raise Refused(
+            f"cannot invoice {contract.number}: it ended on {contract.end}; edit its dates first."
+        )
+    for line in lines:
+        if line.start < contract.start or line.end > contract.end:
+            raise Refused(
+                f"cannot invoice {contract.number}: line {line.position} lies outside its dates."
+            )
+    status = status_by_dates(contract, day)
+    _touch(contract, status=status)
+    audit.record("contract", contract.number, "invoice", who, {"status": ["draft", status]})
+    return status
+
+
+@writes
+def hold(number) -> str:
+    contract, who = _begin(number, "hold")
+    _touch(contract, status="on_hold")
+    audit.record("contract", contract.number, "hold", who, {"status": [contract.status, "on_hold"]})
+    return "on_hold"
+
+
+@writes
+def release(number) -> str:
+    """Put a held contract back where its dates say."""
+    contract, who = _begin(number, "release")
+    status = status_by_dates(contract, today())
+    _touch(contract, status=status)
+    audit.record("contract", contract.number, "release", who, {"status": ["on_hold", status]})
+    return status
+
+
+@writes
+def cancel(number, on, reason) -> str:
+    contract, who = _begin(number, "cancel")
+    day = parse_date(on, "cancel date")
+    if day < contract.start or day > contract.end:
+        raise InvalidInput(
+            f"the cancel date {day} must lie inside the contract's dates "
+            f"({contract.start} to {contract.end})."
+        )
+    reason = _clean_title(reason, "cancel reason")
+    _touch(contract, status="canceled", cancel_date=day, cancel_reason=reason)
+    audit.record("contract", contract.number, "cancel", who, {
+        "status": [contract.status, "canceled"], "cancel_date": day, "reason": reason,
+    })
+    return "canceled"
+
+
+@writes
+def delete(number) -> str:
+    contract, who = _begin(number, "delete")
+    linked = (
+        Case.select(Case.id).join(Line).where(Line.contract == contract.id).first()
+    )
+    if linked is not None:
+        raise Refused(
+            f"cannot delete {contract.number}: case {linked.number} is linked to one of its "
+            "lines; cancel the case or link it elsewhere first."
+        )
+    Line.delete().where(Line.contract == contract.id).execute()
+    Contract.update(origin=None).where(Contract.origin == contract.id).execute()
+    Contract.delete().where(Contract.id == contract.id).execute()
+    audit.record("contract", contract.number, "delete", who, {"title": contract.title})
+    return contract.number
+
+
+def _term_end(old_start: pendulum.Date, old_end: pendulum.Date, new_start: pendulum.Date):
+    """The end of a term as long as the old one: whole months when the old term was."""
+    months = (old_end.year - old_start.year) * 12 + old_end.month - old_start.month + 1
+    if months > 0 and old_start.add(months=months).subtract(days=1) == old_end:
+        return new_start.add(months=months).subtract(days=1)
+    return new_start.add(days=(old_end - old_start).days)
+
+
+def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renewed: bool, who):
+    stamp = now_utc()
+    for position, line in enumerate(lines, start=1):
+        start = new.start if line.start == old.start else min(
+            max(line.start.add(days=shift_days), new.start), new.end)
+        end = new.end if line.end == old.end else max(
+            min(line.end.add(days=shift_days), new.end), start)
+        Line.create(
+            contract=new, position=position, title=line.title, product=line.product,
+            start=start, end=end, total=line.total, used=0, price=line.price,
+            discount=line.discount, status="existing",
+            renewed_from=line if mark_renewed else None, created=stamp,
+        )
+        if mark_renewed:
+            Line.update(status="renewed").where(Line.id == line.id).execute()
+            audit.record("line", line_ref(old.id, line.position), "renew", who,
+                         {"status": [line.status, "renewed"], "renewed_as": line_ref(new.id, position)})
+
+
+def _new_from(old: Contract, start, end, kind: str, who: str) -> Contract:
+    stamp = now_utc()
+    new = Contract.create(
+        title=old.title, customer=old.customer_id, bill_to=old.bill_to_id, template=old.template_id,
+        allotment_type=old.allotment_type, billing=old.billing, hours=old.hours,
+        increment=old.increment, minimum=old.minimum, start=start, end=end,
+        billing_start=start, billing_end=end, status="draft", origin=old.id, origin_kind=kind,
+        owner=who, created=stamp, modified=stamp,
+    )
+    number = contract_number(new.id)
+    Contract.update(number=number, search=_search_text(number, old.customer.name, old.title)).where(
+        Contract.id == new.id
+    ).execute()
+    new.number = number
+    return new
+
+
+@writes
+def renew(number, start=None, include_canceled=False) -> str:
+    """A new draft for the next term, with fresh allotments; the old lines become renewed."""
+    old, who = _begin(number, "renew")
+    successor = (
+        Contract.select(Contract.number)
+        .where((Contract.origin == old.id) & (Contract.origin_kind == "renewal"))
+        .first()
+    )
+    if successor is not None:
+        raise Refused(f"{old.number} was already renewed as {successor.number}.")
+    new_start = parse_date(start, "renewal start") if start is not None else old.end.add(days=1)
+    new_end = _term_end(old.start, old.end, new_start)
+    new = _new_from(old, new_start, new_end, "renewal", who)
+    lines = [
+        line for line in old.lines.order_by(Line.position)
+        if include_canceled or line.status != "canceled"
+    ]
+    _copy_lines(old, new, (new_start - old.start).days, lines, True, who)
+    _touch(old)
+    audit.record("contract", new.number, "renew", who, {"from": old.number, "start": new_start,
+                                                        "end": new_end, "lines": len(lines)})
+    return new.number
+
+
+@writes
+def copy(number) -> str:
+    """A new draft with the same dates and (not canceled) lines, fresh allotments."""
+    old, who = _begin(number, "copy")
+    new = _new_from(old, old.start, old.end, "copy", who)
+    lines = [line for line in old.lines.order_by(Line.position) if line.status != "canceled"]
+    _copy_lines(old, new, 0, lines, False, who)
+    audit.record("contract", new.number, "copy", who, {"from": old.number, "lines": len(lines)})
+    return new.number
+
+
+@writes
+def cancel_line(ref) -> str:
+    """Stop all further charges to one line."""
+    line = find_line(ref)
+    contract, who = _begin(line.contract.number, "cancel_line")
+    if line.status in ("canceled", "expired"):
+        raise Refused(f"line {line_ref(contract.id, line.position)} is already {line.status}.")
+    Line.update(status="canceled").where(Line.id == line.id).execute()
+    _touch(contract)
+    audit.record("line", line_ref(contract.id, line.position), "cancel", who,
+                 {"status": [line.status, "canceled"]})
+    return "canceled"
+
+
+@writes
+def sweep() -> dict[str, int]:
+    """Apply the date-driven changes as of today: invoiced→active, →expired, lines→expired."""
+    day = today()
+    stamp = now_utc()
+    counts = {"activated": 0, "expired": 0, "lines_expired": 0}
+    to_activate = list(
+        Contract.select(Contract.id, Contract.number)
+        .where((Contract.status == "invoiced") & (Contract.start <= day) & (Contract.end >= day))
+    )
+    to_expire = list(
+        Contract.select(Contract.id, Contract.number, Contract.status)
+        .where(Contract.status.in_(TRANSITIONS["expire"][0]) & (Contract.end < day))
+    )
+    lines = list(
+        Line.select(Line.id, Line.position, Line.contract, Line.status)
+        .join(Contract)
+        .where((Line.status.in_(("existing",))) & (Line.end < day) & (Contract.status != "draft"))
+    )
+    for contract in to_activate:
+        Contract.update(status="active", modified=stamp, version=Contract.version + 1).where(
+            Contract.id == contract.id).execute()
+        audit.record("contract", contract.number, "activate", "sweep", {"status": ["invoiced", "active"]})
+    for contract in to_expire:
+        Contract.update(status="expired", modified=stamp, version=Contract.version + 1).where(
+            Contract.id == contract.id).execute()
+        audit.record("contract", contract.number, "expire", "sweep", {"status": [contract.status, "expired"]})
+    for line in lines:
+        Line.update(status="expired").where(Line.id == line.id).execute()
+        audit.record("line", line_ref(line.contract_id, line.position), "expire", "sweep",
+                     {"status": ["existing", "expired"]})
+    counts.update(activated=len(to_activate), expired=len(to_expire), lines_expired=len(lines))
+    return counts
+
+
+@reads
+def sweep_needed() -> bool:
+    """Whether sweep has anything to do (cheap; lets `check` skip a write transaction)."""
+    day = today()
+    return (
+        Contract.select().where(
+            ((Contract.status == "invoiced") & (Contract.start <= day))
+            | (Contract.status.in_(TRANSITIONS["expire"][0]) & (Contract.end < day))
+        ).exists()
+        or Line.select().join(Contract).where(
+            (Line.status == "existing") & (Line.end < day) & (Contract.status != "draft")
+        ).exists()
+    )
+
+
+__all__ = ["TRANSITIONS", "UsageEntry"]

@@ -1,0 +1,116 @@
+"""Finding things by the names people use: CNR-000001, CNR-000001/2, CAS-000001, names."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidInput, NotFound
+from .models import Case, Contract, Customer, Line, Template, database
+
+_CONTRACT = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+_LINE = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*/\s*(\d{1,6})\s*$", re.IGNORECASE)
+_CASE = re.compile(r"^\s*(?:CAS-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def contract_number(contract_id: int) -> str:
+    return f"CNR-{contract_id:06d}"
+
+
+def case_number(case_id: int) -> str:
+    return f"CAS-{case_id:06d}"
+
+
+def line_ref(contract_id: int, position: int) -> str:
+    return f"{contract_number(contract_id)}/{position}"
+
+
+def _quote(text) -> str:
+    raw = str(text or "")
+    clean = "".join(ch if ch.isprintable() else "?" for ch in raw)
+    return clean if len(clean) <= 40 else clean[:37] + "..."
+
+
+def looks_like_contract(text: str) -> bool:
+    return bool(re.match(r"^\s*CNR-?\d+\s*$", text or "", re.IGNORECASE))
+
+
+def contract_id(number: str) -> int:
+    match = _CONTRACT.match(str(number or ""))
+    if not match:
+        raise InvalidInput(f"'{_quote(number)}' is not a contract number; write it like CNR-000123.")
+    return int(match.group(1))
+
+
+def find_contract(number: str, *, lock: bool = False) -> Contract:
+    """The contract, locked against concurrent changes on PostgreSQL when `lock`."""
+    cid = contract_id(number)
+    query = Contract.select().where(Contract.id == cid)
+    if lock and _is_postgres():
+        query = query.for_update()
+    contract = query.first()
+    if contract is None:
+        raise NotFound(f"there is no contract {contract_number(cid)}.")
+    return contract
+
+
+def find_line(ref: str) -> Line:
+    match = _LINE.match(str(ref or ""))
+    if not match:
+        raise InvalidInput(f"'{_quote(ref)}' is not a contract line; write it like CNR-000123/1.")
+    cid, position = int(match.group(1)), int(match.group(2))
+    line = Line.select().where((Line.contract == cid) & (Line.position == position)).first()
+    if line is None:
+        if not Contract.select().where(Contract.id == cid).exists():
+            raise NotFound(f"there is no contract {contract_number(cid)}.")
+        raise NotFound(f"contract {contract_number(cid)} has no line {position}.")
+    return line
+
+
+def find_case(number: str) -> Case:
+    match = _CASE.match(str(number or ""))
+    if not match:
+        raise InvalidInput(f"'{_quote(number)}' is not a case number; write it like CAS-000123.")
+    case = Case.get_or_none(Case.id == int(match.group(1)))
+    if case is None:
+        raise NotFound(f"there is no case {case_number(int(match.group(1)))}.")
+    return case
+
+
+def find_customer(name: str) -> Customer:
+    key = " ".join(str(name or "").split()).casefold()
+    if not key:
+        raise InvalidInput("the customer name is empty.")
+    customer = Customer.get_or_none(Customer.name_key == key)
+    if customer is None:
+        similar = [
+            c.name
+            for c in Customer.select(Customer.name)
+            .where(Customer.name_key.contains(key[:20]))
+            .order_by(Customer.name_key)
+            .limit(3)
+        ]
+        hint = f" Did you mean {', '.join(similar)}?" if similar else ""
+        raise NotFound(f"there is no customer named '{_quote(name)}'.{hint}")
+    return customer
+
+
+def find_template(name: str) -> Template:
+    raw = str(name or "").strip()
+    if not raw:
+        raise InvalidInput("the template name is empty.")
+    template = Template.get_or_none(Template.name == raw) or Template.get_or_none(
+        Template.abbr == raw.upper()
+    )
+    if template is None:
+        template = (
+            Template.select().where(Template.name.ilike(raw)).first()
+        )  # the name in any case
+    if template is None:
+        raise NotFound(f"there is no template named '{_quote(name)}'.")
+    return template
+
+
+def _is_postgres() -> bool:
+    import peewee as pw
+
+    return isinstance(database.obj, pw.PostgresqlDatabase)

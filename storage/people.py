@@ -1,0 +1,64 @@
+"""Who is acting (the operating-system login) and what their role lets them do (SPEC §8)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from contextlib import contextmanager
+
+from .errors import PermissionRefused
+from .models import User
+
+_acting: str | None = None
+
+# What each role may do once a supervisor exists. Reading needs no role.
+SUPERVISOR_ONLY = "supervisor"
+LISTED = "listed"
+
+
+def current_login() -> str:
+    if _acting:
+        return _acting
+    try:
+        return getpass.getuser()
+    except Exception:  # no name for this uid (a container, say)
+        return f"uid{os.getuid()}"
+
+
+@contextmanager
+def acting_as(login: str):
+    """Act as another login (tests and the benchmark; the faces always use the real one)."""
+    global _acting
+    previous, _acting = _acting, login
+    try:
+        yield
+    finally:
+        _acting = previous
+
+
+def role_of(login: str) -> str | None:
+    row = User.select(User.role).where(User.login == login).first()
+    return row.role if row else None
+
+
+def permissions_apply() -> bool:
+    """With no supervisor configured, everyone may do everything (one person on a laptop)."""
+    return User.select().where(User.role == "supervisor").exists()
+
+
+def require(level: str, doing: str) -> str:
+    """Refuse unless the acting login may do this; returns the login for the audit trail."""
+    login = current_login()
+    if not permissions_apply():
+        return login
+    role = role_of(login)
+    if level == SUPERVISOR_ONLY and role != "supervisor":
+        raise PermissionRefused(
+            f"only a supervisor may {doing}; {login} is "
+            f"{'a ' + role if role else 'not a listed user'}."
+        )
+    if level == LISTED and role is None:
+        raise PermissionRefused(
+            f"only listed users (rep or supervisor) may {doing}; {login} may only read."
+        )
+    return login

@@ -1,0 +1,113 @@
+"""Fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is reached at CONTRACTS_TEST_PG (default postgresql://postgres@127.0.0.1:5432/test);
+the tests create their own database there and drop it at the end. When CI is set and
+PostgreSQL does not answer, the run fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+import storage
+from storage.models import MODELS, database
+
+PG_ADMIN_URL = os.environ.get("CONTRACTS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+_pg_state: dict = {}
+
+
+def _pg_connect(dbname: str | None = None):
+    import psycopg2
+    from urllib.parse import urlparse
+
+    parsed = urlparse(PG_ADMIN_URL)
+    return psycopg2.connect(
+        dbname=dbname or parsed.path.lstrip("/") or "postgres",
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 5432,
+        connect_timeout=5,
+    )
+
+
+def postgres_url() -> str | None:
+    """The URL of this test run's own PostgreSQL database, created on first use."""
+    if "url" in _pg_state:
+        return _pg_state["url"]
+    name = f"contracts_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        conn = _pg_connect()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        conn.close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        _pg_state["url"] = None
+        _pg_state["error"] = str(exc).strip()
+        return None
+    from urllib.parse import urlparse
+
+    parsed = urlparse(PG_ADMIN_URL)
+    _pg_state["name"] = name
+    _pg_state["url"] = parsed._replace(path="/" + name).geturl()
+    return _pg_state["url"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    name = _pg_state.get("name")
+    if not name:
+        return
+    storage.close_database()
+    try:
+        conn = _pg_connect()
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def require_postgres() -> str:
+    url = postgres_url()
+    if url is None:
+        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {_pg_state.get('error')}"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set: PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(message)
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    storage.open_database(url)
+    tables = ", ".join(f'"{m._meta.table_name}"' for m in MODELS if m._meta.table_name != "schema_version")
+    database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path):
+    """An empty, opened contracts database on each backend; yields its URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'contracts.db'}"
+        storage.open_database(url)
+    else:
+        url = require_postgres()
+        _reset_postgres(url)
+    storage.set_today(None)
+    yield url
+    storage.set_today(None)
+    storage.close_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'contracts.db'}"
+    storage.open_database(url)
+    storage.set_today(None)
+    yield url
+    storage.set_today(None)
+    storage.close_database()

@@ -1,0 +1,64 @@
+"""Shared test helpers: a small world of customers and templates, and database dumps."""
+
+from __future__ import annotations
+
+import pendulum
+
+import storage
+from storage.models import MODELS
+
+TODAY = pendulum.Date(2026, 6, 15)
+
+
+def dump() -> dict:
+    """Every row of every table: compare before and after to prove nothing changed."""
+    out = {}
+    for model in MODELS:
+        rows = model.select().order_by(model._meta.primary_key).dicts()
+        out[model._meta.table_name] = [dict(r) for r in rows]
+    return out
+
+
+def make_world() -> None:
+    """Acme and Globex; one template of each allotment type. Today is 2026-06-15."""
+    storage.set_today(TODAY)
+    storage.add_customer("Acme Corp", email="ops@acme.test")
+    storage.add_customer("Globex")
+    storage.add_template("Phone Support", abbr="PHONE", allotment="cases", billing="quarterly",
+                         volume="10")
+    storage.add_template("Dev Hours", abbr="DEV", allotment="time", billing="monthly",
+                         volume="40h", increment="15m", minimum="30m")
+    storage.add_template("Premium Cover", abbr="COVER", allotment="coverage", billing="annually")
+
+
+def active_contract(template="Phone Support", customer="Acme Corp", allotment=None,
+                    start="2026-01-01", end="2026-12-31", lines=1) -> str:
+    """An invoiced-and-started contract with `lines` lines; returns its number."""
+    number = storage.new_contract(customer, template, start, end)
+    for i in range(lines):
+        storage.add_line(number, f"Line {i + 1}", allotment=allotment, price="1200")
+    storage.invoice(number)
+    return number
+
+
+def contract_in(status: str, template="Phone Support") -> str:
+    """A contract brought to `status` through the real actions (today is TODAY)."""
+    if status == "draft":
+        number = storage.new_contract("Acme Corp", template, "2026-01-01", "2026-12-31")
+        storage.add_line(number, "Line 1", price="1200")
+        return number
+    if status == "invoiced":
+        number = storage.new_contract("Acme Corp", template, "2026-09-01", "2027-08-31")
+        storage.add_line(number, "Line 1", price="1200")
+        storage.invoice(number)
+        return number
+    number = active_contract(template)
+    if status == "on_hold":
+        storage.hold(number)
+    elif status == "canceled":
+        storage.cancel(number, "2026-06-30", "customer closed")
+    elif status == "expired":
+        storage.set_today(pendulum.Date(2027, 1, 2))
+        storage.sweep()
+        storage.set_today(TODAY)
+    return number
