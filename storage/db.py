@@ -80,7 +80,7 @@ def make_database(url: str) -> pw.Database:
             raise DatabaseUnavailable(
                 "PostgreSQL support is not installed; install contracts with the 'postgres' extra."
             ) from None
-        return pw.PostgresqlDatabase(name, autorollback=True, **kwargs)
+        return pw.PostgresqlDatabase(name, **kwargs)
     raise DatabaseUnavailable(
         f"'{describe(url)}' is not a database URL; use sqlite:///path.db or "
         "postgresql://user@host:port/db."

@@ -369,7 +369,7 @@ def ledger(number) -> list[LedgerEntryInfo]:
     return [
         LedgerEntryInfo(
             line=line_ref(contract.id, e.line.position),
-            case=e.case.number if e.case_id else None,
+            case=e.case.number if e.case is not None else None,
             amount=e.amount,
             kind=e.kind,
             who=e.who,
@@ -397,30 +397,33 @@ def billing_schedule(number) -> list[BillingPeriod]:
 
 
 def schedule(start, end, billing: str, price_cents: int, cancel_date=None) -> list[BillingPeriod]:
+    """Periods of `billing` months from start to end. Whole periods bill equal shares of the
+    price; a short last period (or the one a cancel date cuts) bills its share of days."""
     months = BILLING_MONTHS[billing]
-    total_days = (end - start).days + 1
-    periods = []
+    periods = []  # (start, end, weight)
     k = 0
-    while True:
+    while start.add(months=months * k) <= end:
         p_start = start.add(months=months * k)
-        if p_start > end:
-            break
-        p_end = min(start.add(months=months * (k + 1)).subtract(days=1), end)
-        periods.append((p_start, p_end))
+        natural_end = start.add(months=months * (k + 1)).subtract(days=1)
+        p_end = min(natural_end, end)
+        full_days = (natural_end - p_start).days + 1
+        periods.append((p_start, p_end, ((p_end - p_start).days + 1) / full_days))
         k += 1
+    total_weight = sum(w for _s, _e, w in periods)
     out = []
     billed = 0
-    for i, (p_start, p_end) in enumerate(periods):
+    for i, (p_start, p_end, weight) in enumerate(periods):
         if i == len(periods) - 1:
             amount = price_cents - billed
         else:
-            amount = round(price_cents * ((p_end - p_start).days + 1) / total_days)
+            amount = round(price_cents * weight / total_weight)
         billed += amount
         if cancel_date is not None:
             if p_start > cancel_date:
                 break
             if p_end > cancel_date:
-                amount = round(amount * ((cancel_date - p_start).days + 1) / ((p_end - p_start).days + 1))
+                days = (p_end - p_start).days + 1
+                amount = round(amount * ((cancel_date - p_start).days + 1) / days)
                 p_end = cancel_date
         out.append(BillingPeriod(p_start, p_end, amount))
     return out

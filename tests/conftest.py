@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 import storage
-from storage.models import MODELS, database
+from storage.models import MODELS, SchemaVersion, database
 
 PG_ADMIN_URL = os.environ.get("CONTRACTS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict = {}
@@ -83,9 +83,17 @@ def require_postgres() -> str:
 
 
 def _reset_postgres(url: str) -> None:
-    storage.open_database(url)
-    tables = ", ".join(f'"{m._meta.table_name}"' for m in MODELS if m._meta.table_name != "schema_version")
+    """Empty every table (and reset the schema version) of the shared test database."""
+    from storage import db
+
+    storage.close_database()
+    database.initialize(db.make_database(url))
+    if db.schema_version() is None:
+        db.migrate()
+    tables = ", ".join(f'"{m._meta.table_name}"' for m in MODELS)
     database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    SchemaVersion.create(version=db.SCHEMA_VERSION)
+    storage.open_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -1,0 +1,63 @@
+"""Opening databases: schema versions, file permissions, unusable databases (SPEC §7)."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+import storage
+from storage.models import SchemaVersion
+
+
+def test_new_sqlite_file_and_folder_are_private_to_owner_and_group(tmp_path):
+    path = tmp_path / "fresh" / "contracts.db"
+    storage.open_database(f"sqlite:///{path}")
+    storage.close_database()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o660
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o770
+
+
+def test_a_newer_schema_is_refused(db_url):
+    SchemaVersion.update(version=99).execute()
+    storage.close_database()
+    with pytest.raises(storage.DatabaseUnavailable, match="newer contracts \\(schema 99"):
+        storage.open_database(db_url)
+
+
+def test_an_older_schema_asks_for_init_and_init_upgrades(db_url, monkeypatch):
+    from storage import db
+
+    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)
+    ran = []
+    monkeypatch.setitem(db.MIGRATIONS, 2, lambda: ran.append(2))
+    storage.close_database()
+    with pytest.raises(storage.DatabaseUnavailable, match="run `contracts init`"):
+        storage.open_database(db_url)
+    from storage.models import database
+
+    database.initialize(db.make_database(db_url))
+    assert db.migrate() == (1, 2)
+    assert ran == [2]
+    assert db.schema_version() == 2
+
+
+def test_a_file_that_is_not_a_database_gets_one_sentence(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(storage.DatabaseUnavailable) as info:
+        storage.open_database(f"sqlite:///{path}")
+    assert "not a readable contracts database" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_url_and_unreachable_server(tmp_path):
+    with pytest.raises(storage.DatabaseUnavailable, match="is not a database URL"):
+        storage.open_database("mysql://somewhere/db")
+    with pytest.raises(storage.DatabaseUnavailable, match="cannot use the database at"):
+        storage.open_database("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_password_is_never_shown():
+    assert storage.describe("postgresql://ann:s3cret@db:5432/x") == "postgresql://ann:***@db:5432/x"

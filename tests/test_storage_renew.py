@@ -1,0 +1,92 @@
+"""SPEC §3 renew and copy: dates, fresh allotments, canceled lines only on request."""
+
+from __future__ import annotations
+
+import pytest
+
+import storage
+from tests.helpers import active_contract, dump, make_world
+
+
+def _setup():
+    make_world()
+    number = storage.new_contract("Acme Corp", "Phone Support", "2026-01-01", "2026-12-31")
+    storage.add_line(number, "Phone", allotment="10", price="1200", discount="200")
+    storage.add_line(number, "Spring on-site", allotment="4", start="2026-03-01", end="2026-05-31")
+    storage.add_line(number, "Dropped", allotment="2")
+    storage.invoice(number)
+    storage.resolve(f"{number}/1", "Call")
+    storage.cancel_line(f"{number}/3")
+    return number
+
+
+def test_renew_starts_the_day_after_and_runs_the_same_term(db_url):
+    number = _setup()
+    new = storage.renew(number)
+    info = storage.show(new)
+    assert (info.status, str(info.start), str(info.end)) == ("draft", "2027-01-01", "2027-12-31")
+    assert info.origin == number and info.origin_kind == "renewal"
+    assert [(x.title, x.total, x.used, x.status) for x in info.lines] == [
+        ("Phone", 10, 0, "existing"), ("Spring on-site", 4, 0, "existing")]
+    assert [(str(x.start), str(x.end)) for x in info.lines] == [
+        ("2027-01-01", "2027-12-31"), ("2027-03-01", "2027-05-31")]
+    assert info.lines[0].net_price_cents == 100000
+    old = storage.show(number)
+    assert [x.status for x in old.lines] == ["renewed", "renewed", "canceled"]
+    assert old.renewed_by == new
+    # the old contract's lines stay chargeable until its end
+    storage.resolve(f"{number}/1", "Still covered")
+    assert storage.verify() == []
+
+
+def test_renew_includes_canceled_lines_only_on_request(db_url):
+    number = _setup()
+    new = storage.renew(number, start="2027-02-01", include_canceled=True)
+    info = storage.show(new)
+    assert (str(info.start), str(info.end)) == ("2027-02-01", "2028-01-31")
+    assert [x.title for x in info.lines] == ["Phone", "Spring on-site", "Dropped"]
+    assert all(x.used == 0 and x.status == "existing" for x in info.lines)
+
+
+def test_renew_a_term_of_days_keeps_its_length(db_url):
+    make_world()
+    number = active_contract(start="2026-06-01", end="2026-06-20")
+    info = storage.show(storage.renew(number))
+    assert (str(info.start), str(info.end)) == ("2026-06-21", "2026-07-10")
+
+
+def test_renew_twice_and_renew_a_draft_are_refused(db_url):
+    number = _setup()
+    new = storage.renew(number)
+    before = dump()
+    with pytest.raises(storage.Refused, match=f"already renewed as {new}"):
+        storage.renew(number)
+    with pytest.raises(storage.Refused, match="it is a draft"):
+        storage.renew(new)
+    assert dump() == before
+
+
+def test_copy_keeps_dates_with_fresh_allotments(db_url):
+    number = _setup()
+    new = storage.copy(number)
+    info = storage.show(new)
+    assert (info.status, str(info.start), str(info.end)) == ("draft", "2026-01-01", "2026-12-31")
+    assert info.origin_kind == "copy"
+    assert [(x.title, x.used, x.total) for x in info.lines] == [
+        ("Phone", 0, 10), ("Spring on-site", 0, 4)]
+    assert [x.status for x in storage.show(number).lines] == ["existing", "existing", "canceled"]
+    # a copy of a copy is fine, and copying does not block a renewal
+    storage.copy(new)
+    storage.renew(number)
+
+
+def test_billing_schedule_follows_the_frequency_and_cancel_date(db_url):
+    number = _setup()  # quarterly, 1000 + 0 + 0 net
+    periods = storage.billing_schedule(number)
+    assert [(str(p.start), str(p.end), p.amount_cents) for p in periods] == [
+        ("2026-01-01", "2026-03-31", 25000), ("2026-04-01", "2026-06-30", 25000),
+        ("2026-07-01", "2026-09-30", 25000), ("2026-10-01", "2026-12-31", 25000)]
+    storage.cancel(number, "2026-05-15", "merger")
+    periods = storage.billing_schedule(number)
+    assert [str(p.end) for p in periods] == ["2026-03-31", "2026-05-15"]
+    assert periods[-1].amount_cents < 25000
