@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from . import sql
 from .clock import now_utc
 from .models import AuditEvent
 
@@ -16,13 +17,10 @@ def _plain(value):
 
 
 def record(entity: str, ref: str, action: str, who: str, changes: dict | None = None) -> None:
-    AuditEvent.create(
-        entity=entity,
-        ref=ref,
-        action=action,
-        who=who,
-        at=now_utc(),
-        changes=json.dumps({k: _plain(v) for k, v in (changes or {}).items()}, sort_keys=True),
+    sql.execute(
+        'INSERT INTO "audit_event" (entity, ref, action, who, at, changes) VALUES (?, ?, ?, ?, ?, ?)',
+        (entity, ref, action, who, AuditEvent.at.db_value(now_utc()),
+         json.dumps({k: _plain(v) for k, v in (changes or {}).items()}, sort_keys=True)),
     )
 
 

@@ -55,7 +55,7 @@ def check_hours(text) -> str:
 
         try:
             pendulum.timezone(zone)
-        except Exception:
+        except (ValueError, KeyError, LookupError):
             raise InvalidInput(f"'{zone}' is not a time zone (e.g. Europe/Madrid).") from None
     return value
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pendulum
 
-from . import audit
+from . import audit, sql
 from .amounts import charge_for, format_amount, parse_duration
 from .clock import now_utc, today
 from .db import writes
-from .errors import InvalidInput, Refused
+from .errors import InvalidInput, NotFound, Refused
 from .lifecycle import STATUS_WORDS, _clean_title
 from .lookup import case_number, find_case, find_customer, find_line, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry
@@ -99,49 +99,99 @@ def _clean_text(text, what: str, limit: int = 4000) -> str:
     return value
 
 
-def _charge(case: Case, line: Line, spent, override: bool, who: str) -> int:
-    """Charge a resolved case to its line: check, guarded update, ledger, case, audit."""
-    contract = Contract.select().where(Contract.id == line.contract_id)
-    from .lookup import _is_postgres
+_LINE_FOR_CHARGE = (
+    'SELECT l.id, l.position, l.start, l."end", l.total, l.used, l.status, '
+    "c.id, c.number, c.status, c.customer_id, c.allotment_type, c.increment, c.minimum, "
+    'c.start, c."end", c.cancel_date, cu.name '
+    'FROM "line" l JOIN "contract" c ON l.contract_id = c.id '
+    'JOIN "customer" cu ON cu.id = c.customer_id '
+)
 
-    if _is_postgres():
-        contract = contract.for_update("FOR SHARE")
-    contract = contract.get()
-    line = Line.get_by_id(line.id)  # fresh, inside the transaction
+
+def load_line(*, line_id: int | None = None, ref: str | None = None, lock: bool = False) -> Line:
+    """A line with its contract and the contract's customer, read in one statement (and the
+    contract locked against a concurrent hold or cancel on PostgreSQL when `lock`)."""
+    if line_id is not None:
+        where, params = "WHERE l.id = ?", (line_id,)
+    else:
+        from .lookup import _LINE
+
+        match = _LINE.match(str(ref or ""))
+        if not match:
+            find_line(ref)  # raises the sentence for a malformed reference
+        where, params = "WHERE c.id = ? AND l.position = ?", (int(match.group(1)), int(match.group(2)))
+    lock_clause = " FOR SHARE OF c" if lock and sql.is_postgres() else ""
+    row = sql.one(_LINE_FOR_CHARGE + where + lock_clause, params)
+    if row is None:
+        find_line(ref)  # raises NotFound naming what is missing
+        raise NotFound(f"there is no line {ref}.")  # pragma: no cover
+    day = Line.start.python_value
+    (lid, position, l_start, l_end, total, used, l_status, cid, number, c_status, customer_id,
+     kind, increment, minimum, c_start, c_end, cancel_date, customer_name) = row
+    contract = Contract(
+        id=cid, number=number, status=c_status,
+        customer=Customer(id=customer_id, name=customer_name),
+        allotment_type=kind, increment=increment, minimum=minimum,
+        start=day(c_start), end=day(c_end), cancel_date=day(cancel_date),
+    )
+    return Line(id=lid, position=position, contract=contract, start=day(l_start),
+                end=day(l_end), total=total, used=used, status=l_status)
+
+
+def _charge(case_id: int, case_no: str, customer_id: int, line: Line, spent, override: bool,
+            resolution: str, who: str) -> int:
+    """Resolve a case and charge it to a line: the rule, then the guarded update, the ledger
+    entry, the case and the audit event, all in the caller's transaction."""
+    contract = line.contract
     amount, minutes = amount_for(contract, spent)
     day = today()
-    refusal = charge_refusal(contract, line, case.customer_id, day, amount, override)
+    refusal = charge_refusal(contract, line, customer_id, day, amount, override)
     if refusal:
         raise Refused(refusal)
     ref = line_ref(contract.id, line.position)
-    over = (
-        contract.allotment_type != "coverage" and line.used + amount > line.total
-    )
+    metered = contract.allotment_type != "coverage"
+    over = metered and line.used + amount > line.total
     if over:
         require(SUPERVISOR_ONLY, "override an exhausted line")
-    guard = Line.id == line.id
-    guard &= Line.status.in_(USABLE_LINE_STATUSES)
-    if contract.allotment_type != "coverage" and not override:
-        guard &= Line.used + amount <= Line.total
-    if Line.update(used=Line.used + amount).where(guard).execute() != 1:
-        fresh = Line.get_by_id(line.id)
+    guarded = 'UPDATE "line" SET used = used + ? WHERE id = ? AND status IN (?, ?)'
+    params = (amount, line.id, *USABLE_LINE_STATUSES)
+    if metered and not override:
+        guarded += " AND used + ? <= total"
+        params += (amount,)
+    if sql.rowcount(guarded, params) != 1:
+        fresh = load_line(line_id=line.id)
         raise Refused(
-            charge_refusal(contract, fresh, case.customer_id, day, amount)
+            charge_refusal(fresh.contract, fresh, customer_id, day, amount)
             or f"allotment exhausted: line {ref} was used up by someone else just now."
         )
-    overage = max(0, line.used + amount - line.total) if over else 0
-    UsageEntry.create(
-        line=line.id, case=case.id, amount=amount, kind="override" if over else "charge",
-        who=who, at=now_utc(),
-        note=f"overage {format_amount(overage, contract.allotment_type)}" if over else "",
+    stamp = Case.resolved_at.db_value(now_utc())
+    overage = line.used + amount - line.total if over else 0
+    sql.execute(
+        'INSERT INTO "usage_entry" (line_id, case_id, amount, kind, who, at, note) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (line.id, case_id, amount, "override" if over else "charge", who, stamp,
+         f"overage {format_amount(overage, contract.allotment_type)}" if over else ""),
     )
-    Case.update(
-        line=line.id, status="resolved", resolved_at=now_utc(), resolved_on=day, resolved_by=who,
-        spent=minutes, charged=amount,
-    ).where(Case.id == case.id).execute()
-    audit.record("line", ref, "charge", who, {"case": case.number, "amount": amount,
+    sql.execute(
+        'UPDATE "case" SET line_id = ?, status = ?, resolved_at = ?, resolved_on = ?, '
+        "resolved_by = ?, resolution = ?, spent = ?, charged = ? WHERE id = ?",
+        (line.id, "resolved", stamp, Case.resolved_on.db_value(day), who, resolution, minutes,
+         amount, case_id),
+    )
+    audit.record("line", ref, "charge", who, {"case": case_no, "amount": amount,
                                               "override": over})
     return amount
+
+
+def _insert_case(customer_id: int, title: str, line_id: int | None, who: str) -> tuple[int, str]:
+    case_id = sql.insert(
+        'INSERT INTO "case" (customer_id, title, line_id, status, opened, opened_by, charged) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (customer_id, title, line_id, "open", Case.opened.db_value(now_utc()), who, 0),
+    )
+    number = case_number(case_id)
+    sql.execute('UPDATE "case" SET number = ? WHERE id = ?', (number, case_id))
+    return case_id, number
 
 
 @writes
@@ -150,15 +200,12 @@ def open_case(customer, title, line=None) -> str:
     who = require(LISTED, "open cases")
     owner = find_customer(customer)
     title = _clean_title(title, "case title")
-    linked = find_line(line) if line else None
+    linked = load_line(ref=line) if line else None
     if linked is not None:
         _check_link(owner, linked)
-    case = Case.create(customer=owner, title=title, line=linked, status="open",
-                       opened=now_utc(), opened_by=who)
-    number = case_number(case.id)
-    Case.update(number=number).where(Case.id == case.id).execute()
+    _case_id, number = _insert_case(owner.id, title, linked.id if linked else None, who)
     audit.record("case", number, "open", who, {"customer": owner.name, "title": title,
-                                              "line": line and linked_ref(linked)})
+                                              "line": linked_ref(linked)})
     return number
 
 
@@ -176,20 +223,21 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
     if case.status != "open":
         raise Refused(f"{case.number} is {case.status}; only an open case can be resolved.")
     resolution = _clean_text(resolution, "resolution")
+    target = None
     if line is not None:
-        target = find_line(line)
+        target = load_line(ref=line, lock=True)
         _check_link(case.customer, target)
-        Case.update(line=target.id).where(Case.id == case.id).execute()
-        case.line = target.id
-    if case.line_id is None:
+    elif case.line_id is not None:
+        target = load_line(line_id=case.line_id, lock=True)
+    if target is None:
         minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
         Case.update(status="resolved", resolved_at=now_utc(), resolved_on=today(), resolved_by=who,
                     resolution=resolution, spent=minutes, charged=0).where(Case.id == case.id).execute()
         audit.record("case", case.number, "resolve", who, {"charged": 0})
         return 0
-    amount = _charge(case, Line.get_by_id(case.line_id), spent, override, who)
-    Case.update(resolution=resolution).where(Case.id == case.id).execute()
-    audit.record("case", case.number, "resolve", who, {"line": linked_ref(Line.get_by_id(case.line_id)),
+    amount = _charge(case.id, case.number, case.customer_id, target, spent, override,
+                     resolution, who)
+    audit.record("case", case.number, "resolve", who, {"line": linked_ref(target),
                                                        "charged": amount})
     return amount
 
@@ -197,9 +245,19 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
 @writes
 def resolve(line, title, spent=None, resolution=None, override=False) -> str:
     """Record a resolved case on a line in one step; returns the case number."""
-    target = find_line(line)
-    number = open_case(target.contract.customer.name, title, line=line)
-    resolve_case(number, spent=spent, resolution=resolution, override=override)
+    who = require(LISTED, "resolve cases")
+    if override:
+        require(SUPERVISOR_ONLY, "override an exhausted line")
+    target = load_line(ref=line, lock=True)
+    title = _clean_title(title, "case title")
+    resolution = _clean_text(resolution, "resolution")
+    contract = target.contract
+    case_id, number = _insert_case(contract.customer_id, title, target.id, who)
+    amount = _charge(case_id, number, contract.customer_id, target, spent, override, resolution,
+                     who)
+    audit.record("case", number, "resolve", who, {"customer": contract.customer.name,
+                                                  "title": title, "line": linked_ref(target),
+                                                  "charged": amount})
     return number
 
 

@@ -18,7 +18,7 @@ def set_today(day: pendulum.Date | None) -> None:
 def local_zone() -> pendulum.Timezone:
     try:
         return pendulum.local_timezone()
-    except Exception:  # pragma: no cover - a broken TZ setting on the server
+    except (ValueError, LookupError, OSError):  # pragma: no cover - a broken TZ setting
         return pendulum.timezone("UTC")
 
 
@@ -30,11 +30,11 @@ def today() -> pendulum.Date:
 
 def now_utc() -> dt.datetime:
     """A naive UTC datetime, as stored in the database."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def to_local(stamp: dt.datetime | None) -> pendulum.DateTime | None:
     """A stored (naive UTC) timestamp as a pendulum DateTime in the user's zone."""
     if stamp is None:
         return None
-    return pendulum.instance(stamp.replace(tzinfo=dt.timezone.utc)).in_timezone(local_zone())
+    return pendulum.instance(stamp.replace(tzinfo=dt.UTC)).in_timezone(local_zone())

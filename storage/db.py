@@ -176,7 +176,7 @@ def unavailable_message(exc: Exception, url: str | None = None) -> str:
     where = describe(url) if url else "the database"
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered:
-        return f"the database is busy (another process holds it); try again in a moment."
+        return "the database is busy (another process holds it); try again in a moment."
     if "readonly" in lowered or "read-only" in lowered:
         return f"the database at {where} is read-only; nothing was changed."
     if "disk" in lowered and ("full" in lowered or "i/o" in lowered):
@@ -246,11 +246,11 @@ def session():
 
 
 __all__ = [
-    "open_database",
     "close_database",
     "migrate",
-    "writes",
+    "models",
+    "open_database",
     "reads",
     "session",
-    "models",
+    "writes",
 ]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import pendulum
 import peewee as pw
+import pendulum
 
 from . import audit
 from .amounts import parse_allotment, parse_date, parse_money
 from .clock import now_utc, today
 from .db import reads, writes
 from .errors import Conflict, InvalidInput, Refused
-from .lookup import contract_number, find_contract, find_customer, find_line, find_template, line_ref
+from .lookup import (
+    contract_number,
+    find_contract,
+    find_customer,
+    find_line,
+    find_template,
+    line_ref,
+)
 from .models import Case, Contract, Line, UsageEntry
 from .people import LISTED, SUPERVISOR_ONLY, require
 

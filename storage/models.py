@@ -42,7 +42,7 @@ class UTCTimestampField(pw.DateTimeField):
         if value is None:
             return None
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return dt.datetime(
             value.year, value.month, value.day, value.hour, value.minute, value.second,
             value.microsecond,
@@ -154,7 +154,10 @@ class Line(Base):
     created = UTCTimestampField()
 
     class Meta:
-        indexes = ((("contract", "position"), True),)
+        indexes = (
+            (("contract", "position"), True),
+            (("status", "end"), False),
+        )
 
 
 class Case(Base):

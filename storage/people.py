@@ -21,7 +21,7 @@ def current_login() -> str:
         return _acting
     try:
         return getpass.getuser()
-    except Exception:  # no name for this uid (a container, say)
+    except (KeyError, OSError):  # no name for this uid (a container, say)
         return f"uid{os.getuid()}"
 
 
@@ -46,12 +46,24 @@ def permissions_apply() -> bool:
     return User.select().where(User.role == "supervisor").exists()
 
 
+def _standing(login: str) -> tuple[bool, str | None]:
+    """(whether permissions apply, the login's role) in one statement."""
+    from . import sql
+
+    applies, role = sql.one(
+        'SELECT EXISTS (SELECT 1 FROM "user" WHERE role = \'supervisor\'), '
+        '(SELECT role FROM "user" WHERE login = ?)',
+        (login,),
+    )
+    return bool(applies), role
+
+
 def require(level: str, doing: str) -> str:
     """Refuse unless the acting login may do this; returns the login for the audit trail."""
     login = current_login()
-    if not permissions_apply():
+    applies, role = _standing(login)
+    if not applies:
         return login
-    role = role_of(login)
     if level == SUPERVISOR_ONLY and role != "supervisor":
         raise PermissionRefused(
             f"only a supervisor may {doing}; {login} is "

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pendulum
 import peewee as pw
+import pendulum
 
 from .charging import USABLE_LINE_STATUSES, charge_refusal
 from .clock import today
@@ -217,15 +217,15 @@ def list_contracts(status: str | None = None, text: str | None = None,
             sums[cid] = (total, used)
     day = today()
     result = []
-    for cid, number, title, status, kind, start, end, customer_name in rows:
-        start = Contract.start.python_value(start)
-        end = Contract.end.python_value(end)
+    for cid, number, title, row_status, kind, raw_start, raw_end, customer_name in rows:
+        start = Contract.start.python_value(raw_start)
+        end = Contract.end.python_value(raw_end)
         total, used = sums.get(cid, (None, 0))
         result.append(ContractRow(
-            number=number, title=title, customer=customer_name, status=status,
+            number=number, title=title, customer=customer_name, status=row_status,
             allotment_type=kind, start=start, end=end,
             total=None if total is None else int(total), used=int(used or 0),
-            days_left=days_left(status, end, day),
+            days_left=days_left(row_status, end, day),
         ))
     return result
 

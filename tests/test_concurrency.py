@@ -1,0 +1,64 @@
+"""Several real processes charge the same lines at once: never an overdraw, never a lock error."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import storage
+from tests import workers
+from tests.helpers import TODAY, active_contract, make_world
+
+PROCESSES = 4
+
+
+def _run(fn, argsets):
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(len(argsets)) as pool:
+        return pool.starmap(fn, argsets)
+
+
+def test_processes_never_overdraw_a_cases_line(db_url):
+    make_world()
+    number = active_contract(allotment="60")
+    storage.close_database()
+    results = _run(workers.charge_many, [
+        (db_url, f"{number}/1", 25, None, f"rep{i}", str(TODAY)) for i in range(PROCESSES)
+    ])
+    storage.open_database(db_url)
+    assert [r["other"] for r in results] == [[]] * PROCESSES
+    assert sum(r["charged"] for r in results) == 60
+    assert sum(r["exhausted"] for r in results) == PROCESSES * 25 - 60
+    line = storage.show(number).lines[0]
+    assert (line.used, line.remaining, line.overage) == (60, 0, 0)
+    assert storage.verify() == []
+
+
+def test_processes_never_overdraw_a_time_line(db_url):
+    make_world()
+    storage.add_template("Consulting", abbr="CONS", allotment="time", billing="monthly")
+    number = active_contract("Consulting", allotment="10h")
+    storage.close_database()
+    results = _run(workers.charge_many, [
+        (db_url, f"{number}/1", 15, "45m", f"rep{i}", str(TODAY)) for i in range(PROCESSES)
+    ])
+    storage.open_database(db_url)
+    assert [r["other"] for r in results] == [[]] * PROCESSES
+    charged = sum(r["charged"] for r in results)
+    assert charged == 600 // 45  # 13 cases of 45 minutes fit in 10 hours
+    assert storage.show(number).lines[0].used == charged * 45
+    assert storage.verify() == []
+
+
+def test_mixed_charges_reopens_holds_and_releases_keep_the_ledger_true(db_url):
+    make_world()
+    number = active_contract(allotment="40")
+    storage.close_database()
+    results = _run(workers.mixed_work, [
+        (db_url, number, 40, f"rep{i}", str(TODAY), i) for i in range(PROCESSES)
+    ])
+    storage.open_database(db_url)
+    assert [r["other"] for r in results] == [[]] * PROCESSES
+    line = storage.show(number).lines[0]
+    net = sum(r["charged"] - r["reopened"] for r in results)
+    assert line.used == net <= 40
+    assert storage.verify() == []

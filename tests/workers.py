@@ -1,0 +1,58 @@
+"""Functions run in separate processes by the concurrency and crash tests."""
+
+from __future__ import annotations
+
+import storage
+
+
+def charge_many(url: str, ref: str, attempts: int, spent: str | None, login: str,
+                today: str) -> dict:
+    """Try to charge `attempts` cases to one line; count what happened to each attempt."""
+    storage.open_database(url)
+    storage.set_today(storage.parse_date(today))
+    outcome = {"charged": 0, "exhausted": 0, "other": []}
+    with storage.acting_as(login):
+        for i in range(attempts):
+            try:
+                storage.resolve(ref, f"{login} call {i}", spent=spent)
+                outcome["charged"] += 1
+            except storage.Refused as exc:
+                if "allotment exhausted" in str(exc):
+                    outcome["exhausted"] += 1
+                else:
+                    outcome["other"].append(str(exc))
+            except storage.DatabaseUnavailable as exc:
+                outcome["other"].append(f"unavailable: {exc}")
+    storage.close_database()
+    return outcome
+
+
+def mixed_work(url: str, number: str, rounds: int, login: str, today: str, seed: int) -> dict:
+    """Charges, reopens, holds and releases interleaved on one contract."""
+    import random
+
+    rng = random.Random(seed)
+    storage.open_database(url)
+    storage.set_today(storage.parse_date(today))
+    outcome = {"charged": 0, "reopened": 0, "refused": 0, "other": []}
+    mine: list[str] = []
+    with storage.acting_as(login):
+        for i in range(rounds):
+            roll = rng.random()
+            try:
+                if roll < 0.55:
+                    mine.append(storage.resolve(f"{number}/1", f"{login} {i}"))
+                    outcome["charged"] += 1
+                elif roll < 0.8 and mine:
+                    storage.reopen_case(mine.pop(rng.randrange(len(mine))))
+                    outcome["reopened"] += 1
+                elif roll < 0.9:
+                    storage.hold(number)
+                else:
+                    storage.release(number)
+            except storage.Refused:
+                outcome["refused"] += 1
+            except storage.DatabaseUnavailable as exc:
+                outcome["other"].append(f"unavailable: {exc}")
+    storage.close_database()
+    return outcome
