@@ -139,10 +139,12 @@ def format_remaining(used: int, total: int | None, allotment_type: str) -> str:
     """`7/10 cases`, `12h 30m/40h`, `covered`: what is left of what was bought."""
     if allotment_type == "coverage" or total is None:
         return "covered"
-    remaining = total - used
+    remaining = max(0, total - used)
+    over = used - total
     if allotment_type == "time":
-        return f"{format_minutes(remaining)}/{format_minutes(total)}"
-    return f"{remaining}/{total} cases"
+        text = f"{format_minutes(remaining)}/{format_minutes(total)}"
+        return text + (f" (+{format_minutes(over)} over)" if over > 0 else "")
+    return f"{remaining}/{total} cases" + (f" (+{over} over)" if over > 0 else "")
 
 
 def format_money(cents: int | None) -> str:

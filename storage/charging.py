@@ -57,9 +57,10 @@ def charge_refusal(
     if amount > remaining:
         kind = contract.allotment_type
         if remaining <= 0:
+            unit = "" if kind != "cases" else (" case" if line.total == 1 else " cases")
             return (
                 f"allotment exhausted: line {ref} has used all "
-                f"{format_amount(line.total, kind)}{' cases' if kind == 'cases' else ''}."
+                f"{format_amount(line.total, kind)}{unit}."
             )
         return (
             f"allotment exhausted: line {ref} has {format_amount(remaining, kind)} left, "

@@ -15,7 +15,10 @@ from .errors import DatabaseUnavailable
 from .models import MODELS, SchemaVersion, database
 
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 10
+BUSY_TIMEOUT_S = float(os.environ.get("CONTRACTS_BUSY_TIMEOUT", "10"))
+# FULL: a charge reported as done survives a power loss. The test suite sets NORMAL (still
+# safe against a killed process) to spend less time waiting for the disk.
+SQLITE_SYNCHRONOUS = os.environ.get("CONTRACTS_SQLITE_SYNCHRONOUS", "full")
 WRITE_ATTEMPTS = 5
 
 
@@ -54,8 +57,8 @@ def make_database(url: str) -> pw.Database:
             pragmas={
                 "journal_mode": "wal",
                 "foreign_keys": 1,
-                "synchronous": "full",
-                "busy_timeout": BUSY_TIMEOUT_S * 1000,
+                "synchronous": SQLITE_SYNCHRONOUS,
+                "busy_timeout": int(BUSY_TIMEOUT_S * 1000),
             },
             timeout=BUSY_TIMEOUT_S,
             lock_type="IMMEDIATE",
@@ -102,11 +105,11 @@ def _prepare_sqlite_file(path: str) -> None:
         raise DatabaseUnavailable(f"cannot create the database at {path}: {exc.strerror}.") from None
 
 
-def open_database(url: str | None = None, *, create: bool = True) -> str:
+def open_database(url: str | None = None, *, create: bool = True, upgrade: bool = False) -> str:
     """Point the models at the database and make sure its schema is usable.
 
-    An empty database gets the schema; an older one must be upgraded with `contracts init`;
-    a newer one is refused. Returns the URL that was opened.
+    An empty database gets the schema; an older one must be upgraded with `contracts init`
+    (`upgrade=True`); a newer one is refused. Returns the URL that was opened.
     """
     url = url or default_url()
     close_database()
@@ -123,6 +126,8 @@ def open_database(url: str | None = None, *, create: bool = True) -> str:
                 f"the database was written by a newer contracts (schema {version}, this one "
                 f"knows {SCHEMA_VERSION}); upgrade contracts before using it."
             )
+        elif version < SCHEMA_VERSION and upgrade:
+            migrate()
         elif version < SCHEMA_VERSION:
             raise DatabaseUnavailable(
                 f"the database has an older schema ({version}); run `contracts init` to upgrade it."
@@ -159,8 +164,12 @@ def _migration_1() -> None:
 MIGRATIONS = {1: _migration_1}
 
 
+last_migration: tuple[int | None, int] | None = None  # (from, to) of this process's last one
+
+
 def migrate() -> tuple[int | None, int]:
     """Create or upgrade the schema in place; returns (old version, new version)."""
+    global last_migration
     with database.atomic():
         old = schema_version()
         current = old or 0
@@ -168,7 +177,9 @@ def migrate() -> tuple[int | None, int]:
             MIGRATIONS[target]()
             SchemaVersion.delete().execute()
             SchemaVersion.create(version=target)
-        return old, SCHEMA_VERSION
+    if old != SCHEMA_VERSION:
+        last_migration = (old, SCHEMA_VERSION)
+    return old, SCHEMA_VERSION
 
 
 def unavailable_message(exc: Exception, url: str | None = None) -> str:

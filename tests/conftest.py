@@ -12,8 +12,11 @@ import uuid
 
 import pytest
 
-import storage
-from storage.models import MODELS, SchemaVersion, database
+# Before storage is imported: see storage.db.SQLITE_SYNCHRONOUS.
+os.environ.setdefault("CONTRACTS_SQLITE_SYNCHRONOUS", "normal")
+
+import storage  # noqa: E402
+from storage.models import MODELS, SchemaVersion, database  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("CONTRACTS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict = {}
@@ -45,6 +48,8 @@ def postgres_url() -> str | None:
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute(f'CREATE DATABASE "{name}"')
+            # Durability across power loss is not what these tests look at; speed is.
+            cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         conn.close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         _pg_state["url"] = None
@@ -91,8 +96,12 @@ def _reset_postgres(url: str) -> None:
     database.initialize(db.make_database(url))
     if db.schema_version() is None:
         db.migrate()
-    tables = ", ".join(f'"{m._meta.table_name}"' for m in MODELS)
-    database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    # DELETE and sequence restarts: many times faster than TRUNCATE on tables this small.
+    statements = [f'DELETE FROM "{m._meta.table_name}"' for m in reversed(MODELS)]
+    statements += [
+        f"ALTER SEQUENCE \"{m._meta.table_name}_id_seq\" RESTART WITH 1" for m in MODELS
+    ]
+    database.execute_sql("; ".join(statements))
     SchemaVersion.create(version=db.SCHEMA_VERSION)
     storage.open_database(url)
 

@@ -35,10 +35,7 @@ def test_an_older_schema_asks_for_init_and_init_upgrades(db_url, monkeypatch):
     storage.close_database()
     with pytest.raises(storage.DatabaseUnavailable, match="run `contracts init`"):
         storage.open_database(db_url)
-    from storage.models import database
-
-    database.initialize(db.make_database(db_url))
-    assert db.migrate() == (1, 2)
+    storage.open_database(db_url, upgrade=True)
     assert ran == [2]
     assert db.schema_version() == 2
 

@@ -1,0 +1,1 @@
+"""The faces of contracts: the Textual console (tui.app) and the command line (tui.cli)."""
