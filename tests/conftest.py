@@ -15,8 +15,8 @@ import pytest
 # Before storage is imported: see storage.db.SQLITE_SYNCHRONOUS.
 os.environ.setdefault("CONTRACTS_SQLITE_SYNCHRONOUS", "normal")
 
-import storage  # noqa: E402
-from storage.models import MODELS, SchemaVersion, database  # noqa: E402
+import storage
+from storage.models import MODELS, SchemaVersion, database
 
 PG_ADMIN_URL = os.environ.get("CONTRACTS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict = {}
