@@ -16,11 +16,15 @@ def _plain(value):
     return value
 
 
+def encode(changes: dict | None) -> str:
+    return json.dumps({k: _plain(v) for k, v in (changes or {}).items()}, sort_keys=True)
+
+
 def record(entity: str, ref: str, action: str, who: str, changes: dict | None = None) -> None:
     sql.execute(
         'INSERT INTO "audit_event" (entity, ref, action, who, at, changes) VALUES (?, ?, ?, ?, ?, ?)',
         (entity, ref, action, who, AuditEvent.at.db_value(now_utc()),
-         json.dumps({k: _plain(v) for k, v in (changes or {}).items()}, sort_keys=True)),
+         encode(changes)),
     )
 
 

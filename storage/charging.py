@@ -109,9 +109,12 @@ _LINE_FOR_CHARGE = (
 )
 
 
-def load_line(*, line_id: int | None = None, ref: str | None = None, lock: bool = False) -> Line:
-    """A line with its contract and the contract's customer, read in one statement (and the
-    contract locked against a concurrent hold or cancel on PostgreSQL when `lock`)."""
+def load_line(*, line_id: int | None = None, ref: str | None = None,
+              reserve_case: bool = False) -> Line:
+    """A line with its contract and the contract's customer, read in one statement.
+
+    With `reserve_case` on PostgreSQL, the same statement also draws the next case id from
+    the sequence (as `line.reserved_case_id`), so a charge needs no extra round trip."""
     if line_id is not None:
         where, params = "WHERE l.id = ?", (line_id,)
     else:
@@ -121,28 +124,35 @@ def load_line(*, line_id: int | None = None, ref: str | None = None, lock: bool 
         if not match:
             find_line(ref)  # raises the sentence for a malformed reference
         where, params = "WHERE c.id = ? AND l.position = ?", (int(match.group(1)), int(match.group(2)))
-    lock_clause = " FOR SHARE OF c" if lock and sql.is_postgres() else ""
-    row = sql.one(_LINE_FOR_CHARGE + where + lock_clause, params)
+    reserve = reserve_case and sql.is_postgres()
+    select = _LINE_FOR_CHARGE
+    if reserve:
+        select = select.replace(" FROM ", ", nextval(pg_get_serial_sequence('\"case\"', 'id')) FROM ", 1)
+    row = sql.one(select + where, params)
     if row is None:
         find_line(ref)  # raises NotFound naming what is missing
         raise NotFound(f"there is no line {ref}.")  # pragma: no cover
     day = Line.start.python_value
     (lid, position, l_start, l_end, total, used, l_status, cid, number, c_status, customer_id,
-     kind, increment, minimum, c_start, c_end, cancel_date, customer_name) = row
+     kind, increment, minimum, c_start, c_end, cancel_date, customer_name) = row[:18]
     contract = Contract(
         id=cid, number=number, status=c_status,
         customer=Customer(id=customer_id, name=customer_name),
         allotment_type=kind, increment=increment, minimum=minimum,
         start=day(c_start), end=day(c_end), cancel_date=day(cancel_date),
     )
-    return Line(id=lid, position=position, contract=contract, start=day(l_start),
+    line = Line(id=lid, position=position, contract=contract, start=day(l_start),
                 end=day(l_end), total=total, used=used, status=l_status)
+    line.reserved_case_id = row[18] if reserve else None
+    return line
 
 
-def _charge(case_id: int, case_no: str, customer_id: int, line: Line, spent, override: bool,
-            resolution: str, who: str) -> int:
-    """Resolve a case and charge it to a line: the rule, then the guarded update, the ledger
-    entry, the case and the audit event, all in the caller's transaction."""
+def _charge(line: Line, customer_id: int, spent, override: bool, resolution: str, who: str,
+            case_id: int | None = None, new_case_title: str | None = None) -> tuple[str, int]:
+    """Resolve a case and charge it to a line, in the caller's transaction: the rule
+    (charge_refusal), then one guarded write of the line, the case, the ledger entry and the
+    audit events. Either `case_id` (an open case) or `new_case_title` (a case recorded
+    resolved in one step) is given. Returns (case number, amount charged)."""
     contract = line.contract
     amount, minutes = amount_for(contract, spent)
     day = today()
@@ -154,34 +164,114 @@ def _charge(case_id: int, case_no: str, customer_id: int, line: Line, spent, ove
     over = metered and line.used + amount > line.total
     if over:
         require(SUPERVISOR_ONLY, "override an exhausted line")
-    guarded = 'UPDATE "line" SET used = used + ? WHERE id = ? AND status IN (?, ?)'
-    params = (amount, line.id, *USABLE_LINE_STATUSES)
+    # The guard: the line still usable and (unless overridden) the allotment still there,
+    # the contract still active. Checked by the database in the same statement that charges.
+    guard = (
+        'UPDATE "line" SET used = used + ? WHERE id = ? AND status IN (?, ?) '
+        'AND EXISTS (SELECT 1 FROM "contract" WHERE id = ? AND status = ?)'
+    )
+    guard_params = (amount, line.id, *USABLE_LINE_STATUSES, contract.id, "active")
     if metered and not override:
-        guarded += " AND used + ? <= total"
-        params += (amount,)
-    if sql.rowcount(guarded, params) != 1:
+        guard += " AND used + ? <= total"
+        guard_params += (amount,)
+    stamp = Case.resolved_at.db_value(now_utc())
+    overage = line.used + amount - line.total if over else 0
+    entry = (amount, "override" if over else "charge", who, stamp,
+             f"overage {format_amount(overage, contract.allotment_type)}" if over else "")
+    resolved = ("resolved", stamp, Case.resolved_on.db_value(day), who, resolution, minutes,
+                amount)
+    writer = _write_charge_postgres if sql.is_postgres() else _write_charge_sqlite
+    number = writer(line, guard, guard_params, entry, resolved, case_id, new_case_title,
+                    customer_id, who, ref, over)
+    if number is None:
         fresh = load_line(line_id=line.id)
         raise Refused(
             charge_refusal(fresh.contract, fresh, customer_id, day, amount)
             or f"allotment exhausted: line {ref} was used up by someone else just now."
         )
-    stamp = Case.resolved_at.db_value(now_utc())
-    overage = line.used + amount - line.total if over else 0
-    sql.execute(
-        'INSERT INTO "usage_entry" (line_id, case_id, amount, kind, who, at, note) '
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (line.id, case_id, amount, "override" if over else "charge", who, stamp,
-         f"overage {format_amount(overage, contract.allotment_type)}" if over else ""),
+    return number, amount
+
+
+_CASE_RESOLVED = (
+    "status = ?, resolved_at = ?, resolved_on = ?, resolved_by = ?, resolution = ?, spent = ?, "
+    "charged = ?"
+)
+_CASE_COLUMNS = (
+    "customer_id, title, line_id, opened, opened_by, status, resolved_at, resolved_on, "
+    "resolved_by, resolution, spent, charged"
+)
+_LEDGER = 'INSERT INTO "usage_entry" (line_id, case_id, amount, kind, who, at, note) '
+_AUDIT = 'INSERT INTO "audit_event" (entity, ref, action, who, at, changes) '
+
+
+def _charge_audits(ref, number, amount, over, who, stamp, new_title, customer_name):
+    """The audit rows of a charge: the line's, and the case's when it is recorded in one step."""
+    rows = [("line", ref, "charge", who, stamp,
+             audit.encode({"case": number, "amount": amount, "override": over}))]
+    if new_title is not None:
+        rows.append(("case", number, "resolve", who, stamp, audit.encode(
+            {"customer": customer_name, "title": new_title, "line": ref, "charged": amount})))
+    return rows
+
+
+def _write_charge_sqlite(line, guard, guard_params, entry, resolved, case_id, new_title,
+                         customer_id, who, ref, over) -> str | None:
+    """SQLite: statement by statement (in-process, under BEGIN IMMEDIATE's write lock)."""
+    if sql.rowcount(guard, guard_params) != 1:
+        return None
+    if case_id is None:
+        case_id = sql.insert(
+            f'INSERT INTO "case" ({_CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            (customer_id, new_title, line.id, resolved[1], who, *resolved),
+        )
+        number = case_number(case_id)
+        sql.execute('UPDATE "case" SET number = ? WHERE id = ?', (number, case_id))
+    else:
+        number = case_number(case_id)
+        sql.execute(f'UPDATE "case" SET line_id = ?, {_CASE_RESOLVED} WHERE id = ?',
+                    (line.id, *resolved, case_id))
+    sql.execute(_LEDGER + "VALUES (?, ?, ?, ?, ?, ?, ?)", (line.id, case_id, *entry))
+    for row in _charge_audits(ref, number, entry[0], over, who, entry[3], new_title,
+                              line.contract.customer.name):
+        sql.execute(_AUDIT + "VALUES (?, ?, ?, ?, ?, ?)", row)
+    return number
+
+
+def _write_charge_postgres(line, guard, guard_params, entry, resolved, case_id, new_title,
+                           customer_id, who, ref, over) -> str | None:
+    """PostgreSQL: the same writes as one statement (data-modifying CTEs), so a charge costs
+    one round trip; every part reads from the guarded update and does nothing if it did."""
+    new = case_id is None
+    if new:
+        case_id = line.reserved_case_id
+    number = case_number(case_id)
+    if new:
+        case_part = (
+            f'c AS (INSERT INTO "case" (id, number, {_CASE_COLUMNS}) '
+            "SELECT ?, ?, ?, ?, ?, ?::timestamp, ?, ?, ?::timestamp, ?::date, ?, ?, ?::integer, ? "
+            "FROM g)"
+        )
+        case_params = (case_id, number, customer_id, new_title, line.id, resolved[1], who,
+                       *resolved)
+    else:
+        case_part = (
+            f'c AS (UPDATE "case" SET line_id = ?, {_CASE_RESOLVED} '
+            "WHERE id = ? AND EXISTS (SELECT 1 FROM g))"
+        )
+        case_params = (line.id, *resolved, case_id)
+    audits = _charge_audits(ref, number, entry[0], over, who, entry[3], new_title,
+                            line.contract.customer.name)
+    audit_selects = " UNION ALL ".join(["SELECT ?, ?, ?, ?, ?::timestamp, ? FROM g"] * len(audits))
+    statement = (
+        f"WITH g AS ({guard} RETURNING id), {case_part}, "
+        f"e AS ({_LEDGER}SELECT ?, ?, ?, ?, ?, ?::timestamp, ? FROM g), "
+        f"a AS ({_AUDIT}{audit_selects}) "
+        "SELECT count(*) FROM g"
     )
-    sql.execute(
-        'UPDATE "case" SET line_id = ?, status = ?, resolved_at = ?, resolved_on = ?, '
-        "resolved_by = ?, resolution = ?, spent = ?, charged = ? WHERE id = ?",
-        (line.id, "resolved", stamp, Case.resolved_on.db_value(day), who, resolution, minutes,
-         amount, case_id),
-    )
-    audit.record("line", ref, "charge", who, {"case": case_no, "amount": amount,
-                                              "override": over})
-    return amount
+    params = (*guard_params, *case_params, line.id, case_id, *entry,
+              *(value for row in audits for value in row))
+    (charged,) = sql.one(statement, params)
+    return number if charged == 1 else None
 
 
 def _insert_case(customer_id: int, title: str, line_id: int | None, who: str) -> tuple[int, str]:
@@ -226,18 +316,18 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
     resolution = _clean_text(resolution, "resolution")
     target = None
     if line is not None:
-        target = load_line(ref=line, lock=True)
+        target = load_line(ref=line)
         _check_link(case.customer, target)
     elif case.line_id is not None:
-        target = load_line(line_id=case.line_id, lock=True)
+        target = load_line(line_id=case.line_id)
     if target is None:
         minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
         Case.update(status="resolved", resolved_at=now_utc(), resolved_on=today(), resolved_by=who,
                     resolution=resolution, spent=minutes, charged=0).where(Case.id == case.id).execute()
         audit.record("case", case.number, "resolve", who, {"charged": 0})
         return 0
-    amount = _charge(case.id, case.number, case.customer_id, target, spent, override,
-                     resolution, who)
+    _number, amount = _charge(target, case.customer_id, spent, override, resolution, who,
+                              case_id=case.id)
     audit.record("case", case.number, "resolve", who, {"line": linked_ref(target),
                                                        "charged": amount})
     return amount
@@ -249,16 +339,12 @@ def resolve(line, title, spent=None, resolution=None, override=False) -> str:
     who = require(LISTED, "resolve cases")
     if override:
         require(SUPERVISOR_ONLY, "override an exhausted line")
-    target = load_line(ref=line, lock=True)
     title = _clean_title(title, "case title")
     resolution = _clean_text(resolution, "resolution")
+    target = load_line(ref=line, reserve_case=True)
     contract = target.contract
-    case_id, number = _insert_case(contract.customer_id, title, target.id, who)
-    amount = _charge(case_id, number, contract.customer_id, target, spent, override, resolution,
-                     who)
-    audit.record("case", number, "resolve", who, {"customer": contract.customer.name,
-                                                  "title": title, "line": linked_ref(target),
-                                                  "charged": amount})
+    number, _amount = _charge(target, contract.customer_id, spent, override, resolution, who,
+                              new_case_title=title)
     return number
 
 

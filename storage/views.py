@@ -14,6 +14,8 @@ from .clock import to_local
 
 def _plain(value):
     if isinstance(value, dt.datetime):
+        if value.tzinfo is None:  # stored timestamps are UTC
+            value = value.replace(tzinfo=dt.UTC)
         return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
