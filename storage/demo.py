@@ -39,6 +39,7 @@ DAY = 86_400
 WHO = "demo"  # the audit trail's "who" for everything the generator writes
 
 # --- word lists -------------------------------------------------------------------------
+# fmt: off
 
 NAME_WORDS = (
     "Northwind", "Southbay", "Westfield", "Eastgate", "Brightwater", "Redwood", "Stonebridge",
@@ -180,6 +181,7 @@ COLUMNS = {
 }
 COUNT_NAMES = {Customer: "customers", Template: "templates", Contract: "contracts", Line: "lines",
                Case: "cases", UsageEntry: "ledger", AuditEvent: "audit"}
+# fmt: on
 
 
 def fill(contracts: int = 200, seed: int = 1, progress=None) -> dict:
@@ -286,6 +288,7 @@ class _Dice(random.Random):
 
 # --- dates and moments as plain numbers ---------------------------------------------------
 
+
 class _DayText(dict):
     """ISO text of a day (by ordinal), made once per day on first use."""
 
@@ -340,8 +343,20 @@ def _spent_for(charged: int, increment: int | None, minimum: int | None, rng) ->
 class _Contract:
     """One contract being generated: its dates, status and what limits its charges."""
 
-    __slots__ = ("cancel_day", "customer", "end", "hold_day", "id", "lines", "origin", "renewed",
-                 "start", "status", "template", "term")
+    __slots__ = (
+        "cancel_day",
+        "customer",
+        "end",
+        "hold_day",
+        "id",
+        "lines",
+        "origin",
+        "renewed",
+        "start",
+        "status",
+        "template",
+        "term",
+    )
 
     def __init__(self, status, term, start, end):
         self.status, self.term, self.start, self.end = status, term, start, end
@@ -384,8 +399,15 @@ class _Filler:
 
     def _audit(self, entity, ref, action, at, changes) -> None:
         self.rows[AuditEvent].append(
-            (self._id(AuditEvent), entity, ref, action, WHO, _stamp(at),
-             json.dumps(changes, sort_keys=True))
+            (
+                self._id(AuditEvent),
+                entity,
+                ref,
+                action,
+                WHO,
+                _stamp(at),
+                json.dumps(changes, sort_keys=True),
+            )
         )
 
     def take_batch(self) -> dict:
@@ -452,7 +474,8 @@ class _Filler:
             email = f"{rng.choice(MAIL_BOXES)}@{slug}.example" if rng.random() < 0.9 else None
             phone = (
                 f"{rng.choice(PHONE_PREFIXES)} 555 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
-                if rng.random() < 0.85 else None
+                if rng.random() < 0.85
+                else None
             )
             self.rows[Customer].append((cid, name, key, email, phone, _stamp(created)))
             self._audit("customer", name, "add", created, {"email": email, "phone": phone})
@@ -475,12 +498,37 @@ class _Filler:
             tid = self._id(Template)
             increment, minimum = (TIME_INCREMENT, TIME_MINIMUM) if kind == "time" else (None, None)
             created = (self.today - rng.randint(3700, 3800)) * DAY + rng.randint(28800, 64800)
-            self.rows[Template].append((tid, name, abbr, kind, billing, volume, hours, increment,
-                                        minimum, text, _stamp(created), _stamp(created)))
-            self._audit("template", name, "add", created, {
-                "abbr": abbr, "allotment_type": kind, "billing": billing, "volume": volume,
-                "hours": hours, "increment": increment, "minimum": minimum,
-            })
+            self.rows[Template].append(
+                (
+                    tid,
+                    name,
+                    abbr,
+                    kind,
+                    billing,
+                    volume,
+                    hours,
+                    increment,
+                    minimum,
+                    text,
+                    _stamp(created),
+                    _stamp(created),
+                )
+            )
+            self._audit(
+                "template",
+                name,
+                "add",
+                created,
+                {
+                    "abbr": abbr,
+                    "allotment_type": kind,
+                    "billing": billing,
+                    "volume": volume,
+                    "hours": hours,
+                    "increment": increment,
+                    "minimum": minimum,
+                },
+            )
             self.templates.append((tid, name, kind, billing, hours, increment, minimum, volume))
             weights.append(TEMPLATE_WEIGHTS[number - 1])
         self.template_weights = list(accumulate(weights))
@@ -605,7 +653,9 @@ class _Filler:
 
         # lines, their use and their cases
         limit = {
-            "active": self.today - 1, "on_hold": contract.hold_day, "canceled": contract.cancel_day,
+            "active": self.today - 1,
+            "on_hold": contract.hold_day,
+            "canceled": contract.cancel_day,
             "expired": contract.end,
         }.get(status)
         if limit is not None:
@@ -641,13 +691,36 @@ class _Filler:
             if window_end is not None:
                 window_end = min(window_end, l_end)
                 if window_end >= l_start:
-                    used = self.use_line(lid, kind, total, l_start, l_end, window_end,
-                                         customer_id, increment, minimum,
-                                         status == "active" and l_status == "existing")
-            self.rows[Line].append((
-                lid, cid, position, title_l, product, _iso(l_start), _iso(l_end), total, used,
-                price, discount, l_status, renewed_from, _stamp(created),
-            ))
+                    used = self.use_line(
+                        lid,
+                        kind,
+                        total,
+                        l_start,
+                        l_end,
+                        window_end,
+                        customer_id,
+                        increment,
+                        minimum,
+                        status == "active" and l_status == "existing",
+                    )
+            self.rows[Line].append(
+                (
+                    lid,
+                    cid,
+                    position,
+                    title_l,
+                    product,
+                    _iso(l_start),
+                    _iso(l_end),
+                    total,
+                    used,
+                    price,
+                    discount,
+                    l_status,
+                    renewed_from,
+                    _stamp(created),
+                )
+            )
             contract.lines.append(lid)
         all_lines, contract.lines = contract.lines, renewal_lines
 
@@ -673,25 +746,63 @@ class _Filler:
             version += 1
         modified = min(modified, self.yesterday_end)
         origin = contract.origin.id if contract.origin is not None else None
-        self.rows[Contract].append((
-            cid, number, title, customer_id, bill_to, tid, kind, billing, hours, increment,
-            minimum, _iso(contract.start), _iso(contract.end), _iso(contract.start),
-            _iso(contract.end), status, cancel_date, cancel_reason, origin,
-            "renewal" if origin else None, _search_text(number, customer_name, title), owner,
-            _stamp(created), _stamp(max(modified, created)), version,
-        ))
-        self._audit("contract", number, "create", created, {
-            "customer": customer_name, "template": tname, "start": _iso(contract.start),
-            "end": _iso(contract.end), "title": title,
-            **({"renews": contract_number(origin)} if origin else {}),
-        })
+        self.rows[Contract].append(
+            (
+                cid,
+                number,
+                title,
+                customer_id,
+                bill_to,
+                tid,
+                kind,
+                billing,
+                hours,
+                increment,
+                minimum,
+                _iso(contract.start),
+                _iso(contract.end),
+                _iso(contract.start),
+                _iso(contract.end),
+                status,
+                cancel_date,
+                cancel_reason,
+                origin,
+                "renewal" if origin else None,
+                _search_text(number, customer_name, title),
+                owner,
+                _stamp(created),
+                _stamp(max(modified, created)),
+                version,
+            )
+        )
+        self._audit(
+            "contract",
+            number,
+            "create",
+            created,
+            {
+                "customer": customer_name,
+                "template": tname,
+                "start": _iso(contract.start),
+                "end": _iso(contract.end),
+                "title": title,
+                **({"renews": contract_number(origin)} if origin else {}),
+            },
+        )
         if status == "on_hold":
             self._audit("contract", number, "hold", modified, {"status": ["active", "on_hold"]})
         elif status == "canceled":
-            self._audit("contract", number, "cancel", modified, {
-                "status": ["active", "canceled"], "cancel_date": cancel_date,
-                "reason": cancel_reason,
-            })
+            self._audit(
+                "contract",
+                number,
+                "cancel",
+                modified,
+                {
+                    "status": ["active", "canceled"],
+                    "cancel_date": cancel_date,
+                    "reason": cancel_reason,
+                },
+            )
         return renewal_specs
 
     # use of a line: cases and the ledger
@@ -741,8 +852,19 @@ class _Filler:
         weights = LEVEL_CUMULATIVE[0 if passed < 0.2 else 1 if passed < 0.6 else 2]
         return self.rng.weighted(LEVELS, weights)
 
-    def use_line(self, lid, kind, total, l_start, l_end, window_end, customer_id,
-                 increment, minimum, usable: bool) -> int:
+    def use_line(
+        self,
+        lid,
+        kind,
+        total,
+        l_start,
+        l_end,
+        window_end,
+        customer_id,
+        increment,
+        minimum,
+        usable: bool,
+    ) -> int:
         """Resolved (and reopened) cases on the line between its start and `window_end`;
         returns the line's `used`, which equals the sum of the ledger entries written."""
         rng = self.rng
@@ -765,11 +887,22 @@ class _Filler:
             else:
                 spent = None
             rep = REPS[int(rnd() * len(REPS))]
-            row = [case_id, f"CAS-{case_id:06d}", customer_id,
-                   CASE_TITLES[int(rnd() * len(CASE_TITLES))], lid, "resolved",
-                   day_prefix[opened // DAY] + clock[opened % DAY], rep,
-                   day_prefix[day] + clock[resolved % DAY], _ISO[day], rep,
-                   RESOLUTIONS[int(rnd() * len(RESOLUTIONS))], spent, amount]
+            row = [
+                case_id,
+                f"CAS-{case_id:06d}",
+                customer_id,
+                CASE_TITLES[int(rnd() * len(CASE_TITLES))],
+                lid,
+                "resolved",
+                day_prefix[opened // DAY] + clock[opened % DAY],
+                rep,
+                day_prefix[day] + clock[resolved % DAY],
+                _ISO[day],
+                rep,
+                RESOLUTIONS[int(rnd() * len(RESOLUTIONS))],
+                spent,
+                amount,
+            ]
             cases.append(row)
             first = opened + (resolved - opened) // 3
             if (self.reopens or rnd() < 0.03) and first // DAY >= l_start:
@@ -779,14 +912,23 @@ class _Filler:
                 if kind == "time" and amount > max(minimum or 0, 30):
                     earlier = charge_for(max(1, spent - 30), increment, minimum)
                 events.append((first, case_id, earlier, "charge", rep, row))
-                events.append((first + (resolved - opened) // 3, case_id, -earlier, "reversal",
-                               rng.choice(REPS), row))
+                events.append(
+                    (
+                        first + (resolved - opened) // 3,
+                        case_id,
+                        -earlier,
+                        "reversal",
+                        rng.choice(REPS),
+                        row,
+                    )
+                )
             events.append((resolved, case_id, amount, "charge", rep, row))
             case_id += 1
         self.next_id[Case] = case_id
         if usable and level not in ("exhausted", "overage") and rnd() < 0.1:
-            self.open_case(lid, kind, l_start, window_end, customer_id, increment, minimum,
-                           events, cases)
+            self.open_case(
+                lid, kind, l_start, window_end, customer_id, increment, minimum, events, cases
+            )
         events.sort()
         used = 0
         entry_id = self.next_id[UsageEntry]
@@ -809,15 +951,30 @@ class _Filler:
         self.rows[Case].extend(map(tuple, cases))
         return used
 
-    def open_case(self, lid, kind, l_start, window_end, customer_id, increment, minimum,
-                  events, cases) -> None:
+    def open_case(
+        self, lid, kind, l_start, window_end, customer_id, increment, minimum, events, cases
+    ) -> None:
         """A case still open on a usable line; a few were resolved once and reopened."""
         rng = self.rng
         case_id = self._id(Case)
         opened = max(l_start * DAY, self.yesterday_end - rng.randint(3600, 3 * DAY))
         rep = rng.choice(REPS)
-        row = [case_id, case_number(case_id), customer_id, rng.choice(CASE_TITLES), lid, "open",
-               _stamp(opened), rep, None, None, None, None, None, 0]
+        row = [
+            case_id,
+            case_number(case_id),
+            customer_id,
+            rng.choice(CASE_TITLES),
+            lid,
+            "open",
+            _stamp(opened),
+            rep,
+            None,
+            None,
+            None,
+            None,
+            None,
+            0,
+        ]
         cases.append(row)
         if rng.random() < 0.25 and opened + 7200 < self.yesterday_end:
             amount = {"cases": 1, "coverage": 0}.get(kind)
@@ -826,8 +983,16 @@ class _Filler:
             charged = opened + rng.randint(600, 3600)
             if charged // DAY <= window_end:
                 events.append((charged, case_id, amount, "charge", rep, row))
-                events.append((charged + rng.randint(600, 3000), case_id, -amount, "reversal",
-                               rng.choice(REPS), row))
+                events.append(
+                    (
+                        charged + rng.randint(600, 3000),
+                        case_id,
+                        -amount,
+                        "reversal",
+                        rng.choice(REPS),
+                        row,
+                    )
+                )
 
     def other_cases(self, contract: _Contract, lines: list, customer_id: int, limit) -> None:
         """Cases that charge nothing: canceled ones, and some resolved with no line."""
@@ -838,19 +1003,47 @@ class _Filler:
             case_id = self._id(Case)
             opened = rng.randint(contract.start, limit) * DAY + rng.randint(28800, 64800)
             line = rng.choice(lines) if rng.random() < 0.6 else None
-            self.rows[Case].append((case_id, case_number(case_id), customer_id,
-                                    rng.choice(CASE_TITLES), line, "canceled", _stamp(opened),
-                                    rng.choice(REPS), None, None, None, None, None, 0))
+            self.rows[Case].append(
+                (
+                    case_id,
+                    case_number(case_id),
+                    customer_id,
+                    rng.choice(CASE_TITLES),
+                    line,
+                    "canceled",
+                    _stamp(opened),
+                    rng.choice(REPS),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    0,
+                )
+            )
         if rng.random() < 0.04:
             case_id = self._id(Case)
             day = rng.randint(contract.start, limit)
             resolved = day * DAY + rng.randint(28800, 64800)
             rep = rng.choice(REPS)
-            self.rows[Case].append((case_id, case_number(case_id), customer_id,
-                                    rng.choice(CASE_TITLES), None, "resolved",
-                                    _stamp(resolved - rng.randint(900, DAY)), rep,
-                                    _stamp(resolved), _iso(day), rep, rng.choice(RESOLUTIONS),
-                                    None, 0))
+            self.rows[Case].append(
+                (
+                    case_id,
+                    case_number(case_id),
+                    customer_id,
+                    rng.choice(CASE_TITLES),
+                    None,
+                    "resolved",
+                    _stamp(resolved - rng.randint(900, DAY)),
+                    rep,
+                    _stamp(resolved),
+                    _iso(day),
+                    rep,
+                    rng.choice(RESOLUTIONS),
+                    None,
+                    0,
+                )
+            )
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -929,7 +1122,7 @@ def _advance_sequences() -> None:
     for model in COLUMNS:
         table = model._meta.table_name
         database.execute_sql(
-            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), MAX(\"id\")) FROM \"{table}\" "
-            "HAVING MAX(\"id\") IS NOT NULL",
+            f'SELECT setval(pg_get_serial_sequence(%s, \'id\'), MAX("id")) FROM "{table}" '
+            'HAVING MAX("id") IS NOT NULL',
             (f'"{table}"',),
         )

@@ -1,0 +1,299 @@
+"""`contracts demo`: realistic data in every status that keeps every invariant, on both
+databases. (How fast it is, is measured by running it, not here.)"""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+import storage
+from storage import demo
+from storage.amounts import charge_for
+from storage.catalog import check_hours
+from storage.lifecycle import _search_text
+from storage.models import (
+    AuditEvent,
+    Case,
+    Contract,
+    Customer,
+    Line,
+    Template,
+    UsageEntry,
+    database,
+)
+from tests.helpers import dump
+
+TODAY = pendulum.Date(2026, 6, 15)
+
+
+@pytest.fixture
+def filled(db_url):
+    """200 demo contracts as of TODAY; yields what fill returned."""
+    storage.set_today(TODAY)
+    yield demo.fill(200, seed=1)
+
+
+def all_contracts():
+    return [storage.show(row.number) for row in storage.list_contracts(limit=None)]
+
+
+def level(line) -> str:
+    if line.used == 0:
+        return "fresh"
+    if line.used > line.total:
+        return "overage"
+    if line.used == line.total:
+        return "exhausted"
+    share = line.used / line.total
+    if share >= 0.8:
+        return "nearly exhausted"
+    if 0.4 <= share <= 0.6:
+        return "half"
+    return "other"
+
+
+def test_fill_gives_every_status_and_keeps_every_invariant(filled):
+    counts = storage.status_counts()
+    assert all(counts[status] > 0 for status in storage.STATUSES), counts
+    assert counts["all"] == 200
+    assert counts["active"] > counts["all"] / 2  # the bulk is active
+    assert storage.verify() == []
+    assert storage.sweep_needed() is False  # statuses agree with the dates as of today
+    summary = storage.database_summary()
+    assert {k: filled[k] for k in summary} == summary
+    assert filled["rows"] == sum(v for k, v in filled.items() if k not in ("rows", "seconds"))
+    assert filled["seconds"] > 0
+    assert 50 <= summary["customers"] <= 80  # about one customer per three contracts
+    assert 500 <= summary["lines"] <= 700  # about three lines per contract
+
+
+def test_customers_and_templates_look_real(filled):
+    customers = storage.list_customers()
+    names = [c.name for c in customers]
+    assert len({n.casefold() for n in names}) == len(names)
+    assert all(len(n.split()) >= 2 and n[0].isupper() for n in names), names[:5]
+    assert sum(c.email is not None for c in customers) > len(customers) / 2
+    assert sum(c.phone is not None for c in customers) > len(customers) / 2
+    assert all(c.contracts >= 1 for c in customers)  # everyone has a contract
+    templates = storage.list_templates()
+    assert {t.allotment_type for t in templates} == {"cases", "time", "coverage"}
+    assert {t.billing for t in templates} == set(storage.BILLING_FREQUENCIES)
+    assert all(
+        (t.increment, t.minimum) == (15, 30) for t in templates if t.allotment_type == "time"
+    )
+    assert "24x7" in {t.hours for t in templates}
+    assert "Mon-Fri 08:00-18:00 Europe/Madrid" in {t.hours for t in templates}
+    assert all(check_hours(t.hours) == t.hours for t in templates)
+
+
+def test_lines_are_used_at_every_level(filled):
+    contracts = all_contracts()
+    levels = {}
+    for info in contracts:
+        assert 1 <= len(info.lines) <= 5
+        for line in info.lines:
+            if info.status in ("draft", "invoiced"):
+                assert line.used == 0 and line.cases == 0  # nothing charged before the start
+            if line.allotment_type != "coverage":
+                levels.setdefault(level(line), []).append((info, line))
+    assert {"fresh", "half", "nearly exhausted", "exhausted", "overage"} <= set(levels)
+    # an overage is a supervisor's override, billed at the line's rate
+    for info, line in levels["overage"]:
+        entries = [e for e in storage.ledger(info.number) if e.line == line.ref]
+        overrides = [e for e in entries if e.kind == "override"]
+        assert overrides and all(e.who != "demo" for e in overrides)
+        assert overrides[-1].note.startswith("overage ")
+        assert line.overage == line.used - line.total
+    # coverage lines count their cases and decrement nothing
+    covered = [x for info in contracts for x in info.lines if x.allotment_type == "coverage"]
+    assert covered and all(x.used == 0 and x.total is None for x in covered)
+    assert any(x.cases > 0 for x in covered)
+    # a rep sees usable active lines with something left
+    active = [x for info in contracts if info.status == "active" for x in info.lines]
+    assert any(x.usable and (x.remaining is None or x.remaining > 0) for x in active)
+
+
+def test_cases_have_a_history_in_the_ledger(filled):
+    for status in ("resolved", "open", "canceled"):
+        assert storage.list_cases(status=status, limit=None), status
+    # resolved, reopened and resolved again: charge, reversal, charge, and charged once
+    history: dict[int, list[str]] = {}
+    for case_id, kind in (
+        UsageEntry.select(UsageEntry.case, UsageEntry.kind)
+        .where(UsageEntry.case.is_null(False))
+        .order_by(UsageEntry.id)
+        .tuples()
+    ):
+        history.setdefault(case_id, []).append(kind)
+    again = [cid for cid, kinds in history.items() if kinds == ["charge", "reversal", "charge"]]
+    assert again
+    case = Case.get_by_id(again[0])
+    assert case.status == "resolved"
+    assert sum(e.amount for e in case.usage) == case.charged
+    # time cases are charged by the billing increment and minimum
+    timed = (
+        Case.select(Case.spent, Case.charged)
+        .join(Line)
+        .join(Contract)
+        .where((Contract.allotment_type == "time") & (Case.status == "resolved"))
+        .tuples()
+    )
+    assert timed and all(charged == charge_for(spent, 15, 30) for spent, charged in timed)
+
+
+def test_rows_mean_what_the_model_says(filled, db_url):
+    day = storage.today()
+    customers = {c.id: c for c in Customer.select()}
+    templates = {t.id: t for t in Template.select()}
+    contracts = {c.id: c for c in Contract.select()}
+    lines = {x.id: x for x in Line.select()}
+    for c in contracts.values():
+        assert c.number == f"CNR-{c.id:06d}"
+        assert c.search == _search_text(c.number, customers[c.customer_id].name, c.title)
+        assert c.start <= c.end and (c.billing_start, c.billing_end) == (c.start, c.end)
+        template = templates[c.template_id]
+        assert (c.allotment_type, c.billing, c.hours) == (
+            template.allotment_type,
+            template.billing,
+            template.hours,
+        )
+        if c.status == "canceled":
+            assert c.cancel_reason and c.start <= c.cancel_date <= min(c.end, day)
+        else:
+            assert c.cancel_date is None and c.cancel_reason is None
+        if c.origin_id is not None:  # a renewal starts the day after the term it renews
+            origin = contracts[c.origin_id]
+            assert c.origin_kind == "renewal" and origin.end.add(days=1) == c.start
+            assert origin.customer_id == c.customer_id
+    renewals: dict[int, int] = {}
+    for line in lines.values():
+        if line.renewed_from_id is not None:
+            old = lines[line.renewed_from_id]
+            assert old.status == "renewed"
+            assert contracts[line.contract_id].origin_id == old.contract_id
+            renewals[old.id] = renewals.get(old.id, 0) + 1
+    renewed = [x.id for x in lines.values() if x.status == "renewed"]
+    assert renewed and all(renewals.get(x) == 1 for x in renewed)
+    for case in Case.select():
+        assert case.number == f"CAS-{case.id:06d}"
+        if case.line_id is not None:
+            line = lines[case.line_id]
+            assert contracts[line.contract_id].customer_id == case.customer_id
+            if case.status == "resolved":
+                assert line.start <= case.resolved_on <= min(line.end, day)
+        if case.status == "resolved":
+            assert case.opened <= case.resolved_at
+            assert case.resolved_at.date() == case.resolved_on
+    creates = {
+        ref
+        for (ref,) in AuditEvent.select(AuditEvent.ref)
+        .where(
+            (AuditEvent.entity == "contract")
+            & (AuditEvent.action == "create")
+            & (AuditEvent.who == "demo")
+        )
+        .tuples()
+    }
+    assert creates == {c.number for c in Contract.select(Contract.number)}
+    if db_url.startswith("sqlite"):  # filled with foreign keys unchecked: check them now
+        assert database.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_sqlite_settings_are_restored_after_the_fill(sqlite_url):
+    def settings():
+        return [
+            database.execute_sql(f"PRAGMA {name}").fetchone()[0]
+            for name in ("synchronous", "foreign_keys", "cache_size")
+        ]
+
+    before = settings()
+    demo.fill(5)
+    assert settings() == before and before[1] == 1
+    index_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    indexes = database.execute_sql(index_sql).fetchall()
+    storage.open_database(sqlite_url.replace("contracts.db", "empty.db"))
+    assert database.execute_sql(index_sql).fetchall() == indexes  # rebuilt as they were
+
+
+def test_the_same_seed_gives_the_same_data(db_url, tmp_path):
+    storage.set_today(TODAY)
+    demo.fill(60, seed=7)
+    first = dump()
+    storage.open_database(f"sqlite:///{tmp_path / 'again.db'}")
+    demo.fill(60, seed=7)
+    assert dump() == first
+    storage.open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    demo.fill(60, seed=8)
+    assert dump()["contract"] != first["contract"]
+
+
+def test_a_second_fill_is_refused_and_changes_nothing(filled):
+    before = dump()
+    with pytest.raises(storage.Refused, match="already holds 200 contracts"):
+        demo.fill(10)
+    assert dump() == before
+
+
+def test_work_goes_on_after_the_fill(filled):
+    assert (
+        storage.new_contract(
+            storage.list_customers(limit=1)[0].name, "Premium Cover", "2026-07-01", "2027-06-30"
+        )
+        == "CNR-000201"
+    )
+    # a rep charges an active line that has allotment left
+    last_case = Case.select().order_by(Case.id.desc()).first().id
+    day = storage.today()
+    candidates = (
+        Line.select(Contract.number)
+        .join(Contract)
+        .where(
+            (Contract.status == "active")
+            & (Contract.allotment_type == "cases")
+            & (Line.status == "existing")
+            & (Line.used < Line.total)
+            & (Line.start <= day)
+            & (Line.end >= day)
+        )
+        .order_by(Line.id)
+        .tuples()
+    )
+    info = storage.show(candidates.first()[0])
+    line = next(x for x in info.lines if x.usable and x.remaining > 0)
+    number = storage.resolve(line.ref, "Printer jam")
+    assert number == f"CAS-{last_case + 1:06d}"
+    after = next(x for x in storage.show(info.number).lines if x.ref == line.ref)
+    assert after.used == line.used + 1
+    storage.reopen_case(number)
+    assert storage.verify() == []
+    assert storage.sweep() == {"activated": 0, "expired": 0, "lines_expired": 0}
+
+
+def test_progress_is_reported_up_to_the_total(db_url):
+    storage.set_today(TODAY)
+    calls = []
+    demo.fill(30, progress=lambda done, total, what: calls.append((done, total, what)))
+    assert calls[0] == (0, 30, "contracts") and calls[-1] == (30, 30, "contracts")
+    assert [done for done, _t, _w in calls] == sorted(done for done, _t, _w in calls)
+
+
+def test_a_database_with_its_own_customers_and_templates(db_url):
+    """Names already taken are left alone; numbers ever handed out are not reused."""
+    storage.set_today(TODAY)
+    storage.add_customer("Acme Corp")
+    storage.add_template("Premium Cover", abbr="PREMIUM", allotment="coverage", billing="monthly")
+    draft = storage.new_contract("Acme Corp", "Premium Cover", "2026-07-01", "2027-06-30")
+    storage.delete(draft)
+    demo.fill(12)
+    assert storage.verify() == []
+    assert storage.get_template("Premium Cover").billing == "monthly"  # untouched
+    assert storage.get_template("Premium Cover (demo)").allotment_type == "coverage"
+    numbers = [row.number for row in storage.list_contracts(limit=None)]
+    assert draft == "CNR-000001" and numbers[0] == "CNR-000002" and len(numbers) == 12
+
+
+def test_nonsense_counts_are_refused(db_url):
+    for bad in (0, -5, "ten", True):
+        with pytest.raises(storage.InvalidInput):
+            demo.fill(bad)
+    assert storage.database_summary()["contracts"] == 0
