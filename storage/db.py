@@ -194,7 +194,9 @@ def unavailable_message(exc: Exception, url: str | None = None) -> str:
         return "the disk holding the database is full or failing; nothing was changed."
     if "not a database" in lowered or "malformed" in lowered:
         return f"the file at {where} is not a readable contracts database ({text})."
-    return f"cannot use the database at {where}: {text.rstrip('.')}."
+    if url:
+        return f"cannot use the database at {where}: {text.rstrip('.')}."
+    return f"cannot use the database: {text.rstrip('.')}."
 
 
 def _retryable(exc: Exception) -> bool:
@@ -205,48 +207,99 @@ def _retryable(exc: Exception) -> bool:
     )
 
 
+def _connection_lost(exc: Exception) -> bool:
+    """Whether a PostgreSQL server went away (restarted, or the connection was cut)."""
+    if not is_postgres():
+        return False
+    conn = database.obj._state.conn
+    text = str(exc).lower()
+    return (
+        conn is None
+        or getattr(conn, "closed", 0) != 0
+        or "closed the connection" in text
+        or "connection already closed" in text
+        or "terminating connection" in text
+    )
+
+
+def _original(exc: BaseException) -> BaseException:
+    """The failure that started it: SQLite rolls back by itself on some errors (a full disk),
+    and peewee's own rollback then fails with "no transaction is active", hiding the cause."""
+    while "rollback" in str(exc).lower() and exc.__context__ is not None:
+        exc = exc.__context__
+    return exc
+
+
+def _forget_connection() -> None:
+    """Drop a dead connection so that the next call opens a new one."""
+    try:
+        database.close()
+    except pw.PeeweeException:
+        database.obj._state.reset()
+
+
 def writes(fn):
     """Run `fn` as one transaction (BEGIN IMMEDIATE on SQLite), retried while the database
-    is busy; database failures become DatabaseUnavailable, refusals pass through unchanged."""
+    is busy; database failures become DatabaseUnavailable, refusals pass through unchanged.
+
+    A lost PostgreSQL connection is reopened and the transaction tried once more when the
+    loss came before the commit (so nothing was written); a loss during the commit is
+    reported as such, since only the server knows whether the commit happened."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if database.in_transaction():
             return fn(*args, **kwargs)
+        reconnected = False
         for attempt in range(WRITE_ATTEMPTS):
+            body_done = False
             try:
                 with database.atomic():
-                    return fn(*args, **kwargs)
-            except (pw.OperationalError, pw.InternalError) as exc:
+                    result = fn(*args, **kwargs)
+                    body_done = True
+                return result
+            except pw.IntegrityError:
+                raise
+            except pw.PeeweeException as failure:
+                exc = _original(failure)
+                if _connection_lost(exc):
+                    _forget_connection()
+                    if body_done:
+                        raise DatabaseUnavailable(
+                            "lost the connection to the database while saving; check whether "
+                            "the change was made before repeating it."
+                        ) from None
+                    if not reconnected:
+                        reconnected = True
+                        continue
+                    raise DatabaseUnavailable(unavailable_message(exc)) from None
                 if _retryable(exc) and attempt < WRITE_ATTEMPTS - 1:
                     time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
                     continue
                 raise DatabaseUnavailable(unavailable_message(exc)) from None
-            except pw.InterfaceError as exc:
-                raise DatabaseUnavailable(unavailable_message(exc)) from None
-            except pw.DatabaseError as exc:
-                if isinstance(exc, pw.IntegrityError):
-                    raise
-                raise DatabaseUnavailable(unavailable_message(exc)) from None
+        raise DatabaseUnavailable("the database stayed busy; nothing was changed.")
 
     return wrapper
 
 
 def reads(fn):
-    """Database failures of a read become DatabaseUnavailable."""
+    """Database failures of a read become DatabaseUnavailable; a lost PostgreSQL connection
+    is reopened and the read tried once more."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
+        if database.in_transaction():
             return fn(*args, **kwargs)
-        except pw.DatabaseError as exc:
-            if is_postgres() and not database.in_transaction():
-                # A dropped server connection: forget it so the next call reconnects.
-                try:
-                    database.close()
-                except pw.DatabaseError:
-                    pass
-            raise DatabaseUnavailable(unavailable_message(exc)) from None
+        for attempt in range(2):
+            try:
+                return fn(*args, **kwargs)
+            except pw.PeeweeException as exc:
+                if _connection_lost(exc):
+                    _forget_connection()
+                    if attempt == 0:
+                        continue
+                raise DatabaseUnavailable(unavailable_message(exc)) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     return wrapper
 

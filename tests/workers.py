@@ -56,3 +56,21 @@ def mixed_work(url: str, number: str, rounds: int, login: str, today: str, seed:
                 outcome["other"].append(f"unavailable: {exc}")
     storage.close_database()
     return outcome
+
+
+def charge_and_report(url: str, refs: list[str], today: str) -> None:
+    """Charge forever, printing each case number once the charge is committed (crash test)."""
+    import sys
+
+    storage.open_database(url)
+    storage.set_today(storage.parse_date(today))
+    i = 0
+    while True:
+        ref = refs[i % len(refs)]
+        i += 1
+        try:
+            number = storage.resolve(ref, f"crash test {i}")
+        except storage.Refused:
+            continue
+        sys.stdout.write(number + "\n")
+        sys.stdout.flush()
