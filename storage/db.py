@@ -304,6 +304,20 @@ def reads(fn):
     return wrapper
 
 
+def domain_error(exc: BaseException) -> Exception | None:
+    """A database exception that escaped a storage call, as the faces should report it."""
+    from .errors import Refused
+
+    if isinstance(exc, pw.IntegrityError):
+        return Refused(
+            "the database refused the change (someone else may have made the same change "
+            "just now); nothing was changed."
+        )
+    if isinstance(exc, pw.PeeweeException):
+        return DatabaseUnavailable(unavailable_message(_original(exc)))
+    return None
+
+
 def session():
     """A connection scope for a worker thread: `with storage.session(): ...`."""
     return database.connection_context()

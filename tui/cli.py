@@ -123,16 +123,11 @@ class ContractsGroup(click.Group):
         except storage.DatabaseUnavailable as exc:
             _fail(exc, 3)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            import peewee
-
-            if isinstance(exc, peewee.IntegrityError):
-                _fail(
-                    "the database refused the change (someone else may have made the same "
-                    "change just now); nothing was changed.",
-                    2,
-                )
-            if isinstance(exc, peewee.DatabaseError):
-                _fail(storage.db.unavailable_message(exc), 3)
+            known = storage.db.domain_error(exc)
+            if isinstance(known, storage.Refused):
+                _fail(known, 2)
+            if isinstance(known, storage.DatabaseUnavailable):
+                _fail(known, 3)
             _fail_unexpected(exc)
         sys.exit(rv if isinstance(rv, int) else 0)
 

@@ -1,0 +1,755 @@
+"""The console driven by keys, as a rep uses it (Textual's Pilot, headless, on SQLite).
+
+Each test builds a small world with the storage functions, opens `ContractsApp` on it and
+presses keys. What a rep would notice is asserted: rows shown, numbers on a line, the
+sentence of a refusal, and (through storage) what was written or not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+import storage
+from tests.helpers import TODAY, active_contract, contract_in, dump, make_world
+from tui.app import ContractsApp
+from tui.screens.cases import CasesScreen
+from tui.screens.catalog import CustomersScreen, TemplatesScreen
+from tui.screens.check import CheckScreen
+from tui.screens.contract import ContractScreen
+from tui.screens.contracts import ContractsScreen
+from tui.screens.forms import FormModal
+from tui.screens.keys import KeysScreen
+from tui.widgets.bars import FilterInput, TabBar
+from tui.widgets.key_table import KeyTable
+from tui.widgets.paged_table import PagedTable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def quick_pilot(monkeypatch):
+    """Pilot waits for the CPU to idle in slices of 20 ms after every key; 5 ms slices make
+    these tests about a third faster. `settle()` still waits for every storage call."""
+    import textual._wait
+
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.005)
+
+
+class ConsoleApp(ContractsApp):
+    """The real app, remembering every notification it showed."""
+
+    def __init__(self, url: str, **kwargs) -> None:
+        kwargs.setdefault("poll_seconds", 0)
+        kwargs.setdefault("safety_net", False)  # a fault fails the test
+        super().__init__(url, cursor_blink=False, **kwargs)
+        self.notes: list[tuple[str, str]] = []
+
+    def notify(self, message, *, severity="information", **kwargs):
+        self.notes.append((severity, str(message)))
+        return super().notify(message, severity=severity, **kwargs)
+
+    def said(self, fragment: str, severity: str | None = None) -> bool:
+        return any(
+            fragment in text and (severity is None or sev == severity) for sev, text in self.notes
+        )
+
+
+def drive(url: str, scenario, size=(80, 24), **kwargs) -> ConsoleApp:
+    """Run `scenario(pilot)` against a fresh console; returns the app for after-checks."""
+    app = ConsoleApp(url, **kwargs)
+
+    async def main():
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await scenario(pilot)
+
+    asyncio.run(main())
+    return app
+
+
+async def settle(pilot, timeout: float = 5.0) -> None:
+    """Wait until every storage call the console started has reported back (and the
+    callbacks they caused have had their turn)."""
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 3 and time.monotonic() < deadline:
+        await pilot.pause(0.01)
+        busy = [
+            w for w in app.workers if not w.is_finished and not w.is_cancelled and w.group != "poll"
+        ]
+        quiet = 0 if busy else quiet + 1
+
+
+async def write(pilot, text: str) -> None:
+    """Type `text` into the focused field at once (pressing each key is slow in Pilot;
+    tests that need the real keys press them)."""
+    field = pilot.app.focused
+    assert isinstance(field, Input), field
+    field.insert_text_at_cursor(text)
+    await pilot.pause()
+
+
+async def press(pilot, *keys: str, wait: float = 0.0) -> None:
+    await pilot.press(*keys)
+    if wait:
+        await pilot.pause(wait)
+    await settle(pilot)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*text)
+    await pilot.pause(0.25)  # the filter's typing delay
+    await settle(pilot)
+
+
+def shown_numbers(app) -> list[str]:
+    table = app.screen.query_one("#contracts", PagedTable)
+    return [row.number for row in table.visible_rows()]
+
+
+def line_cells(app, ref: str) -> list[str]:
+    return app.screen.query_one("#lines", KeyTable).cells(ref)
+
+
+@pytest.fixture
+def world(sqlite_url):
+    """Contracts in every status; today is 2026-06-15.
+
+    expired  CNR-000001 (Acme)        active  CNR-000002 Acme, 10 cases
+    active   CNR-000003 Acme, time 40h        active CNR-000004 Acme, 1 case, used up
+    draft    CNR-000005 (Acme)        invoiced CNR-000006 (Acme)
+    on_hold  CNR-000007 (Globex)      canceled CNR-000008 (Acme)
+    """
+    make_world()
+    numbers = {"expired": contract_in("expired")}
+    numbers["cases"] = active_contract()
+    numbers["time"] = active_contract("Dev Hours", allotment="40h")
+    numbers["used_up"] = active_contract(allotment="1")
+    storage.resolve(numbers["used_up"] + "/1", "The only case")
+    numbers["draft"] = contract_in("draft")
+    numbers["invoiced"] = contract_in("invoiced")
+    numbers["on_hold"] = active_contract(customer="Globex")
+    storage.hold(numbers["on_hold"])
+    numbers["canceled"] = contract_in("canceled")
+    return sqlite_url, numbers
+
+
+# ------------------------------------------------------------------ contracts screen
+
+
+def test_opens_on_active_and_tabs_show_their_contracts(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        bar = app.screen.query_one(TabBar)
+        assert bar.active == "active"
+        assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"]]
+        assert bar.counts == {
+            "draft": 1,
+            "invoiced": 1,
+            "active": 3,
+            "on_hold": 1,
+            "canceled": 1,
+            "expired": 1,
+            "all": 8,
+        }
+        await press(pilot, "1")
+        assert bar.active == "draft" and shown_numbers(app) == [n["draft"]]
+        await press(pilot, "4")
+        assert shown_numbers(app) == [n["on_hold"]]
+        await press(pilot, "6")
+        assert shown_numbers(app) == [n["expired"]]
+        await press(pilot, "7")
+        assert len(shown_numbers(app)) == 8
+        # the All tab shows each contract's status
+        table = app.screen.query_one(PagedTable)
+        assert "status" in [c.key for c in table.shown_columns]
+
+    drive(url, scenario)
+
+
+def test_filter_as_you_type_then_enter_moves_to_the_table(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "7", "slash")
+        assert isinstance(app.focused, FilterInput)
+        await type_text(pilot, "globex")
+        assert shown_numbers(app) == [n["on_hold"]]
+        assert app.screen.query_one(TabBar).counts["all"] == 1
+        await press(pilot, "enter")
+        assert isinstance(app.focused, PagedTable)
+        # a contract number works too; escape clears the filter
+        await press(pilot, "slash")
+        await pilot.press(*["backspace"] * 6)
+        await write(pilot, n["time"])
+        await pilot.pause(0.25)
+        await settle(pilot)
+        assert shown_numbers(app) == [n["time"]]
+        await press(pilot, "escape", wait=0.25)
+        assert len(shown_numbers(app)) == 8
+
+    drive(url, scenario)
+
+
+def test_sort_by_column_and_reverse(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "O")  # number, descending
+        assert shown_numbers(app) == [n["used_up"], n["time"], n["cases"]]
+        assert app.screen.order == "number" and app.screen.descending
+
+    drive(url, scenario)
+
+
+def test_enter_opens_the_contract_with_the_first_line_selected(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "enter")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.screen.number == n["cases"]
+        lines = app.screen.query_one("#lines", KeyTable)
+        assert app.focused is lines and lines.cursor_row == 0
+        assert lines.selected_key == n["cases"] + "/1"
+        assert line_cells(app, n["cases"] + "/1")[2].endswith("0/10")
+        assert app.screen.info.customer == "Acme Corp"
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ContractsScreen)
+
+    drive(url, scenario)
+
+
+def test_q_types_in_the_filter_and_quits_elsewhere(world):
+    url, _n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "slash", "q")
+        assert app.screen.query_one(FilterInput).value == "q" and app.is_running
+        await press(pilot, "escape", wait=0.25)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+    drive(url, scenario)
+
+
+# ------------------------------------------------------------------ record a case
+
+
+async def open_contract(pilot, number: str) -> None:
+    """Open a contract the quick way (the keys to get there are tested above)."""
+    pilot.app.push_screen(ContractScreen(number))
+    await settle(pilot)
+    assert pilot.app.screen.number == number
+
+
+def test_record_a_case_updates_the_line_at_once(world):
+    url, n = world
+    ref = n["cases"] + "/1"
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["cases"])
+        await press(pilot, "r")
+        form = app.screen
+        assert isinstance(form, FormModal) and app.focused.id == "field-title"
+        await write(pilot, "Printer jam")
+        await pilot.press("tab")
+        await write(pilot, "new toner")
+        await press(pilot, "enter")  # enter in the last field submits
+        assert isinstance(app.screen, ContractScreen)
+        assert line_cells(app, ref)[2].endswith("1/10")
+        assert line_cells(app, ref)[3] == "9"
+        assert app.said("recorded on " + ref + ": 9/10 cases left")
+
+    drive(url, scenario)
+    line = storage.show(n["cases"]).lines[0]
+    assert line.used == 1
+    assert storage.list_cases(contract=n["cases"])[0].title == "Printer jam"
+
+
+def test_record_on_a_time_line_validates_the_time_spent(world):
+    url, n = world
+    ref = n["time"] + "/1"
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["time"])
+        await press(pilot, "r")
+        await write(pilot, "Upgrade")
+        await pilot.press("tab", "1", "x")
+        await press(pilot, "ctrl+s")
+        form = app.screen
+        assert isinstance(form, FormModal)
+        note = form.query_one("#note-spent").render()
+        assert "not a duration" in str(note)
+        assert app.focused.id == "field-spent"
+        await pilot.press("backspace", "backspace", *"1h20m")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ContractScreen)
+        # Dev Hours rounds up to 15 minutes: 1h20m is charged as 1h30m
+        assert line_cells(app, ref)[2].endswith("1h 30m/40h")
+        assert app.said("38h 30m of 40h left")
+
+    drive(url, scenario)
+
+
+def test_a_refused_charge_shows_the_reason_and_changes_nothing(world):
+    url, n = world
+    before = dump()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["used_up"])
+        await press(pilot, "r")
+        await write(pilot, "Another one")
+        await press(pilot, "ctrl+s")
+        form = app.screen
+        assert isinstance(form, FormModal), "the refusal keeps the form open"
+        assert form.error_message.startswith("allotment exhausted: line " + n["used_up"] + "/1")
+        assert not form._field("override").hidden  # the supervisor override is offered
+        await press(pilot, "escape")
+        assert line_cells(app, n["used_up"] + "/1")[2].endswith("1/1")
+
+    drive(url, scenario)
+    assert dump() == before
+
+
+def test_record_key_on_a_held_contract_says_why(world):
+    url, n = world
+    before = dump()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["on_hold"])
+        await press(pilot, "r")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.said("is on hold: no case can be charged to it", "error")
+
+    drive(url, scenario)
+    assert dump() == before
+
+
+# ------------------------------------------------------------------ lifecycle keys
+
+
+def test_invoice_a_draft(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["draft"])
+        await press(pilot, "i")
+        assert isinstance(app.screen, FormModal)
+        await press(pilot, "enter")
+        assert app.screen.info.status == "active"
+        assert app.said(f"{n['draft']} invoiced: it is now active")
+
+    drive(url, scenario)
+    assert storage.show(n["draft"]).status == "active"
+
+
+def test_hold_release_and_keys_the_status_does_not_allow(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["cases"])
+        before = dump()
+        await press(pilot, "i", "e", "d")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.said(f"cannot invoice {n['cases']}: it is active; from active you can", "error")
+        assert app.said("cannot edit", "error") and app.said("cannot delete", "error")
+        assert dump() == before
+        await press(pilot, "h")
+        assert app.screen.info.status == "on_hold"
+        await press(pilot, "h")
+        assert app.screen.info.status == "active"
+
+    drive(url, scenario)
+    assert storage.show(n["cases"]).status == "active"
+
+
+def test_cancel_asks_date_and_reason(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["cases"])
+        await press(pilot, "x")
+        form = app.screen
+        assert form.widget("on").value == str(TODAY)
+        await press(pilot, "ctrl+s")  # no reason yet
+        assert isinstance(app.screen, FormModal) and app.focused.id == "field-reason"
+        await pilot.press("shift+tab", "ctrl+a", "ctrl+k")
+        await write(pilot, "2027-03-01")
+        await pilot.press("tab")
+        await write(pilot, "Customer left")
+        await press(pilot, "ctrl+s")
+        assert "must lie inside the contract's dates" in form.error_message
+        await pilot.press("shift+tab", "ctrl+a", "ctrl+k")
+        await write(pilot, "2026-06-30")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.screen.info.status == "canceled"
+
+    drive(url, scenario)
+    info = storage.show(n["cases"])
+    assert (info.status, str(info.cancel_date), info.cancel_reason) == (
+        "canceled",
+        "2026-06-30",
+        "Customer left",
+    )
+
+
+def test_renew_opens_the_new_draft(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["cases"])
+        await press(pilot, "w")
+        assert app.screen.widget("start").value == "2027-01-01"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ContractScreen) and app.screen.number != n["cases"]
+        assert app.screen.info.status == "draft"
+        assert app.screen.info.origin == n["cases"]
+        await press(pilot, "escape")
+        assert app.screen.number == n["cases"]
+        assert app.screen.info.renewed_by is not None
+
+    drive(url, scenario)
+
+
+def test_copy_opens_the_new_draft(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["expired"])
+        await press(pilot, "y")
+        await press(pilot, "y")
+        assert app.screen.number != n["expired"] and app.screen.info.origin_kind == "copy"
+
+    drive(url, scenario)
+
+
+def test_edit_add_line_and_delete_a_draft(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["draft"])
+        await press(pilot, "e")
+        assert app.focused.id == "field-title"
+        await pilot.press("ctrl+a", "ctrl+k")
+        await write(pilot, "Support 2026")
+        await press(pilot, "ctrl+s")
+        assert app.screen.info.title == "Support 2026"
+        await press(pilot, "a")
+        await write(pilot, "Second line")
+        await pilot.press("tab", "tab", "5", "tab")
+        await write(pilot, "300")
+        await press(pilot, "ctrl+s")
+        assert [line.total for line in app.screen.info.lines] == [10, 5]
+        await press(pilot, "d")
+        await press(pilot, "y")
+        assert isinstance(app.screen, ContractsScreen)
+        assert app.said(f"{n['draft']} deleted")
+
+    drive(url, scenario)
+    with pytest.raises(storage.NotFound):
+        storage.show(n["draft"])
+
+
+# ------------------------------------------------------------------ check, cases
+
+
+def test_check_a_covered_and_an_uncovered_customer(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "c")
+        assert isinstance(app.screen, CheckScreen) and app.focused.id == "query"
+        await write(pilot, "Acme Corp")
+        await press(pilot, "enter")
+        result = app.screen.result
+        assert result.entitled
+        table = app.screen.query_one("#lines", KeyTable)
+        assert n["cases"] + "/1" in table.row_keys
+        assert table.cells(n["cases"] + "/1")[2] == "10/10 cases"
+        assert table.cells(n["used_up"] + "/1")[5].startswith("✘ allotment exhausted")
+        verdict = str(app.screen.query_one("#verdict").render())
+        assert "COVERED" in verdict and "NOT" not in verdict
+        await press(pilot, "slash")
+        await pilot.press("ctrl+a", "ctrl+k")
+        await write(pilot, "Globex")
+        await press(pilot, "enter")
+        assert not app.screen.result.entitled
+        verdict = str(app.screen.query_one("#verdict").render())
+        assert "NOT COVERED" in verdict and "is on hold" in verdict
+
+    drive(url, scenario)
+
+
+def test_record_from_the_check_screen(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "c")
+        await write(pilot, n["cases"])
+        await press(pilot, "enter")
+        await press(pilot, "r")
+        await write(pilot, "Password reset")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, CheckScreen)
+        assert app.said("9/10 cases left")
+        assert app.screen.query_one("#lines", KeyTable).cells(n["cases"] + "/1")[2] == "9/10 cases"
+
+    drive(url, scenario)
+
+
+def test_reopen_resolve_and_cancel_cases(world):
+    url, n = world
+    ref = n["cases"] + "/1"
+    case = storage.resolve(ref, "Cannot print")
+    other = storage.open_case("Acme Corp", "Slow laptop", line=ref)
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "s")
+        assert isinstance(app.screen, CasesScreen)
+        table = app.screen.query_one("#cases", KeyTable)
+        assert table.row_keys == [other]
+        await press(pilot, "2")
+        assert case in table.row_keys
+        while table.selected_key != case:
+            await press(pilot, "j")
+        await press(pilot, "o")
+        await press(pilot, "y")
+        assert app.said(f"{case} reopened")
+        assert case not in table.row_keys  # it left the resolved tab
+        await press(pilot, "1")
+        assert set(table.row_keys) == {case, other}
+        while table.selected_key != other:
+            await press(pilot, "j")
+        await press(pilot, "x", "y")
+        assert storage.show_case(other).status == "canceled"
+        assert table.row_keys == [case]
+        await press(pilot, "r")
+        await write(pilot, "fixed the driver")
+        await press(pilot, "ctrl+s")
+        assert storage.show_case(case).status == "resolved"
+
+    drive(url, scenario)
+    assert storage.show(n["cases"]).lines[0].used == 1  # charged once, not twice
+
+
+# ------------------------------------------------------------- customers, templates
+
+
+def test_customers_and_templates_are_created_and_edited(world):
+    url, _n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "u")
+        assert isinstance(app.screen, CustomersScreen)
+        await press(pilot, "n")
+        await write(pilot, "Initech")
+        await pilot.press("tab")
+        await write(pilot, "it@initech.test")
+        await press(pilot, "ctrl+s")
+        table = app.screen.query_one("#customers", KeyTable)
+        assert "Initech" in table.row_keys
+        while table.selected_key != "Initech":
+            await press(pilot, "j")
+        await press(pilot, "e")
+        await pilot.press("tab", "tab")
+        await write(pilot, "555 1234")
+        await press(pilot, "ctrl+s")
+        assert table.cells("Initech")[2] == "555 1234"
+        await press(pilot, "t")
+        assert isinstance(app.screen, TemplatesScreen)
+        await press(pilot, "n")
+        await write(pilot, "Gold Support")
+        await pilot.press("tab")
+        await write(pilot, "GOLD")
+        await pilot.press("tab", "ctrl+a", "ctrl+k")
+        await write(pilot, "cases")
+        await pilot.press("tab", "tab", "2", "5")
+        await press(pilot, "ctrl+s")
+        table = app.screen.query_one("#templates", KeyTable)
+        assert table.cells("Gold Support")[:5] == [
+            "Gold Support",
+            "GOLD",
+            "cases",
+            "quarterly",
+            "25",
+        ]
+
+    drive(url, scenario)
+    assert storage.get_template("Gold Support").volume == 25
+
+
+def test_new_contract_from_the_contracts_screen(world):
+    url, _n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "n")
+        await write(pilot, "Globex")
+        await pilot.press("tab")
+        await write(pilot, "Bogus")
+        await press(pilot, "ctrl+s")
+        assert "not one of" in str(app.screen.query_one("#note-template").render())
+        await pilot.press("ctrl+a", "ctrl+k")
+        await write(pilot, "Phone Support")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.screen.info.customer == "Globex" and app.screen.info.status == "draft"
+
+    drive(url, scenario)
+
+
+# ------------------------------------------------------------------ keys, palette
+
+
+def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
+    url, n = world
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["cases"])
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, KeysScreen)
+        keys = app.screen.lines
+        assert ("r", "Record case") in keys and ("h", "Hold") in keys
+        assert ("i", "Invoice (not now)") in keys and ("c", "Check") in keys
+        await press(pilot, "escape")
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await write(pilot, "on hold")
+        await pilot.pause(0.3)
+        await press(pilot, "enter", wait=0.2)
+        assert isinstance(app.screen, ContractScreen)
+        assert app.screen.info.status == "on_hold"
+
+    drive(url, scenario)
+
+
+# ------------------------------------------------------------------ live refresh
+
+CHANGE_ELSEWHERE = """
+import sys, pendulum, storage
+storage.open_database(sys.argv[1])
+storage.set_today(pendulum.Date(2026, 6, 15))
+storage.resolve(sys.argv[2], "Resolved in another terminal")
+storage.new_contract("Globex", "Phone Support", "2026-07-01", "2027-06-30")
+"""
+
+
+def change_in_another_process(url: str, ref: str) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    subprocess.run(
+        [sys.executable, "-c", CHANGE_ELSEWHERE, url, ref],
+        check=True,
+        env=env,
+        cwd=ROOT,
+        timeout=30,
+    )
+
+
+def test_a_change_made_elsewhere_shows_without_a_key_press(world):
+    url, n = world
+    ref = n["cases"] + "/1"
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["cases"])
+        assert line_cells(app, ref)[2].endswith("0/10")
+        assert app.marker is not None  # the poller has read the change marker
+        await asyncio.to_thread(change_in_another_process, url, ref)
+        await pilot.pause(2.5)
+        assert line_cells(app, ref)[2].endswith("1/10")
+        assert app.screen.query_one("#lines", KeyTable).cursor_row == 0
+        await press(pilot, "escape", wait=0.2)
+        await press(pilot, "escape", wait=0.2)  # clear the filter
+        counts = app.screen.query_one(TabBar).counts
+        assert counts["draft"] == 2  # the other process's new draft
+
+    drive(url, scenario, poll_seconds=1.0)
+
+
+def test_the_contract_list_pages_from_the_database(sqlite_url):
+    """500 contracts: the list knows the count but fetches only the pages it shows."""
+    make_world()
+    for i in range(500):
+        storage.new_contract(
+            "Acme Corp", "Phone Support", "2026-01-01", "2026-12-31", title=f"Contract {i:03d}"
+        )
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "1")
+        table = app.screen.query_one(PagedTable)
+        assert table.row_count == 500
+        assert table.fetches == 1
+        await press(pilot, "end")
+        assert table.selected.title == "Contract 499"
+        assert table.fetches == 2  # the first page and the last, nothing between
+        await press(pilot, "pageup")
+        assert table.selected is not None
+
+    drive(sqlite_url, scenario)
+
+
+def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch):
+    """The safety net of the real console: a fault in an action is a notification."""
+    url, n = world
+
+    def broken(self):
+        raise RuntimeError("the display broke")
+
+    monkeypatch.setattr(ContractScreen, "action_hold", broken)
+    monkeypatch.setattr("tui.app.log_fault", lambda error: "the log")
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["cases"])
+        await press(pilot, "h")
+        assert app.is_running and isinstance(app.screen, ContractScreen)
+        assert app.said("unexpected error (RuntimeError): the display broke", "error")
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ContractsScreen)
+
+    drive(url, scenario, safety_net=True)
+
+
+def test_an_empty_database_opens_and_says_so(sqlite_url):
+    async def scenario(pilot):
+        app = pilot.app
+        table = app.screen.query_one(PagedTable)
+        assert table.row_count == 0 and not table.waiting
+        await press(pilot, "n")
+        assert app.said("There is no contract template yet", "warning")
+
+    drive(sqlite_url, scenario)

@@ -1,0 +1,96 @@
+"""Screenshots of the main screens at 80×24 and 120×36 (pytest-textual-snapshot).
+
+The data is fixed and today is frozen (2026-06-15), the cursor does not blink and the
+change poller is off, so the pictures only change when the layout does. After a deliberate
+change of layout: look at the report, then `pytest tests/test_console_snapshots.py
+--snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import storage
+from tests.helpers import active_contract, contract_in, make_world
+from tests.test_console import quick_pilot, settle, write  # noqa: F401 - a fixture
+from tui.app import ContractsApp
+from tui.screens.contract import ContractScreen
+
+
+@pytest.fixture
+def shop(sqlite_url):
+    """A support desk on 2026-06-15: lines at every level of use, contracts in every status."""
+    make_world()
+    storage.add_customer("Initech", email="help@initech.test")
+    numbers = {"expired": contract_in("expired")}
+    numbers["acme"] = active_contract(lines=4)
+    for position, charges in ((1, 3), (2, 8), (3, 10)):
+        for i in range(charges):
+            storage.resolve(
+                f"{numbers['acme']}/{position}",
+                f"Case {position}.{i + 1}",
+                resolution="solved on the phone",
+            )
+    for i in range(11):
+        storage.resolve(f"{numbers['acme']}/4", f"Urgent {i + 1}", override=i >= 10)
+    numbers["dev"] = active_contract("Dev Hours", customer="Initech", allotment="40h")
+    for spent in ("1h30m", "45m", "2h"):
+        storage.resolve(numbers["dev"] + "/1", "Deployment help", spent=spent)
+    numbers["cover"] = active_contract("Premium Cover", customer="Globex")
+    storage.resolve(numbers["cover"] + "/1", "Outage")
+    numbers["draft"] = contract_in("draft")
+    numbers["invoiced"] = contract_in("invoiced")
+    numbers["on_hold"] = active_contract(customer="Globex")
+    storage.hold(numbers["on_hold"])
+    numbers["canceled"] = contract_in("canceled")
+    return sqlite_url, numbers
+
+
+def console(url: str) -> ContractsApp:
+    return ContractsApp(url, poll_seconds=0, cursor_blink=False, safety_net=False)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_contracts_screen(shop, snap_compare, size):
+    url, _numbers = shop
+    assert snap_compare(console(url), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_contract_detail(shop, snap_compare, size):
+    url, numbers = shop
+
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(ContractScreen(numbers["acme"]))
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+def test_record_case_modal(shop, snap_compare):
+    url, numbers = shop
+
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(ContractScreen(numbers["dev"]))
+        await settle(pilot)
+        await pilot.press("r")
+        await write(pilot, "Deployment help")
+        await pilot.press("tab", "9", "x")
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_check_screen(shop, snap_compare):
+    url, _numbers = shop
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("c")
+        await write(pilot, "Acme Corp")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=(80, 24), run_before=run_before)

@@ -1,0 +1,171 @@
+"""How the console writes values: statuses, usage bars, days left in words."""
+
+from __future__ import annotations
+
+import pendulum
+from rich.text import Text
+
+import storage
+
+STATUS_LABELS = {
+    "draft": "Draft",
+    "invoiced": "Invoiced",
+    "active": "Active",
+    "on_hold": "On hold",
+    "canceled": "Canceled",
+    "expired": "Expired",
+    "all": "All",
+}
+STATUS_STYLES = {
+    "draft": "bright_black",
+    "invoiced": "cyan",
+    "active": "green",
+    "on_hold": "yellow",
+    "canceled": "red",
+    "expired": "magenta",
+}
+CASE_STYLES = {"open": "cyan", "resolved": "green", "canceled": "bright_black"}
+LINE_STYLES = {"existing": "green", "renewed": "cyan", "canceled": "red", "expired": "magenta"}
+TYPE_LABELS = {"cases": "cases", "time": "time", "coverage": "coverage"}
+
+# Usage levels of SPEC §5: under 75 %, 75-90 %, over 90 %, overage.
+LEVEL_STYLES = {"low": "green", "mid": "yellow", "high": "red", "over": "bold magenta"}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def status_text(status: str) -> Text:
+    return Text(status_label(status), style=STATUS_STYLES.get(status, ""))
+
+
+def usage_level(used: int, total: int | None) -> str | None:
+    """low / mid / high / over, or None when there is no allotment to measure against."""
+    if not total:
+        return None
+    if used > total:
+        return "over"
+    fraction = used / total
+    if fraction > 0.90:
+        return "high"
+    if fraction >= 0.75:
+        return "mid"
+    return "low"
+
+
+def usage_style(used: int, total: int | None) -> str:
+    level = usage_level(used, total)
+    return LEVEL_STYLES[level] if level else ""
+
+
+def usage_bar(used: int, total: int | None, width: int = 10) -> Text:
+    """`███████░░░` coloured by level; an overdrawn line is full and marked `+`."""
+    if not total:
+        return Text(" " * width)
+    level = usage_level(used, total) or "low"
+    filled = min(width, round(width * used / total))
+    if used > 0 and filled == 0:
+        filled = 1
+    text = Text()
+    text.append("█" * filled, style=LEVEL_STYLES[level])
+    text.append("░" * (width - filled), style="bright_black")
+    if level == "over":
+        text = Text("█" * (width - 1) + "+", style=LEVEL_STYLES["over"])
+    return text
+
+
+def amount(value: int | None, kind: str) -> str:
+    return storage.format_amount(value, kind)
+
+
+def days_left_text(days: int | None) -> str:
+    return "—" if days is None else f"{days:,}"
+
+
+def days_style(days: int | None) -> str:
+    if days is None:
+        return "bright_black"
+    if days <= 7:
+        return "red"
+    if days <= 30:
+        return "yellow"
+    return ""
+
+
+def _span(day: pendulum.Date, today: pendulum.Date) -> str:
+    return day.diff_for_humans(today, absolute=True)
+
+
+def when_words(info, today: pendulum.Date | None = None) -> str:
+    """The contract's time in words: `ends in 3 weeks`, `starts in 2 months`, `expired 5 days ago`."""
+    today = today or storage.today()
+    status, start, end = info.status, info.start, info.end
+    if status == "canceled":
+        return f"canceled, service ended {info.cancel_date}"
+    if status == "expired" or end < today:
+        return f"ended {_span(end, today)} ago" if end < today else "ended"
+    if start > today:
+        return f"starts in {_span(start, today)}, runs to {end}"
+    if end == today:
+        return "ends today"
+    return f"ends in {_span(end, today)}"
+
+
+def line_used(line) -> Text:
+    """Bar and numbers of one contract line: `███████░░░ 7/10`."""
+    if line.allotment_type == "coverage":
+        return Text(f"covered · {line.used_text}", style="green")
+    text = usage_bar(line.used, line.total)
+    text.append(" ")
+    text.append(line.used_text, style=usage_style(line.used, line.total))
+    return text
+
+
+def line_left(line) -> Text:
+    if line.allotment_type == "coverage":
+        return Text("no limit")
+    return Text(
+        amount(line.remaining, line.allotment_type), style=usage_style(line.used, line.total)
+    )
+
+
+def left_of_total(line) -> str:
+    """`7/10 cases`, `12h 30m/40h`, `covered`; an overdrawn line reads `0/10 cases +1`."""
+    if line.allotment_type == "coverage" or line.total is None:
+        return "covered"
+    kind = line.allotment_type
+    text = f"{amount(line.remaining, kind)}/{amount(line.total, kind)}"
+    if kind == "cases":
+        text += " cases"
+    if line.overage:
+        text += f" +{amount(line.overage, kind)}"
+    return text
+
+
+def line_overage(line) -> Text:
+    if not line.overage:
+        return Text("")
+    return Text(amount(line.overage, line.allotment_type), style=LEVEL_STYLES["over"])
+
+
+def local_stamp(stamp) -> str:
+    """A stored UTC timestamp in the user's zone: `2026-06-15 14:03`."""
+    if stamp is None:
+        return ""
+    from storage.clock import to_local
+
+    return to_local(stamp).format("YYYY-MM-DD HH:mm")
+
+
+def local_date(stamp) -> str:
+    if stamp is None:
+        return ""
+    from storage.clock import to_local
+
+    return to_local(stamp).format("YYYY-MM-DD")
+
+
+def signed_amount(value: int, kind: str) -> str:
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return f"{sign}{amount(abs(value), kind)}"

@@ -1,0 +1,298 @@
+"""Cases: open and resolved, newest first; resolve, cancel, reopen, or open a new one."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input
+
+import storage
+
+from ..format import CASE_STYLES, local_date, signed_amount
+from ..widgets.bars import FilterInput, TabBar, TitleBar
+from ..widgets.key_table import Col, KeyTable
+from ..widgets.suggest import CustomerSuggester
+from .base import DataScreen
+from .forms import ConfirmModal, Field, FormModal
+
+CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
+CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
+SHOWN = 500
+FILTER_DELAY = 0.15
+
+
+class CasesScreen(DataScreen):
+    AUTO_FOCUS = "#cases"
+    BINDINGS: ClassVar = [
+        Binding("slash", "focus_filter", "Filter", key_display="/", id="cases.filter"),
+        *[
+            Binding(
+                str(i),
+                f"show_tab('{key}')",
+                label,
+                tooltip=f"Show {label.lower()} cases",
+                id=f"cases.tab.{key}",
+                group=CASE_TAB_KEYS,
+            )
+            for i, (key, label) in enumerate(CASE_TABS, start=1)
+        ],
+        Binding("r", "resolve", "Resolve", id="cases.resolve"),
+        Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),
+        Binding("o", "reopen", "Reopen", id="cases.reopen"),
+        Binding("n", "new_case", "New case", id="cases.new"),
+        Binding("enter", "open_contract", "Open contract", show=False, id="cases.open"),
+    ]
+
+    def __init__(self, status: str = "open") -> None:
+        super().__init__()
+        self.status = status
+        self.text = ""
+        self.cases: list = []
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Cases")
+        yield TabBar(CASE_TABS, self.status, id="case-tabs")
+        yield FilterInput("/ filter by case number, customer or title", id="filter")
+        yield KeyTable(
+            [
+                Col("case", "Case", 10),
+                Col("customer", "Customer", 9, flex=1),
+                Col("title", "Title", 9, flex=2),
+                Col("line", "Line", 12),
+                Col("status", "Status", 8),
+                Col("date", "Date", 10),
+                Col("charged", "Charged", 7, align="right"),
+            ],
+            id="cases",
+        )
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    # ------------------------------------------------------------------ data
+
+    def reload(self) -> None:
+        status, text = self.status, self.text
+        self.call_storage(
+            storage.list_cases,
+            status,
+            text=text or None,
+            limit=SHOWN,
+            then=partial(self._loaded, status, text),
+            group="load",
+            exclusive=True,
+        )
+
+    def _loaded(self, status: str, text: str, cases: list) -> None:
+        if (status, text) != (self.status, self.text):
+            return
+        self.cases = cases
+        more = " (newest first; filter to see older ones)" if len(cases) >= SHOWN else ""
+        label = dict(CASE_TABS)[status].lower()
+        self.query_one(TitleBar).set_title(f"Cases · {len(cases):,} {label}{more}")
+        rows = []
+        for case in cases:
+            when = case.resolved_on if case.status == "resolved" else local_date(case.opened)
+            charged = (
+                signed_amount(case.charged, case.allotment_type or "cases")
+                if case.status == "resolved" and case.line
+                else ""
+            )
+            rows.append(
+                (
+                    case.number,
+                    [
+                        case.number,
+                        case.customer,
+                        case.title,
+                        case.line or "—",
+                        Text(case.status, style=CASE_STYLES.get(case.status, "")),
+                        str(when or ""),
+                        charged,
+                    ],
+                )
+            )
+        self.query_one("#cases", KeyTable).fill(rows)
+
+    @property
+    def selected(self):
+        key = self.query_one("#cases", KeyTable).selected_key
+        return next((c for c in self.cases if c.number == key), None)
+
+    # ----------------------------------------------------------- tabs/filter
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#case-tabs", TabBar).active = tab
+
+    @on(TabBar.Changed, "#case-tabs")
+    def _tab_changed(self, event: TabBar.Changed) -> None:
+        self.status = event.tab
+        self.reload()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", FilterInput).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(FILTER_DELAY, self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        self._timer = None
+        text = " ".join(self.query_one("#filter", FilterInput).value.split())
+        if text != self.text:
+            self.text = text
+            self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_leave_filter()
+
+    def action_leave_filter(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._apply_filter()
+        self.query_one("#cases", KeyTable).focus()
+
+    # --------------------------------------------------------------- actions
+
+    def _need(self, status: str, doing: str):
+        case = self.selected
+        if case is None:
+            self.notify("No case selected.", severity="warning")
+            return None
+        if case.status != status:
+            self.notify(
+                f"{case.number} is {case.status}; only a {status} case can be {doing}.",
+                severity="error",
+                markup=False,
+            )
+            return None
+        return case
+
+    def _after(self, message: str):
+        def callback(result) -> None:
+            if result is None:
+                return
+            self.notify(message.format(result=result), markup=False)
+            self.reload()
+
+        return callback
+
+    def action_resolve(self) -> None:
+        case = self._need("open", "resolved")
+        if case is None:
+            return
+        fields = []
+        if case.line is None:
+            fields.append(Field("line", "Line", placeholder="CNR-…/N to charge (optional)"))
+        spent = Field(
+            "spent",
+            "Time spent",
+            placeholder="45m, 1h30m, 1.5h or minutes",
+            check=partial(storage.parse_duration, what="time spent"),
+        )
+        resolution = Field("resolution", "Resolution", placeholder="how it was solved")
+        if case.allotment_type == "time":
+            spent.required = True
+            fields += [spent, resolution]
+        else:
+            spent.placeholder = "optional: 45m, 1h30m"
+            fields += [resolution, spent]
+        number = case.number
+
+        def submit(values):
+            charged = storage.resolve_case(
+                number,
+                spent=values["spent"] or None,
+                resolution=values["resolution"] or None,
+                line=values.get("line") or None,
+            )
+            return charged
+
+        where = f" on {case.line}" if case.line else " (link it to a line to charge it)"
+        self.app.push_screen(
+            FormModal(
+                f"Resolve {number}",
+                fields,
+                submit,
+                intro=f"{number} · {case.customer} · {case.title}{where}",
+                submit_label="Resolve",
+            ),
+            self._after(f"{number} resolved."),
+        )
+
+    def action_cancel_case(self) -> None:
+        case = self._need("open", "canceled")
+        if case is None:
+            return
+        self.app.push_screen(
+            ConfirmModal(
+                f"Cancel {case.number}",
+                f"Cancel {case.number} ({case.title})? Nothing is charged.",
+                partial(storage.cancel_case, case.number),
+                submit_label="Cancel case",
+            ),
+            self._after(f"{case.number} canceled."),
+        )
+
+    def action_reopen(self) -> None:
+        case = self._need("resolved", "reopened")
+        if case is None:
+            return
+        gives_back = f" Its charge goes back to {case.line}." if case.line and case.charged else ""
+        self.app.push_screen(
+            ConfirmModal(
+                f"Reopen {case.number}",
+                f"Reopen {case.number} ({case.title})?{gives_back}",
+                partial(storage.reopen_case, case.number),
+                submit_label="Reopen",
+            ),
+            self._after(f"{case.number} reopened."),
+        )
+
+    def action_new_case(self) -> None:
+        def submit(values):
+            return storage.open_case(
+                values["customer"], values["title"], line=values["line"] or None
+            )
+
+        self.app.push_screen(
+            FormModal(
+                "Open a case",
+                [
+                    Field(
+                        "customer",
+                        "Customer",
+                        required=True,
+                        suggestions=CustomerSuggester(),
+                    ),
+                    Field("title", "Title", required=True),
+                    Field("line", "Line", placeholder="CNR-…/N (optional)"),
+                ],
+                submit,
+                submit_label="Open case",
+            ),
+            self._after("{result} opened."),
+        )
+
+    @on(KeyTable.RowSelected, "#cases")
+    def action_open_contract(self, event=None) -> None:
+        case = self.selected
+        if case is None:
+            return
+        if not case.line:
+            self.notify(f"{case.number} is not linked to a contract line.", markup=False)
+            return
+        from .contract import ContractScreen
+
+        self.app.push_screen(ContractScreen(case.line.split("/")[0]))

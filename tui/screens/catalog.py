@@ -1,0 +1,347 @@
+"""Customers and contract templates: list, create, edit."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input
+
+import storage
+
+from ..widgets.bars import FilterInput, TitleBar
+from ..widgets.key_table import Col, KeyTable
+from .base import DataScreen
+from .forms import Field, FormModal
+
+FILTER_DELAY = 0.15
+CUSTOMERS_SHOWN = 1000
+
+
+class CustomersScreen(DataScreen):
+    AUTO_FOCUS = "#customers"
+    BINDINGS: ClassVar = [
+        Binding("slash", "focus_filter", "Filter", key_display="/", id="customers.filter"),
+        Binding("n", "new", "New customer", id="customers.new"),
+        Binding("e", "edit", "Edit", id="customers.edit"),
+        Binding("enter", "contracts", "Contracts", show=False, id="customers.contracts"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = ""
+        self.customers: list = []
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Customers")
+        yield FilterInput("/ filter by name", id="filter")
+        yield KeyTable(
+            [
+                Col("name", "Name", 16, flex=2),
+                Col("email", "Email", 14, flex=1),
+                Col("phone", "Phone", 16),
+                Col("contracts", "Contracts", 9, align="right"),
+            ],
+            id="customers",
+        )
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        text = self.text
+        self.call_storage(
+            storage.list_customers,
+            text or None,
+            limit=CUSTOMERS_SHOWN,
+            then=partial(self._loaded, text),
+            group="load",
+            exclusive=True,
+        )
+
+    def _loaded(self, text: str, customers: list) -> None:
+        if text != self.text:
+            return
+        self.customers = customers
+        shown = f"{len(customers):,}"
+        if len(customers) >= CUSTOMERS_SHOWN:
+            shown = f"the first {shown} by name (/ to filter)"
+        self.query_one(TitleBar).set_title(f"Customers · {shown}")
+        self.query_one("#customers", KeyTable).fill(
+            [
+                (c.name, [c.name, c.email or "", c.phone or "", f"{c.contracts:,}"])
+                for c in customers
+            ]
+        )
+
+    @property
+    def selected(self):
+        key = self.query_one("#customers", KeyTable).selected_key
+        return next((c for c in self.customers if c.name == key), None)
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", FilterInput).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(FILTER_DELAY, self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        self._timer = None
+        text = " ".join(self.query_one("#filter", FilterInput).value.split())
+        if text != self.text:
+            self.text = text
+            self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_leave_filter()
+
+    def action_leave_filter(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._apply_filter()
+        self.query_one("#customers", KeyTable).focus()
+
+    def _fields(self, customer=None) -> list[Field]:
+        return [
+            Field("name", "Name", customer.name if customer else "", required=True),
+            Field(
+                "email", "Email", (customer.email or "") if customer else "", placeholder="optional"
+            ),
+            Field(
+                "phone", "Phone", (customer.phone or "") if customer else "", placeholder="optional"
+            ),
+        ]
+
+    def action_new(self) -> None:
+        def submit(values):
+            return storage.add_customer(
+                values["name"], email=values["email"] or None, phone=values["phone"] or None
+            )
+
+        self.app.push_screen(
+            FormModal("New customer", self._fields(), submit, submit_label="Add customer"),
+            self._saved,
+        )
+
+    def action_edit(self) -> None:
+        customer = self.selected
+        if customer is None:
+            return
+        name = customer.name
+
+        def submit(values):
+            return storage.edit_customer(
+                name, new_name=values["name"], email=values["email"], phone=values["phone"]
+            )
+
+        self.app.push_screen(FormModal(f"Edit {name}", self._fields(customer), submit), self._saved)
+
+    def _saved(self, info) -> None:
+        if info is None:
+            return
+        self.notify(f"Customer {info.name} saved.", markup=False)
+        self.reload()
+
+    @on(KeyTable.RowSelected, "#customers")
+    def action_contracts(self, event=None) -> None:
+        customer = self.selected
+        if customer is not None:
+            self.app.show_customer_contracts(customer.name)
+
+
+def _volume_text(t) -> str:
+    if t.volume is None:
+        return ""
+    return storage.format_amount(t.volume, t.allotment_type)
+
+
+def _duration_text(minutes) -> str:
+    return storage.format_minutes(minutes) if minutes else ""
+
+
+class TemplatesScreen(DataScreen):
+    AUTO_FOCUS = "#templates"
+    BINDINGS: ClassVar = [
+        Binding("n", "new", "New template", id="templates.new"),
+        Binding("e,enter", "edit", "Edit", id="templates.edit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.templates: list = []
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar("Templates")
+        yield KeyTable(
+            [
+                Col("name", "Name", 14, flex=1),
+                Col("abbr", "Abbr", 8),
+                Col("type", "Type", 8),
+                Col("billing", "Billing", 12),
+                Col("volume", "Volume", 7, align="right"),
+                Col("hours", "Service hours", 12, flex=1),
+            ],
+            id="templates",
+        )
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.call_storage(storage.list_templates, then=self._loaded, group="load", exclusive=True)
+
+    def _loaded(self, templates: list) -> None:
+        self.templates = templates
+        self.query_one(TitleBar).set_title(f"Templates · {len(templates)}")
+        self.query_one("#templates", KeyTable).fill(
+            [
+                (t.name, [t.name, t.abbr, t.allotment_type, t.billing, _volume_text(t), t.hours])
+                for t in templates
+            ]
+        )
+
+    @property
+    def selected(self):
+        key = self.query_one("#templates", KeyTable).selected_key
+        return next((t for t in self.templates if t.name == key), None)
+
+    def action_new(self) -> None:
+        def submit(v):
+            return storage.add_template(
+                v["name"],
+                v["abbr"],
+                v["allotment"],
+                v["billing"],
+                volume=v["volume"] or None,
+                hours=v["hours"] or "24x7",
+                increment=v["increment"] or None,
+                minimum=v["minimum"] or None,
+                description=v["description"],
+            )
+
+        fields = [
+            Field("name", "Name", required=True),
+            Field("abbr", "Abbreviation", required=True, placeholder="one word, ≤ 8 characters"),
+            Field(
+                "allotment",
+                "Allotment",
+                "cases",
+                required=True,
+                options=storage.ALLOTMENT_TYPES,
+                suggestions=storage.ALLOTMENT_TYPES,
+                placeholder="cases, time or coverage",
+            ),
+            Field(
+                "billing",
+                "Billing",
+                "quarterly",
+                required=True,
+                options=storage.BILLING_FREQUENCIES,
+                suggestions=storage.BILLING_FREQUENCIES,
+                placeholder=", ".join(storage.BILLING_FREQUENCIES),
+            ),
+            Field("volume", "Volume", placeholder="per line: 10 cases, or 40h for time"),
+            Field(
+                "hours",
+                "Service hours",
+                "24x7",
+                check=storage.check_hours,
+                placeholder="24x7 or Mon-Fri 08:00-18:00 Europe/Madrid",
+            ),
+            Field(
+                "increment",
+                "Increment",
+                placeholder="time only: round up to, e.g. 15m",
+                check=partial(storage.parse_duration, what="billing increment"),
+            ),
+            Field(
+                "minimum",
+                "Minimum",
+                placeholder="time only: at least, e.g. 30m",
+                check=partial(storage.parse_duration, what="billing minimum"),
+            ),
+            Field("description", "Description", placeholder="optional"),
+        ]
+        self.app.push_screen(
+            FormModal("New template", fields, submit, submit_label="Add template"), self._saved
+        )
+
+    def action_edit(self) -> None:
+        t = self.selected
+        if t is None:
+            return
+        name = t.name
+
+        def submit(v):
+            return storage.edit_template(
+                name,
+                new_name=v["name"],
+                volume=v["volume"] or None,
+                hours=v["hours"] or None,
+                increment=v.get("increment") or None,
+                minimum=v.get("minimum") or None,
+                description=v["description"],
+                billing=v["billing"],
+            )
+
+        fields = [
+            Field("name", "Name", t.name, required=True),
+            Field(
+                "billing",
+                "Billing",
+                t.billing,
+                required=True,
+                options=storage.BILLING_FREQUENCIES,
+                suggestions=storage.BILLING_FREQUENCIES,
+            ),
+            Field(
+                "volume",
+                "Volume",
+                _volume_text(t),
+                placeholder="per line" if t.allotment_type != "coverage" else "none: coverage",
+            ),
+            Field("hours", "Service hours", t.hours, check=storage.check_hours),
+        ]
+        if t.allotment_type == "time":
+            fields += [
+                Field(
+                    "increment",
+                    "Increment",
+                    _duration_text(t.increment),
+                    check=partial(storage.parse_duration, what="billing increment"),
+                ),
+                Field(
+                    "minimum",
+                    "Minimum",
+                    _duration_text(t.minimum),
+                    check=partial(storage.parse_duration, what="billing minimum"),
+                ),
+            ]
+        fields.append(Field("description", "Description", t.description))
+        self.app.push_screen(
+            FormModal(
+                f"Edit template {name}",
+                fields,
+                submit,
+                intro=f"{t.abbr} · {t.allotment_type}. Contracts already made from it "
+                "keep their terms.",
+            ),
+            self._saved,
+        )
+
+    def _saved(self, info) -> None:
+        if info is None:
+            return
+        self.notify(f"Template {info.name} saved.", markup=False)
+        self.reload()
