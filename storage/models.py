@@ -120,7 +120,7 @@ class Contract(Base):
     end = CalendarDateField()
     billing_start = CalendarDateField()
     billing_end = CalendarDateField()
-    status = pw.CharField(default="draft", index=True)
+    status = pw.CharField(default="draft", index=True)  # pages in number order per status
     cancel_date = CalendarDateField(null=True)
     cancel_reason = pw.TextField(null=True)
     origin = pw.ForeignKeyField("self", null=True, backref="successors", on_delete="SET NULL")
@@ -135,6 +135,8 @@ class Contract(Base):
         indexes = (
             (("customer", "status"), False),
             (("status", "end"), False),
+            # counts per status and the filter as you type read this index, not the table
+            (("status", "search"), False),
         )
 
 

@@ -36,7 +36,7 @@ TABS = [
     ("all", "All"),
 ]
 TAB_KEYS = Binding.Group("Tab", compact=True)
-FILTER_DELAY = 0.15
+FILTER_DELAY = 0.05
 
 
 def _remaining_style(row) -> str:

@@ -1,0 +1,224 @@
+"""Console and check timings (issue 4), with their baselines measured in the same run.
+
+Not a test (pytest does not collect it). Run it on a database, e.g. the demo of 100,000:
+
+    contracts --db sqlite:///demo100k.db demo --contracts 100000
+    python tests/console_timing.py --db sqlite:///demo100k.db [--runs 5]
+
+It prints, as medians over the runs:
+- first paint: a whole process from start until the first page of contracts is painted
+  (80x24, headless), against a bare Textual app that shows a 40-row DataTable;
+- resident memory at that moment, for both;
+- a filter keystroke to the updated table, and a status-tab switch to the updated table
+  (in one process, driven like a person types);
+- `contracts check CUSTOMER` as a whole process, against `python -c` opening the same
+  SQLite file and running one query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+# --- the child processes ---------------------------------------------------------------
+
+
+def child_contracts(url: str) -> None:
+    """The console as `contracts` runs it; reports when the first page is painted."""
+    import storage
+    from tui.app import ContractsApp
+    from tui.screens.contracts import ContractsScreen
+
+    storage.open_database(url)
+    storage.sweep()
+    app = ContractsApp(url, cursor_blink=False)
+
+    def painted():
+        print(f"PAINTED {_rss_kib()}", flush=True)
+        app.exit()
+
+    def watch():
+        screen = app.screen
+        if isinstance(screen, ContractsScreen) and screen.table.row_at(0) is not None:
+            timer.stop()
+            app.call_after_refresh(painted)
+
+    async def start():
+        nonlocal timer
+        timer = app.set_interval(0.002, watch)
+
+    timer = None
+    app.call_later(start)
+    app.run(headless=True, size=(80, 24))
+
+
+def child_bare() -> None:
+    """The baseline: a bare Textual app showing a 40-row table."""
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    class Bare(App):
+        def compose(self):
+            yield DataTable()
+
+        def on_mount(self):
+            table = self.query_one(DataTable)
+            table.add_columns("Number", "Title", "Customer", "End", "Remaining", "Days")
+            for i in range(40):
+                table.add_row(f"CNR-{i:06d}", f"Contract {i}", f"Customer {i}", "2026-12-31",
+                              "7/10 cases", str(i))
+            self.call_after_refresh(self.painted)
+
+        def painted(self):
+            print(f"PAINTED {_rss_kib()}", flush=True)
+            self.exit()
+
+    Bare().run(headless=True, size=(80, 24))
+
+
+def _first_paint(kind: str, url: str) -> tuple[float, int]:
+    args = [sys.executable, __file__, "--child", kind, "--db", url]
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    line = proc.stdout.readline()
+    elapsed = time.perf_counter() - started
+    proc.wait()
+    if not line.startswith("PAINTED"):
+        raise SystemExit(f"the {kind} child did not report its first paint")
+    return elapsed, int(line.split()[1])
+
+
+# --- interactions in one process ---------------------------------------------------------
+
+
+async def _interactions(url: str, rounds: int) -> tuple[list[float], list[float]]:
+    import storage
+    from tui.app import ContractsApp
+
+    storage.open_database(url)
+    app = ContractsApp(url, cursor_blink=False, poll_seconds=0)
+    filter_ms, tab_ms = [], []
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        table = screen.table
+
+        async def settled(generation: int) -> None:
+            while not (table._generation > generation
+                       and (table.row_count == 0 or table.row_at(0) is not None)):
+                await asyncio.sleep(0.001)
+            await pilot.pause()
+
+        await settled(0)
+        for _ in range(rounds):
+            await pilot.press("slash")
+            for ch in "pine":  # each keystroke until the table shows its matches
+                generation = table._generation
+                started = time.perf_counter()
+                await pilot.press(ch)
+                await settled(generation)
+                filter_ms.append((time.perf_counter() - started) * 1000)
+            for _ in "pine":
+                generation = table._generation
+                await pilot.press("backspace")
+            await settled(generation)
+            await pilot.press("escape")
+            for key in ("2", "3", "6", "7", "3"):  # invoiced, active, expired, all, active
+                generation = table._generation
+                started = time.perf_counter()
+                await pilot.press(key)
+                await settled(generation)
+                tab_ms.append((time.perf_counter() - started) * 1000)
+    return filter_ms, tab_ms
+
+
+# --- contracts check against one query -------------------------------------------------
+
+
+def _whole(args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def _check_times(url: str, runs: int) -> tuple[list[float], list[float], str]:
+    import storage
+
+    storage.open_database(url)
+    customer = storage.list_contracts("active", limit=1)[0].customer
+    storage.close_database()
+    path = url[len("sqlite:///"):]
+    query = (
+        "SELECT c.number, l.total, l.used FROM contract c JOIN line l ON l.contract_id = c.id "
+        "JOIN customer u ON u.id = c.customer_id WHERE u.name_key = ? AND c.status = 'active'"
+    )
+    baseline = [sys.executable, "-c",
+                f"import sqlite3; c = sqlite3.connect({path!r}); "
+                f"print(c.execute({query!r}, ({customer.casefold()!r},)).fetchall())"]
+    contracts = [str(Path(sys.executable).with_name("contracts")), "--db", url, "check", customer]
+    ours, base = [], []
+    _whole(contracts), _whole(baseline)  # warm-up
+    for _ in range(runs):
+        ours.append(_whole(contracts))
+        base.append(_whole(baseline))
+    return ours, base, customer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="sqlite:///path.db (a demo database)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--child", choices=["contracts", "bare"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "contracts":
+        return child_contracts(args.db)
+    if args.child == "bare":
+        return child_bare()
+
+    med = statistics.median
+    print(f"database: {args.db}; {args.runs} runs each, medians")
+    _first_paint("bare", args.db), _first_paint("contracts", args.db)  # warm the caches
+    ours, bare = [], []
+    for i in range(args.runs):
+        bare.append(_first_paint("bare", args.db))
+        ours.append(_first_paint("contracts", args.db))
+        print(f"  first paint run {i + 1}: contracts {ours[-1][0]:.3f}s, bare {bare[-1][0]:.3f}s",
+              file=sys.stderr)
+    o_t, b_t = med(t for t, _ in ours), med(t for t, _ in bare)
+    o_m, b_m = med(m for _, m in ours) / 1024, med(m for _, m in bare) / 1024
+    print(f"first paint      contracts {o_t * 1000:7.0f} ms   bare Textual {b_t * 1000:7.0f} ms"
+          f"   ratio {o_t / b_t:.2f} (target <= 1.3)")
+    print(f"memory at paint  contracts {o_m:7.1f} MiB  bare Textual {b_m:7.1f} MiB"
+          f"   (target <= 100 MiB)")
+    filter_ms, tab_ms = asyncio.run(_interactions(args.db, args.runs))
+    print(f"filter keystroke {med(filter_ms):7.1f} ms median, {max(filter_ms):.1f} ms max over "
+          f"{len(filter_ms)} keystrokes (target <= 100 ms)")
+    print(f"tab switch       {med(tab_ms):7.1f} ms median, {max(tab_ms):.1f} ms max over "
+          f"{len(tab_ms)} switches (target <= 100 ms)")
+    if args.db.startswith("sqlite:///"):
+        c_ours, c_base, customer = _check_times(args.db, args.runs)
+        print(f"check '{customer}'  contracts {med(c_ours) * 1000:5.0f} ms   python -c + one "
+              f"query {med(c_base) * 1000:5.0f} ms   ratio {med(c_ours) / med(c_base):.2f} "
+              "(target <= 5)")
+    return None
+
+
+if __name__ == "__main__":
+    main()
