@@ -2,40 +2,15 @@
 
 The faces (console and command line) call these functions and read the plain values they
 return (storage.views); they never build a query or open a transaction themselves.
+
+Submodules are imported when a name from them is first used, so that `contracts check`
+loads only what a check needs.
 """
 
-from .amounts import (
-    format_amount,
-    format_minutes,
-    format_money,
-    format_remaining,
-    parse_date,
-    parse_duration,
-)
-from .catalog import (
-    add_customer,
-    add_template,
-    add_user,
-    check_hours,
-    edit_customer,
-    edit_template,
-    get_template,
-    list_customers,
-    list_templates,
-    list_users,
-    remove_user,
-)
-from .charging import (
-    adjust,
-    cancel_case,
-    charge_refusal,
-    open_case,
-    reopen_case,
-    resolve,
-    resolve_case,
-)
-from .clock import set_today, today
-from .db import close_database, default_url, describe, migrate, open_database, session
+from __future__ import annotations
+
+import importlib
+
 from .errors import (
     Conflict,
     DatabaseUnavailable,
@@ -44,40 +19,97 @@ from .errors import (
     PermissionRefused,
     Refused,
 )
-from .lifecycle import (
-    TRANSITIONS,
-    add_line,
-    allowed_actions,
-    cancel,
-    cancel_line,
-    copy,
-    delete,
-    edit_contract,
-    edit_line,
-    hold,
-    invoice,
-    new_contract,
-    release,
-    renew,
-    sweep,
-    sweep_needed,
-)
-from .models import ALLOTMENT_TYPES, BILLING_FREQUENCIES, STATUSES
-from .people import acting_as, current_login
-from .reports import (
-    audit_trail,
-    billing_schedule,
-    change_marker,
-    check,
-    count_contracts,
-    database_summary,
-    ledger,
-    list_cases,
-    list_contracts,
-    show,
-    show_case,
-    status_counts,
-    verify,
-)
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+_WHERE = {
+    "format_amount": "amounts",
+    "format_minutes": "amounts",
+    "format_money": "amounts",
+    "format_remaining": "amounts",
+    "parse_date": "amounts",
+    "parse_duration": "amounts",
+    "add_customer": "catalog",
+    "add_template": "catalog",
+    "add_user": "catalog",
+    "check_hours": "catalog",
+    "edit_customer": "catalog",
+    "edit_template": "catalog",
+    "get_template": "catalog",
+    "list_customers": "catalog",
+    "list_templates": "catalog",
+    "list_users": "catalog",
+    "remove_user": "catalog",
+    "adjust": "charging",
+    "cancel_case": "charging",
+    "charge_refusal": "charging",
+    "open_case": "charging",
+    "reopen_case": "charging",
+    "resolve": "charging",
+    "resolve_case": "charging",
+    "set_today": "clock",
+    "today": "clock",
+    "close_database": "db",
+    "default_url": "db",
+    "describe": "db",
+    "migrate": "db",
+    "open_database": "db",
+    "session": "db",
+    "TRANSITIONS": "lifecycle",
+    "add_line": "lifecycle",
+    "allowed_actions": "lifecycle",
+    "cancel": "lifecycle",
+    "cancel_line": "lifecycle",
+    "copy": "lifecycle",
+    "delete": "lifecycle",
+    "edit_contract": "lifecycle",
+    "edit_line": "lifecycle",
+    "hold": "lifecycle",
+    "invoice": "lifecycle",
+    "new_contract": "lifecycle",
+    "release": "lifecycle",
+    "renew": "lifecycle",
+    "sweep": "lifecycle",
+    "sweep_needed": "lifecycle",
+    "ALLOTMENT_TYPES": "models",
+    "BILLING_FREQUENCIES": "models",
+    "STATUSES": "models",
+    "acting_as": "people",
+    "current_login": "people",
+    "audit_trail": "reports",
+    "billing_schedule": "reports",
+    "change_marker": "reports",
+    "check": "reports",
+    "count_contracts": "reports",
+    "database_summary": "reports",
+    "ledger": "reports",
+    "list_cases": "reports",
+    "list_contracts": "reports",
+    "show": "reports",
+    "show_case": "reports",
+    "status_counts": "reports",
+    "verify": "reports",
+}
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        try:
+            return importlib.import_module(f"{__name__}.{name}")  # storage.db, storage.demo…
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module 'storage' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [  # noqa: PLE0604 - the lazily imported names, and the errors
+    *_WHERE,
+    "Conflict",
+    "DatabaseUnavailable",
+    "InvalidInput",
+    "NotFound",
+    "PermissionRefused",
+    "Refused",
+]

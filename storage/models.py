@@ -135,6 +135,7 @@ class Contract(Base):
         indexes = (
             (("customer", "status"), False),
             (("status", "end"), False),
+            (("status", "start"), False),  # sweep: invoiced contracts whose start has come
             # counts per status and the filter as you type read this index, not the table
             (("status", "search"), False),
         )

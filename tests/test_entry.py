@@ -1,0 +1,64 @@
+"""The real `contracts` script, started as a person starts it: what it imports and that it
+reaches both kinds of database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _script(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    code = "import sys; from tui.main import main; sys.argv[0] = 'contracts'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+def _modules_loaded_by(command: list[str], url: str) -> set[str]:
+    code = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: print('MODULES', ' '.join(sorted(m for m, v in sys.modules.items() if v is not None)), file=sys.stderr))\n"
+        "from tui.main import main\n"
+        f"sys.argv = ['contracts', '--db', {url!r}, *{command!r}]\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=False,
+    )
+    line = next(x for x in done.stderr.splitlines() if x.startswith("MODULES"))
+    return set(line.split()[1:])
+
+
+def test_check_on_sqlite_imports_no_console_and_no_postgres_driver(sqlite_url):
+    loaded = _modules_loaded_by(["check", "Acme"], sqlite_url)
+    assert "peewee" in loaded and "storage.reports" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich", "psycopg2")}
+    assert "tui.app" not in loaded and "storage.demo" not in loaded
+
+
+def test_the_script_reaches_postgres_too():
+    from tests.conftest import _reset_postgres, require_postgres
+
+    db_url = require_postgres()
+    _reset_postgres(db_url)
+    done = _script("--db", db_url, "check", "Acme")
+    assert (done.returncode, done.stderr.strip()) == (1, "")
+    assert "no customer or contract matches 'Acme'" in done.stdout
+    env_done = _script("check", "Acme", env={"CONTRACTS_DB": db_url})
+    assert env_done.returncode == 1, env_done.stderr

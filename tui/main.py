@@ -1,0 +1,29 @@
+"""The `contracts` script's entry point: a few lines that run before anything is imported.
+
+peewee imports every database driver it can find when it is imported; psycopg2 (with ssl
+and socket) costs about a tenth of `contracts check`'s start-up. When nothing on the
+command line or in CONTRACTS_DB names PostgreSQL, the database is SQLite, so psycopg2 is
+marked absent before peewee looks for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _postgres_wanted(argv: list[str]) -> bool:
+    words = [*argv, os.environ.get("CONTRACTS_DB", "")]
+    return any("postgres" in word for word in words)
+
+
+def main() -> None:
+    if not _postgres_wanted(sys.argv[1:]):
+        sys.modules.setdefault("psycopg2", None)  # type: ignore[assignment]
+    from tui.cli import main as cli_main
+
+    cli_main()
+
+
+if __name__ == "__main__":
+    main()
