@@ -12,7 +12,7 @@ from .errors import InvalidInput, NotFound, Refused
 from .lifecycle import STATUS_WORDS, _clean_title
 from .lookup import case_number, find_case, find_customer, find_line, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry
-from .people import LISTED, SUPERVISOR_ONLY, require
+from .people import LISTED, STANDING_COLUMNS, SUPERVISOR_ONLY, current_login, require
 
 USABLE_LINE_STATUSES = ("existing", "renewed")
 
@@ -110,11 +110,12 @@ _LINE_FOR_CHARGE = (
 
 
 def load_line(*, line_id: int | None = None, ref: str | None = None,
-              reserve_case: bool = False) -> Line:
+              reserve_case: bool = False, with_standing: bool = False) -> Line:
     """A line with its contract and the contract's customer, read in one statement.
 
     With `reserve_case` on PostgreSQL, the same statement also draws the next case id from
-    the sequence (as `line.reserved_case_id`), so a charge needs no extra round trip."""
+    the sequence (as `line.reserved_case_id`), and with `with_standing` it reads the acting
+    login's permissions (as `line.standing`), so a charge needs no extra round trip."""
     if line_id is not None:
         where, params = "WHERE l.id = ?", (line_id,)
     else:
@@ -125,10 +126,14 @@ def load_line(*, line_id: int | None = None, ref: str | None = None,
             find_line(ref)  # raises the sentence for a malformed reference
         where, params = "WHERE c.id = ? AND l.position = ?", (int(match.group(1)), int(match.group(2)))
     reserve = reserve_case and sql.is_postgres()
-    select = _LINE_FOR_CHARGE
+    extra = ""
     if reserve:
-        select = select.replace(" FROM ", ", nextval(pg_get_serial_sequence('\"case\"', 'id')) FROM ", 1)
-    row = sql.one(select + where, params)
+        extra += ", nextval(pg_get_serial_sequence('\"case\"', 'id'))"
+    if with_standing:
+        extra += ", " + STANDING_COLUMNS
+        params = (current_login(), *params)
+    select = _LINE_FOR_CHARGE.replace(" FROM ", extra + " FROM ", 1)
+    row = sql.one(select + where, params, prepare=True)
     if row is None:
         find_line(ref)  # raises NotFound naming what is missing
         raise NotFound(f"there is no line {ref}.")  # pragma: no cover
@@ -144,6 +149,7 @@ def load_line(*, line_id: int | None = None, ref: str | None = None,
     line = Line(id=lid, position=position, contract=contract, start=day(l_start),
                 end=day(l_end), total=total, used=used, status=l_status)
     line.reserved_case_id = row[18] if reserve else None
+    line.standing = (bool(row[-2]), row[-1]) if with_standing else None
     return line
 
 
@@ -163,7 +169,7 @@ def _charge(line: Line, customer_id: int, spent, override: bool, resolution: str
     metered = contract.allotment_type != "coverage"
     over = metered and line.used + amount > line.total
     if over:
-        require(SUPERVISOR_ONLY, "override an exhausted line")
+        require(SUPERVISOR_ONLY, "override an exhausted line", line.standing)
     # The guard: the line still usable and (unless overridden) the allotment still there,
     # the contract still active. Checked by the database in the same statement that charges.
     guard = (
@@ -248,8 +254,8 @@ def _write_charge_postgres(line, guard, guard_params, entry, resolved, case_id, 
     if new:
         case_part = (
             f'c AS (INSERT INTO "case" (id, number, {_CASE_COLUMNS}) '
-            "SELECT ?, ?, ?, ?, ?, ?::timestamp, ?, ?, ?::timestamp, ?::date, ?, ?, ?::integer, ? "
-            "FROM g)"
+            "SELECT ?::integer, ?::text, ?::integer, ?::text, ?::integer, ?::timestamp, ?::text, "
+            "?::text, ?::timestamp, ?::date, ?::text, ?::text, ?::integer, ?::integer FROM g)"
         )
         case_params = (case_id, number, customer_id, new_title, line.id, resolved[1], who,
                        *resolved)
@@ -261,16 +267,19 @@ def _write_charge_postgres(line, guard, guard_params, entry, resolved, case_id, 
         case_params = (line.id, *resolved, case_id)
     audits = _charge_audits(ref, number, entry[0], over, who, entry[3], new_title,
                             line.contract.customer.name)
-    audit_selects = " UNION ALL ".join(["SELECT ?, ?, ?, ?, ?::timestamp, ? FROM g"] * len(audits))
+    audit_selects = " UNION ALL ".join(
+        ["SELECT ?::text, ?::text, ?::text, ?::text, ?::timestamp, ?::text FROM g"] * len(audits)
+    )
     statement = (
         f"WITH g AS ({guard} RETURNING id), {case_part}, "
-        f"e AS ({_LEDGER}SELECT ?, ?, ?, ?, ?, ?::timestamp, ? FROM g), "
+        f"e AS ({_LEDGER}SELECT ?::integer, ?::integer, ?::integer, ?::text, ?::text, "
+        "?::timestamp, ?::text FROM g), "
         f"a AS ({_AUDIT}{audit_selects}) "
         "SELECT count(*) FROM g"
     )
     params = (*guard_params, *case_params, line.id, case_id, *entry,
               *(value for row in audits for value in row))
-    (charged,) = sql.one(statement, params)
+    (charged,) = sql.one(statement, params, prepare=True)
     return number if charged == 1 else None
 
 
@@ -333,15 +342,15 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
     return amount
 
 
-@writes
+@writes(one_statement_on_postgres=True)  # the charge is one statement there: see _charge
 def resolve(line, title, spent=None, resolution=None, override=False) -> str:
     """Record a resolved case on a line in one step; returns the case number."""
-    who = require(LISTED, "resolve cases")
-    if override:
-        require(SUPERVISOR_ONLY, "override an exhausted line")
     title = _clean_title(title, "case title")
     resolution = _clean_text(resolution, "resolution")
-    target = load_line(ref=line, reserve_case=True)
+    target = load_line(ref=line, reserve_case=True, with_standing=True)
+    who = require(LISTED, "resolve cases", target.standing)
+    if override:
+        require(SUPERVISOR_ONLY, "override an exhausted line", target.standing)
     contract = target.contract
     number, _amount = _charge(target, contract.customer_id, spent, override, resolution, who,
                               new_case_title=title)

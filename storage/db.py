@@ -238,13 +238,20 @@ def _forget_connection() -> None:
         database.obj._state.reset()
 
 
-def writes(fn):
+def writes(fn=None, *, one_statement_on_postgres: bool = False):
     """Run `fn` as one transaction (BEGIN IMMEDIATE on SQLite), retried while the database
     is busy; database failures become DatabaseUnavailable, refusals pass through unchanged.
+
+    `one_statement_on_postgres`: on PostgreSQL, `fn` reads and then changes data with a
+    single statement, which is a transaction of its own; the BEGIN and COMMIT round trips
+    are left out.
 
     A lost PostgreSQL connection is reopened and the transaction tried once more when the
     loss came before the commit (so nothing was written); a loss during the commit is
     reported as such, since only the server knows whether the commit happened."""
+
+    if fn is None:
+        return functools.partial(writes, one_statement_on_postgres=one_statement_on_postgres)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -254,6 +261,10 @@ def writes(fn):
         for attempt in range(WRITE_ATTEMPTS):
             body_done = False
             try:
+                if one_statement_on_postgres and is_postgres():
+                    result = fn(*args, **kwargs)
+                    body_done = True
+                    return result
                 with database.atomic():
                     result = fn(*args, **kwargs)
                     body_done = True

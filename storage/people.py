@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from contextlib import contextmanager
@@ -17,8 +18,11 @@ LISTED = "listed"
 
 
 def current_login() -> str:
-    if _acting:
-        return _acting
+    return _acting or _os_login()
+
+
+@functools.cache
+def _os_login() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (a container, say)
@@ -46,22 +50,27 @@ def permissions_apply() -> bool:
     return User.select().where(User.role == "supervisor").exists()
 
 
+# (whether permissions apply, the login's role): two columns any statement can carry
+STANDING_COLUMNS = (
+    'EXISTS (SELECT 1 FROM "user" WHERE role = \'supervisor\'), '
+    '(SELECT role FROM "user" WHERE login = ?)'
+)
+
+
 def _standing(login: str) -> tuple[bool, str | None]:
-    """(whether permissions apply, the login's role) in one statement."""
     from . import sql
 
-    applies, role = sql.one(
-        'SELECT EXISTS (SELECT 1 FROM "user" WHERE role = \'supervisor\'), '
-        '(SELECT role FROM "user" WHERE login = ?)',
-        (login,),
-    )
+    applies, role = sql.one(f"SELECT {STANDING_COLUMNS}", (login,), prepare=True)
     return bool(applies), role
 
 
-def require(level: str, doing: str) -> str:
-    """Refuse unless the acting login may do this; returns the login for the audit trail."""
+def require(level: str, doing: str, standing: tuple[bool, str | None] | None = None) -> str:
+    """Refuse unless the acting login may do this; returns the login for the audit trail.
+
+    `standing` is what STANDING_COLUMNS read for the current login, when a statement that
+    was run anyway carried them (the charge path); otherwise they are read here."""
     login = current_login()
-    applies, role = _standing(login)
+    applies, role = standing if standing is not None else _standing(login)
     if not applies:
         return login
     if level == SUPERVISOR_ONLY and role != "supervisor":

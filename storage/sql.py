@@ -2,16 +2,22 @@
 
 peewee spends longer building a statement than SQLite spends running it; the charge path
 runs a handful of fixed statements, so they are written once here, with `?` placeholders
-converted for the database in use. Everything else uses peewee's query builder.
+converted for the database in use. On PostgreSQL the hot statements are also prepared once
+per connection (`prepare=True`), so the server plans them once, not on every charge.
+Everything else uses peewee's query builder.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import re
 
 import peewee as pw
 
 from .models import database
+
+_prepared: dict[tuple[int, int], set[str]] = {}
 
 
 @functools.lru_cache(maxsize=256)
@@ -19,29 +25,55 @@ def _convert(sql: str, param: str) -> str:
     return sql if param == "?" else sql.replace("?", param)
 
 
-def _sql(sql: str) -> str:
-    return _convert(sql, database.obj.param)
+@functools.lru_cache(maxsize=64)
+def _numbered(sql: str) -> tuple[str, str, int]:
+    """(statement name, text with $1…$n, parameter count) for a `?` statement."""
+    count = 0
+
+    def number(_match):
+        nonlocal count
+        count += 1
+        return f"${count}"
+
+    text = re.sub(r"\?", number, sql)
+    name = "contracts_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
+    return name, text, count
 
 
-def execute(sql: str, params: tuple = ()):
+def is_postgres() -> bool:
+    return isinstance(database.obj, pw.PostgresqlDatabase)
+
+
+def execute(sql: str, params: tuple = (), *, prepare: bool = False):
     """Run a statement; returns the cursor."""
-    return database.execute_sql(_sql(sql), params)
+    if prepare and is_postgres():
+        return _execute_prepared(sql, params)
+    return database.execute_sql(_convert(sql, database.obj.param), params)
+
+
+def _execute_prepared(sql: str, params: tuple):
+    name, text, count = _numbered(sql)
+    conn = database.connection()
+    key = (id(conn), conn.get_backend_pid())
+    done = _prepared.setdefault(key, set())
+    if name not in done:
+        database.execute_sql(f"PREPARE {name} AS {text}")
+        done.add(name)
+    placeholders = ", ".join(["%s"] * count)
+    return database.execute_sql(f"EXECUTE {name} ({placeholders})" if count else f"EXECUTE {name}",
+                                params)
 
 
 def rowcount(sql: str, params: tuple = ()) -> int:
     return execute(sql, params).rowcount
 
 
-def one(sql: str, params: tuple = ()):
-    return execute(sql, params).fetchone()
+def one(sql: str, params: tuple = (), *, prepare: bool = False):
+    return execute(sql, params, prepare=prepare).fetchone()
 
 
 def insert(sql: str, params: tuple = ()) -> int:
     """Run an INSERT and return the new row's id."""
-    if isinstance(database.obj, pw.PostgresqlDatabase):
+    if is_postgres():
         return execute(sql + " RETURNING id", params).fetchone()[0]
     return execute(sql, params).lastrowid
-
-
-def is_postgres() -> bool:
-    return isinstance(database.obj, pw.PostgresqlDatabase)
