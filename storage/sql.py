@@ -12,12 +12,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import weakref
 
 import peewee as pw
 
 from .models import database
 
-_prepared: dict[tuple[int, int], set[str]] = {}
+# The statements prepared on each open connection (forgotten with the connection).
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @functools.lru_cache(maxsize=256)
@@ -54,8 +56,7 @@ def execute(sql: str, params: tuple = (), *, prepare: bool = False):
 def _execute_prepared(sql: str, params: tuple):
     name, text, count = _numbered(sql)
     conn = database.connection()
-    key = (id(conn), conn.get_backend_pid())
-    done = _prepared.setdefault(key, set())
+    done = _prepared.setdefault(conn, set())
     if name not in done:
         database.execute_sql(f"PREPARE {name} AS {text}")
         done.add(name)
