@@ -181,7 +181,7 @@ def edit_template(name, new_name=None, volume=None, hours=None, increment=None, 
     fields = _template_fields(
         template.allotment_type,
         billing if billing is not None else template.billing,
-        volume if volume is not None else _raw_volume(template),
+        volume if volume is not None else template.volume,
         hours if hours is not None else template.hours,
         increment if increment is not None else template.increment,
         minimum if minimum is not None else template.minimum,
@@ -199,10 +199,6 @@ def edit_template(name, new_name=None, volume=None, hours=None, increment=None, 
     Template.update(modified=now_utc(), **fields).where(Template.id == template.id).execute()
     audit.record("template", fields["name"], "edit", who, changes)
     return template_info(Template.get_by_id(template.id))
-
-
-def _raw_volume(template):
-    return template.volume
 
 
 def template_info(t: Template) -> TemplateInfo:

@@ -7,10 +7,10 @@ import pendulum
 from . import audit, sql
 from .amounts import charge_for, format_amount, parse_duration
 from .clock import now_utc, today
-from .db import writes
+from .db import is_postgres, writes
 from .errors import InvalidInput, NotFound, Refused
 from .lifecycle import STATUS_WORDS, _clean_title
-from .lookup import case_number, find_case, find_customer, find_line, line_ref
+from .lookup import case_number, find_case, find_customer, find_line, line_parts, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry
 from .people import LISTED, STANDING_COLUMNS, SUPERVISOR_ONLY, current_login, require
 
@@ -119,13 +119,8 @@ def load_line(*, line_id: int | None = None, ref: str | None = None,
     if line_id is not None:
         where, params = "WHERE l.id = ?", (line_id,)
     else:
-        from .lookup import _LINE
-
-        match = _LINE.match(str(ref or ""))
-        if not match:
-            find_line(ref)  # raises the sentence for a malformed reference
-        where, params = "WHERE c.id = ? AND l.position = ?", (int(match.group(1)), int(match.group(2)))
-    reserve = reserve_case and sql.is_postgres()
+        where, params = "WHERE c.id = ? AND l.position = ?", line_parts(ref)
+    reserve = reserve_case and is_postgres()
     extra = ""
     if reserve:
         extra += ", nextval(pg_get_serial_sequence('\"case\"', 'id'))"
@@ -186,7 +181,7 @@ def _charge(line: Line, customer_id: int, spent, override: bool, resolution: str
              f"overage {format_amount(overage, contract.allotment_type)}" if over else "")
     resolved = ("resolved", stamp, Case.resolved_on.db_value(day), who, resolution, minutes,
                 amount)
-    writer = _write_charge_postgres if sql.is_postgres() else _write_charge_sqlite
+    writer = _write_charge_postgres if is_postgres() else _write_charge_sqlite
     number = writer(line, guard, guard_params, entry, resolved, case_id, new_case_title,
                     customer_id, who, ref, over)
     if number is None:

@@ -18,7 +18,7 @@ from .lookup import (
     find_template,
     line_ref,
 )
-from .models import Case, Contract, Line, UsageEntry
+from .models import Case, Contract, Line
 from .people import LISTED, SUPERVISOR_ONLY, require
 
 ANY_BUT_DRAFT = ("invoiced", "active", "on_hold", "canceled", "expired")
@@ -508,5 +508,3 @@ def sweep_needed() -> bool:
         ).exists()
     )
 
-
-__all__ = ["TRANSITIONS", "UsageEntry"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from .db import is_postgres
 from .errors import InvalidInput, NotFound
-from .models import Case, Contract, Customer, Line, Template, database
+from .models import Case, Contract, Customer, Line, Template
 
 _CONTRACT = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 _LINE = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*/\s*(\d{1,6})\s*$", re.IGNORECASE)
@@ -45,7 +46,7 @@ def find_contract(number: str, *, lock: bool = False) -> Contract:
     """The contract, locked against concurrent changes on PostgreSQL when `lock`."""
     cid = contract_id(number)
     query = Contract.select().where(Contract.id == cid)
-    if lock and _is_postgres():
+    if lock and is_postgres():
         query = query.for_update()
     contract = query.first()
     if contract is None:
@@ -53,11 +54,16 @@ def find_contract(number: str, *, lock: bool = False) -> Contract:
     return contract
 
 
-def find_line(ref: str) -> Line:
+def line_parts(ref: str) -> tuple[int, int]:
+    """(contract id, position) of a reference like CNR-000123/1."""
     match = _LINE.match(str(ref or ""))
     if not match:
         raise InvalidInput(f"'{_quote(ref)}' is not a contract line; write it like CNR-000123/1.")
-    cid, position = int(match.group(1)), int(match.group(2))
+    return int(match.group(1)), int(match.group(2))
+
+
+def find_line(ref: str) -> Line:
+    cid, position = line_parts(ref)
     line = Line.select().where((Line.contract == cid) & (Line.position == position)).first()
     if line is None:
         if not Contract.select().where(Contract.id == cid).exists():
@@ -108,9 +114,3 @@ def find_template(name: str) -> Template:
     if template is None:
         raise NotFound(f"there is no template named '{_quote(name)}'.")
     return template
-
-
-def _is_postgres() -> bool:
-    import peewee as pw
-
-    return isinstance(database.obj, pw.PostgresqlDatabase)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import peewee as pw
 import pendulum
 
-from .charging import USABLE_LINE_STATUSES, charge_refusal
+from .charging import charge_refusal
 from .clock import today
 from .db import reads
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput
 from .lookup import (
     case_number,
     contract_id,
@@ -533,5 +533,3 @@ def database_summary() -> dict[str, int]:
         "ledger": UsageEntry.select().count(),
     }
 
-
-__all__ = ["USABLE_LINE_STATUSES", "NotFound"]

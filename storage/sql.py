@@ -14,8 +14,7 @@ import hashlib
 import re
 import weakref
 
-import peewee as pw
-
+from .db import is_postgres
 from .models import database
 
 # The statements prepared on each open connection (forgotten with the connection).
@@ -40,10 +39,6 @@ def _numbered(sql: str) -> tuple[str, str, int]:
     text = re.sub(r"\?", number, sql)
     name = "contracts_" + hashlib.sha1(sql.encode()).hexdigest()[:16]
     return name, text, count
-
-
-def is_postgres() -> bool:
-    return isinstance(database.obj, pw.PostgresqlDatabase)
 
 
 def execute(sql: str, params: tuple = (), *, prepare: bool = False):
