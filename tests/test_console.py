@@ -14,12 +14,14 @@ import sys
 import time
 from pathlib import Path
 
+import pendulum
 import pytest
 from textual.widgets import Input
 
 import storage
 from tests.helpers import TODAY, active_contract, contract_in, dump, make_world
 from tui.app import ContractsApp
+from tui.first_load import FirstLoad
 from tui.screens.cases import CasesScreen
 from tui.screens.catalog import CustomersScreen, TemplatesScreen
 from tui.screens.check import CheckScreen
@@ -27,7 +29,7 @@ from tui.screens.contract import ContractScreen
 from tui.screens.contracts import ContractsScreen
 from tui.screens.forms import FormModal
 from tui.screens.keys import KeysScreen
-from tui.widgets.bars import FilterInput, TabBar
+from tui.widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from tui.widgets.key_table import KeyTable
 from tui.widgets.paged_table import PagedTable
 
@@ -107,7 +109,7 @@ async def press(pilot, *keys: str, wait: float = 0.0) -> None:
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*text)
-    await pilot.pause(0.25)  # the filter's typing delay
+    await pilot.pause(0.25)  # the cases and customers filters wait for typing to pause
     await settle(pilot)
 
 
@@ -245,6 +247,26 @@ def test_q_types_in_the_filter_and_quits_elsewhere(world):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+    drive(url, scenario)
+
+
+def test_the_footer_shows_the_keys_of_the_screen_and_a_click_runs_one(world):
+    url, n = world
+
+    def footer_line(app) -> str:
+        return "".join(segment.text for segment in app.screen.query_one(KeyFooter).render_line(0))
+
+    async def scenario(pilot):
+        app = pilot.app
+        assert footer_line(app).startswith(" ⏎ Open  / Filter  1234567 Tab  o Sort  n New ")
+        await pilot.hover(KeyFooter, offset=(20, 0))  # on "2"
+        assert app.screen.query_one(KeyFooter).tooltip == "Show invoiced contracts"
+        await pilot.click(KeyFooter, offset=(9, 0))  # on "/ Filter"
+        await settle(pilot)
+        assert isinstance(app.focused, FilterInput)
+        await open_contract(pilot, n["cases"])
+        assert footer_line(app).startswith(" r Record case  h Hold ")
 
     drive(url, scenario)
 
@@ -709,17 +731,56 @@ def test_the_contract_list_pages_from_the_database(sqlite_url):
 
     async def scenario(pilot):
         app = pilot.app
-        await press(pilot, "1")
         table = app.screen.query_one(PagedTable)
+        before = table.fetches  # the (empty) first page of the active tab
+        await press(pilot, "1")
         assert table.row_count == 500
-        assert table.fetches == 1
+        assert table.fetches - before == 1
         await press(pilot, "end")
         assert table.selected.title == "Contract 499"
-        assert table.fetches == 2  # the first page and the last, nothing between
+        assert table.fetches - before == 2  # the first page and the last, nothing between
         await press(pilot, "pageup")
         assert table.selected is not None
 
     drive(sqlite_url, scenario)
+
+
+def test_the_first_page_is_read_while_the_console_starts(world, monkeypatch):
+    """As `run()` starts the console: a thread applies the date-driven changes and reads the
+    counts and the first rows meanwhile; the rest of the first page follows."""
+    url, n = world
+    storage.set_today(pendulum.Date(2026, 9, 2))  # the invoiced contract has started
+    monkeypatch.setattr("tui.first_load.FIRST_ROWS", 2)  # fewer rows than the screen shows
+    first = FirstLoad()
+
+    async def scenario(pilot):
+        app = pilot.app
+        assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"], n["invoiced"]]
+        counts = app.screen.query_one(TabBar).counts
+        assert (counts["active"], counts["invoiced"], counts["all"]) == (4, 0, 8)
+        assert "4 active" in app.screen.query_one(TitleBar)._title
+
+    drive(url, scenario, first_load=first)
+    assert storage.show(n["invoiced"]).status == "active"
+
+
+def test_a_sweep_that_fails_at_start_is_a_warning_and_the_list_still_shows(world, monkeypatch):
+    url, n = world
+
+    def busy():
+        raise storage.DatabaseUnavailable("the database is busy; try again in a moment.")
+
+    monkeypatch.setattr(storage, "sweep", busy)
+    first = FirstLoad()
+
+    async def scenario(pilot):
+        app = pilot.app
+        assert app.said(
+            "The date-driven changes could not be applied: the database is busy", "warning"
+        )
+        assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"]]
+
+    drive(url, scenario, first_load=first)
 
 
 def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch):

@@ -9,12 +9,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 import storage
 
 from ..format import CASE_STYLES, local_date, signed_amount
-from ..widgets.bars import FilterInput, TabBar, TitleBar
+from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
 from .base import DataScreen
@@ -71,7 +71,7 @@ class CasesScreen(DataScreen):
             ],
             id="cases",
         )
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -8,11 +8,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 import storage
 
-from ..widgets.bars import FilterInput, TitleBar
+from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
 from .forms import Field, FormModal
@@ -48,7 +48,7 @@ class CustomersScreen(DataScreen):
             ],
             id="customers",
         )
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
@@ -193,7 +193,7 @@ class TemplatesScreen(DataScreen):
             ],
             id="templates",
         )
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 import storage
 
@@ -21,7 +21,7 @@ from ..format import (
     usage_style,
     when_words,
 )
-from ..widgets.bars import FilterInput, TitleBar
+from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
 from .contract import ContractScreen, RecordCaseModal, left_sentence
@@ -64,7 +64,7 @@ class CheckScreen(DataScreen):
             id="lines",
         )
         yield Static("", id="reason")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.query_text:

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 import storage
 from storage.amounts import parse_allotment, parse_money
@@ -29,7 +29,7 @@ from ..format import (
     status_label,
     when_words,
 )
-from ..widgets.bars import TabBar, TitleBar
+from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
 from .base import DataScreen
@@ -263,7 +263,7 @@ class ContractScreen(DataScreen):
                 ],
                 id="billing",
             )
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()

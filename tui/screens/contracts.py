@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 import storage
 
+from ..calls import show_error
+from ..first_load import PAGE_SIZE, FirstLoad
 from ..format import (
     STATUS_STYLES,
     TYPE_LABELS,
@@ -20,11 +23,9 @@ from ..format import (
     status_label,
     usage_style,
 )
-from ..widgets.bars import FilterInput, TabBar, TitleBar
+from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.paged_table import Column, PagedTable
-from ..widgets.suggest import CustomerSuggester
 from .base import DataScreen
-from .forms import Field, FormModal
 
 TABS = [
     ("draft", "Draft"),
@@ -36,7 +37,6 @@ TABS = [
     ("all", "All"),
 ]
 TAB_KEYS = Binding.Group("Tab", compact=True)
-FILTER_DELAY = 0.05
 
 
 def _remaining_style(row) -> str:
@@ -80,6 +80,19 @@ COLUMNS = [
 ]
 
 
+class _Load:
+    """One load of the list: its counts and (for a new list) its first page, which arrive
+    from two threads in either order."""
+
+    __slots__ = ("done", "fetch", "keep", "parts")
+
+    def __init__(self, keep: bool, fetch: Callable[[int, int], list]) -> None:
+        self.keep = keep
+        self.fetch = fetch
+        self.parts: dict[str, Any] = {}
+        self.done = False
+
+
 class ContractsScreen(DataScreen):
     TITLE_TEXT = "Contracts"
     AUTO_FOCUS = "#contracts"
@@ -103,14 +116,14 @@ class ContractsScreen(DataScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="contracts.clear"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, first_load: FirstLoad | None = None) -> None:
         super().__init__()
-        self.status = "active"
-        self.text = ""
-        self.order = "number"
-        self.descending = False
+        self.status, self.text = FirstLoad.status, FirstLoad.text
+        self.order, self.descending = FirstLoad.order, FirstLoad.descending
         self.counts: dict[str, int] = {}
-        self._filter_timer = None
+        self._first_load = first_load
+        self._load: _Load | None = None  # the latest load of the list
+        self._filter_waiting = False  # the filter text changed while a load was on its way
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Contracts")
@@ -119,10 +132,11 @@ class ContractsScreen(DataScreen):
         yield PagedTable(
             self._columns(),
             row_key=lambda r: r.number,
+            page_size=PAGE_SIZE,
             id="contracts",
             empty_text="No contracts here.",
         )
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def table(self) -> PagedTable:
@@ -130,7 +144,31 @@ class ContractsScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.table.set_sort(self.order, self.descending)
-        self.reload(keep=False)
+        first, self._first_load = self._first_load, None
+        if first is None:
+            self.reload(keep=False)
+            return
+        load = self._new_load(keep=False)
+        if first.ready:
+            self._first_loaded(load, first)  # in time for the first paint
+        else:
+            self.call_storage(first.wait, then=partial(self._first_loaded, load), group="first")
+
+    def _first_loaded(self, load: _Load, first: FirstLoad) -> None:
+        if first.sweep_error is not None:
+            self.notify(
+                f"The date-driven changes could not be applied: {first.sweep_error}",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
+        try:
+            counts, rows = first.result()
+        except Exception as exc:  # noqa: BLE001 - shown like any failed load
+            self._load_failed(load, exc)
+            return
+        self._part_loaded(load, "counts", counts)
+        self._part_loaded(load, "rows", rows)
 
     def _columns(self) -> list[Column]:
         if self.status == "all":
@@ -140,29 +178,72 @@ class ContractsScreen(DataScreen):
     # ------------------------------------------------------------------ data
 
     def reload(self, keep: bool = True) -> None:
-        status, text = self.status, self.text
+        """Fetch the counts and the list again. A new tab, filter or order (`keep=False`)
+        asks for the counts and the first page at once, in two threads, and shows them
+        together; a refresh of the same list (`keep`) keeps the rows on screen and lets the
+        table fetch again the pages it shows."""
+        if keep and self.loading and not self._load.keep:
+            keep = False  # a new list is on its way: this refresh is that load again
+        load = self._new_load(keep)
         self.call_storage(
             storage.status_counts,
-            text or None,
-            then=partial(self._counts_loaded, status, text, keep),
+            self.text or None,
+            then=partial(self._part_loaded, load, "counts"),
+            failed=partial(self._load_failed, load),
             group="counts",
             exclusive=True,
         )
+        if not keep:
+            self.call_storage(
+                load.fetch,
+                0,
+                PAGE_SIZE,
+                then=partial(self._part_loaded, load, "rows"),
+                failed=partial(self._load_failed, load),
+                group="first-page",
+                exclusive=True,
+            )
 
-    def _counts_loaded(self, status: str, text: str, keep: bool, counts: dict[str, int]) -> None:
-        if (status, text) != (self.status, self.text):
-            return  # the tab or filter changed meanwhile; a newer load is on its way
-        self.counts = counts
-        self.query_one(TabBar).set_counts(counts)
-        order, descending = self.order, self.descending
+    def _new_load(self, keep: bool) -> _Load:
+        status, text, order, descending = self.status, self.text, self.order, self.descending
 
-        def fetch(offset: int, limit: int):
+        def fetch(offset: int, limit: int) -> list:
             return storage.list_contracts(
                 status, text or None, order=order, descending=descending, offset=offset, limit=limit
             )
 
-        self.table.load(counts.get(status, 0), fetch, keep=keep)
+        self._load = _Load(keep, fetch)
+        return self._load
+
+    @property
+    def loading(self) -> bool:
+        """Whether a load of the list is on its way."""
+        return self._load is not None and not self._load.done
+
+    def _part_loaded(self, load: _Load, part: str, value: Any) -> None:
+        if load is not self._load or load.done:
+            return  # the tab, filter or order changed meanwhile; a newer load is on its way
+        load.parts[part] = value
+        if "counts" not in load.parts or (not load.keep and "rows" not in load.parts):
+            return
+        self.counts = load.parts["counts"]
+        self.query_one(TabBar).set_counts(self.counts)
+        count = self.counts.get(self.status, 0)
+        self.table.load(count, load.fetch, keep=load.keep, first_page=load.parts.get("rows"))
         self._update_title()
+        self._load_done(load)
+
+    def _load_failed(self, load: _Load, error: Exception) -> None:
+        if load is not self._load or load.done:
+            return  # superseded, or the other half already said why
+        show_error(self, error)
+        self._load_done(load)
+
+    def _load_done(self, load: _Load) -> None:
+        load.done = True
+        if self._filter_waiting:
+            self._filter_waiting = False
+            self._apply_filter()
 
     def _update_title(self) -> None:
         count = self.counts.get(self.status, 0)
@@ -195,16 +276,20 @@ class ContractsScreen(DataScreen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-        self._filter_timer = self.set_timer(FILTER_DELAY, self._apply_filter)
+        self._apply_filter()
 
     def _apply_filter(self) -> None:
-        self._filter_timer = None
+        """Show the list for the text in the filter field: at once, or, while a list is on
+        its way, as soon as it has arrived (so fast typing never piles up queries and the
+        last text typed is always the one shown)."""
         text = " ".join(self.query_one("#filter", FilterInput).value.split())
-        if text != self.text:
-            self.text = text
-            self.reload(keep=False)
+        if text == self.text:
+            return
+        if self.loading:
+            self._filter_waiting = True
+            return
+        self.text = text
+        self.reload(keep=False)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -212,9 +297,6 @@ class ContractsScreen(DataScreen):
         self.action_leave_filter()
 
     def action_leave_filter(self) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
-            self._apply_filter()
         self.table.focus()
 
     def action_clear_filter(self) -> None:
@@ -273,6 +355,9 @@ class ContractsScreen(DataScreen):
         )
 
     def _new_contract_form(self, templates: list[str]) -> None:
+        from ..widgets.suggest import CustomerSuggester
+        from .forms import Field, FormModal
+
         if not templates:
             self.notify(
                 "There is no contract template yet: add one on the templates screen (t).",

@@ -18,11 +18,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestFromList
-from textual.widgets import Checkbox, Footer, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 import storage
 
 from ..calls import StorageCalls, error_text
+from ..widgets.bars import KeyFooter
 
 
 @dataclass
@@ -146,7 +147,7 @@ class FormModal(StorageCalls, ModalScreen):
             yield Static("", id="error")
             keys = "enter" if not self.fields else "ctrl+s or enter on the last field"
             yield Static(Text(f"{keys}: {self.submit_label.lower()} · escape: cancel"), id="hint")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for f in self.fields:

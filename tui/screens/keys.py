@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from ..widgets.bars import KeyFooter
 
 MOVEMENT = [
     ("↑ ↓  j k", "move in a list"),
@@ -51,7 +53,7 @@ class KeysScreen(ModalScreen):
         with VerticalScroll() as box:
             box.border_title = f"Keys · {self.title_text}"
             yield Static(table, id="keys")
-        yield Footer(show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def lines(self) -> list[tuple[str, str]]:

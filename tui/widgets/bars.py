@@ -1,46 +1,76 @@
-"""The one-line bars of every screen: title bar, status tabs and the filter field."""
+"""The one-line bars of every screen: title bar, status tabs, the filter field and the footer."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from itertools import groupby
+from typing import ClassVar, NamedTuple
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.widget import Widget
-from textual.widgets import Input, Label
+from textual.widgets import Input
 
 import storage
 
 
-class TitleBar(Horizontal):
-    """`contracts › Active contracts` on the left, today's date on the right."""
+class TitleBar(Widget):
+    """`Contracts · 62,742 active` on the left, today's date on the right (one widget)."""
 
     DEFAULT_CSS = """
     TitleBar { dock: top; height: 1; background: $primary 40%; }
-    TitleBar > #title { width: 1fr; padding: 0 1; text-style: bold; }
-    TitleBar > #info { width: auto; padding: 0 1; color: $text-muted; }
+    TitleBar > .title-bar--title { text-style: bold; }
+    TitleBar > .title-bar--info { color: $text-muted; }
     """
+    COMPONENT_CLASSES: ClassVar = {"title-bar--title", "title-bar--info"}
 
     def __init__(self, title: str, info: str = "") -> None:
         super().__init__()
         self._title = title
         self._info = info
 
-    def compose(self):
-        yield Label(Text(self._title), id="title")
-        yield Label(Text(self._info or f"today {storage.today()}"), id="info")
-
     def set_title(self, title: str) -> None:
         self._title = title
-        self.query_one("#title", Label).update(Text(title))
+        self.refresh()
 
     def set_info(self, info: str) -> None:
-        self.query_one("#info", Label).update(Text(info))
+        self._info = info
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        under, background = self.background_colors
+        blank = VisualStyle(background=under + background).rich_style  # as Textual fills space
+        if y:
+            return Strip.blank(width, blank)
+        base = self.rich_style
+        info = self._info or f"today {storage.today()}"
+        info_width = min(width, cell_len(info) + 2)
+        title = _cut(self._title, max(0, width - info_width - 2))
+        segments = [
+            Segment(" ", blank),
+            Segment(title, base + self.get_component_rich_style("title-bar--title")),
+            Segment(" " * (width - info_width - 1 - cell_len(title)), blank),
+            Segment(" ", blank),
+            Segment(info, base + self.get_component_rich_style("title-bar--info")),
+            Segment(" ", blank),
+        ]
+        return Strip(Segment.simplify(segments)).crop(0, width).adjust_cell_length(width, blank)
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` in at most `width` cells, marking a cut with `…`."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1) + "…" if width > 0 else ""
 
 
 class TabBar(Widget):
@@ -131,3 +161,155 @@ class FilterInput(Input):
     def on_mount(self) -> None:
         if not getattr(self.app, "cursor_blink", True):
             self.cursor_blink = False
+
+
+class _FooterItem(NamedTuple):
+    start: int
+    end: int
+    key: str
+    enabled: bool
+    tooltip: str
+
+
+class KeyFooter(Widget):
+    """The keys of the screen, on the bottom line: drawn like Textual's `Footer` (same colors,
+    spacing and key groups; a key runs on click and shows its tooltip on hover) but as one
+    widget drawn from the screen's bindings each time they change.
+
+    Textual's footer is a widget per key, removed and mounted again whenever the bindings may
+    have changed (focus moves, screens switch): some 30 ms each time, and the first time only
+    after the screen's first paint. This one is drawn in the first paint and redraws in
+    well under a millisecond."""
+
+    ALLOW_SELECT = False
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyFooter > .key-footer--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyFooter > .key-footer--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeyFooter > .key-footer--hover { background: $block-hover-background; }
+    KeyFooter > .key-footer--disabled { text-style: dim; }
+    """
+    COMPONENT_CLASSES: ClassVar = {
+        "key-footer--key",
+        "key-footer--description",
+        "key-footer--hover",
+        "key-footer--disabled",
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: list[_FooterItem] = []
+        self._hover: int | None = None  # the x of the mouse while over a key
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen) -> None:
+        if screen.app.app_focus:
+            self.refresh()
+
+    def _groups(self):
+        """The keys to show, as Textual's footer groups them: one entry per action, and
+        bindings of one group (several in a row) together under the group's name."""
+        by_action: dict[str, tuple] = {}
+        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show:
+                by_action.setdefault(binding.action, (binding, enabled, tooltip))
+        return groupby(by_action.values(), lambda entry: entry[0].group)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        under, background = self.background_colors
+        blank = VisualStyle(background=under + background).rich_style  # as Textual fills space
+        if y:
+            return Strip.blank(width, blank)
+        key_style = base + self.get_component_rich_style("key-footer--key")
+        text_style = base + self.get_component_rich_style("key-footer--description")
+        hover = Style(bgcolor=self.get_component_rich_style("key-footer--hover").bgcolor)
+        dim = self.get_component_rich_style("key-footer--disabled")
+        display = self.app.get_key_display
+        segments: list[Segment] = []
+        items: list[_FooterItem] = []
+        x = 0
+
+        def add(text: str, style: Style) -> None:
+            nonlocal x
+            if text:
+                segments.append(Segment(text, style))
+                x += cell_len(text)
+
+        def key(binding, enabled: bool, tooltip: str, label: str) -> None:
+            start, shown = x, display(binding)
+            end = start + (cell_len(f" {shown} {label} ") if label else cell_len(shown))
+            extra = Style()
+            if self._hover is not None and start <= self._hover < end:
+                extra += hover
+            if not enabled:
+                extra += dim
+            if label:  # padded as Textual's footer pads them
+                add(f" {shown} ", key_style + extra)
+                add(f"{label} ", text_style + extra)
+            else:
+                add(shown, key_style + extra)
+            items.append(_FooterItem(start, x, binding.key, enabled, tooltip))
+
+        for group, entries in self._groups():
+            entries = list(entries)
+            if group is not None and len(entries) > 1:
+                margin = "" if group.compact else " "
+                add(" " if group.compact else "", blank)  # the group's left padding
+                for binding, enabled, tooltip in entries:
+                    add(margin, blank)
+                    key(binding, enabled, tooltip or binding.description, "")
+                    add(margin, blank)
+                add(" " if group.compact else "", blank)  # the group's right margin
+                add(group.description, text_style)
+                add(" ", blank)
+            else:
+                for binding, enabled, tooltip in entries:
+                    key(binding, enabled, tooltip, binding.description)
+        self._items = items
+        strip = Strip(Segment.simplify(segments)).crop(0, width)
+        return strip.adjust_cell_length(width, blank)
+
+    def _item_at(self, x: int) -> _FooterItem | None:
+        return next((item for item in self._items if item.start <= x < item.end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        item = self._item_at(event.x)
+        hover = None if item is None else item.start
+        if hover != self._hover:
+            self._hover = hover
+            self.tooltip = item.tooltip if item is not None and item.tooltip else None
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        item = self._item_at(event.x)
+        if item is None:
+            return
+        if item.enabled:
+            self.app.simulate_key(item.key)
+        else:
+            self.app.bell()

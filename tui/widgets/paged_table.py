@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -22,8 +21,7 @@ from textual.strip import Strip
 from ..calls import StorageCalls
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     key: str
     label: str
     width: int  # the width it gets at 80 columns
@@ -134,9 +132,21 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ data
 
-    def load(self, count: int, fetch: Callable[[int, int], list], *, keep: bool = False) -> None:
+    def load(
+        self,
+        count: int,
+        fetch: Callable[[int, int], list],
+        *,
+        keep: bool = False,
+        first_page: list | None = None,
+    ) -> None:
         """Show `count` rows from `fetch`. With `keep` (a refresh of the same list), the old
-        rows stay on screen until the new ones arrive and the selected row is followed."""
+        rows stay on screen until the new ones arrive and the selected row is followed.
+
+        `first_page`: the first rows, when the caller fetched them along with the count (so
+        they show without another round trip). Fewer than a page (enough to fill the
+        screen) are shown until the whole first page, fetched once they are painted,
+        replaces them."""
         self._generation += 1
         self._fetch = fetch
         self._follow_key = None
@@ -153,12 +163,24 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False, immediate=True)
         self._pages = OrderedDict()
         self._pending = set()
+        partial = False
+        if first_page is not None:
+            self.fetches += 1
+            if len(first_page) >= min(self.page_size, count):
+                self._pages[0] = list(first_page)
+                self._stale.pop(0, None)
+            else:
+                self._stale[0] = list(first_page)
+                partial = True
         self.row_count = max(0, count)
         self.waiting = False
         if self.cursor >= self.row_count:
             self.set_reactive(PagedTable.cursor, max(0, self.row_count - 1))
         self._update_virtual_size()
-        self._ensure_window()
+        if partial:
+            self.call_after_refresh(self._ensure_window)
+        else:
+            self._ensure_window()
         self.refresh()
 
     def row_at(self, index: int) -> Any | None:
@@ -266,9 +288,10 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def _update_virtual_size(self) -> None:
-        width = self.scrollable_content_region.width
-        self._layout = self._layout_columns(width)
-        self.virtual_size = Size(width, self.row_count + 1)  # +1: the header line
+        self._layout = self._layout_columns(self.scrollable_content_region.width)
+        # Only the height scrolls (+1: the header line). A width of 0 (the rows always fit
+        # the width) spares a second layout of the screen when the first resize comes.
+        self.virtual_size = Size(0, self.row_count + 1)
 
     def _layout_columns(self, width: int) -> list[tuple[Column, int]]:
         self._layout_width = width

@@ -1,0 +1,66 @@
+"""What the console shows first, read in a thread while the console starts."""
+
+from __future__ import annotations
+
+import threading
+
+import storage
+
+PAGE_SIZE = 100  # rows the contract list fetches at a time
+FIRST_ROWS = 40  # rows read before the console shows: a screenful (the rest of the page follows)
+
+
+class FirstLoad:
+    """The counts and the first rows of active contracts, read while the console starts.
+
+    `run()` opens the database and starts this just before it builds the app: the thread
+    applies the date-driven changes (sweep), then reads the counts and a screenful of rows
+    while the main thread builds the screen. The home screen shows them as it mounts (or as
+    soon as they are in: "Loading…" until then), so the first page needs no round trip after
+    the console is up; the rest of that page is fetched once it is painted."""
+
+    status, text, order, descending = "active", "", "number", False
+
+    def __init__(self) -> None:
+        self.sweep_error: Exception | None = None
+        self._value: tuple[dict[str, int], list] | None = None
+        self._error: Exception | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._read, name="contracts-first-load", daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            with storage.session():
+                try:
+                    storage.sweep()
+                except (storage.DatabaseUnavailable, storage.Refused) as exc:
+                    self.sweep_error = exc  # shown as a warning; the list still shows
+                counts = storage.status_counts(None)
+                rows = storage.list_contracts(
+                    self.status,
+                    None,
+                    order=self.order,
+                    descending=self.descending,
+                    limit=FIRST_ROWS,
+                )
+            self._value = (counts, rows)
+        except Exception as exc:  # noqa: BLE001 - the screen reports it like any failed load
+            self._error = exc
+        finally:
+            self._done.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self) -> FirstLoad:
+        self._done.wait()
+        return self
+
+    def result(self) -> tuple[dict[str, int], list]:
+        """The counts and the first page; raises what reading them raised."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
