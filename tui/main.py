@@ -1,5 +1,7 @@
 """The `contracts` script's entry point: a few lines that run before anything is imported.
 
+Start-up matters: phone systems run `contracts check` on every incoming call.
+
 peewee imports every database driver it can find when it is imported; psycopg2 (with ssl
 and socket) costs about a tenth of `contracts check`'s start-up. When nothing on the
 command line or in CONTRACTS_DB names PostgreSQL, the database is SQLite, so psycopg2 is
@@ -8,6 +10,7 @@ marked absent before peewee looks for it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -20,8 +23,13 @@ def _postgres_wanted(argv: list[str]) -> bool:
 def main() -> None:
     if not _postgres_wanted(sys.argv[1:]):
         sys.modules.setdefault("psycopg2", None)  # type: ignore[assignment]
+    # Importing allocates many objects that live as long as the process; the collector
+    # would walk them again and again while they load. Collect after, and never again them.
+    gc.disable()
     from tui.cli import main as cli_main
 
+    gc.freeze()
+    gc.enable()
     cli_main()
 
 
