@@ -500,6 +500,36 @@ def test_edit_add_line_and_delete_a_draft(world):
         storage.show(n["draft"])
 
 
+def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
+    url, n = world
+    ref = n["draft"] + "/1"
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["draft"])
+        await press(pilot, "m")
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.widget("allotment").value == "10"  # the line's terms, filled in
+        assert form.widget("price").value == "1200.00"
+        form.widget("allotment").value = "7"
+        form.widget("discount").value = "200"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.said(f"Line {ref} saved.")
+        line = app.screen.info.lines[0]
+        assert (line.total, line.net_price_cents) == (7, 100000)
+        await open_contract(pilot, n["cases"])
+        before = dump()
+        await press(pilot, "m")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.said(f"cannot edit a line {n['cases']}: it is active", "error")
+        assert dump() == before
+
+    drive(url, scenario)
+    assert storage.show(n["draft"]).lines[0].total == 7
+
+
 # ------------------------------------------------------------------ check, cases
 
 

@@ -49,6 +49,7 @@ LIFECYCLE = {
     "copy": "copy",
     "edit": "edit",
     "add_line": "add_line",
+    "edit_line": "edit_line",
     "delete": "delete",
     "cancel_line": "cancel_line",
 }
@@ -176,6 +177,13 @@ class ContractScreen(DataScreen):
             tooltip="Add a line to this contract",
             id="contract.add_line",
         ),
+        Binding(
+            "m",
+            "edit_line",
+            "Edit line",
+            tooltip="Change the selected line's terms (draft only)",
+            id="contract.edit_line",
+        ),
         Binding("d", "delete", "Delete", tooltip="Delete this draft", id="contract.delete"),
         Binding(
             "l",
@@ -204,6 +212,7 @@ class ContractScreen(DataScreen):
         Binding("w", "why('renew')", show=False),
         Binding("e", "why('edit')", show=False),
         Binding("a", "why('add_line')", show=False),
+        Binding("m", "why('edit_line')", show=False),
         Binding("d", "why('delete')", show=False),
         Binding("l", "why('cancel_line')", show=False),
     ]
@@ -672,12 +681,24 @@ class ContractScreen(DataScreen):
             self._after_form(f"{number} saved."),
         )
 
-    def action_add_line(self) -> None:
+    def _line_fields(self, line=None) -> list[Field]:
+        """The terms of a line, empty for a new one or filled with `line`'s."""
         info = self.info
-        number, kind = self.number, info.allotment_type
+        kind = info.allotment_type
+
+        def amount(value):
+            if value is None:
+                return ""
+            return storage.format_minutes(value) if kind == "time" else str(value)
+
+        def money(cents):
+            return "" if line is None else f"{cents / 100:.2f}"
+
         fields = [
-            Field("title", "Line title", required=True),
-            Field("product", "Product", placeholder="product or service"),
+            Field("title", "Line title", line.title if line else "", required=True),
+            Field(
+                "product", "Product", line.product if line else "", placeholder="product or service"
+            ),
         ]
         if kind != "coverage":
             example = "40h" if kind == "time" else "10"
@@ -685,6 +706,7 @@ class ContractScreen(DataScreen):
                 Field(
                     "allotment",
                     "Allotment",
+                    amount(line.total) if line else "",
                     placeholder=f"e.g. {example}; empty: the template's volume",
                     check=partial(parse_allotment, allotment_type=kind),
                 )
@@ -693,28 +715,67 @@ class ContractScreen(DataScreen):
             Field(
                 "price",
                 "Price",
+                money(line.price_cents if line else 0),
                 placeholder="e.g. 1200 or 1200.50",
                 check=partial(parse_money, what="price"),
             ),
             Field(
                 "discount",
                 "Discount",
+                money(line.discount_cents if line else 0),
                 placeholder="e.g. 100",
                 check=partial(parse_money, what="discount"),
             ),
             Field(
                 "start",
                 "Start",
+                str(line.start) if line else "",
                 placeholder=f"{info.start} (the contract's)",
                 check=partial(storage.parse_date, what="line start"),
             ),
             Field(
                 "end",
                 "End",
+                str(line.end) if line else "",
                 placeholder=f"{info.end} (the contract's)",
                 check=partial(storage.parse_date, what="line end"),
             ),
         ]
+        return fields
+
+    def action_edit_line(self) -> None:
+        line = self.selected_line
+        if line is None:
+            self.notify(f"{self.number} has no lines to edit.", severity="error", markup=False)
+            return
+
+        def submit(values):
+            return storage.edit_line(
+                line.ref,
+                title=values["title"],
+                product=values["product"],
+                allotment=values.get("allotment") or None,
+                price=values["price"] or None,
+                discount=values["discount"] or None,
+                start=values["start"] or None,
+                end=values["end"] or None,
+            )
+
+        self.app.push_screen(
+            FormModal(
+                f"Edit line {line.ref}",
+                self._line_fields(line),
+                submit,
+                intro="Only a draft's lines can be edited.",
+                submit_label="Save line",
+            ),
+            self._after_form(f"Line {line.ref} saved."),
+        )
+
+    def action_add_line(self) -> None:
+        info = self.info
+        number = self.number
+        fields = self._line_fields()
 
         def submit(values):
             return storage.add_line(
