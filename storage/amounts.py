@@ -94,7 +94,9 @@ def parse_money(text, what: str = "price") -> int:
     else:
         raw = str(text if text is not None else "").strip().replace(",", "")
         if not re.fullmatch(r"\d+(?:\.\d{1,2})?", raw):
-            raise InvalidInput(f"{what} '{_show(raw)}' is not an amount; write it like 1200 or 1200.50.")
+            raise InvalidInput(
+                f"{what} '{_show(raw)}' is not an amount; write it like 1200 or 1200.50."
+            )
         try:
             cents = int(Decimal(raw) * 100)
         except InvalidOperation:  # pragma: no cover - the pattern already checked it

@@ -23,8 +23,7 @@ def encode(changes: dict | None) -> str:
 def record(entity: str, ref: str, action: str, who: str, changes: dict | None = None) -> None:
     sql.execute(
         'INSERT INTO "audit_event" (entity, ref, action, who, at, changes) VALUES (?, ?, ?, ?, ?, ?)',
-        (entity, ref, action, who, AuditEvent.at.db_value(now_utc()),
-         encode(changes)),
+        (entity, ref, action, who, AuditEvent.at.db_value(now_utc()), encode(changes)),
     )
 
 

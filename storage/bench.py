@@ -76,12 +76,18 @@ def _prepare(lines: int, per_line: int, login: str) -> list[str]:
     day = today()
     with acting_as(login):
         customer = catalog.add_customer(f"Bench customer {tag}").name
-        template = catalog.add_template(f"Bench cases {tag}", abbr=f"B{tag}", allotment="cases",
-                                        billing="annually").name
+        template = catalog.add_template(
+            f"Bench cases {tag}", abbr=f"B{tag}", allotment="cases", billing="annually"
+        ).name
         refs = []
         for _ in range(lines):
-            number = lifecycle.new_contract(customer, template, day.subtract(days=30),
-                                            day.add(days=335), title="Charging benchmark")
+            number = lifecycle.new_contract(
+                customer,
+                template,
+                day.subtract(days=30),
+                day.add(days=335),
+                title="Charging benchmark",
+            )
             refs.append(lifecycle.add_line(number, "Shared line", allotment=str(per_line)))
             lifecycle.invoice(number)
     return refs
@@ -137,8 +143,9 @@ def _charge_in_processes(url, refs, attempts, processes, login, label) -> Run:
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     per = [attempts // processes + (1 if i < attempts % processes else 0) for i in range(processes)]
     procs = [
-        ctx.Process(target=_worker, args=(url, refs, per[i], i * 7, login, today(), ready, go,
-                                          results))
+        ctx.Process(
+            target=_worker, args=(url, refs, per[i], i * 7, login, today(), ready, go, results)
+        )
         for i in range(processes)
     ]
     for p in procs:
@@ -152,9 +159,13 @@ def _charge_in_processes(url, refs, attempts, processes, login, label) -> Run:
     start = min(o[0] for o in outcomes)
     end = max(o[1] for o in outcomes)
     return Run(
-        label=label, processes=processes, attempts=attempts,
-        granted=sum(o[2] for o in outcomes), refused=sum(o[3] for o in outcomes),
-        errors=[e for o in outcomes for e in o[4]], seconds=end - start,
+        label=label,
+        processes=processes,
+        attempts=attempts,
+        granted=sum(o[2] for o in outcomes),
+        refused=sum(o[3] for o in outcomes),
+        errors=[e for o in outcomes for e in o[4]],
+        seconds=end - start,
         latencies_ms=[x for o in outcomes for x in o[5]],
     )
 
@@ -193,16 +204,23 @@ def baseline_sqlite(path: str, transactions: int) -> Run:
         latencies.append((time.perf_counter() - t0) * 1000)
     seconds = time.perf_counter() - started
     con.close()
-    return Run("hand-written sqlite3, 1 process", 1, transactions, granted, 0, [], seconds,
-               latencies)
+    return Run(
+        "hand-written sqlite3, 1 process", 1, transactions, granted, 0, [], seconds, latencies
+    )
 
 
 def _fresh_sqlite(folder: str, name: str) -> str:
     return "sqlite:///" + os.path.join(folder, name)
 
 
-def run(url: str | None = None, workers: int = 4, charges: int = 4000, lines: int = 20,
-        single: int = 1000, progress=None) -> BenchResult:
+def run(
+    url: str | None = None,
+    workers: int = 4,
+    charges: int = 4000,
+    lines: int = 20,
+    single: int = 1000,
+    progress=None,
+) -> BenchResult:
     """Run the benchmark; `url` None means a throw-away SQLite database in a temp folder."""
     say = progress or (lambda text: None)
     login = current_login()
@@ -215,8 +233,9 @@ def run(url: str | None = None, workers: int = 4, charges: int = 4000, lines: in
         refs = _prepare(lines, per_line, login)
         db.close_database()
         say(f"charging: {workers} processes, {charges} attempts")
-        workload = _charge_in_processes(target, refs, charges, workers, login,
-                                        f"engine, {workers} processes")
+        workload = _charge_in_processes(
+            target, refs, charges, workers, login, f"engine, {workers} processes"
+        )
         db.open_database(target)
         from . import reports
 
@@ -231,13 +250,14 @@ def run(url: str | None = None, workers: int = 4, charges: int = 4000, lines: in
             db.open_database(engine_url)
             engine_refs = _prepare(1, single, login)
             db.close_database()
-            result.engine_single = _charge_in_processes(engine_url, engine_refs, single, 1, login,
-                                                        "engine, 1 process")
+            result.engine_single = _charge_in_processes(
+                engine_url, engine_refs, single, 1, login, "engine, 1 process"
+            )
             base_url = _fresh_sqlite(folder, "baseline.db")
             db.open_database(base_url)
             _prepare(1, single, login)
             db.close_database()
-            result.baseline_single = baseline_sqlite(base_url[len("sqlite:///"):], single)
+            result.baseline_single = baseline_sqlite(base_url[len("sqlite:///") :], single)
         if url:
             db.open_database(url)
     return result

@@ -72,8 +72,9 @@ def add_customer(name, email=None, phone=None) -> CustomerInfo:
         raise Refused(f"a customer named '{name}' already exists.")
     email = _optional(email, "email address", r"[^@\s]+@[^@\s]+\.[^@\s]+")
     phone = _optional(phone, "phone number", r"\+?[0-9 ()./-]{3,30}")
-    customer = Customer.create(name=name, name_key=name.casefold(), email=email, phone=phone,
-                               created=now_utc())
+    customer = Customer.create(
+        name=name, name_key=name.casefold(), email=email, phone=phone, created=now_utc()
+    )
     audit.record("customer", name, "add", who, {"email": email, "phone": phone})
     return _customer_info(customer)
 
@@ -96,8 +97,12 @@ def edit_customer(name, new_name=None, email=None, phone=None) -> CustomerInfo:
     changes = audit.diff(before, after)
     if not changes:
         raise InvalidInput("nothing to change on the customer.")
-    Customer.update(name=after["name"], name_key=after["name"].casefold(), email=after["email"],
-                    phone=after["phone"]).where(Customer.id == customer.id).execute()
+    Customer.update(
+        name=after["name"],
+        name_key=after["name"].casefold(),
+        email=after["email"],
+        phone=after["phone"],
+    ).where(Customer.id == customer.id).execute()
     if after["name"] != before["name"]:
         from .lifecycle import _search_text
 
@@ -105,16 +110,16 @@ def edit_customer(name, new_name=None, email=None, phone=None) -> CustomerInfo:
             Contract.customer == customer.id
         ):
             Contract.update(search=_search_text(c.number, after["name"], c.title)).where(
-                Contract.id == c.id).execute()
+                Contract.id == c.id
+            ).execute()
     audit.record("customer", after["name"], "edit", who, changes)
     return _customer_info(Customer.get_by_id(customer.id))
 
 
 @reads
 def list_customers(text: str | None = None, limit: int | None = None) -> list[CustomerInfo]:
-    counts = (
-        Contract.select(Contract.customer, pw.fn.COUNT(Contract.id).alias("n"))
-        .group_by(Contract.customer)
+    counts = Contract.select(Contract.customer, pw.fn.COUNT(Contract.id).alias("n")).group_by(
+        Contract.customer
     )
     query = Customer.select().order_by(Customer.name_key)
     if text:
@@ -123,13 +128,17 @@ def list_customers(text: str | None = None, limit: int | None = None) -> list[Cu
         query = query.limit(limit)
     customers = list(query)
     ids = [c.id for c in customers]
-    per = {row.customer_id: row.n for row in counts.where(Contract.customer.in_(ids))} if ids else {}
+    per = (
+        {row.customer_id: row.n for row in counts.where(Contract.customer.in_(ids))} if ids else {}
+    )
     return [_customer_info(c, per.get(c.id, 0)) for c in customers]
 
 
 def _template_fields(allotment, billing, volume, hours, increment, minimum):
     if allotment not in ALLOTMENT_TYPES:
-        raise InvalidInput(f"allotment type '{allotment}' is not one of {', '.join(ALLOTMENT_TYPES)}.")
+        raise InvalidInput(
+            f"allotment type '{allotment}' is not one of {', '.join(ALLOTMENT_TYPES)}."
+        )
     if billing not in BILLING_FREQUENCIES:
         raise InvalidInput(f"billing '{billing}' is not one of {', '.join(BILLING_FREQUENCIES)}.")
     if allotment == "coverage":
@@ -146,13 +155,28 @@ def _template_fields(allotment, billing, volume, hours, increment, minimum):
         raise InvalidInput("billing increment and minimum apply only to time templates.")
     inc = parse_duration(increment, "billing increment") if increment not in (None, "") else None
     mini = parse_duration(minimum, "billing minimum") if minimum not in (None, "") else None
-    return {"allotment_type": allotment, "billing": billing, "volume": vol,
-            "hours": check_hours(hours), "increment": inc, "minimum": mini}
+    return {
+        "allotment_type": allotment,
+        "billing": billing,
+        "volume": vol,
+        "hours": check_hours(hours),
+        "increment": inc,
+        "minimum": mini,
+    }
 
 
 @writes
-def add_template(name, abbr, allotment, billing, volume=None, hours="24x7", increment=None,
-                 minimum=None, description="") -> TemplateInfo:
+def add_template(
+    name,
+    abbr,
+    allotment,
+    billing,
+    volume=None,
+    hours="24x7",
+    increment=None,
+    minimum=None,
+    description="",
+) -> TemplateInfo:
     who = require(SUPERVISOR_ONLY, "change templates")
     name = _name(name, "template name")
     abbr = _name(abbr, "abbreviation").upper()
@@ -164,20 +188,36 @@ def add_template(name, abbr, allotment, billing, volume=None, hours="24x7", incr
         raise Refused(f"the abbreviation '{abbr}' is already used by another template.")
     fields = _template_fields(allotment, billing, volume, hours, increment, minimum)
     stamp = now_utc()
-    template = Template.create(name=name, abbr=abbr, description=str(description or "")[:2000],
-                               created=stamp, modified=stamp, **fields)
+    template = Template.create(
+        name=name,
+        abbr=abbr,
+        description=str(description or "")[:2000],
+        created=stamp,
+        modified=stamp,
+        **fields,
+    )
     audit.record("template", name, "add", who, {"abbr": abbr, **fields})
     return template_info(template)
 
 
 @writes
-def edit_template(name, new_name=None, volume=None, hours=None, increment=None, minimum=None,
-                  description=None, billing=None) -> TemplateInfo:
+def edit_template(
+    name,
+    new_name=None,
+    volume=None,
+    hours=None,
+    increment=None,
+    minimum=None,
+    description=None,
+    billing=None,
+) -> TemplateInfo:
     """Change a template; contracts already made from it keep their copy of the terms."""
     who = require(SUPERVISOR_ONLY, "change templates")
     template = find_template(name)
-    before = {k: getattr(template, k) for k in
-              ("name", "volume", "hours", "increment", "minimum", "description", "billing")}
+    before = {
+        k: getattr(template, k)
+        for k in ("name", "volume", "hours", "increment", "minimum", "description", "billing")
+    }
     fields = _template_fields(
         template.allotment_type,
         billing if billing is not None else template.billing,
@@ -202,9 +242,17 @@ def edit_template(name, new_name=None, volume=None, hours=None, increment=None, 
 
 
 def template_info(t: Template) -> TemplateInfo:
-    return TemplateInfo(name=t.name, abbr=t.abbr, allotment_type=t.allotment_type,
-                        billing=t.billing, volume=t.volume, hours=t.hours, increment=t.increment,
-                        minimum=t.minimum, description=t.description)
+    return TemplateInfo(
+        name=t.name,
+        abbr=t.abbr,
+        allotment_type=t.allotment_type,
+        billing=t.billing,
+        volume=t.volume,
+        hours=t.hours,
+        increment=t.increment,
+        minimum=t.minimum,
+        description=t.description,
+    )
 
 
 @reads

@@ -29,9 +29,7 @@ def charge_refusal(
     or None when it may. The one charging rule: `check` and every charge ask it."""
     ref = line_ref(contract.id, line.position)
     if customer_id is not None and customer_id != contract.customer_id:
-        return (
-            f"{contract.number} belongs to {contract.customer.name}, not to the case's customer."
-        )
+        return f"{contract.number} belongs to {contract.customer.name}, not to the case's customer."
     if contract.status != "active":
         status = contract.status
         if status == "invoiced":
@@ -109,8 +107,13 @@ _LINE_FOR_CHARGE = (
 )
 
 
-def load_line(*, line_id: int | None = None, ref: str | None = None,
-              reserve_case: bool = False, with_standing: bool = False) -> Line:
+def load_line(
+    *,
+    line_id: int | None = None,
+    ref: str | None = None,
+    reserve_case: bool = False,
+    with_standing: bool = False,
+) -> Line:
     """A line with its contract and the contract's customer, read in one statement.
 
     With `reserve_case` on PostgreSQL, the same statement also draws the next case id from
@@ -133,23 +136,63 @@ def load_line(*, line_id: int | None = None, ref: str | None = None,
         find_line(ref)  # raises NotFound naming what is missing
         raise NotFound(f"there is no line {ref}.")  # pragma: no cover
     day = Line.start.python_value
-    (lid, position, l_start, l_end, total, used, l_status, cid, number, c_status, customer_id,
-     kind, increment, minimum, c_start, c_end, cancel_date, customer_name) = row[:18]
+    (
+        lid,
+        position,
+        l_start,
+        l_end,
+        total,
+        used,
+        l_status,
+        cid,
+        number,
+        c_status,
+        customer_id,
+        kind,
+        increment,
+        minimum,
+        c_start,
+        c_end,
+        cancel_date,
+        customer_name,
+    ) = row[:18]
     contract = Contract(
-        id=cid, number=number, status=c_status,
+        id=cid,
+        number=number,
+        status=c_status,
         customer=Customer(id=customer_id, name=customer_name),
-        allotment_type=kind, increment=increment, minimum=minimum,
-        start=day(c_start), end=day(c_end), cancel_date=day(cancel_date),
+        allotment_type=kind,
+        increment=increment,
+        minimum=minimum,
+        start=day(c_start),
+        end=day(c_end),
+        cancel_date=day(cancel_date),
     )
-    line = Line(id=lid, position=position, contract=contract, start=day(l_start),
-                end=day(l_end), total=total, used=used, status=l_status)
+    line = Line(
+        id=lid,
+        position=position,
+        contract=contract,
+        start=day(l_start),
+        end=day(l_end),
+        total=total,
+        used=used,
+        status=l_status,
+    )
     line.reserved_case_id = row[18] if reserve else None
     line.standing = (bool(row[-2]), row[-1]) if with_standing else None
     return line
 
 
-def _charge(line: Line, customer_id: int, spent, override: bool, resolution: str, who: str,
-            case_id: int | None = None, new_case_title: str | None = None) -> tuple[str, int]:
+def _charge(
+    line: Line,
+    customer_id: int,
+    spent,
+    override: bool,
+    resolution: str,
+    who: str,
+    case_id: int | None = None,
+    new_case_title: str | None = None,
+) -> tuple[str, int]:
     """Resolve a case and charge it to a line, in the caller's transaction: the rule
     (charge_refusal), then one guarded write of the line, the case, the ledger entry and the
     audit events. Either `case_id` (an open case) or `new_case_title` (a case recorded
@@ -177,13 +220,28 @@ def _charge(line: Line, customer_id: int, spent, override: bool, resolution: str
         guard_params += (amount,)
     stamp = Case.resolved_at.db_value(now_utc())
     overage = line.used + amount - line.total if over else 0
-    entry = (amount, "override" if over else "charge", who, stamp,
-             f"overage {format_amount(overage, contract.allotment_type)}" if over else "")
-    resolved = ("resolved", stamp, Case.resolved_on.db_value(day), who, resolution, minutes,
-                amount)
+    entry = (
+        amount,
+        "override" if over else "charge",
+        who,
+        stamp,
+        f"overage {format_amount(overage, contract.allotment_type)}" if over else "",
+    )
+    resolved = ("resolved", stamp, Case.resolved_on.db_value(day), who, resolution, minutes, amount)
     writer = _write_charge_postgres if is_postgres() else _write_charge_sqlite
-    number = writer(line, guard, guard_params, entry, resolved, case_id, new_case_title,
-                    customer_id, who, ref, over)
+    number = writer(
+        line,
+        guard,
+        guard_params,
+        entry,
+        resolved,
+        case_id,
+        new_case_title,
+        customer_id,
+        who,
+        ref,
+        over,
+    )
     if number is None:
         fresh = load_line(line_id=line.id)
         raise Refused(
@@ -207,16 +265,35 @@ _AUDIT = 'INSERT INTO "audit_event" (entity, ref, action, who, at, changes) '
 
 def _charge_audits(ref, number, amount, over, who, stamp, new_title, customer_name):
     """The audit rows of a charge: the line's, and the case's when it is recorded in one step."""
-    rows = [("line", ref, "charge", who, stamp,
-             audit.encode({"case": number, "amount": amount, "override": over}))]
+    rows = [
+        (
+            "line",
+            ref,
+            "charge",
+            who,
+            stamp,
+            audit.encode({"case": number, "amount": amount, "override": over}),
+        )
+    ]
     if new_title is not None:
-        rows.append(("case", number, "resolve", who, stamp, audit.encode(
-            {"customer": customer_name, "title": new_title, "line": ref, "charged": amount})))
+        rows.append(
+            (
+                "case",
+                number,
+                "resolve",
+                who,
+                stamp,
+                audit.encode(
+                    {"customer": customer_name, "title": new_title, "line": ref, "charged": amount}
+                ),
+            )
+        )
     return rows
 
 
-def _write_charge_sqlite(line, guard, guard_params, entry, resolved, case_id, new_title,
-                         customer_id, who, ref, over) -> str | None:
+def _write_charge_sqlite(
+    line, guard, guard_params, entry, resolved, case_id, new_title, customer_id, who, ref, over
+) -> str | None:
     """SQLite: statement by statement (in-process, under BEGIN IMMEDIATE's write lock)."""
     if sql.rowcount(guard, guard_params) != 1:
         return None
@@ -229,17 +306,21 @@ def _write_charge_sqlite(line, guard, guard_params, entry, resolved, case_id, ne
         sql.execute('UPDATE "case" SET number = ? WHERE id = ?', (number, case_id))
     else:
         number = case_number(case_id)
-        sql.execute(f'UPDATE "case" SET line_id = ?, {_CASE_RESOLVED} WHERE id = ?',
-                    (line.id, *resolved, case_id))
+        sql.execute(
+            f'UPDATE "case" SET line_id = ?, {_CASE_RESOLVED} WHERE id = ?',
+            (line.id, *resolved, case_id),
+        )
     sql.execute(_LEDGER + "VALUES (?, ?, ?, ?, ?, ?, ?)", (line.id, case_id, *entry))
-    for row in _charge_audits(ref, number, entry[0], over, who, entry[3], new_title,
-                              line.contract.customer.name):
+    for row in _charge_audits(
+        ref, number, entry[0], over, who, entry[3], new_title, line.contract.customer.name
+    ):
         sql.execute(_AUDIT + "VALUES (?, ?, ?, ?, ?, ?)", row)
     return number
 
 
-def _write_charge_postgres(line, guard, guard_params, entry, resolved, case_id, new_title,
-                           customer_id, who, ref, over) -> str | None:
+def _write_charge_postgres(
+    line, guard, guard_params, entry, resolved, case_id, new_title, customer_id, who, ref, over
+) -> str | None:
     """PostgreSQL: the same writes as one statement (data-modifying CTEs), so a charge costs
     one round trip; every part reads from the guarded update and does nothing if it did."""
     new = case_id is None
@@ -252,16 +333,25 @@ def _write_charge_postgres(line, guard, guard_params, entry, resolved, case_id, 
             "SELECT ?::integer, ?::text, ?::integer, ?::text, ?::integer, ?::timestamp, ?::text, "
             "?::text, ?::timestamp, ?::date, ?::text, ?::text, ?::integer, ?::integer FROM g)"
         )
-        case_params = (case_id, number, customer_id, new_title, line.id, resolved[1], who,
-                       *resolved)
+        case_params = (
+            case_id,
+            number,
+            customer_id,
+            new_title,
+            line.id,
+            resolved[1],
+            who,
+            *resolved,
+        )
     else:
         case_part = (
             f'c AS (UPDATE "case" SET line_id = ?, {_CASE_RESOLVED} '
             "WHERE id = ? AND EXISTS (SELECT 1 FROM g))"
         )
         case_params = (line.id, *resolved, case_id)
-    audits = _charge_audits(ref, number, entry[0], over, who, entry[3], new_title,
-                            line.contract.customer.name)
+    audits = _charge_audits(
+        ref, number, entry[0], over, who, entry[3], new_title, line.contract.customer.name
+    )
     audit_selects = " UNION ALL ".join(
         ["SELECT ?::text, ?::text, ?::text, ?::text, ?::timestamp, ?::text FROM g"] * len(audits)
     )
@@ -272,8 +362,14 @@ def _write_charge_postgres(line, guard, guard_params, entry, resolved, case_id, 
         f"a AS ({_AUDIT}{audit_selects}) "
         "SELECT count(*) FROM g"
     )
-    params = (*guard_params, *case_params, line.id, case_id, *entry,
-              *(value for row in audits for value in row))
+    params = (
+        *guard_params,
+        *case_params,
+        line.id,
+        case_id,
+        *entry,
+        *(value for row in audits for value in row),
+    )
     (charged,) = sql.one(statement, params, prepare=True)
     return number if charged == 1 else None
 
@@ -299,8 +395,13 @@ def open_case(customer, title, line=None) -> str:
     if linked is not None:
         _check_link(owner, linked)
     _case_id, number = _insert_case(owner.id, title, linked.id if linked else None, who)
-    audit.record("case", number, "open", who, {"customer": owner.name, "title": title,
-                                              "line": linked_ref(linked)})
+    audit.record(
+        "case",
+        number,
+        "open",
+        who,
+        {"customer": owner.name, "title": title, "line": linked_ref(linked)},
+    )
     return number
 
 
@@ -326,14 +427,23 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
         target = load_line(line_id=case.line_id)
     if target is None:
         minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
-        Case.update(status="resolved", resolved_at=now_utc(), resolved_on=today(), resolved_by=who,
-                    resolution=resolution, spent=minutes, charged=0).where(Case.id == case.id).execute()
+        Case.update(
+            status="resolved",
+            resolved_at=now_utc(),
+            resolved_on=today(),
+            resolved_by=who,
+            resolution=resolution,
+            spent=minutes,
+            charged=0,
+        ).where(Case.id == case.id).execute()
         audit.record("case", case.number, "resolve", who, {"charged": 0})
         return 0
-    _number, amount = _charge(target, case.customer_id, spent, override, resolution, who,
-                              case_id=case.id)
-    audit.record("case", case.number, "resolve", who, {"line": linked_ref(target),
-                                                       "charged": amount})
+    _number, amount = _charge(
+        target, case.customer_id, spent, override, resolution, who, case_id=case.id
+    )
+    audit.record(
+        "case", case.number, "resolve", who, {"line": linked_ref(target), "charged": amount}
+    )
     return amount
 
 
@@ -347,8 +457,9 @@ def resolve(line, title, spent=None, resolution=None, override=False) -> str:
     if override:
         require(SUPERVISOR_ONLY, "override an exhausted line", target.standing)
     contract = target.contract
-    number, _amount = _charge(target, contract.customer_id, spent, override, resolution, who,
-                              new_case_title=title)
+    number, _amount = _charge(
+        target, contract.customer_id, spent, override, resolution, who, new_case_title=title
+    )
     return number
 
 
@@ -362,13 +473,22 @@ def reopen_case(number) -> int:
     returned = case.charged
     if case.line_id is not None and UsageEntry.select().where(UsageEntry.case == case.id).exists():
         Line.update(used=Line.used - returned).where(Line.id == case.line_id).execute()
-        UsageEntry.create(line=case.line_id, case=case.id, amount=-returned, kind="reversal",
-                          who=who, at=now_utc(), note=f"{case.number} reopened")
+        UsageEntry.create(
+            line=case.line_id,
+            case=case.id,
+            amount=-returned,
+            kind="reversal",
+            who=who,
+            at=now_utc(),
+            note=f"{case.number} reopened",
+        )
         line = Line.get_by_id(case.line_id)
-        audit.record("line", linked_ref(line), "reverse", who, {"case": case.number,
-                                                               "amount": -returned})
-    Case.update(status="open", resolved_at=None, resolved_on=None, resolved_by=None, charged=0).where(
-        Case.id == case.id).execute()
+        audit.record(
+            "line", linked_ref(line), "reverse", who, {"case": case.number, "amount": -returned}
+        )
+    Case.update(
+        status="open", resolved_at=None, resolved_on=None, resolved_by=None, charged=0
+    ).where(Case.id == case.id).execute()
     audit.record("case", case.number, "reopen", who, {"returned": returned})
     return returned
 
@@ -401,7 +521,13 @@ def adjust(line, amount, note) -> None:
     if target.used + delta < 0:
         raise Refused(f"line {linked_ref(target)} would be left with negative use.")
     Line.update(used=Line.used + delta).where(Line.id == target.id).execute()
-    UsageEntry.create(line=target.id, amount=delta, kind="adjustment", who=who, at=now_utc(),
-                      note=note)
-    audit.record("line", linked_ref(target), "adjust", who, {"amount": delta, "note": note,
-                                                             "contract": contract.number})
+    UsageEntry.create(
+        line=target.id, amount=delta, kind="adjustment", who=who, at=now_utc(), note=note
+    )
+    audit.record(
+        "line",
+        linked_ref(target),
+        "adjust",
+        who,
+        {"amount": delta, "note": note, "contract": contract.number},
+    )

@@ -102,7 +102,9 @@ def _prepare_sqlite_file(path: str) -> None:
             os.close(fd)
             os.chmod(path, 0o660)
     except OSError as exc:
-        raise DatabaseUnavailable(f"cannot create the database at {path}: {exc.strerror}.") from None
+        raise DatabaseUnavailable(
+            f"cannot create the database at {path}: {exc.strerror}."
+        ) from None
 
 
 def open_database(url: str | None = None, *, create: bool = True, upgrade: bool = False) -> str:
@@ -202,8 +204,11 @@ def unavailable_message(exc: Exception, url: str | None = None) -> str:
 def _retryable(exc: Exception) -> bool:
     text = str(exc).lower()
     pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(exc, "pgcode", None)
-    return "locked" in text or "busy" in text or pgcode in ("40001", "40P01") or (
-        "deadlock" in text or "could not serialize" in text
+    return (
+        "locked" in text
+        or "busy" in text
+        or pgcode in ("40001", "40P01")
+        or ("deadlock" in text or "could not serialize" in text)
     )
 
 

@@ -149,7 +149,10 @@ def new_contract(customer, template, start, end, title=None, bill_to=None) -> st
         Contract.id == contract.id
     ).execute()
     audit.record(
-        "contract", number, "create", who,
+        "contract",
+        number,
+        "create",
+        who,
         {"customer": owner.name, "template": tmpl.name, "start": start, "end": end, "title": title},
     )
     return number
@@ -163,8 +166,10 @@ def edit_contract(number, title=None, customer=None, start=None, end=None, expec
         raise Conflict(f"{contract.number} was changed by someone else; reopen it and try again.")
     changes: dict = {}
     before = {
-        "title": contract.title, "customer": contract.customer.name,
-        "start": contract.start, "end": contract.end,
+        "title": contract.title,
+        "customer": contract.customer.name,
+        "start": contract.start,
+        "end": contract.end,
     }
     if title is not None:
         changes["title"] = _clean_title(title)
@@ -194,11 +199,15 @@ def edit_contract(number, title=None, customer=None, start=None, end=None, expec
             changes["billing_end"] = new_end
     if not changes:
         raise InvalidInput("nothing to change: give a new title, customer, start or end.")
-    changes["search"] = _search_text(contract.number, owner.name, changes.get("title", contract.title))
+    changes["search"] = _search_text(
+        contract.number, owner.name, changes.get("title", contract.title)
+    )
     _touch(contract, **changes)
     after = {
-        "title": changes.get("title", contract.title), "customer": owner.name,
-        "start": new_start, "end": new_end,
+        "title": changes.get("title", contract.title),
+        "customer": owner.name,
+        "start": new_start,
+        "end": new_end,
     }
     audit.record("contract", contract.number, "edit", who, audit.diff(before, after))
     return contract.number
@@ -217,17 +226,26 @@ def _line_terms(contract, allotment, price, discount, start, end, defaults: Line
         total = parse_allotment(allotment, kind)
     if kind == "coverage":
         total = None
-    price_c = parse_money(price, "price") if price is not None else (defaults.price if defaults else 0)
+    price_c = (
+        parse_money(price, "price") if price is not None else (defaults.price if defaults else 0)
+    )
     discount_c = (
-        parse_money(discount, "discount") if discount is not None
+        parse_money(discount, "discount")
+        if discount is not None
         else (defaults.discount if defaults else 0)
     )
     if discount_c > price_c:
         raise InvalidInput("the discount cannot be larger than the price.")
-    line_start = parse_date(start, "line start") if start is not None else (
-        defaults.start if defaults else contract.start)
-    line_end = parse_date(end, "line end") if end is not None else (
-        defaults.end if defaults else contract.end)
+    line_start = (
+        parse_date(start, "line start")
+        if start is not None
+        else (defaults.start if defaults else contract.start)
+    )
+    line_end = (
+        parse_date(end, "line end")
+        if end is not None
+        else (defaults.end if defaults else contract.end)
+    )
     _check_dates(line_start, line_end, "the line")
     if line_start < contract.start or line_end > contract.end:
         raise InvalidInput(
@@ -238,8 +256,9 @@ def _line_terms(contract, allotment, price, discount, start, end, defaults: Line
 
 
 @writes
-def add_line(number, title, product="", allotment=None, price=None, discount=None,
-             start=None, end=None) -> str:
+def add_line(
+    number, title, product="", allotment=None, price=None, discount=None, start=None, end=None
+) -> str:
     """Add a line (a fresh allotment); returns its reference CNR-…/N."""
     contract, who = _begin(number, "add_line")
     title = _clean_title(title, "line title")
@@ -251,22 +270,42 @@ def add_line(number, title, product="", allotment=None, price=None, discount=Non
         Line.select(pw.fn.MAX(Line.position)).where(Line.contract == contract.id).scalar() or 0
     ) + 1
     Line.create(
-        contract=contract, position=position, title=title, product=product,
-        start=line_start, end=line_end, total=total, used=0, price=price_c,
-        discount=discount_c, status="existing", created=now_utc(),
+        contract=contract,
+        position=position,
+        title=title,
+        product=product,
+        start=line_start,
+        end=line_end,
+        total=total,
+        used=0,
+        price=price_c,
+        discount=discount_c,
+        status="existing",
+        created=now_utc(),
     )
     _touch(contract)
     ref = line_ref(contract.id, position)
-    audit.record("line", ref, "add", who, {
-        "title": title, "total": total, "price": price_c, "discount": discount_c,
-        "start": line_start, "end": line_end,
-    })
+    audit.record(
+        "line",
+        ref,
+        "add",
+        who,
+        {
+            "title": title,
+            "total": total,
+            "price": price_c,
+            "discount": discount_c,
+            "start": line_start,
+            "end": line_end,
+        },
+    )
     return ref
 
 
 @writes
-def edit_line(ref, title=None, product=None, allotment=None, price=None, discount=None,
-              start=None, end=None) -> str:
+def edit_line(
+    ref, title=None, product=None, allotment=None, price=None, discount=None, start=None, end=None
+) -> str:
     """Change a draft's line terms."""
     line = find_line(ref)
     contract, who = _begin(line.contract.number, "edit_line")
@@ -276,8 +315,11 @@ def edit_line(ref, title=None, product=None, allotment=None, price=None, discoun
     fields = {
         "title": _clean_title(title, "line title") if title is not None else line.title,
         "product": " ".join(str(product).split())[:200] if product is not None else line.product,
-        "total": total, "price": price_c, "discount": discount_c,
-        "start": line_start, "end": line_end,
+        "total": total,
+        "price": price_c,
+        "discount": discount_c,
+        "start": line_start,
+        "end": line_end,
     }
     before = {k: getattr(line, k) for k in fields}
     changed = audit.diff(before, fields)
@@ -341,18 +383,24 @@ def cancel(number, on, reason) -> str:
         )
     reason = _clean_title(reason, "cancel reason")
     _touch(contract, status="canceled", cancel_date=day, cancel_reason=reason)
-    audit.record("contract", contract.number, "cancel", who, {
-        "status": [contract.status, "canceled"], "cancel_date": day, "reason": reason,
-    })
+    audit.record(
+        "contract",
+        contract.number,
+        "cancel",
+        who,
+        {
+            "status": [contract.status, "canceled"],
+            "cancel_date": day,
+            "reason": reason,
+        },
+    )
     return "canceled"
 
 
 @writes
 def delete(number) -> str:
     contract, who = _begin(number, "delete")
-    linked = (
-        Case.select(Case.id).join(Line).where(Line.contract == contract.id).first()
-    )
+    linked = Case.select(Case.id).join(Line).where(Line.contract == contract.id).first()
     if linked is not None:
         raise Refused(
             f"cannot delete {contract.number}: case {linked.number} is linked to one of its "
@@ -376,30 +424,64 @@ def _term_end(old_start: pendulum.Date, old_end: pendulum.Date, new_start: pendu
 def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renewed: bool, who):
     stamp = now_utc()
     for position, line in enumerate(lines, start=1):
-        start = new.start if line.start == old.start else min(
-            max(line.start.add(days=shift_days), new.start), new.end)
-        end = new.end if line.end == old.end else max(
-            min(line.end.add(days=shift_days), new.end), start)
+        start = (
+            new.start
+            if line.start == old.start
+            else min(max(line.start.add(days=shift_days), new.start), new.end)
+        )
+        end = (
+            new.end
+            if line.end == old.end
+            else max(min(line.end.add(days=shift_days), new.end), start)
+        )
         Line.create(
-            contract=new, position=position, title=line.title, product=line.product,
-            start=start, end=end, total=line.total, used=0, price=line.price,
-            discount=line.discount, status="existing",
-            renewed_from=line if mark_renewed else None, created=stamp,
+            contract=new,
+            position=position,
+            title=line.title,
+            product=line.product,
+            start=start,
+            end=end,
+            total=line.total,
+            used=0,
+            price=line.price,
+            discount=line.discount,
+            status="existing",
+            renewed_from=line if mark_renewed else None,
+            created=stamp,
         )
         if mark_renewed:
             Line.update(status="renewed").where(Line.id == line.id).execute()
-            audit.record("line", line_ref(old.id, line.position), "renew", who,
-                         {"status": [line.status, "renewed"], "renewed_as": line_ref(new.id, position)})
+            audit.record(
+                "line",
+                line_ref(old.id, line.position),
+                "renew",
+                who,
+                {"status": [line.status, "renewed"], "renewed_as": line_ref(new.id, position)},
+            )
 
 
 def _new_from(old: Contract, start, end, kind: str, who: str) -> Contract:
     stamp = now_utc()
     new = Contract.create(
-        title=old.title, customer=old.customer_id, bill_to=old.bill_to_id, template=old.template_id,
-        allotment_type=old.allotment_type, billing=old.billing, hours=old.hours,
-        increment=old.increment, minimum=old.minimum, start=start, end=end,
-        billing_start=start, billing_end=end, status="draft", origin=old.id, origin_kind=kind,
-        owner=who, created=stamp, modified=stamp,
+        title=old.title,
+        customer=old.customer_id,
+        bill_to=old.bill_to_id,
+        template=old.template_id,
+        allotment_type=old.allotment_type,
+        billing=old.billing,
+        hours=old.hours,
+        increment=old.increment,
+        minimum=old.minimum,
+        start=start,
+        end=end,
+        billing_start=start,
+        billing_end=end,
+        status="draft",
+        origin=old.id,
+        origin_kind=kind,
+        owner=who,
+        created=stamp,
+        modified=stamp,
     )
     number = contract_number(new.id)
     Contract.update(number=number, search=_search_text(number, old.customer.name, old.title)).where(
@@ -424,13 +506,19 @@ def renew(number, start=None, include_canceled=False) -> str:
     new_end = _term_end(old.start, old.end, new_start)
     new = _new_from(old, new_start, new_end, "renewal", who)
     lines = [
-        line for line in old.lines.order_by(Line.position)
+        line
+        for line in old.lines.order_by(Line.position)
         if include_canceled or line.status != "canceled"
     ]
     _copy_lines(old, new, (new_start - old.start).days, lines, True, who)
     _touch(old)
-    audit.record("contract", new.number, "renew", who, {"from": old.number, "start": new_start,
-                                                        "end": new_end, "lines": len(lines)})
+    audit.record(
+        "contract",
+        new.number,
+        "renew",
+        who,
+        {"from": old.number, "start": new_start, "end": new_end, "lines": len(lines)},
+    )
     return new.number
 
 
@@ -454,8 +542,13 @@ def cancel_line(ref) -> str:
         raise Refused(f"line {line_ref(contract.id, line.position)} is already {line.status}.")
     Line.update(status="canceled").where(Line.id == line.id).execute()
     _touch(contract)
-    audit.record("line", line_ref(contract.id, line.position), "cancel", who,
-                 {"status": [line.status, "canceled"]})
+    audit.record(
+        "line",
+        line_ref(contract.id, line.position),
+        "cancel",
+        who,
+        {"status": [line.status, "canceled"]},
+    )
     return "canceled"
 
 
@@ -466,12 +559,14 @@ def sweep() -> dict[str, int]:
     stamp = now_utc()
     counts = {"activated": 0, "expired": 0, "lines_expired": 0}
     to_activate = list(
-        Contract.select(Contract.id, Contract.number)
-        .where((Contract.status == "invoiced") & (Contract.start <= day) & (Contract.end >= day))
+        Contract.select(Contract.id, Contract.number).where(
+            (Contract.status == "invoiced") & (Contract.start <= day) & (Contract.end >= day)
+        )
     )
     to_expire = list(
-        Contract.select(Contract.id, Contract.number, Contract.status)
-        .where(Contract.status.in_(TRANSITIONS["expire"][0]) & (Contract.end < day))
+        Contract.select(Contract.id, Contract.number, Contract.status).where(
+            Contract.status.in_(TRANSITIONS["expire"][0]) & (Contract.end < day)
+        )
     )
     lines = list(
         Line.select(Line.id, Line.position, Line.contract, Line.status)
@@ -480,16 +575,27 @@ def sweep() -> dict[str, int]:
     )
     for contract in to_activate:
         Contract.update(status="active", modified=stamp, version=Contract.version + 1).where(
-            Contract.id == contract.id).execute()
-        audit.record("contract", contract.number, "activate", "sweep", {"status": ["invoiced", "active"]})
+            Contract.id == contract.id
+        ).execute()
+        audit.record(
+            "contract", contract.number, "activate", "sweep", {"status": ["invoiced", "active"]}
+        )
     for contract in to_expire:
         Contract.update(status="expired", modified=stamp, version=Contract.version + 1).where(
-            Contract.id == contract.id).execute()
-        audit.record("contract", contract.number, "expire", "sweep", {"status": [contract.status, "expired"]})
+            Contract.id == contract.id
+        ).execute()
+        audit.record(
+            "contract", contract.number, "expire", "sweep", {"status": [contract.status, "expired"]}
+        )
     for line in lines:
         Line.update(status="expired").where(Line.id == line.id).execute()
-        audit.record("line", line_ref(line.contract_id, line.position), "expire", "sweep",
-                     {"status": ["existing", "expired"]})
+        audit.record(
+            "line",
+            line_ref(line.contract_id, line.position),
+            "expire",
+            "sweep",
+            {"status": ["existing", "expired"]},
+        )
     counts.update(activated=len(to_activate), expired=len(to_expire), lines_expired=len(lines))
     return counts
 
@@ -499,12 +605,14 @@ def sweep_needed() -> bool:
     """Whether sweep has anything to do (cheap; lets `check` skip a write transaction)."""
     day = today()
     return (
-        Contract.select().where(
+        Contract.select()
+        .where(
             ((Contract.status == "invoiced") & (Contract.start <= day))
             | (Contract.status.in_(TRANSITIONS["expire"][0]) & (Contract.end < day))
-        ).exists()
-        or Line.select().join(Contract).where(
-            (Line.status == "existing") & (Line.end < day) & (Contract.status != "draft")
-        ).exists()
+        )
+        .exists()
+        or Line.select()
+        .join(Contract)
+        .where((Line.status == "existing") & (Line.end < day) & (Contract.status != "draft"))
+        .exists()
     )
-

@@ -38,7 +38,9 @@ def looks_like_contract(text: str) -> bool:
 def contract_id(number: str) -> int:
     match = _CONTRACT.match(str(number or ""))
     if not match:
-        raise InvalidInput(f"'{_quote(number)}' is not a contract number; write it like CNR-000123.")
+        raise InvalidInput(
+            f"'{_quote(number)}' is not a contract number; write it like CNR-000123."
+        )
     return int(match.group(1))
 
 
@@ -108,9 +110,7 @@ def find_template(name: str) -> Template:
         Template.abbr == raw.upper()
     )
     if template is None:
-        template = (
-            Template.select().where(Template.name.ilike(raw)).first()
-        )  # the name in any case
+        template = Template.select().where(Template.name.ilike(raw)).first()  # the name in any case
     if template is None:
         raise NotFound(f"there is no template named '{_quote(name)}'.")
     return template

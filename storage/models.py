@@ -44,7 +44,12 @@ class UTCTimestampField(pw.DateTimeField):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return dt.datetime(
-            value.year, value.month, value.day, value.hour, value.minute, value.second,
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
             value.microsecond,
         ).isoformat(sep=" ")
 

@@ -52,7 +52,7 @@ def permissions_apply() -> bool:
 
 # (whether permissions apply, the login's role): two columns any statement can carry
 STANDING_COLUMNS = (
-    'EXISTS (SELECT 1 FROM "user" WHERE role = \'supervisor\'), '
+    "EXISTS (SELECT 1 FROM \"user\" WHERE role = 'supervisor'), "
     '(SELECT role FROM "user" WHERE login = ?)'
 )
 

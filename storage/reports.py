@@ -164,8 +164,9 @@ def _filtered(status: str | None, text: str | None, customer: str | None):
 
 
 @reads
-def count_contracts(status: str | None = None, text: str | None = None,
-                    customer: str | None = None) -> int:
+def count_contracts(
+    status: str | None = None, text: str | None = None, customer: str | None = None
+) -> int:
     return _filtered(status, text, customer).count()
 
 
@@ -186,20 +187,35 @@ def status_counts(text: str | None = None) -> dict[str, int]:
 
 
 @reads
-def list_contracts(status: str | None = None, text: str | None = None,
-                   customer: str | None = None, order: str = "number",
-                   descending: bool = False, offset: int = 0,
-                   limit: int | None = 100) -> list[ContractRow]:
+def list_contracts(
+    status: str | None = None,
+    text: str | None = None,
+    customer: str | None = None,
+    order: str = "number",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = 100,
+) -> list[ContractRow]:
     """A page of the contract list, with each contract's remaining allotment."""
     if order not in SORTABLE:
         raise InvalidInput(f"cannot sort by '{order}'; use one of {', '.join(SORTABLE)}.")
     key = SORTABLE[order]
     query = (
         _filtered(status, text, customer)
-        .select(Contract.id, Contract.number, Contract.title, Contract.status,
-                Contract.allotment_type, Contract.start, Contract.end, Customer.name)
+        .select(
+            Contract.id,
+            Contract.number,
+            Contract.title,
+            Contract.status,
+            Contract.allotment_type,
+            Contract.start,
+            Contract.end,
+            Customer.name,
+        )
         .join(Customer, on=(Contract.customer == Customer.id))
-        .order_by(key.desc() if descending else key, Contract.id.desc() if descending else Contract.id)
+        .order_by(
+            key.desc() if descending else key, Contract.id.desc() if descending else Contract.id
+        )
         .offset(max(0, offset))
     )
     if limit is not None:
@@ -221,12 +237,20 @@ def list_contracts(status: str | None = None, text: str | None = None,
         start = Contract.start.python_value(raw_start)
         end = Contract.end.python_value(raw_end)
         total, used = sums.get(cid, (None, 0))
-        result.append(ContractRow(
-            number=number, title=title, customer=customer_name, status=row_status,
-            allotment_type=kind, start=start, end=end,
-            total=None if total is None else int(total), used=int(used or 0),
-            days_left=days_left(row_status, end, day),
-        ))
+        result.append(
+            ContractRow(
+                number=number,
+                title=title,
+                customer=customer_name,
+                status=row_status,
+                allotment_type=kind,
+                start=start,
+                end=end,
+                total=None if total is None else int(total),
+                used=int(used or 0),
+                days_left=days_left(row_status, end, day),
+            )
+        )
     return result
 
 
@@ -237,7 +261,10 @@ def _resolve_customer(query: str):
     if customer is not None:
         return customer, None
     matches = list(
-        Customer.select().where(Customer.name_key.contains(key)).order_by(Customer.name_key).limit(6)
+        Customer.select()
+        .where(Customer.name_key.contains(key))
+        .order_by(Customer.name_key)
+        .limit(6)
     )
     if len(matches) == 1:
         return matches[0], None
@@ -267,14 +294,17 @@ def check(query: str) -> CheckResult:
         customer_name = customer.name
         current = list(
             Contract.select()
-            .where((Contract.customer == customer.id)
-                   & Contract.status.in_(("invoiced", "active", "on_hold")))
+            .where(
+                (Contract.customer == customer.id)
+                & Contract.status.in_(("invoiced", "active", "on_hold"))
+            )
             .order_by(Contract.end.desc())
         )
         past = list(
             Contract.select()
-            .where((Contract.customer == customer.id)
-                   & Contract.status.in_(("expired", "canceled")))
+            .where(
+                (Contract.customer == customer.id) & Contract.status.in_(("expired", "canceled"))
+            )
             .order_by(Contract.end.desc())
             .limit(3)
         )
@@ -313,9 +343,13 @@ def _case_info(case: Case, kind: str | None = None) -> CaseInfo:
 
 
 @reads
-def list_cases(status: str | None = None, contract: str | None = None,
-               customer: str | None = None, text: str | None = None,
-               limit: int | None = 500) -> list[CaseInfo]:
+def list_cases(
+    status: str | None = None,
+    contract: str | None = None,
+    customer: str | None = None,
+    text: str | None = None,
+    limit: int | None = 500,
+) -> list[CaseInfo]:
     query = (
         Case.select(Case, Customer, Line, Contract)
         .join(Customer, on=(Case.customer == Customer.id))
@@ -335,7 +369,8 @@ def list_cases(status: str | None = None, contract: str | None = None,
     if text:
         needle = " ".join(text.split()).casefold()
         query = query.where(
-            Case.title.contains(needle) | Customer.name_key.contains(needle)
+            Case.title.contains(needle)
+            | Customer.name_key.contains(needle)
             | Case.number.contains(needle.upper())
         )
     if limit:
@@ -392,8 +427,13 @@ def billing_schedule(number) -> list[BillingPeriod]:
         .where(Line.contract == contract.id)
         .scalar()
     ) or 0
-    return schedule(contract.billing_start, contract.billing_end, contract.billing, int(price),
-                    contract.cancel_date if contract.status == "canceled" else None)
+    return schedule(
+        contract.billing_start,
+        contract.billing_end,
+        contract.billing,
+        int(price),
+        contract.cancel_date if contract.status == "canceled" else None,
+    )
 
 
 def schedule(start, end, billing: str, price_cents: int, cancel_date=None) -> list[BillingPeriod]:
@@ -434,8 +474,11 @@ def audit_trail(ref: str | None = None, limit: int = 200) -> list[AuditInfo]:
     query = AuditEvent.select().order_by(AuditEvent.id.desc()).limit(limit)
     if ref:
         key = ref.strip().upper()
-        query = query.where((AuditEvent.ref == key) | AuditEvent.ref.startswith(key + "/")
-                            | (AuditEvent.ref == ref.strip()))
+        query = query.where(
+            (AuditEvent.ref == key)
+            | AuditEvent.ref.startswith(key + "/")
+            | (AuditEvent.ref == ref.strip())
+        )
     return [AuditInfo(e.entity, e.ref, e.action, e.who, e.at, e.changes) for e in query]
 
 
@@ -463,8 +506,18 @@ def verify() -> list[str]:
         .tuples()
     }
     lines = (
-        Line.select(Line.id, Line.position, Line.used, Line.total, Line.start, Line.end,
-                    Contract.id, Contract.start, Contract.end, Contract.allotment_type)
+        Line.select(
+            Line.id,
+            Line.position,
+            Line.used,
+            Line.total,
+            Line.start,
+            Line.end,
+            Contract.id,
+            Contract.start,
+            Contract.end,
+            Contract.allotment_type,
+        )
         .join(Contract)
         .tuples()
     )
@@ -515,9 +568,11 @@ def verify() -> list[str]:
         else:
             if total != 0 or charged != 0 or outstanding != 0:
                 problems.append(f"{number} is {status} but still has a charge of {total}.")
-    for number, start, end in Contract.select(Contract.number, Contract.start, Contract.end).where(
-        Contract.end < Contract.start
-    ).tuples():
+    for number, start, end in (
+        Contract.select(Contract.number, Contract.start, Contract.end)
+        .where(Contract.end < Contract.start)
+        .tuples()
+    ):
         problems.append(f"{number}: ends before it starts.")
     return problems
 
@@ -532,4 +587,3 @@ def database_summary() -> dict[str, int]:
         "cases": Case.select().count(),
         "ledger": UsageEntry.select().count(),
     }
-

@@ -56,8 +56,9 @@ def _execute_prepared(sql: str, params: tuple):
         database.execute_sql(f"PREPARE {name} AS {text}")
         done.add(name)
     placeholders = ", ".join(["%s"] * count)
-    return database.execute_sql(f"EXECUTE {name} ({placeholders})" if count else f"EXECUTE {name}",
-                                params)
+    return database.execute_sql(
+        f"EXECUTE {name} ({placeholders})" if count else f"EXECUTE {name}", params
+    )
 
 
 def rowcount(sql: str, params: tuple = ()) -> int:

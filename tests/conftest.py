@@ -98,9 +98,7 @@ def _reset_postgres(url: str) -> None:
         db.migrate()
     # DELETE and sequence restarts: many times faster than TRUNCATE on tables this small.
     statements = [f'DELETE FROM "{m._meta.table_name}"' for m in reversed(MODELS)]
-    statements += [
-        f"ALTER SEQUENCE \"{m._meta.table_name}_id_seq\" RESTART WITH 1" for m in MODELS
-    ]
+    statements += [f'ALTER SEQUENCE "{m._meta.table_name}_id_seq" RESTART WITH 1' for m in MODELS]
     database.execute_sql("; ".join(statements))
     SchemaVersion.create(version=db.SCHEMA_VERSION)
     storage.open_database(url)

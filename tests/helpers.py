@@ -24,15 +24,29 @@ def make_world() -> None:
     storage.set_today(TODAY)
     storage.add_customer("Acme Corp", email="ops@acme.test")
     storage.add_customer("Globex")
-    storage.add_template("Phone Support", abbr="PHONE", allotment="cases", billing="quarterly",
-                         volume="10")
-    storage.add_template("Dev Hours", abbr="DEV", allotment="time", billing="monthly",
-                         volume="40h", increment="15m", minimum="30m")
+    storage.add_template(
+        "Phone Support", abbr="PHONE", allotment="cases", billing="quarterly", volume="10"
+    )
+    storage.add_template(
+        "Dev Hours",
+        abbr="DEV",
+        allotment="time",
+        billing="monthly",
+        volume="40h",
+        increment="15m",
+        minimum="30m",
+    )
     storage.add_template("Premium Cover", abbr="COVER", allotment="coverage", billing="annually")
 
 
-def active_contract(template="Phone Support", customer="Acme Corp", allotment=None,
-                    start="2026-01-01", end="2026-12-31", lines=1) -> str:
+def active_contract(
+    template="Phone Support",
+    customer="Acme Corp",
+    allotment=None,
+    start="2026-01-01",
+    end="2026-12-31",
+    lines=1,
+) -> str:
     """An invoiced-and-started contract with `lines` lines; returns its number."""
     number = storage.new_contract(customer, template, start, end)
     for i in range(lines):

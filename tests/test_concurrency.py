@@ -21,9 +21,10 @@ def test_processes_never_overdraw_a_cases_line(db_url):
     make_world()
     number = active_contract(allotment="60")
     storage.close_database()
-    results = _run(workers.charge_many, [
-        (db_url, f"{number}/1", 25, None, f"rep{i}", str(TODAY)) for i in range(PROCESSES)
-    ])
+    results = _run(
+        workers.charge_many,
+        [(db_url, f"{number}/1", 25, None, f"rep{i}", str(TODAY)) for i in range(PROCESSES)],
+    )
     storage.open_database(db_url)
     assert [r["other"] for r in results] == [[]] * PROCESSES
     assert sum(r["charged"] for r in results) == 60
@@ -38,9 +39,10 @@ def test_processes_never_overdraw_a_time_line(db_url):
     storage.add_template("Consulting", abbr="CONS", allotment="time", billing="monthly")
     number = active_contract("Consulting", allotment="10h")
     storage.close_database()
-    results = _run(workers.charge_many, [
-        (db_url, f"{number}/1", 15, "45m", f"rep{i}", str(TODAY)) for i in range(PROCESSES)
-    ])
+    results = _run(
+        workers.charge_many,
+        [(db_url, f"{number}/1", 15, "45m", f"rep{i}", str(TODAY)) for i in range(PROCESSES)],
+    )
     storage.open_database(db_url)
     assert [r["other"] for r in results] == [[]] * PROCESSES
     charged = sum(r["charged"] for r in results)
@@ -53,9 +55,10 @@ def test_mixed_charges_reopens_holds_and_releases_keep_the_ledger_true(db_url):
     make_world()
     number = active_contract(allotment="40")
     storage.close_database()
-    results = _run(workers.mixed_work, [
-        (db_url, number, 40, f"rep{i}", str(TODAY), i) for i in range(PROCESSES)
-    ])
+    results = _run(
+        workers.mixed_work,
+        [(db_url, number, 40, f"rep{i}", str(TODAY), i) for i in range(PROCESSES)],
+    )
     storage.open_database(db_url)
     assert [r["other"] for r in results] == [[]] * PROCESSES
     line = storage.show(number).lines[0]

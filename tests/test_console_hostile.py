@@ -69,13 +69,19 @@ async def _submit(pilot, values: dict) -> FormModal:
 
 def _shown(form: FormModal) -> str:
     """Every sentence the form shows: its error and the notes beside the fields."""
-    notes = [str(form.query_one(f"#note-{f.name}").render()) for f in form.fields
-             if not f.flag and not f.hidden]
+    notes = [
+        str(form.query_one(f"#note-{f.name}").render())
+        for f in form.fields
+        if not f.flag and not f.hidden
+    ]
     return " ".join([form.error_message, *notes])
 
 
-@pytest.mark.parametrize("which,key,values,fragment", CONTRACT_FORMS,
-                         ids=[f"{k}-{'-'.join(v)}-{f[:24]}" for _w, k, v, f in CONTRACT_FORMS])
+@pytest.mark.parametrize(
+    "which,key,values,fragment",
+    CONTRACT_FORMS,
+    ids=[f"{k}-{'-'.join(v)}-{f[:24]}" for _w, k, v, f in CONTRACT_FORMS],
+)
 def test_contract_forms_refuse_hostile_input(sqlite_url, which, key, values, fragment):
     url, numbers = _world(sqlite_url)
     before = dump()
@@ -102,8 +108,9 @@ CUSTOMER_FORMS = [
 ]
 
 
-@pytest.mark.parametrize("values,fragment", CUSTOMER_FORMS,
-                         ids=[f[:30] for _v, f in CUSTOMER_FORMS])
+@pytest.mark.parametrize(
+    "values,fragment", CUSTOMER_FORMS, ids=[f[:30] for _v, f in CUSTOMER_FORMS]
+)
 def test_the_customer_form_refuses_hostile_input(sqlite_url, values, fragment):
     url, _numbers = _world(sqlite_url)
     before = dump()

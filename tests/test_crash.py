@@ -26,8 +26,13 @@ def _start(url: str, refs: list[str]) -> subprocess.Popen:
         f"charge_and_report({url!r}, {refs!r}, {str(TODAY)!r})"
     )
     env = dict(os.environ, CONTRACTS_SQLITE_SYNCHRONOUS="full")
-    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
@@ -59,7 +64,7 @@ def test_killed_writers_lose_nothing_that_was_reported(tmp_path, backend):
     assert len(reported) > ROUNDS, "the writers should have charged something before dying"
 
     if backend == "sqlite":
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
         with sqlite3.connect(path) as con:
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     storage.open_database(url)
@@ -68,8 +73,9 @@ def test_killed_writers_lose_nothing_that_was_reported(tmp_path, backend):
         resolved = {c.number for c in storage.list_cases(status="resolved", limit=None)}
         missing = [n for n in reported if n not in resolved]
         assert missing == []
-        charged = {e.case for number in {r.split("/")[0] for r in refs}
-                   for e in storage.ledger(number)}
+        charged = {
+            e.case for number in {r.split("/")[0] for r in refs} for e in storage.ledger(number)
+        }
         assert set(reported) <= charged
     finally:
         storage.close_database()

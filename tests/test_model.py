@@ -37,8 +37,12 @@ class Model:
         return "active"
 
     def may_charge(self, c, line):
-        return (c["status"] == "active" and line["status"] in ("existing", "renewed")
-                and c["start"] <= self.today <= c["end"] and line["used"] < line["total"])
+        return (
+            c["status"] == "active"
+            and line["status"] in ("existing", "renewed")
+            and c["start"] <= self.today <= c["end"]
+            and line["used"] < line["total"]
+        )
 
 
 class ContractMachine(RuleBasedStateMachine):
@@ -66,8 +70,12 @@ class ContractMachine(RuleBasedStateMachine):
                 storage.add_line(number, "Line", allotment=str(total))
             if invoiced:
                 storage.invoice(number)
-            c = {"start": start, "end": end, "renewed": False,
-                 "lines": [{"total": t, "used": 0, "status": "existing"} for t in totals]}
+            c = {
+                "start": start,
+                "end": end,
+                "renewed": False,
+                "lines": [{"total": t, "used": 0, "status": "existing"} for t in totals],
+            }
             c["status"] = self.model.by_dates(c) if invoiced else "draft"
             self.model.contracts[number] = c
 
@@ -98,8 +106,13 @@ class ContractMachine(RuleBasedStateMachine):
         start = self.model.today.add(days=offset)
         end = start.add(days=days - 1)
         number = storage.new_contract("Acme Corp", "Phone Support", start, end)
-        self.model.contracts[number] = {"status": "draft", "start": start, "end": end,
-                                        "lines": [], "renewed": False}
+        self.model.contracts[number] = {
+            "status": "draft",
+            "start": start,
+            "end": end,
+            "lines": [],
+            "renewed": False,
+        }
 
     @rule(i=pick, total=st.integers(min_value=1, max_value=3))
     def add_line(self, i, total):
@@ -154,7 +167,10 @@ class ContractMachine(RuleBasedStateMachine):
             for line in kept:
                 line["status"] = "renewed"
             self.model.contracts[new] = {
-                "status": "draft", "start": start, "end": end, "renewed": False,
+                "status": "draft",
+                "start": start,
+                "end": end,
+                "renewed": False,
                 "lines": [{"total": ln["total"], "used": 0, "status": "existing"} for ln in kept],
             }
             c["renewed"] = True
@@ -166,9 +182,15 @@ class ContractMachine(RuleBasedStateMachine):
             return
         new = storage.copy(number)
         self.model.contracts[new] = {
-            "status": "draft", "start": c["start"], "end": c["end"], "renewed": False,
-            "lines": [{"total": ln["total"], "used": 0, "status": "existing"}
-                      for ln in c["lines"] if ln["status"] != "canceled"],
+            "status": "draft",
+            "start": c["start"],
+            "end": c["end"],
+            "renewed": False,
+            "lines": [
+                {"total": ln["total"], "used": 0, "status": "existing"}
+                for ln in c["lines"]
+                if ln["status"] != "canceled"
+            ],
         }
 
     @rule(i=pick, j=pick)
@@ -179,7 +201,9 @@ class ContractMachine(RuleBasedStateMachine):
         pos = j % len(c["lines"])
         line = c["lines"][pos]
         ok = c["status"] in ("invoiced", "active", "on_hold") and line["status"] not in (
-            "canceled", "expired")
+            "canceled",
+            "expired",
+        )
         if self._attempt(lambda: storage.cancel_line(f"{number}/{pos + 1}"), ok):
             line["status"] = "canceled"
 
@@ -190,8 +214,9 @@ class ContractMachine(RuleBasedStateMachine):
             return
         pos = j % len(c["lines"])
         line = c["lines"][pos]
-        case = self._attempt(lambda: storage.resolve(f"{number}/{pos + 1}", "Call"),
-                             self.model.may_charge(c, line))
+        case = self._attempt(
+            lambda: storage.resolve(f"{number}/{pos + 1}", "Call"), self.model.may_charge(c, line)
+        )
         if case:
             line["used"] += 1
             self.model.cases[case] = {"contract": number, "pos": pos, "status": "resolved"}
@@ -213,8 +238,9 @@ class ContractMachine(RuleBasedStateMachine):
                 case["status"] = "canceled"
             else:
                 c = self.model.contracts[case["contract"]]
-                if self._attempt(lambda: storage.resolve_case(number),
-                                 self.model.may_charge(c, line)):
+                if self._attempt(
+                    lambda: storage.resolve_case(number), self.model.may_charge(c, line)
+                ):
                     line["used"] += 1
                     case["status"] = "resolved"
         else:
@@ -246,12 +272,15 @@ class ContractMachine(RuleBasedStateMachine):
         lines = {}
         for number, used, total, status in (
             Line.select(Contract.number, Line.used, Line.total, Line.status)
-            .join(Contract).order_by(Contract.id, Line.position).tuples()
+            .join(Contract)
+            .order_by(Contract.id, Line.position)
+            .tuples()
         ):
             lines.setdefault(number, []).append((used, total, status))
         for number, c in self.model.contracts.items():
             assert lines.get(number, []) == [
-                (ln["used"], ln["total"], ln["status"]) for ln in c["lines"]], number
+                (ln["used"], ln["total"], ln["status"]) for ln in c["lines"]
+            ], number
         cases = {c.number: c.status for c in Case.select(Case.number, Case.status)}
         assert cases == {n: x["status"] for n, x in self.model.cases.items()}
 
@@ -262,7 +291,9 @@ class ContractMachine(RuleBasedStateMachine):
 
 
 ContractMachine.TestCase.settings = settings(
-    max_examples=EXAMPLES, stateful_step_count=30, deadline=None,
+    max_examples=EXAMPLES,
+    stateful_step_count=30,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestOnSQLite = ContractMachine.TestCase

@@ -20,7 +20,7 @@ from tests.test_cli import Contracts
 
 
 def _sqlite_path(url: str) -> str:
-    return url[len("sqlite:///"):]
+    return url[len("sqlite:///") :]
 
 
 def _hold_lock(path: str, seconds: float) -> threading.Thread:
@@ -95,11 +95,15 @@ def test_a_read_only_database_refuses_writes_in_one_sentence(sqlite_url):
 def test_a_full_disk_changes_nothing(tmp_path):
     mount = tmp_path / "small"
     mount.mkdir()
-    if os.geteuid() != 0 or subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
-        check=False,
-        capture_output=True,
-    ).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+            check=False,
+            capture_output=True,
+        ).returncode
+        != 0
+    ):
         pytest.skip("needs root to mount a small file system")
     try:
         url = f"sqlite:///{mount / 'contracts.db'}"
@@ -159,7 +163,9 @@ def test_a_postgres_connection_cut_mid_session_reconnects():
         with con.cursor() as cur:
             cur.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()", (_pg_state["name"],))
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (_pg_state["name"],),
+            )
         con.close()
 
     cut()

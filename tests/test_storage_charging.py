@@ -20,13 +20,16 @@ def refused(call, *args, match: str, **kwargs) -> str:
     return str(info.value)
 
 
-@pytest.mark.parametrize("status,reason", [
-    ("draft", "is a draft, not yet invoiced"),
-    ("invoiced", "is invoiced but starts only on 2026-09-01"),
-    ("on_hold", "is on hold: no case can be charged to it"),
-    ("canceled", "was canceled (service ended 2026-06-30)"),
-    ("expired", "expired on 2026-12-31"),
-])
+@pytest.mark.parametrize(
+    "status,reason",
+    [
+        ("draft", "is a draft, not yet invoiced"),
+        ("invoiced", "is invoiced but starts only on 2026-09-01"),
+        ("on_hold", "is on hold: no case can be charged to it"),
+        ("canceled", "was canceled (service ended 2026-06-30)"),
+        ("expired", "expired on 2026-12-31"),
+    ],
+)
 def test_only_an_active_contract_can_be_charged(db_url, status, reason):
     make_world()
     number = contract_in(status)
@@ -42,7 +45,9 @@ def test_canceled_and_expired_lines_refuse(db_url):
     storage.add_line(number, "Main")
     storage.invoice(number)
     storage.sweep()
-    refused(storage.resolve, f"{number}/1", "Late call", match=f"line {number}/1 expired on 2026-05-31")
+    refused(
+        storage.resolve, f"{number}/1", "Late call", match=f"line {number}/1 expired on 2026-05-31"
+    )
     storage.cancel_line(f"{number}/2")
     refused(storage.resolve, f"{number}/2", "Call", match=f"line {number}/2 is canceled")
 
@@ -58,8 +63,13 @@ def test_resolution_date_must_lie_within_the_line(db_url):
 def test_a_case_is_charged_only_to_its_own_customers_line(db_url):
     make_world()
     number = active_contract()
-    refused(storage.open_case, "Globex", "Their problem", line=f"{number}/1",
-            match="a case of Globex cannot be linked to it")
+    refused(
+        storage.open_case,
+        "Globex",
+        "Their problem",
+        line=f"{number}/1",
+        match="a case of Globex cannot be linked to it",
+    )
     case = storage.open_case("Globex", "Their problem")
     refused(storage.resolve_case, case, line=f"{number}/1", match="cannot be linked")
     assert storage.show(number).lines[0].used == 0
@@ -81,8 +91,9 @@ def test_time_line_overdraw_by_one_minute_is_refused(db_url):
     storage.add_template("Consulting", abbr="CONS", allotment="time", billing="monthly")
     number = active_contract("Consulting", allotment="2h")
     storage.resolve(f"{number}/1", "Migration", spent="1h30m")
-    message = refused(storage.resolve, f"{number}/1", "More", spent="31m",
-                      match="allotment exhausted")
+    message = refused(
+        storage.resolve, f"{number}/1", "More", spent="31m", match="allotment exhausted"
+    )
     assert message == f"allotment exhausted: line {number}/1 has 30m left, this case needs 31m."
     storage.resolve(f"{number}/1", "Exactly the rest", spent="0.5h")
     line = storage.show(number).lines[0]
@@ -150,13 +161,20 @@ def test_supervisor_override_records_overage_reps_are_refused(db_url):
         number = storage.new_contract("Acme Corp", "Phone Support", "2026-01-01", "2026-12-31")
         storage.add_line(number, "Phone", allotment="1", price="500")
     with storage.acting_as("rita"):
-        refused(storage.invoice, number, match="only a supervisor may invoice contracts; rita is a rep")
+        refused(
+            storage.invoice, number, match="only a supervisor may invoice contracts; rita is a rep"
+        )
     with storage.acting_as("sam"):
         storage.invoice(number)
     with storage.acting_as("rita"):
         storage.resolve(f"{number}/1", "First")
-        refused(storage.resolve, f"{number}/1", "Second", override=True,
-                match="only a supervisor may override an exhausted line")
+        refused(
+            storage.resolve,
+            f"{number}/1",
+            "Second",
+            override=True,
+            match="only a supervisor may override an exhausted line",
+        )
     with storage.acting_as("sam"):
         storage.resolve(f"{number}/1", "Second", override=True)
     line = storage.show(number).lines[0]
@@ -172,8 +190,12 @@ def test_open_case_refuses_bad_input_and_unknown_references(db_url):
     number = active_contract()
     refused(storage.open_case, "Nobody Inc", "x", match="there is no customer named 'Nobody Inc'")
     refused(storage.open_case, "Acme Corp", "   ", match="the case title is empty")
-    refused(storage.open_case, "Acme Corp", "x", line=f"{number}/9", match=f"{number} has no line 9")
-    refused(storage.open_case, "Acme Corp", "x", line="CNR-999999/1", match="no contract CNR-999999")
+    refused(
+        storage.open_case, "Acme Corp", "x", line=f"{number}/9", match=f"{number} has no line 9"
+    )
+    refused(
+        storage.open_case, "Acme Corp", "x", line="CNR-999999/1", match="no contract CNR-999999"
+    )
     refused(storage.resolve_case, "CAS-424242", match="there is no case CAS-424242")
     refused(storage.open_case, "Acme Corp", "bell\x07", match="control characters")
 
@@ -208,7 +230,12 @@ def test_check_answers_for_customer_and_contract(db_url):
     assert result.entitled and result.customer == "Acme Corp" and result.at == TODAY
     line = result.contracts[0].lines[0]
     assert (line.ref, line.total, line.used, line.remaining, line.usable) == (
-        f"{number}/1", 10, 1, 9, True)
+        f"{number}/1",
+        10,
+        1,
+        9,
+        True,
+    )
     assert storage.check(number).entitled
     storage.hold(number)
     held = storage.check("Acme")

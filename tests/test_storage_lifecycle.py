@@ -74,25 +74,28 @@ ACTIONS = {
 T = "same"
 EXPECTED = {
     #            edit  delete  add_line invoice    hold       release   cancel      renew copy cancel_line charge
-    "draft":    [T,    "gone", T,       "active",  None,      None,     None,       None, T,   None,       None],
-    "invoiced": [None, None,   T,       None,      "on_hold", None,     "canceled", T,    T,   T,          None],
-    "active":   [None, None,   T,       None,      "on_hold", None,     "canceled", T,    T,   T,          T],
-    "on_hold":  [None, None,   T,       None,      None,      "active", "canceled", T,    T,   T,          None],
-    "canceled": [None, None,   None,    None,      None,      None,     None,       T,    T,   None,       None],
-    "expired":  [None, None,   None,    None,      None,      None,     None,       T,    T,   None,       None],
+    "draft": [T, "gone", T, "active", None, None, None, None, T, None, None],
+    "invoiced": [None, None, T, None, "on_hold", None, "canceled", T, T, T, None],
+    "active": [None, None, T, None, "on_hold", None, "canceled", T, T, T, T],
+    "on_hold": [None, None, T, None, None, "active", "canceled", T, T, T, None],
+    "canceled": [None, None, None, None, None, None, None, T, T, None, None],
+    "expired": [None, None, None, None, None, None, None, T, T, None, None],
 }
-WORDS = {"draft": "a draft", "invoiced": "invoiced", "active": "active", "on_hold": "on hold",
-         "canceled": "canceled", "expired": "expired"}
+WORDS = {
+    "draft": "a draft",
+    "invoiced": "invoiced",
+    "active": "active",
+    "on_hold": "on hold",
+    "canceled": "canceled",
+    "expired": "expired",
+}
 
 CASES = [
-    (status, action, EXPECTED[status][i])
-    for status in STATUSES
-    for i, action in enumerate(ACTIONS)
+    (status, action, EXPECTED[status][i]) for status in STATUSES for i, action in enumerate(ACTIONS)
 ]
 
 
-@pytest.mark.parametrize("status,action,expected", CASES,
-                         ids=[f"{s}-{a}" for s, a, _ in CASES])
+@pytest.mark.parametrize("status,action,expected", CASES, ids=[f"{s}-{a}" for s, a, _ in CASES])
 def test_every_action_from_every_status(db_url, status, action, expected):
     make_world()
     number = contract_in(status)
@@ -192,7 +195,10 @@ def test_cancel_date_must_lie_inside_the_contract(db_url):
     storage.cancel(number, "2026-06-30", "moved away")
     info = storage.show(number)
     assert (info.status, str(info.cancel_date), info.cancel_reason) == (
-        "canceled", "2026-06-30", "moved away")
+        "canceled",
+        "2026-06-30",
+        "moved away",
+    )
     assert info.lines[0].status == "existing"  # lines keep their own status
 
 
@@ -214,7 +220,9 @@ def test_edit_moves_lines_that_ran_with_the_contract(db_url):
     info = storage.show(number)
     assert (str(info.start), str(info.end), info.customer) == ("2026-02-01", "2027-01-31", "Globex")
     assert [(str(x.start), str(x.end)) for x in info.lines] == [
-        ("2026-02-01", "2027-01-31"), ("2026-03-01", "2026-05-31")]
+        ("2026-02-01", "2027-01-31"),
+        ("2026-03-01", "2026-05-31"),
+    ]
     before = dump()
     with pytest.raises(storage.Refused, match="would fall outside"):
         storage.edit_contract(number, start="2026-04-01")

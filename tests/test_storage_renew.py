@@ -27,9 +27,13 @@ def test_renew_starts_the_day_after_and_runs_the_same_term(db_url):
     assert (info.status, str(info.start), str(info.end)) == ("draft", "2027-01-01", "2027-12-31")
     assert info.origin == number and info.origin_kind == "renewal"
     assert [(x.title, x.total, x.used, x.status) for x in info.lines] == [
-        ("Phone", 10, 0, "existing"), ("Spring on-site", 4, 0, "existing")]
+        ("Phone", 10, 0, "existing"),
+        ("Spring on-site", 4, 0, "existing"),
+    ]
     assert [(str(x.start), str(x.end)) for x in info.lines] == [
-        ("2027-01-01", "2027-12-31"), ("2027-03-01", "2027-05-31")]
+        ("2027-01-01", "2027-12-31"),
+        ("2027-03-01", "2027-05-31"),
+    ]
     assert info.lines[0].net_price_cents == 100000
     old = storage.show(number)
     assert [x.status for x in old.lines] == ["renewed", "renewed", "canceled"]
@@ -73,7 +77,9 @@ def test_copy_keeps_dates_with_fresh_allotments(db_url):
     assert (info.status, str(info.start), str(info.end)) == ("draft", "2026-01-01", "2026-12-31")
     assert info.origin_kind == "copy"
     assert [(x.title, x.used, x.total) for x in info.lines] == [
-        ("Phone", 0, 10), ("Spring on-site", 0, 4)]
+        ("Phone", 0, 10),
+        ("Spring on-site", 0, 4),
+    ]
     assert [x.status for x in storage.show(number).lines] == ["existing", "existing", "canceled"]
     # a copy of a copy is fine, and copying does not block a renewal
     storage.copy(new)
@@ -84,8 +90,11 @@ def test_billing_schedule_follows_the_frequency_and_cancel_date(db_url):
     number = _setup()  # quarterly, 1000 + 0 + 0 net
     periods = storage.billing_schedule(number)
     assert [(str(p.start), str(p.end), p.amount_cents) for p in periods] == [
-        ("2026-01-01", "2026-03-31", 25000), ("2026-04-01", "2026-06-30", 25000),
-        ("2026-07-01", "2026-09-30", 25000), ("2026-10-01", "2026-12-31", 25000)]
+        ("2026-01-01", "2026-03-31", 25000),
+        ("2026-04-01", "2026-06-30", 25000),
+        ("2026-07-01", "2026-09-30", 25000),
+        ("2026-10-01", "2026-12-31", 25000),
+    ]
     storage.cancel(number, "2026-05-15", "merger")
     periods = storage.billing_schedule(number)
     assert [str(p.end) for p in periods] == ["2026-03-31", "2026-05-15"]

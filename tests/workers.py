@@ -5,8 +5,9 @@ from __future__ import annotations
 import storage
 
 
-def charge_many(url: str, ref: str, attempts: int, spent: str | None, login: str,
-                today: str) -> dict:
+def charge_many(
+    url: str, ref: str, attempts: int, spent: str | None, login: str, today: str
+) -> dict:
     """Try to charge `attempts` cases to one line; count what happened to each attempt."""
     storage.open_database(url)
     storage.set_today(storage.parse_date(today))
