@@ -533,6 +533,34 @@ def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
 # ------------------------------------------------------------------ check, cases
 
 
+def test_the_cases_and_customers_filters(world):
+    url, n = world
+    printer = storage.resolve(n["cases"] + "/1", "Printer jam")
+
+    async def scenario(pilot):
+        app = pilot.app
+        app.push_screen(CasesScreen())
+        await settle(pilot)
+        await press(pilot, "4")  # all cases
+        assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 2
+        await press(pilot, "slash")
+        await write(pilot, "printer")
+        await pilot.pause(0.25)
+        await settle(pilot)
+        assert app.screen.query_one("#cases", KeyTable).row_keys == [printer]
+        await press(pilot, "enter")
+        assert app.focused.id == "cases"
+        app.push_screen(CustomersScreen())
+        await settle(pilot)
+        await press(pilot, "slash")
+        await write(pilot, "glob")
+        await press(pilot, "enter")  # applies at once, focus to the list
+        assert app.screen.query_one("#customers", KeyTable).row_keys == ["Globex"]
+        assert app.focused.id == "customers"
+
+    drive(url, scenario)
+
+
 def test_check_a_covered_and_an_uncovered_customer(world):
     url, n = world
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from textual import on
 from textual.screen import Screen
+from textual.widgets import Input
 
 from ..calls import StorageCalls
 
@@ -47,3 +49,41 @@ class DataScreen(StorageCalls, Screen):
     def action_leave_filter(self) -> None:
         """Down (or enter) in a filter field moves to the list below it."""
         self.focus_next()
+
+
+class FilteredScreen(DataScreen):
+    """A list with a `/` filter above it: the list reloads a moment after typing stops,
+    and enter (or down) in the filter moves to the list, applying what was typed."""
+
+    FILTER_DELAY = 0.15
+    LIST_SELECTOR = ""  # the list that takes the focus from the filter
+
+    text = ""
+    _timer = None
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.FILTER_DELAY, self._apply_filter)
+
+    def _apply_filter(self) -> None:
+        self._timer = None
+        text = " ".join(self.query_one("#filter", Input).value.split())
+        if text != self.text:
+            self.text = text
+            self.reload()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_leave_filter()
+
+    def action_leave_filter(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._apply_filter()
+        self.query_one(self.LIST_SELECTOR).focus()

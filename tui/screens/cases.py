@@ -9,7 +9,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input
 
 import storage
 
@@ -17,16 +16,17 @@ from ..format import CASE_STYLES, local_date, signed_amount
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
-from .base import DataScreen
+from .base import FilteredScreen
 from .forms import ConfirmModal, Field, FormModal
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
 CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
 SHOWN = 500
-FILTER_DELAY = 0.15
 
 
-class CasesScreen(DataScreen):
+class CasesScreen(FilteredScreen):
+    LIST_SELECTOR = "#cases"
+
     AUTO_FOCUS = "#cases"
     BINDINGS: ClassVar = [
         Binding("slash", "focus_filter", "Filter", key_display="/", id="cases.filter"),
@@ -51,9 +51,7 @@ class CasesScreen(DataScreen):
     def __init__(self, status: str = "open") -> None:
         super().__init__()
         self.status = status
-        self.text = ""
         self.cases: list = []
-        self._timer = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Cases")
@@ -135,33 +133,6 @@ class CasesScreen(DataScreen):
     def _tab_changed(self, event: TabBar.Changed) -> None:
         self.status = event.tab
         self.reload()
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#filter", FilterInput).focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(FILTER_DELAY, self._apply_filter)
-
-    def _apply_filter(self) -> None:
-        self._timer = None
-        text = " ".join(self.query_one("#filter", FilterInput).value.split())
-        if text != self.text:
-            self.text = text
-            self.reload()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_leave_filter()
-
-    def action_leave_filter(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._apply_filter()
-        self.query_one("#cases", KeyTable).focus()
 
     # --------------------------------------------------------------- actions
 

@@ -8,20 +8,20 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input
 
 import storage
 
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
-from .base import DataScreen
+from .base import DataScreen, FilteredScreen
 from .forms import Field, FormModal
 
-FILTER_DELAY = 0.15
 CUSTOMERS_SHOWN = 1000
 
 
-class CustomersScreen(DataScreen):
+class CustomersScreen(FilteredScreen):
+    LIST_SELECTOR = "#customers"
+
     AUTO_FOCUS = "#customers"
     BINDINGS: ClassVar = [
         Binding("slash", "focus_filter", "Filter", key_display="/", id="customers.filter"),
@@ -32,9 +32,7 @@ class CustomersScreen(DataScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.text = ""
         self.customers: list = []
-        self._timer = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Customers")
@@ -83,33 +81,6 @@ class CustomersScreen(DataScreen):
     def selected(self):
         key = self.query_one("#customers", KeyTable).selected_key
         return next((c for c in self.customers if c.name == key), None)
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#filter", FilterInput).focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(FILTER_DELAY, self._apply_filter)
-
-    def _apply_filter(self) -> None:
-        self._timer = None
-        text = " ".join(self.query_one("#filter", FilterInput).value.split())
-        if text != self.text:
-            self.text = text
-            self.reload()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_leave_filter()
-
-    def action_leave_filter(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._apply_filter()
-        self.query_one("#customers", KeyTable).focus()
 
     def _fields(self, customer=None) -> list[Field]:
         return [
