@@ -5,7 +5,7 @@ from __future__ import annotations
 import pendulum
 
 from . import audit, sql
-from .amounts import charge_for, format_amount, parse_duration
+from .amounts import charge_for, format_amount, parse_count, parse_duration
 from .clock import now_utc, today
 from .db import is_postgres, writes
 from .errors import InvalidInput, NotFound, Refused
@@ -506,20 +506,31 @@ def cancel_case(number) -> None:
 
 
 @writes
-def adjust(line, amount, note) -> None:
-    """A supervisor's correction of a line's use: a new ledger entry, never an edit."""
+def adjust(line, amount, note) -> int:
+    """A supervisor's correction of a line's use: a new ledger entry, never an edit.
+
+    `amount` is signed: `+2` or `-1` (cases), `-30m` or `+1h` (time). Returns the new use."""
     who = require(SUPERVISOR_ONLY, "adjust a line's use")
-    target = find_line(line)
-    note = _clean_title(note, "note")
+    target = load_line(ref=line)
     contract = target.contract
-    try:
-        delta = int(str(amount).strip())
-    except ValueError:
-        raise InvalidInput(f"'{amount}' is not a whole number.") from None
-    if delta == 0:
-        raise InvalidInput("an adjustment of zero changes nothing.")
+    kind = contract.allotment_type
+    if kind == "coverage":
+        raise Refused(
+            f"line {linked_ref(target)} covers unlimited cases: there is no use to adjust."
+        )
+    note = _clean_title(note, "note")
+    raw = str(amount or "").strip()
+    sign = -1 if raw.startswith("-") else 1
+    size = raw.lstrip("+-").strip()
+    magnitude = (
+        parse_duration(size, "adjustment") if kind == "time" else parse_count(size, "adjustment")
+    )
+    delta = sign * magnitude
     if target.used + delta < 0:
-        raise Refused(f"line {linked_ref(target)} would be left with negative use.")
+        raise Refused(
+            f"line {linked_ref(target)} has used {format_amount(target.used, kind)}; "
+            f"it cannot be lowered by {format_amount(magnitude, kind)}."
+        )
     Line.update(used=Line.used + delta).where(Line.id == target.id).execute()
     UsageEntry.create(
         line=target.id, amount=delta, kind="adjustment", who=who, at=now_utc(), note=note
@@ -531,3 +542,4 @@ def adjust(line, amount, note) -> None:
         who,
         {"amount": delta, "note": note, "contract": contract.number},
     )
+    return target.used + delta

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee as pw
 
-from . import models
 from .errors import DatabaseUnavailable
 from .models import MODELS, SchemaVersion, database
 
@@ -337,14 +336,3 @@ def domain_error(exc: BaseException) -> Exception | None:
 def session():
     """A connection scope for a worker thread: `with storage.session(): ...`."""
     return database.connection_context()
-
-
-__all__ = [
-    "close_database",
-    "migrate",
-    "models",
-    "open_database",
-    "reads",
-    "session",
-    "writes",
-]

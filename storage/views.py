@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import pendulum
 
 from .amounts import format_amount, format_money, format_remaining
-from .clock import to_local
 
 
 def _plain(value):
@@ -63,12 +62,6 @@ class LineInfo(JsonMixin):
             return f"{self.cases} case{'s' if self.cases != 1 else ''}"
         return f"{format_amount(self.used, self.allotment_type)}/{format_amount(self.total, self.allotment_type)}"
 
-    @property
-    def fraction_used(self) -> float | None:
-        if not self.total:
-            return None
-        return self.used / self.total
-
 
 @dataclass(frozen=True)
 class ContractInfo(JsonMixin):
@@ -101,10 +94,6 @@ class ContractInfo(JsonMixin):
     @property
     def total_price_text(self) -> str:
         return format_money(self.total_price_cents)
-
-    @property
-    def created_local(self):
-        return to_local(self.created)
 
 
 @dataclass(frozen=True)

@@ -621,3 +621,22 @@ def test_check_does_not_import_the_console(sqlite_url):
         timeout=60,
     )
     assert done.stdout.strip() == "1 []", done.stdout + done.stderr
+
+
+def test_line_adjust_on_the_command_line(lite):
+    make_world(lite)
+    number = active_contract(lite, allotment="5")
+    lite(f"resolve {number}/1 --title One", today="2026-06-15")
+    assert lite.out(
+        f"line adjust {number}/1 -1 --note 'charged by mistake'", today="2026-06-15"
+    ) == (f"Adjusted {number}/1 by -1: 5/5 cases left.")
+    lite.refused(
+        f"line adjust {number}/1 -1 --note again",
+        match="cannot be lowered by 1",
+        today="2026-06-15",
+    )
+    lite.refused(
+        f"line adjust {number}/1 two --note x",
+        match="'two' is not a whole number",
+        today="2026-06-15",
+    )

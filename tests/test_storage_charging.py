@@ -245,3 +245,24 @@ def test_check_answers_for_customer_and_contract(db_url):
     assert (nobody.entitled, nobody.reason) == (False, "Globex has no contract.")
     unknown = storage.check("Initech")
     assert unknown.reason == "no customer or contract matches 'Initech'."
+
+
+def test_a_supervisor_adjusts_use_with_a_ledger_entry(db_url):
+    make_world()
+    number = active_contract("Dev Hours")  # 40h
+    storage.resolve(f"{number}/1", "Work", spent="2h")
+    storage.add_user("sam", "supervisor")
+    with storage.acting_as("sam"):
+        assert storage.adjust(f"{number}/1", "-30m", "double-booked time") == 90
+        assert storage.adjust(f"{number}/1", "+1h", "late timesheet") == 150
+        refused(storage.adjust, f"{number}/1", "-3h", "too much", match="cannot be lowered by 3h")
+        refused(storage.adjust, f"{number}/1", "-1x", "typo", match="is not a duration")
+    with storage.acting_as("rita"):
+        refused(storage.adjust, f"{number}/1", "+1h", "no", match="only a supervisor may adjust")
+    entries = [(e.kind, e.amount, e.note) for e in storage.ledger(number)]
+    assert entries[1:] == [
+        ("adjustment", -30, "double-booked time"),
+        ("adjustment", 60, "late timesheet"),
+    ]
+    assert storage.show(number).lines[0].used == 150
+    assert storage.verify() == []

@@ -734,6 +734,19 @@ def line_cancel(ref) -> None:
     click.echo(f"Canceled line {_line_of_ref(ref)}: it takes no more charges.")
 
 
+@line.command("adjust", context_settings={"ignore_unknown_options": True})
+@click.argument("ref")
+@click.argument("amount")
+@click.option("--note", required=True, metavar="TEXT", help="Why (kept in the ledger).")
+@needs_db
+def line_adjust(ref, amount, note) -> None:
+    """Correct a line's use with a new ledger entry (supervisors): +2, -1, -30m, +1h."""
+    storage.adjust(ref, amount, note)
+    number, _, position = ref.partition("/")
+    line = next(x for x in storage.show(number).lines if x.position == int(position))
+    click.echo(f"Adjusted {line.ref} by {amount}: {_left(line)}.")
+
+
 def _line_of_ref(ref: str) -> str:
     number, _, position = ref.partition("/")
     return f"{storage.show(number).number}/{position.strip()}"
