@@ -381,7 +381,7 @@ def test_invoice_a_draft(world):
         assert isinstance(app.screen, FormModal)
         await press(pilot, "enter")
         assert app.screen.info.status == "active"
-        assert app.said(f"{n['draft']} invoiced: it is now active")
+        assert app.said(f"{n['draft']} invoiced and active at once.")
 
     drive(url, scenario)
     assert storage.show(n["draft"]).status == "active"

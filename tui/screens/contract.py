@@ -533,7 +533,12 @@ class ContractScreen(DataScreen):
         self.reload()
 
     def action_invoice(self) -> None:
-        number = self.number
+        number, start = self.number, self.info.start
+        done = (
+            f"{number} invoiced and active at once."
+            if start <= storage.today()
+            else f"{number} invoiced; it becomes active on {start}."
+        )
         self.app.push_screen(
             ConfirmModal(
                 f"Invoice {number}",
@@ -542,7 +547,7 @@ class ContractScreen(DataScreen):
                 partial(storage.invoice, number),
                 submit_label="Invoice",
             ),
-            self._after_form(f"{number} invoiced: it is now {{result}}."),
+            self._after_form(done),
         )
 
     def action_hold(self) -> None:
