@@ -124,30 +124,7 @@ def new_contract(customer, template, start, end, title=None, bill_to=None) -> st
     start, end = parse_date(start, "start date"), parse_date(end, "end date")
     _check_dates(start, end)
     title = _clean_title(title or f"{tmpl.name} for {owner.name}")
-    stamp = now_utc()
-    contract = Contract.create(
-        title=title,
-        customer=owner,
-        bill_to=payer,
-        template=tmpl,
-        allotment_type=tmpl.allotment_type,
-        billing=tmpl.billing,
-        hours=tmpl.hours,
-        increment=tmpl.increment,
-        minimum=tmpl.minimum,
-        start=start,
-        end=end,
-        billing_start=start,
-        billing_end=end,
-        status="draft",
-        owner=who,
-        created=stamp,
-        modified=stamp,
-    )
-    number = contract_number(contract.id)
-    Contract.update(number=number, search=_search_text(number, owner.name, title)).where(
-        Contract.id == contract.id
-    ).execute()
+    number = _insert_draft(title, owner, payer.id, tmpl, start, end, who).number
     audit.record(
         "contract",
         number,
@@ -460,35 +437,42 @@ def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renew
             )
 
 
-def _new_from(old: Contract, start, end, kind: str, who: str) -> Contract:
+def _insert_draft(title, customer, bill_to_id, terms, start, end, who, origin=None, kind=None):
+    """A new draft row, numbered from its id; `terms` (a template, or the contract it is
+    renewed or copied from) gives the allotment type, billing and hours it keeps a copy of."""
     stamp = now_utc()
-    new = Contract.create(
-        title=old.title,
-        customer=old.customer_id,
-        bill_to=old.bill_to_id,
-        template=old.template_id,
-        allotment_type=old.allotment_type,
-        billing=old.billing,
-        hours=old.hours,
-        increment=old.increment,
-        minimum=old.minimum,
+    contract = Contract.create(
+        title=title,
+        customer=customer.id,
+        bill_to=bill_to_id,
+        template=terms.template_id if isinstance(terms, Contract) else terms.id,
+        allotment_type=terms.allotment_type,
+        billing=terms.billing,
+        hours=terms.hours,
+        increment=terms.increment,
+        minimum=terms.minimum,
         start=start,
         end=end,
         billing_start=start,
         billing_end=end,
         status="draft",
-        origin=old.id,
+        origin=origin,
         origin_kind=kind,
         owner=who,
         created=stamp,
         modified=stamp,
     )
-    number = contract_number(new.id)
-    Contract.update(number=number, search=_search_text(number, old.customer.name, old.title)).where(
-        Contract.id == new.id
-    ).execute()
-    new.number = number
-    return new
+    contract.number = contract_number(contract.id)
+    Contract.update(
+        number=contract.number, search=_search_text(contract.number, customer.name, title)
+    ).where(Contract.id == contract.id).execute()
+    return contract
+
+
+def _new_from(old: Contract, start, end, kind: str, who: str) -> Contract:
+    return _insert_draft(
+        old.title, old.customer, old.bill_to_id, old, start, end, who, origin=old.id, kind=kind
+    )
 
 
 @writes
