@@ -530,6 +530,32 @@ def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
     assert storage.show(n["draft"]).lines[0].total == 7
 
 
+def test_a_supervisor_adjusts_a_lines_use(world):
+    url, n = world
+    ref = n["cases"] + "/1"
+    storage.resolve(ref, "One")
+    storage.resolve(ref, "Two")
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["cases"])
+        await press(pilot, "A")
+        form = app.screen
+        assert isinstance(form, FormModal)
+        form.widget("amount").value = "-3"
+        form.widget("note").value = "charged twice by mistake"
+        await press(pilot, "ctrl+s")
+        assert form.error_message.startswith(f"line {ref} has used 2")  # refused in the form
+        form.widget("amount").value = "-1"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ContractScreen)
+        assert line_cells(app, ref)[2].endswith("1/10")
+
+    drive(url, scenario)
+    assert [e.kind for e in storage.ledger(n["cases"])] == ["charge", "charge", "adjustment"]
+    assert storage.verify() == []
+
+
 # ------------------------------------------------------------------ check, cases
 
 

@@ -193,6 +193,14 @@ class ContractScreen(DataScreen):
             tooltip="Cancel the selected line",
             id="contract.cancel_line",
         ),
+        Binding(
+            "A",
+            "adjust",
+            "Adjust use",
+            show=False,
+            tooltip="Correct the selected line's use with a ledger entry (supervisors)",
+            id="contract.adjust",
+        ),
         *[
             Binding(
                 str(i),
@@ -823,6 +831,32 @@ class ContractScreen(DataScreen):
                 submit_label="Delete",
             ),
             deleted,
+        )
+
+    def action_adjust(self) -> None:
+        line = self.selected_line
+        if line is None or line.allotment_type == "coverage":
+            what = "has no lines" if line is None else f"line {line.ref} covers unlimited cases"
+            self.notify(f"Nothing to adjust: {what}.", severity="error", markup=False)
+            return
+        example = "-30m or +1h" if line.allotment_type == "time" else "-1 or +2"
+
+        def submit(values):
+            return storage.adjust(line.ref, values["amount"], values["note"])
+
+        self.app.push_screen(
+            FormModal(
+                f"Adjust use of {line.ref}",
+                [
+                    Field("amount", "Change", required=True, placeholder=example),
+                    Field("note", "Why", required=True, placeholder="kept in the ledger"),
+                ],
+                submit,
+                intro=f"{line.title}: {line.used_text} used. A supervisor's correction is a "
+                "new ledger entry; nothing is edited.",
+                submit_label="Adjust",
+            ),
+            self._after_form(f"Use of {line.ref} adjusted."),
         )
 
     def action_cancel_line(self) -> None:
