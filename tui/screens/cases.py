@@ -17,7 +17,7 @@ from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
 from .base import FilteredScreen
-from .forms import ConfirmModal, Field, FormModal
+from .forms import ConfirmModal, Field, FormModal, time_spent_field
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
 CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
@@ -166,19 +166,9 @@ class CasesScreen(FilteredScreen):
         fields = []
         if case.line is None:
             fields.append(Field("line", "Line", placeholder="CNR-…/N to charge (optional)"))
-        spent = Field(
-            "spent",
-            "Time spent",
-            placeholder="45m, 1h30m, 1.5h or minutes",
-            check=partial(storage.parse_duration, what="time spent"),
-        )
+        spent = time_spent_field(required=case.allotment_type == "time")
         resolution = Field("resolution", "Resolution", placeholder="how it was solved")
-        if case.allotment_type == "time":
-            spent.required = True
-            fields += [spent, resolution]
-        else:
-            spent.placeholder = "optional: 45m, 1h30m"
-            fields += [resolution, spent]
+        fields += [spent, resolution] if spent.required else [resolution, spent]
         number = case.number
 
         def submit(values):

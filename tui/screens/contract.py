@@ -33,7 +33,7 @@ from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
 from .base import DataScreen
-from .forms import ConfirmModal, Field, FormModal
+from .forms import ConfirmModal, Field, FormModal, time_spent_field
 
 LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
 LOWER_KEYS = Binding.Group("Tab", compact=True)
@@ -74,16 +74,7 @@ class RecordCaseModal(FormModal):
             Field("title", "Case title", required=True, placeholder="what the customer asked")
         ]
         if line.allotment_type == "time":
-            fields.append(
-                Field(
-                    "spent",
-                    "Time spent",
-                    required=True,
-                    check=partial(storage.parse_duration, what="time spent"),
-                    placeholder="45m, 1h30m, 1.5h or minutes",
-                    note="charged after the template's rounding",
-                )
-            )
+            fields.append(time_spent_field(True, note="charged after the template's rounding"))
         fields.append(Field("resolution", "Resolution", placeholder="how it was solved"))
         fields.append(
             Field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -39,6 +40,18 @@ class Field:
     flag: bool = False  # a checkbox (space toggles it)
     hidden: bool = False  # shown later, e.g. after a refusal
     options: Sequence[str] = field(default_factory=tuple)  # the only values allowed
+
+
+def time_spent_field(required: bool, note: str = "") -> Field:
+    """The time a case took, checked as it is typed (required for a time line)."""
+    return Field(
+        "spent",
+        "Time spent",
+        required=required,
+        check=partial(storage.parse_duration, what="time spent"),
+        placeholder="45m, 1h30m, 1.5h or minutes" if required else "optional: 45m, 1h30m",
+        note=note,
+    )
 
 
 class FieldInput(Input):
