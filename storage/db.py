@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
@@ -265,11 +266,8 @@ def writes(fn=None, *, one_statement_on_postgres: bool = False):
         for attempt in range(WRITE_ATTEMPTS):
             body_done = False
             try:
-                if one_statement_on_postgres and is_postgres():
-                    result = fn(*args, **kwargs)
-                    body_done = True
-                    return result
-                with database.atomic():
+                alone = one_statement_on_postgres and is_postgres()
+                with contextlib.nullcontext() if alone else database.atomic():
                     result = fn(*args, **kwargs)
                     body_done = True
                 return result
