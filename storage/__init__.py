@@ -74,6 +74,8 @@ _WHERE = {
     "STATUSES": "models",
     "acting_as": "people",
     "current_login": "people",
+    "settings": "settings",
+    "set_zone": "settings",
     "audit_trail": "reports",
     "billing_schedule": "reports",
     "change_marker": "reports",

@@ -20,10 +20,17 @@ def encode(changes: dict | None) -> str:
     return json.dumps({k: _plain(v) for k, v in (changes or {}).items()}, sort_keys=True)
 
 
+INSERT = 'INSERT INTO "audit_event" (entity, ref, action, who, at, changes, db_user) '
+
+
 def record(entity: str, ref: str, action: str, who: str, changes: dict | None = None) -> None:
+    """One event; `who` is the login, and the database role is kept beside it when it
+    says more (a PostgreSQL login of a rep's own)."""
+    from .people import db_role
+
     sql.execute(
-        'INSERT INTO "audit_event" (entity, ref, action, who, at, changes) VALUES (?, ?, ?, ?, ?, ?)',
-        (entity, ref, action, who, AuditEvent.at.db_value(now_utc()), encode(changes)),
+        INSERT + "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (entity, ref, action, who, AuditEvent.at.db_value(now_utc()), encode(changes), db_role()),
     )
 
 

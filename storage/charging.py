@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pendulum
 
 from . import audit, sql
 from .amounts import charge_for, format_amount, parse_count, parse_duration
 from .clock import now_utc, today
-from .db import is_postgres, writes
+from .db import current_write_key, is_postgres, writes
 from .errors import InvalidInput, NotFound, Refused
 from .lifecycle import STATUS_WORDS, _clean_title
 from .lookup import case_number, find_case, find_customer, find_line, line_parts, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry
-from .people import LISTED, STANDING_COLUMNS, SUPERVISOR_ONLY, current_login, require
+from .people import LISTED, STANDING_COLUMNS, SUPERVISOR_ONLY, current_login, db_role, require
 
 USABLE_LINE_STATUSES = ("existing", "renewed")
 
@@ -260,11 +262,12 @@ _CASE_COLUMNS = (
     "resolved_by, resolution, spent, charged"
 )
 _LEDGER = 'INSERT INTO "usage_entry" (line_id, case_id, amount, kind, who, at, note) '
-_AUDIT = 'INSERT INTO "audit_event" (entity, ref, action, who, at, changes) '
+_AUDIT = audit.INSERT
 
 
 def _charge_audits(ref, number, amount, over, who, stamp, new_title, customer_name):
     """The audit rows of a charge: the line's, and the case's when it is recorded in one step."""
+    role = db_role()
     rows = [
         (
             "line",
@@ -273,6 +276,7 @@ def _charge_audits(ref, number, amount, over, who, stamp, new_title, customer_na
             who,
             stamp,
             audit.encode({"case": number, "amount": amount, "override": over}),
+            role,
         )
     ]
     if new_title is not None:
@@ -286,6 +290,7 @@ def _charge_audits(ref, number, amount, over, who, stamp, new_title, customer_na
                 audit.encode(
                     {"customer": customer_name, "title": new_title, "line": ref, "charged": amount}
                 ),
+                role,
             )
         )
     return rows
@@ -314,7 +319,7 @@ def _write_charge_sqlite(
     for row in _charge_audits(
         ref, number, entry[0], over, who, entry[3], new_title, line.contract.customer.name
     ):
-        sql.execute(_AUDIT + "VALUES (?, ?, ?, ?, ?, ?)", row)
+        sql.execute(_AUDIT + "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
     return number
 
 
@@ -353,13 +358,22 @@ def _write_charge_postgres(
         ref, number, entry[0], over, who, entry[3], new_title, line.contract.customer.name
     )
     audit_selects = " UNION ALL ".join(
-        ["SELECT ?::text, ?::text, ?::text, ?::text, ?::timestamp, ?::text FROM g"] * len(audits)
+        ["SELECT ?::text, ?::text, ?::text, ?::text, ?::timestamp, ?::text, ?::text FROM g"]
+        * len(audits)
     )
+    key = current_write_key()  # stored by the same statement: a retry finds it (db.writes)
+    key_part = (
+        ', k AS (INSERT INTO "write_key" (key, result, at) SELECT ?::text, ?::text, '
+        "?::timestamp FROM g)"
+        if key
+        else ""
+    )
+    key_params = (key, json.dumps(number), entry[3]) if key else ()
     statement = (
         f"WITH g AS ({guard} RETURNING id), {case_part}, "
         f"e AS ({_LEDGER}SELECT ?::integer, ?::integer, ?::integer, ?::text, ?::text, "
         "?::timestamp, ?::text FROM g), "
-        f"a AS ({_AUDIT}{audit_selects}) "
+        f"a AS ({_AUDIT}{audit_selects}){key_part} "
         "SELECT count(*) FROM g"
     )
     params = (
@@ -369,6 +383,7 @@ def _write_charge_postgres(
         case_id,
         *entry,
         *(value for row in audits for value in row),
+        *key_params,
     )
     (charged,) = sql.one(statement, params, prepare=True)
     return number if charged == 1 else None

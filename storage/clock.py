@@ -1,12 +1,23 @@
-"""The one place "today" and "now" come from, honouring `--today` and the local zone."""
+"""The one place "today" and "now" come from.
+
+"Today" is the business day of the database: the date in the time zone stored as a database
+setting (set at `init`), on the database server's clock for PostgreSQL. Nothing here reads
+the caller's `TZ`: two reps in different zones, or with a wrong `TZ`, see the same day.
+`--today` (set_today) lets one command act as of another day; it never changes what is
+stored as the real day's state (see lifecycle.effective_status).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 
 import pendulum
 
 _today_override: pendulum.Date | None = None
+_zone_name: str = "UTC"  # the database's business zone, set when a database is opened
+_offset_s: float = 0.0  # the database server's clock minus this machine's (PostgreSQL)
 
 
 def set_today(day: pendulum.Date | None) -> None:
@@ -15,22 +26,79 @@ def set_today(day: pendulum.Date | None) -> None:
     _today_override = day
 
 
-def local_zone() -> pendulum.Timezone:
+def acting_as_of_another_day() -> bool:
+    return _today_override is not None
+
+
+def configure(zone: str, offset_s: float = 0.0) -> None:
+    """The business zone and the server's clock offset of the database just opened."""
+    global _zone_name, _offset_s
+    _zone_name = zone
+    _offset_s = offset_s
+
+
+def business_zone() -> pendulum.Timezone:
     try:
-        return pendulum.local_timezone()
-    except (ValueError, LookupError, OSError):  # pragma: no cover - a broken TZ setting
+        return pendulum.timezone(_zone_name)
+    except Exception:  # noqa: BLE001 - a zone this pendulum does not know: UTC, not a crash
         return pendulum.timezone("UTC")
+
+
+def business_zone_name() -> str:
+    return _zone_name
+
+
+def system_zone() -> str:
+    """The zone this machine is set to (/etc/timezone or /etc/localtime), not `TZ`."""
+    try:
+        with open("/etc/timezone", encoding="utf-8") as handle:
+            name = handle.read().strip()
+        if name and is_zone(name):
+            return name
+    except OSError:
+        pass
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            name = target.split("zoneinfo/", 1)[1]
+            if is_zone(name):
+                return name
+    except OSError:  # pragma: no cover
+        pass
+    return "UTC"
+
+
+def is_zone(name: str) -> bool:
+    try:
+        pendulum.timezone(str(name))
+    except Exception:  # noqa: BLE001 - pendulum raises several kinds for an unknown name
+        return False
+    return True
+
+
+def now_utc() -> dt.datetime:
+    """A naive UTC datetime, as stored in the database (the server's clock on PostgreSQL)."""
+    return dt.datetime.fromtimestamp(time.time() + _offset_s, dt.UTC).replace(tzinfo=None)
+
+
+def real_today() -> pendulum.Date:
+    """The business day now, whatever `--today` says."""
+    moment = pendulum.instance(now_utc().replace(tzinfo=dt.UTC)).in_timezone(business_zone())
+    return moment.date()
 
 
 def today() -> pendulum.Date:
     if _today_override is not None:
         return _today_override
-    return pendulum.now(local_zone()).date()
+    return real_today()
 
 
-def now_utc() -> dt.datetime:
-    """A naive UTC datetime, as stored in the database."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+def local_zone() -> pendulum.Timezone:
+    """The user's own zone: only for showing timestamps, never for deciding a day."""
+    try:
+        return pendulum.local_timezone()
+    except (ValueError, LookupError, OSError):  # pragma: no cover - a broken TZ setting
+        return pendulum.timezone("UTC")
 
 
 def to_local(stamp: dt.datetime | None) -> pendulum.DateTime | None:

@@ -12,14 +12,14 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee as pw
 
 from .errors import DatabaseUnavailable
-from .models import MODELS, SchemaVersion, database
+from .models import MODELS, AuditEvent, SchemaVersion, Setting, WriteKey, database
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# How long a write waits, in total, for another writer to finish before it gives up.
 BUSY_TIMEOUT_S = float(os.environ.get("CONTRACTS_BUSY_TIMEOUT", "10"))
 # FULL: a charge reported as done survives a power loss. The test suite sets NORMAL (still
 # safe against a killed process) to spend less time waiting for the disk.
 SQLITE_SYNCHRONOUS = os.environ.get("CONTRACTS_SQLITE_SYNCHRONOUS", "full")
-WRITE_ATTEMPTS = 5
 
 
 def default_url() -> str:
@@ -67,6 +67,9 @@ def make_database(url: str) -> pw.Database:
         parsed = urlparse(url)
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         kwargs = {"connect_timeout": int(options.pop("connect_timeout", 5))}
+        # A write waits for another's row lock at most the busy time, as on SQLite.
+        wait = f"-c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}"
+        kwargs["options"] = (options.pop("options", "") + " " + wait).strip()
         if parsed.username:
             kwargs["user"] = unquote(parsed.username)
         if parsed.password:
@@ -134,6 +137,7 @@ def open_database(url: str | None = None, *, create: bool = True, upgrade: bool 
             raise DatabaseUnavailable(
                 f"the database has an older schema ({version}); run `contracts init` to upgrade it."
             )
+        _read_clock_and_role()
     except pw.DatabaseError as exc:
         close_database()
         raise DatabaseUnavailable(unavailable_message(exc, url)) from None
@@ -159,11 +163,50 @@ def schema_version() -> int | None:
     return row.version if row else 0
 
 
+def _read_clock_and_role() -> None:
+    """The business zone (a database setting); on PostgreSQL also the server's clock, read
+    once, and the database role, so that "today", every timestamp and the audit trail come
+    from the database, never from the caller's environment."""
+    from . import clock, people
+
+    row = Setting.select(Setting.value).where(Setting.name == "zone").first()
+    zone = row.value if row else "UTC"
+    if is_postgres():
+        before = time.time()
+        server, role = database.execute_sql(
+            "SELECT extract(epoch FROM clock_timestamp()), current_user"
+        ).fetchone()
+        offset = float(server) - (before + time.time()) / 2
+        clock.configure(zone, offset)
+        people.set_db_role(role)
+    else:
+        clock.configure(zone, 0.0)
+        people.set_db_role(None)
+
+
+def setting(name: str, default: str | None = None) -> str | None:
+    row = Setting.select(Setting.value).where(Setting.name == name).first()
+    return row.value if row else default
+
+
 def _migration_1() -> None:
-    database.create_tables(MODELS)
+    database.create_tables([m for m in MODELS if m not in (Setting, WriteKey)])
 
 
-MIGRATIONS = {1: _migration_1}
+def _migration_2() -> None:
+    """Settings (the business zone), idempotency keys, and the database role in the audit."""
+    from .clock import system_zone
+
+    database.create_tables([Setting, WriteKey])
+    columns = {c.name for c in database.get_columns(AuditEvent._meta.table_name)}
+    if "db_user" not in columns:
+        database.execute_sql('ALTER TABLE "audit_event" ADD COLUMN db_user VARCHAR(255)')
+    if not Setting.select().where(Setting.name == "zone").exists():
+        Setting.create(name="zone", value=initial_zone or system_zone())
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2}
+initial_zone: str | None = None  # `init --zone`: the business zone a new database starts with
 
 
 last_migration: tuple[int | None, int] | None = None  # (from, to) of this process's last one
@@ -188,7 +231,7 @@ def unavailable_message(exc: Exception, url: str | None = None) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     where = describe(url) if url else "the database"
     lowered = text.lower()
-    if "locked" in lowered or "busy" in lowered:
+    if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
         return "the database is busy (another process holds it); try again in a moment."
     if "readonly" in lowered or "read-only" in lowered:
         return f"the database at {where} is read-only; nothing was changed."
@@ -207,7 +250,7 @@ def _retryable(exc: Exception) -> bool:
     return (
         "locked" in text
         or "busy" in text
-        or pgcode in ("40001", "40P01")
+        or pgcode in ("40001", "40P01", "55P03")
         or ("deadlock" in text or "could not serialize" in text)
     )
 
@@ -243,33 +286,107 @@ def _forget_connection() -> None:
         database.obj._state.reset()
 
 
+_write_key: str | None = None  # the idempotency key of the write running now
+_statement_key: str | None = None  # the same, when one statement must store it itself
+
+
+def current_write_key() -> str | None:
+    """The key a single-statement write must store itself (see writes), else None."""
+    return _statement_key
+
+
+def _encode_result(result) -> str:
+    import dataclasses
+    import json
+
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        kind = type(result)
+        return json.dumps(
+            {"__view__": kind.__name__, "fields": dataclasses.asdict(result)}, default=str
+        )
+    try:
+        return json.dumps(result)
+    except (TypeError, ValueError):
+        return "null"
+
+
+def _decode_result(text: str):
+    import json
+
+    value = json.loads(text)
+    if isinstance(value, dict) and "__view__" in value:
+        from . import views
+
+        kind = getattr(views, value["__view__"], None)
+        if kind is not None:
+            return kind(**value["fields"])
+    return value
+
+
+def record_write_key(result) -> None:
+    """Store the running write's key with its result, in the write's own transaction."""
+    from . import sql
+
+    if _write_key is None:
+        return
+    sql.execute(
+        'INSERT INTO "write_key" (key, result, at) VALUES (?, ?, ?)',
+        (_write_key, _encode_result(result), WriteKey.at.db_value(_now())),
+    )
+
+
+def _now():
+    from .clock import now_utc
+
+    return now_utc()
+
+
+def _done_before(key: str):
+    """(True, result) when a write with this key was committed, else (False, None)."""
+    row = WriteKey.select(WriteKey.result).where(WriteKey.key == key).first()
+    return (True, _decode_result(row.result)) if row else (False, None)
+
+
 def writes(fn=None, *, one_statement_on_postgres: bool = False):
     """Run `fn` as one transaction (BEGIN IMMEDIATE on SQLite), retried while the database
-    is busy; database failures become DatabaseUnavailable, refusals pass through unchanged.
+    is busy for at most BUSY_TIMEOUT_S in all; database failures become DatabaseUnavailable,
+    refusals pass through unchanged.
+
+    Every write carries an idempotency key, stored with its result in the same transaction
+    (`write_key`, a unique column). When the connection is lost and the outcome of the
+    commit is unknown, the key is looked up on a new connection: found, the first result is
+    returned; not found, nothing was written and the write runs again. A write is never
+    applied twice.
 
     `one_statement_on_postgres`: on PostgreSQL, `fn` reads and then changes data with a
-    single statement, which is a transaction of its own; the BEGIN and COMMIT round trips
-    are left out.
-
-    A lost PostgreSQL connection is reopened and the transaction tried once more when the
-    loss came before the commit (so nothing was written); a loss during the commit is
-    reported as such, since only the server knows whether the commit happened."""
+    single statement (which stores the key too, see record_write_key), a transaction of its
+    own; the BEGIN and COMMIT round trips are left out."""
 
     if fn is None:
         return functools.partial(writes, one_statement_on_postgres=one_statement_on_postgres)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        global _write_key, _statement_key
         if database.in_transaction():
             return fn(*args, **kwargs)
-        reconnected = False
-        for attempt in range(WRITE_ATTEMPTS):
-            body_done = False
+        import uuid
+
+        key = uuid.uuid4().hex
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        reconnects = 0
+        attempt = 0
+        while True:
+            attempt += 1
             try:
+                _write_key = key
                 alone = one_statement_on_postgres and is_postgres()
-                with contextlib.nullcontext() if alone else database.atomic():
+                if alone:
+                    _statement_key = key
+                    return fn(*args, **kwargs)  # the statement records the key itself
+                with database.atomic():
                     result = fn(*args, **kwargs)
-                    body_done = True
+                    record_write_key(result)
                 return result
             except pw.IntegrityError:
                 raise
@@ -277,20 +394,24 @@ def writes(fn=None, *, one_statement_on_postgres: bool = False):
                 exc = _original(failure)
                 if _connection_lost(exc):
                     _forget_connection()
-                    if body_done:
-                        raise DatabaseUnavailable(
-                            "lost the connection to the database while saving; check whether "
-                            "the change was made before repeating it."
-                        ) from None
-                    if not reconnected:
-                        reconnected = True
-                        continue
-                    raise DatabaseUnavailable(unavailable_message(exc)) from None
-                if _retryable(exc) and attempt < WRITE_ATTEMPTS - 1:
-                    time.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
+                    _write_key = None
+                    reconnects += 1
+                    if reconnects > 2:
+                        raise DatabaseUnavailable(unavailable_message(exc)) from None
+                    try:
+                        done, first = _done_before(key)
+                    except pw.PeeweeException as again:
+                        _forget_connection()
+                        raise DatabaseUnavailable(unavailable_message(_original(again))) from None
+                    if done:
+                        return first
+                    continue
+                if _retryable(exc) and time.monotonic() < deadline:
+                    time.sleep(min(0.05 * attempt, 0.5) + random.random() * 0.05)
                     continue
                 raise DatabaseUnavailable(unavailable_message(exc)) from None
-        raise DatabaseUnavailable("the database stayed busy; nothing was changed.")
+            finally:
+                _write_key = _statement_key = None
 
     return wrapper
 

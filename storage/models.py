@@ -204,7 +204,8 @@ class AuditEvent(Base):
     entity = pw.CharField()  # contract, line, template, case, customer, user
     ref = pw.CharField()  # CNR-000001, CNR-000001/2, CAS-000001, a name
     action = pw.CharField()
-    who = pw.CharField()
+    who = pw.CharField()  # the operating-system login of the process
+    db_user = pw.CharField(null=True)  # the database role (PostgreSQL), when it says more
     at = UTCTimestampField()
     changes = pw.TextField(default="{}")  # JSON
 
@@ -212,4 +213,32 @@ class AuditEvent(Base):
         indexes = ((("entity", "ref"), False),)
 
 
-MODELS = [SchemaVersion, User, Customer, Template, Contract, Line, Case, UsageEntry, AuditEvent]
+class Setting(Base):
+    """The database's own settings (business time zone, ...): one row per name."""
+
+    name = pw.CharField(unique=True)
+    value = pw.TextField()
+
+
+class WriteKey(Base):
+    """Idempotency keys: each write stores its key (and its result) in its own transaction,
+    so a write retried after a lost reply returns the first result instead of running again."""
+
+    key = pw.CharField(unique=True)
+    result = pw.TextField(default="null")  # JSON
+    at = UTCTimestampField()
+
+
+MODELS = [
+    SchemaVersion,
+    User,
+    Customer,
+    Template,
+    Contract,
+    Line,
+    Case,
+    UsageEntry,
+    AuditEvent,
+    Setting,
+    WriteKey,
+]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
-import getpass
 import os
+import pwd
 from contextlib import contextmanager
 
 from .errors import PermissionRefused
 from .models import User
 
 _acting: str | None = None
+_db_role: str | None = None  # the PostgreSQL role the process is connected as
 
 # What each role may do once a supervisor exists. Reading needs no role.
 SUPERVISOR_ONLY = "supervisor"
@@ -23,10 +24,25 @@ def current_login() -> str:
 
 @functools.cache
 def _os_login() -> str:
+    """The login of the process's user, from the user database: never LOGNAME or USER,
+    which anyone can set to any name."""
+    uid = os.geteuid()
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container, say)
-        return f"uid{os.getuid()}"
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # no name for this uid (a container, say)
+        return f"uid{uid}"
+
+
+def set_db_role(role: str | None) -> None:
+    global _db_role
+    _db_role = role
+
+
+def db_role() -> str | None:
+    """The database role, recorded beside the login when it differs from it (PostgreSQL)."""
+    if _db_role is None or _db_role == current_login():
+        return None
+    return _db_role
 
 
 @contextmanager

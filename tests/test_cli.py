@@ -395,10 +395,12 @@ def test_a_password_is_never_printed():
 
 def test_init_says_where_the_database_is(tmp_path):
     path = tmp_path / "team" / "contracts.db"
-    assert Contracts(f"sqlite:///{path}").out("init").splitlines() == [
+    lines = Contracts(f"sqlite:///{path}").out("init --zone Pacific/Auckland").splitlines()
+    assert lines[:2] == [
         f"Database ready: sqlite:///{path}",
-        "Schema version 1; 0 customers, 0 templates, 0 contracts.",
+        "Schema version 2; 0 customers, 0 templates, 0 contracts.",
     ]
+    assert lines[2].startswith("Business time zone: Pacific/Auckland (today is 20")
     assert path.stat().st_mode & 0o777 == 0o660
 
 

@@ -29,15 +29,16 @@ def test_a_newer_schema_is_refused(db_url):
 def test_an_older_schema_asks_for_init_and_init_upgrades(db_url, monkeypatch):
     from storage import db
 
-    monkeypatch.setattr(db, "SCHEMA_VERSION", 2)
+    newer = db.SCHEMA_VERSION + 1
+    monkeypatch.setattr(db, "SCHEMA_VERSION", newer)
     ran = []
-    monkeypatch.setitem(db.MIGRATIONS, 2, lambda: ran.append(2))
+    monkeypatch.setitem(db.MIGRATIONS, newer, lambda: ran.append(newer))
     storage.close_database()
     with pytest.raises(storage.DatabaseUnavailable, match="run `contracts init`"):
         storage.open_database(db_url)
     storage.open_database(db_url, upgrade=True)
-    assert ran == [2]
-    assert db.schema_version() == 2
+    assert ran == [newer]
+    assert db.schema_version() == newer
 
 
 def test_a_file_that_is_not_a_database_gets_one_sentence(tmp_path):

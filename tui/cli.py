@@ -362,10 +362,23 @@ def _open_console(ctx: click.Context) -> None:
 
 
 @cli.command()
-def init() -> None:
+@click.option(
+    "--zone",
+    metavar="ZONE",
+    help="Business time zone of a new database (default: this machine's system zone).",
+)
+def init(zone: str | None) -> None:
     """Create or upgrade the schema; print where the database is."""
     session = _session()
     storage.db.last_migration = None
+    if zone is not None:
+        from storage.clock import is_zone
+
+        if not is_zone(zone):
+            raise storage.InvalidInput(
+                f"'{zone[:40]}' is not a time zone; give a name like Europe/Madrid or UTC."
+            )
+        storage.db.initial_zone = zone
     session.open(upgrade=True)
     new = storage.db.SCHEMA_VERSION
     old = storage.db.last_migration[0] if storage.db.last_migration else new
@@ -376,6 +389,51 @@ def init() -> None:
         f"Schema version {new}{upgraded}; {summary['customers']} customers, "
         f"{summary['templates']} templates, {summary['contracts']} contracts."
     )
+    click.echo(f"Business time zone: {storage.settings()['zone']} (today is {storage.today()}).")
+
+
+@cli.command()
+@json_option
+@needs_db
+def info(as_json: bool) -> None:
+    """Where the database is, its settings and its schema version."""
+    session = _session()
+    summary = storage.database_summary()
+    values = storage.settings()
+    login = storage.current_login()
+    if as_json:
+        _emit_json(
+            {
+                "database": storage.describe(session.url),
+                "schema_version": storage.db.SCHEMA_VERSION,
+                "zone": values["zone"],
+                "today": storage.today().isoformat(),
+                "login": login,
+                **summary,
+            }
+        )
+        return
+    click.echo(f"Database: {storage.describe(session.url)}")
+    click.echo(f"Schema version: {storage.db.SCHEMA_VERSION}")
+    click.echo(f"Business time zone: {values['zone']} (today is {storage.today()})")
+    click.echo(f"You are: {login}")
+    click.echo(
+        f"Holds: {summary['customers']} customers, {summary['templates']} templates, "
+        f"{summary['contracts']} contracts."
+    )
+
+
+@cli.command("settings")
+@click.option("--zone", metavar="ZONE", help="The business time zone (supervisors).")
+@needs_db
+def settings_cmd(zone: str | None) -> None:
+    """Show the database's settings, or change them (supervisors)."""
+    if zone is not None:
+        storage.set_zone(zone)
+        click.echo(f"Business time zone is now {zone}; today is {storage.today()}.")
+        return
+    for name, value in sorted(storage.settings().items()):
+        click.echo(f"{name}: {value}")
 
 
 class _Progress:

@@ -1,0 +1,37 @@
+"""The database's settings (SPEC §2): the business time zone, read by everyone, changed by
+a supervisor."""
+
+from __future__ import annotations
+
+from . import audit, clock
+from .db import reads, writes
+from .errors import InvalidInput
+from .models import Setting
+from .people import SUPERVISOR_ONLY, require
+
+
+@reads
+def settings() -> dict[str, str]:
+    """Every setting by name (the business zone as `zone`)."""
+    values = {row.name: row.value for row in Setting.select(Setting.name, Setting.value)}
+    values.setdefault("zone", clock.business_zone_name())
+    return values
+
+
+@writes
+def set_zone(name) -> str:
+    """Change the business time zone: what "today" is for everyone using the database."""
+    zone = str(name or "").strip()
+    if not clock.is_zone(zone):
+        raise InvalidInput(
+            f"'{zone[:40]}' is not a time zone; give a name like Europe/Madrid or UTC."
+        )
+    who = require(SUPERVISOR_ONLY, "change the database's settings")
+    old = Setting.get_or_none(Setting.name == "zone")
+    if old is None:
+        Setting.create(name="zone", value=zone)
+    else:
+        Setting.update(value=zone).where(Setting.id == old.id).execute()
+    audit.record("setting", "zone", "edit", who, {"zone": [old.value if old else None, zone]})
+    clock.configure(zone, clock._offset_s)
+    return zone
