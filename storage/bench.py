@@ -99,7 +99,7 @@ def _worker(url, refs, attempts, offset, login, day, ready, go, results):
     from .errors import DatabaseUnavailable, Refused
 
     db.open_database(url)
-    clock.set_today(day)
+    clock.freeze(day)
     latencies, granted, refused, errors = [], 0, 0, []
     ready.put(os.getpid())
     go.wait()

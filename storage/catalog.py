@@ -9,10 +9,19 @@ import peewee as pw
 from . import audit
 from .amounts import parse_count, parse_duration
 from .clock import now_utc
-from .db import reads, writes
-from .errors import InvalidInput, NotFound, Refused
+from .db import is_postgres, reads, writes
+from .errors import InvalidInput, NeedsConfirmation, NotFound, Refused
 from .lookup import find_customer, find_template
-from .models import ALLOTMENT_TYPES, BILLING_FREQUENCIES, ROLES, Contract, Customer, Template, User
+from .models import (
+    ALLOTMENT_TYPES,
+    BILLING_FREQUENCIES,
+    ROLES,
+    Contract,
+    Customer,
+    Template,
+    User,
+    database,
+)
 from .people import LISTED, SUPERVISOR_ONLY, permissions_apply, require
 from .views import CustomerInfo, TemplateInfo, UserInfo
 
@@ -265,21 +274,56 @@ def get_template(name) -> TemplateInfo:
     return template_info(find_template(name))
 
 
+def _lock_users() -> None:
+    """Changes to the users decide on the whole table (is this the last supervisor?): they
+    take its lock first, so two of them never decide on the same stale picture."""
+    if is_postgres():
+        database.execute_sql('LOCK TABLE "user" IN SHARE ROW EXCLUSIVE MODE')
+
+
+def _others_listed(login: str) -> int:
+    return User.select().where(User.login != login).count()
+
+
+def _last_supervisor(login: str) -> bool:
+    supervisors = [u.login for u in User.select(User.login).where(User.role == "supervisor")]
+    return supervisors == [login]
+
+
 @writes
-def add_user(login, role) -> UserInfo:
+def add_user(login, role, confirm: bool = False) -> UserInfo:
+    """Add a user or change their role (SPEC §8).
+
+    The first supervisor turns permissions on; adding one who is not you needs `confirm`
+    (you lose the right to change anything unless you are listed too). The last supervisor
+    cannot be demoted while other users are listed."""
     login = _name(login, "login", 64)
     if role not in ROLES:
         raise InvalidInput(f"role '{role}' is not one of {', '.join(ROLES)}.")
+    _lock_users()
+    from .people import current_login
+
+    me = current_login()
     if permissions_apply():
         who = require(SUPERVISOR_ONLY, "manage users")
     else:
-        from .people import current_login
-
-        who = current_login()
+        who = me
+        if role == "supervisor" and login != me and not confirm:
+            mine = User.get_or_none(User.login == me)
+            after = f"a {mine.role}" if mine else "only able to read"
+            raise NeedsConfirmation(
+                f"{login} would be the first supervisor: permissions then apply and you "
+                f"({me}) will be {after}; confirm (--yes), or add yourself as a supervisor first."
+            )
     existing = User.get_or_none(User.login == login)
     if existing is not None:
         if existing.role == role:
             raise Refused(f"{login} is already a {role}.")
+        if existing.role == "supervisor" and _last_supervisor(login) and _others_listed(login):
+            raise Refused(
+                f"{login} is the last supervisor and other users are listed; make another "
+                "user a supervisor first."
+            )
         User.update(role=role).where(User.id == existing.id).execute()
         audit.record("user", login, "role", who, {"role": [existing.role, role]})
     else:
@@ -290,10 +334,17 @@ def add_user(login, role) -> UserInfo:
 
 @writes
 def remove_user(login) -> None:
+    """Remove a user; never the last supervisor while other users are listed."""
+    _lock_users()
     who = require(SUPERVISOR_ONLY, "manage users")
     user = User.get_or_none(User.login == str(login or "").strip())
     if user is None:
-        raise NotFound(f"there is no user {login}.")
+        raise NotFound(f"there is no user {str(login or '')[:64]!r}.")
+    if user.role == "supervisor" and _last_supervisor(user.login) and _others_listed(user.login):
+        raise Refused(
+            f"{user.login} is the last supervisor and other users are listed; make another "
+            "user a supervisor first."
+        )
     User.delete().where(User.id == user.id).execute()
     audit.record("user", user.login, "remove", who, {"role": user.role})
 

@@ -11,12 +11,14 @@ from .amounts import charge_for, format_amount, parse_count, parse_duration
 from .clock import now_utc, today
 from .db import current_write_key, is_postgres, writes
 from .errors import InvalidInput, NotFound, Refused
-from .lifecycle import STATUS_WORDS, _clean_title
-from .lookup import case_number, find_case, find_customer, find_line, line_parts, line_ref
-from .models import Case, Contract, Customer, Line, UsageEntry
+from .lifecycle import DATE_DRIVEN, STATUS_WORDS, _clean_title, line_status_on, status_on
+from .lookup import ROW_LOCK, case_number, find_case, find_customer, find_line, line_parts, line_ref
+from .models import Case, Contract, Customer, Line, UsageEntry, database
 from .people import LISTED, STANDING_COLUMNS, SUPERVISOR_ONLY, current_login, db_role, require
 
-USABLE_LINE_STATUSES = ("existing", "renewed")
+# stored line statuses a charge may go to (when the day lies within the line's dates: an
+# "expired" stored line is usable only on a day before its end, i.e. under --today)
+USABLE_LINE_STATUSES = ("existing", "renewed", "expired")
 
 
 def charge_refusal(
@@ -115,12 +117,15 @@ def load_line(
     ref: str | None = None,
     reserve_case: bool = False,
     with_standing: bool = False,
+    lock: bool = False,
 ) -> Line:
-    """A line with its contract and the contract's customer, read in one statement.
+    """A line with its contract and the contract's customer, read in one statement, with
+    the statuses they are in today (lifecycle.status_on).
 
     With `reserve_case` on PostgreSQL, the same statement also draws the next case id from
     the sequence (as `line.reserved_case_id`), and with `with_standing` it reads the acting
-    login's permissions (as `line.standing`), so a charge needs no extra round trip."""
+    login's permissions (as `line.standing`), so a charge needs no extra round trip.
+    With `lock`, inside a write on PostgreSQL, the line's row is locked (lookup.lock_rows)."""
     if line_id is not None:
         where, params = "WHERE l.id = ?", (line_id,)
     else:
@@ -133,6 +138,8 @@ def load_line(
         extra += ", " + STANDING_COLUMNS
         params = (current_login(), *params)
     select = _LINE_FOR_CHARGE.replace(" FROM ", extra + " FROM ", 1)
+    if lock and is_postgres() and database.in_transaction():
+        where += f" {ROW_LOCK} OF l"
     row = sql.one(select + where, params, prepare=True)
     if row is None:
         find_line(ref)  # raises NotFound naming what is missing
@@ -180,6 +187,11 @@ def load_line(
         used=used,
         status=l_status,
     )
+    today_ = today()
+    contract.stored_status = c_status
+    contract.status = status_on(c_status, contract.start, contract.end, today_)
+    line.stored_status = l_status
+    line.status = line_status_on(l_status, line.end, contract.status, today_)
     line.reserved_case_id = row[18] if reserve else None
     line.standing = (bool(row[-2]), row[-1]) if with_standing else None
     return line
@@ -212,11 +224,26 @@ def _charge(
         require(SUPERVISOR_ONLY, "override an exhausted line", line.standing)
     # The guard: the line still usable and (unless overridden) the allotment still there,
     # the contract still active. Checked by the database in the same statement that charges.
+    # The contract billed and within its dates, and the line usable within its dates, on
+    # the charging day: what charge_refusal decided, decided again by the database.
     guard = (
-        'UPDATE "line" SET used = used + ? WHERE id = ? AND status IN (?, ?) '
-        'AND EXISTS (SELECT 1 FROM "contract" WHERE id = ? AND status = ?)'
+        'UPDATE "line" SET used = used + ? WHERE id = ? AND status IN (?, ?, ?) '
+        'AND start <= ? AND "end" >= ? '
+        'AND EXISTS (SELECT 1 FROM "contract" WHERE id = ? AND status IN (?, ?, ?) '
+        'AND start <= ? AND "end" >= ?)'
     )
-    guard_params = (amount, line.id, *USABLE_LINE_STATUSES, contract.id, "active")
+    iso = Line.start.db_value(day)
+    guard_params = (
+        amount,
+        line.id,
+        *USABLE_LINE_STATUSES,
+        iso,
+        iso,
+        contract.id,
+        *DATE_DRIVEN,
+        iso,
+        iso,
+    )
     if metered and not override:
         guard += " AND used + ? <= total"
         guard_params += (amount,)
@@ -406,7 +433,7 @@ def open_case(customer, title, line=None) -> str:
     who = require(LISTED, "open cases")
     owner = find_customer(customer)
     title = _clean_title(title, "case title")
-    linked = load_line(ref=line) if line else None
+    linked = load_line(ref=line, lock=True) if line else None
     if linked is not None:
         _check_link(owner, linked)
     _case_id, number = _insert_case(owner.id, title, linked.id if linked else None, who)
@@ -430,16 +457,16 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
     who = require(LISTED, "resolve cases")
     if override:
         require(SUPERVISOR_ONLY, "override an exhausted line")
-    case = find_case(number)
+    case = find_case(number, lock=True)
     if case.status != "open":
         raise Refused(f"{case.number} is {case.status}; only an open case can be resolved.")
     resolution = _clean_text(resolution, "resolution")
     target = None
     if line is not None:
-        target = load_line(ref=line)
+        target = load_line(ref=line, lock=True)
         _check_link(case.customer, target)
     elif case.line_id is not None:
-        target = load_line(line_id=case.line_id)
+        target = load_line(line_id=case.line_id, lock=True)
     if target is None:
         minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
         Case.update(
@@ -462,18 +489,37 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
     return amount
 
 
-@writes(one_statement_on_postgres=True)  # the charge is one statement there: see _charge
 def resolve(line, title, spent=None, resolution=None, override=False) -> str:
-    """Record a resolved case on a line in one step; returns the case number."""
+    """Record a resolved case on a line in one step; returns the case number.
+
+    A plain charge is one guarded statement (on PostgreSQL without BEGIN/COMMIT); an
+    override decides how much is overage, so it reads the line locked first."""
+    if override:
+        return _resolve_locked(line, title, spent, resolution)
+    return _resolve_guarded(line, title, spent, resolution)
+
+
+@writes(one_statement_on_postgres=True)  # the charge is one statement there: see _charge
+def _resolve_guarded(line, title, spent, resolution) -> str:
     title = _clean_title(title, "case title")
     resolution = _clean_text(resolution, "resolution")
     target = load_line(ref=line, reserve_case=True, with_standing=True)
     who = require(LISTED, "resolve cases", target.standing)
-    if override:
-        require(SUPERVISOR_ONLY, "override an exhausted line", target.standing)
-    contract = target.contract
     number, _amount = _charge(
-        target, contract.customer_id, spent, override, resolution, who, new_case_title=title
+        target, target.contract.customer_id, spent, False, resolution, who, new_case_title=title
+    )
+    return number
+
+
+@writes
+def _resolve_locked(line, title, spent, resolution) -> str:
+    title = _clean_title(title, "case title")
+    resolution = _clean_text(resolution, "resolution")
+    target = load_line(ref=line, reserve_case=True, with_standing=True, lock=True)
+    who = require(LISTED, "resolve cases", target.standing)
+    require(SUPERVISOR_ONLY, "override an exhausted line", target.standing)
+    number, _amount = _charge(
+        target, target.contract.customer_id, spent, True, resolution, who, new_case_title=title
     )
     return number
 
@@ -482,7 +528,7 @@ def resolve(line, title, spent=None, resolution=None, override=False) -> str:
 def reopen_case(number) -> int:
     """Reopen a resolved case; a reversing entry gives its charge back to the line."""
     who = require(LISTED, "reopen cases")
-    case = find_case(number)
+    case = find_case(number, lock=True)
     if case.status != "resolved":
         raise Refused(f"{case.number} is {case.status}; only a resolved case can be reopened.")
     returned = case.charged
@@ -512,7 +558,7 @@ def reopen_case(number) -> int:
 def cancel_case(number) -> None:
     """Cancel an open case: nothing is charged."""
     who = require(LISTED, "cancel cases")
-    case = find_case(number)
+    case = find_case(number, lock=True)
     if case.status != "open":
         hint = " reopen it first." if case.status == "resolved" else ""
         raise Refused(f"{case.number} is {case.status}; only an open case can be canceled.{hint}")
@@ -526,7 +572,7 @@ def adjust(line, amount, note) -> int:
 
     `amount` is signed: `+2` or `-1` (cases), `-30m` or `+1h` (time). Returns the new use."""
     who = require(SUPERVISOR_ONLY, "adjust a line's use")
-    target = load_line(ref=line)
+    target = load_line(ref=line, lock=True)
     contract = target.contract
     kind = contract.allotment_type
     if kind == "coverage":
@@ -546,7 +592,13 @@ def adjust(line, amount, note) -> int:
             f"line {linked_ref(target)} has used {format_amount(target.used, kind)}; "
             f"it cannot be lowered by {format_amount(magnitude, kind)}."
         )
-    Line.update(used=Line.used + delta).where(Line.id == target.id).execute()
+    changed = (
+        Line.update(used=Line.used + delta)
+        .where((Line.id == target.id) & (Line.used + delta >= 0))
+        .execute()
+    )
+    if changed != 1:  # the lock makes this impossible; the guard makes it certain
+        raise Refused(f"line {linked_ref(target)} changed meanwhile; nothing was adjusted.")
     UsageEntry.create(
         line=target.id, amount=delta, kind="adjustment", who=who, at=now_utc(), note=note
     )

@@ -16,6 +16,7 @@ import time
 import pendulum
 
 _today_override: pendulum.Date | None = None
+_frozen_day: pendulum.Date | None = None  # tests and the benchmark only: see freeze
 _zone_name: str = "UTC"  # the database's business zone, set when a database is opened
 _offset_s: float = 0.0  # the database server's clock minus this machine's (PostgreSQL)
 
@@ -24,6 +25,14 @@ def set_today(day: pendulum.Date | None) -> None:
     """Act as of another day (the global `--today`); None returns to the real date."""
     global _today_override
     _today_override = day
+
+
+def freeze(day: pendulum.Date | None) -> None:
+    """Stand in for the clock itself: the real business day is `day` (None: the clock again).
+
+    For the test suite and the benchmark, in-process; no face and no option reaches it."""
+    global _frozen_day
+    _frozen_day = day
 
 
 def acting_as_of_another_day() -> bool:
@@ -83,6 +92,8 @@ def now_utc() -> dt.datetime:
 
 def real_today() -> pendulum.Date:
     """The business day now, whatever `--today` says."""
+    if _frozen_day is not None:
+        return _frozen_day
     moment = pendulum.instance(now_utc().replace(tzinfo=dt.UTC)).in_timezone(business_zone())
     return moment.date()
 

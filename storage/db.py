@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import random
@@ -200,8 +201,10 @@ def _migration_2() -> None:
     columns = {c.name for c in database.get_columns(AuditEvent._meta.table_name)}
     if "db_user" not in columns:
         database.execute_sql('ALTER TABLE "audit_event" ADD COLUMN db_user VARCHAR(255)')
+    global initial_zone
     if not Setting.select().where(Setting.name == "zone").exists():
         Setting.create(name="zone", value=initial_zone or system_zone())
+    initial_zone = None  # for this one new database only
 
 
 MIGRATIONS = {1: _migration_1, 2: _migration_2}
@@ -435,6 +438,18 @@ def reads(fn):
         raise AssertionError("unreachable")  # pragma: no cover
 
     return wrapper
+
+
+@contextlib.contextmanager
+def read_snapshot():
+    """A read-only transaction: every query inside sees the same committed state."""
+    if is_postgres():
+        with database.atomic(isolation_level="REPEATABLE READ"):
+            database.execute_sql("SET TRANSACTION READ ONLY")
+            yield
+    else:
+        with database.atomic(lock_type="DEFERRED"):
+            yield
 
 
 def domain_error(exc: BaseException) -> Exception | None:

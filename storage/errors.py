@@ -24,6 +24,10 @@ class PermissionRefused(Refused):
     """The login running `contracts` lacks the role the action needs."""
 
 
+class NeedsConfirmation(Refused):
+    """The action has a consequence the user must confirm (`--yes`); nothing was changed."""
+
+
 class Conflict(Refused):
     """Someone else changed the record since it was read."""
 

@@ -17,6 +17,7 @@ from .lookup import (
     find_line,
     find_template,
     line_ref,
+    lock_rows,
 )
 from .models import Case, Contract, Line
 from .people import LISTED, SUPERVISOR_ONLY, require
@@ -71,18 +72,86 @@ def check_transition(contract: Contract, action: str) -> None:
         )
 
 
-def status_by_dates(contract: Contract, day: pendulum.Date) -> str:
-    if day < contract.start:
-        return "invoiced"
-    if day > contract.end:
+# Stored invoiced, active and expired are one manual state ("billed"): which of the three
+# a contract is in is a pure function of its dates and the day, computed on every read, so
+# no command (not even one run with --today) can leave a wrong status behind. `sweep` only
+# keeps the stored value in step with the real day, for the indexes.
+DATE_DRIVEN = ("invoiced", "active", "expired")
+
+
+def status_on(stored: str, start: pendulum.Date, end: pendulum.Date, day: pendulum.Date) -> str:
+    """The status a contract is in on `day`, from its stored (manual) state and its dates."""
+    if stored in DATE_DRIVEN:
+        if day < start:
+            return "invoiced"
+        if day > end:
+            return "expired"
+        return "active"
+    if stored == "on_hold" and day > end:
         return "expired"
-    return "active"
+    return stored
+
+
+def line_status_on(stored: str, end: pendulum.Date, contract_status: str, day) -> str:
+    """A line's status on `day`: an existing line of a billed contract expires after its end."""
+    if contract_status == "draft":
+        return stored
+    if stored == "existing" and day > end:
+        return "expired"
+    if stored == "expired" and day <= end:
+        return "existing"
+    return stored
+
+
+def status_is(status: str, day: pendulum.Date):
+    """A condition on Contract rows: in `status` on `day` (status_on, as SQL)."""
+    billed = Contract.status.in_(DATE_DRIVEN)
+    if status == "invoiced":
+        return billed & (Contract.start > day)
+    if status == "active":
+        return billed & (Contract.start <= day) & (Contract.end >= day)
+    if status == "expired":
+        return Contract.status.in_(DATE_DRIVEN + ("on_hold",)) & (Contract.end < day)
+    if status == "on_hold":
+        return (Contract.status == "on_hold") & (Contract.end >= day)
+    return Contract.status == status
+
+
+def status_column(day: pendulum.Date):
+    """status_on as an SQL expression, for grouping and showing."""
+    return pw.Case(
+        None,
+        [
+            (Contract.status.in_(DATE_DRIVEN + ("on_hold",)) & (Contract.end < day), "expired"),
+            (Contract.status.in_(DATE_DRIVEN) & (Contract.start > day), "invoiced"),
+            (Contract.status.in_(DATE_DRIVEN), "active"),
+        ],
+        Contract.status,
+    )
+
+
+def status_by_dates(contract: Contract, day: pendulum.Date) -> str:
+    return status_on("active", contract.start, contract.end, day)
+
+
+# what a refused permission says the login may not do, where "<words> contracts" reads badly
+_DOING = {
+    "add_line": "add lines to contracts",
+    "edit_line": "edit contract lines",
+    "cancel_line": "cancel contract lines",
+}
 
 
 def _begin(number: str, action: str) -> tuple[Contract, str]:
-    """Permission, then the contract locked, then the transition check."""
-    who = require(TRANSITIONS[action][2], TRANSITIONS[action][3] + " contracts")
+    """Permission, then the contract locked (its row, on PostgreSQL; SQLite's writes are
+    serialised by BEGIN IMMEDIATE), then the transition check on the status it is in today.
+
+    Every contract action starts here: the read that decides and the write that follows
+    are one atomic step, so the loser of a race gets the ordinary refusal."""
+    who = require(TRANSITIONS[action][2], _DOING.get(action, TRANSITIONS[action][3] + " contracts"))
     contract = find_contract(number, lock=True)
+    contract.stored_status = contract.status
+    contract.status = status_on(contract.status, contract.start, contract.end, today())
     check_transition(contract, action)
     return contract, who
 
@@ -236,8 +305,13 @@ def _line_terms(contract, allotment, price, discount, start, end, defaults: Line
 def add_line(
     number, title, product="", allotment=None, price=None, discount=None, start=None, end=None
 ) -> str:
-    """Add a line (a fresh allotment); returns its reference CNR-…/N."""
+    """Add a line (a fresh allotment); returns its reference CNR-…/N.
+
+    To a draft, any listed user; to a contract already billed (it changes what the customer
+    is entitled to), only a supervisor."""
     contract, who = _begin(number, "add_line")
+    if contract.status != "draft":
+        who = require(SUPERVISOR_ONLY, "add lines to a contract that is no longer a draft")
     title = _clean_title(title, "line title")
     product = " ".join(str(product or "").split())[:200]
     total, price_c, discount_c, line_start, line_end = _line_terms(
@@ -286,6 +360,7 @@ def edit_line(
     """Change a draft's line terms."""
     line = find_line(ref)
     contract, who = _begin(line.contract.number, "edit_line")
+    line = find_line(ref, lock=True)
     total, price_c, discount_c, line_start, line_end = _line_terms(
         contract, allotment, price, discount, start, end, defaults=line
     )
@@ -377,6 +452,9 @@ def cancel(number, on, reason) -> str:
 @writes
 def delete(number) -> str:
     contract, who = _begin(number, "delete")
+    # its lines locked first: a case being linked to one of them meanwhile waits, then finds
+    # no line (PostgreSQL; SQLite's writes are serialised)
+    list(lock_rows(Line.select(Line.id).where(Line.contract == contract.id)))
     linked = Case.select(Case.id).join(Line).where(Line.contract == contract.id).first()
     if linked is not None:
         raise Refused(
@@ -522,8 +600,10 @@ def cancel_line(ref) -> str:
     """Stop all further charges to one line."""
     line = find_line(ref)
     contract, who = _begin(line.contract.number, "cancel_line")
-    if line.status in ("canceled", "expired"):
-        raise Refused(f"line {line_ref(contract.id, line.position)} is already {line.status}.")
+    line = find_line(ref, lock=True)  # the contract's lock, then the line's: always that order
+    status = line_status_on(line.status, line.end, contract.status, today())
+    if status in ("canceled", "expired"):
+        raise Refused(f"line {line_ref(contract.id, line.position)} is already {status}.")
     Line.update(status="canceled").where(Line.id == line.id).execute()
     _touch(contract)
     audit.record(
@@ -531,72 +611,107 @@ def cancel_line(ref) -> str:
         line_ref(contract.id, line.position),
         "cancel",
         who,
-        {"status": [line.status, "canceled"]},
+        {"status": [status, "canceled"]},
     )
     return "canceled"
 
 
+def _sweep_updates(day: pendulum.Date):
+    """(action, stored status it changes from, status it stores, condition on the dates)."""
+    started = (Contract.start <= day) & (Contract.end >= day)
+    return [
+        ("activate", "invoiced", "active", started),
+        ("expire", "invoiced", "expired", Contract.end < day),
+        ("expire", "active", "expired", Contract.end < day),
+        # only a status stored under a wrong clock in the past can need these
+        ("activate", "expired", "active", started),
+        ("correct", "active", "invoiced", Contract.start > day),
+        ("correct", "expired", "invoiced", Contract.start > day),
+    ]
+
+
 @writes
-def sweep() -> dict[str, int]:
-    """Apply the date-driven changes as of today: invoiced→active, →expired, lines→expired."""
-    day = today()
+def sweep(by_hand: bool = False) -> dict[str, int]:
+    """Store the date-driven statuses of the real business day: invoiced→active, →expired,
+    and lines of billed contracts →expired.
+
+    Set-based and guarded: each change is one UPDATE whose WHERE holds the status it changes
+    from, so a hold or cancel committed meanwhile is never overwritten (on PostgreSQL the
+    UPDATE re-reads a row changed under it). Draft, held and canceled contracts are never
+    touched. Idempotent. Run by hand (`contracts sweep`) it is a listed user's action;
+    the automatic sweep (console, cron) is recorded as "sweep". Never as of another day:
+    statuses read on another day are computed, not stored (see status_on)."""
+    from .clock import acting_as_of_another_day, real_today
+
+    if acting_as_of_another_day():
+        raise InvalidInput(
+            "sweep always stores the statuses of the real day; run it without --today."
+        )
+    who = require(LISTED, "sweep") if by_hand else "sweep"
+    day = real_today()
     stamp = now_utc()
     counts = {"activated": 0, "expired": 0, "lines_expired": 0}
-    to_activate = list(
-        Contract.select(Contract.id, Contract.number).where(
-            (Contract.status == "invoiced") & (Contract.start <= day) & (Contract.end >= day)
+    for action, old, new, when in _sweep_updates(day):
+        changed = list(
+            Contract.update(status=new, modified=stamp, version=Contract.version + 1)
+            .where((Contract.status == old) & when)
+            .returning(Contract.number)
+            .tuples()
+            .execute()
         )
-    )
-    to_expire = list(
-        Contract.select(Contract.id, Contract.number, Contract.status).where(
-            Contract.status.in_(TRANSITIONS["expire"][0]) & (Contract.end < day)
-        )
-    )
+        for (number,) in changed:
+            audit.record("contract", number, action, who, {"status": [old, new]})
+        if action == "activate":
+            counts["activated"] += len(changed)
+        elif action == "expire":
+            counts["expired"] += len(changed)
+    billed = Contract.select(Contract.id).where(Contract.status.in_(DATE_DRIVEN))
     lines = list(
-        Line.select(Line.id, Line.position, Line.contract, Line.status)
-        .join(Contract)
-        .where((Line.status.in_(("existing",))) & (Line.end < day) & (Contract.status != "draft"))
+        Line.update(status="expired")
+        .where((Line.status == "existing") & (Line.end < day) & Line.contract.in_(billed))
+        .returning(Line.contract, Line.position)
+        .tuples()
+        .execute()
     )
-    for contract in to_activate:
-        Contract.update(status="active", modified=stamp, version=Contract.version + 1).where(
-            Contract.id == contract.id
-        ).execute()
-        audit.record(
-            "contract", contract.number, "activate", "sweep", {"status": ["invoiced", "active"]}
-        )
-    for contract in to_expire:
-        Contract.update(status="expired", modified=stamp, version=Contract.version + 1).where(
-            Contract.id == contract.id
-        ).execute()
-        audit.record(
-            "contract", contract.number, "expire", "sweep", {"status": [contract.status, "expired"]}
-        )
-    for line in lines:
-        Line.update(status="expired").where(Line.id == line.id).execute()
+    for contract_id_, position in lines:
         audit.record(
             "line",
-            line_ref(line.contract_id, line.position),
+            line_ref(contract_id_, position),
             "expire",
-            "sweep",
+            who,
             {"status": ["existing", "expired"]},
         )
-    counts.update(activated=len(to_activate), expired=len(to_expire), lines_expired=len(lines))
+    counts["lines_expired"] = len(lines)
     return counts
 
 
 @reads
 def sweep_needed() -> bool:
-    """Whether sweep has anything to do (cheap; lets `check` skip a write transaction)."""
-    day = today()
+    """Whether sweep has anything to store for the real day (cheap: the console asks it
+    before opening a write transaction)."""
+    from .clock import real_today
+
+    day = real_today()
+    stale = (
+        ((Contract.status == "invoiced") & (Contract.start <= day))
+        | (Contract.status.in_(("invoiced", "active")) & (Contract.end < day))
+        | (Contract.status.in_(("active", "expired")) & (Contract.start > day))
+        | ((Contract.status == "expired") & (Contract.end >= day))
+    )
     return (
-        Contract.select()
-        .where(
-            ((Contract.status == "invoiced") & (Contract.start <= day))
-            | (Contract.status.in_(TRANSITIONS["expire"][0]) & (Contract.end < day))
-        )
-        .exists()
+        Contract.select().where(stale).exists()
         or Line.select()
         .join(Contract)
-        .where((Line.status == "existing") & (Line.end < day) & (Contract.status != "draft"))
+        .where((Line.status == "existing") & (Line.end < day) & Contract.status.in_(DATE_DRIVEN))
         .exists()
     )
+
+
+def sweep_if_due() -> dict[str, int] | None:
+    """The automatic sweep (the console): store the real day's statuses when any is stale;
+    nothing under --today. Reads never need it: they compute statuses from the dates."""
+    from .clock import acting_as_of_another_day
+
+    if acting_as_of_another_day() or not sweep_needed():
+        return None
+    return sweep()

@@ -44,12 +44,28 @@ def contract_id(number: str) -> int:
     return int(match.group(1))
 
 
+# The one way a write reads a row it is going to decide on: locked until its transaction
+# ends, so that the read and the write are one atomic step and a concurrent change waits
+# (PostgreSQL; on SQLite every write transaction is BEGIN IMMEDIATE, serialised already).
+# NO KEY UPDATE: a row being changed can still be referenced by new rows meanwhile.
+ROW_LOCK = "FOR NO KEY UPDATE"
+
+
+def lock_rows(query):
+    """`query` reading its rows locked, when run inside a write transaction on PostgreSQL."""
+    from .models import database
+
+    if is_postgres() and database.in_transaction():
+        return query.for_update(ROW_LOCK)
+    return query
+
+
 def find_contract(number: str, *, lock: bool = False) -> Contract:
-    """The contract, locked against concurrent changes on PostgreSQL when `lock`."""
+    """The contract; with `lock`, locked until the end of the write (see lock_rows)."""
     cid = contract_id(number)
     query = Contract.select().where(Contract.id == cid)
-    if lock and is_postgres():
-        query = query.for_update()
+    if lock:
+        query = lock_rows(query)
     contract = query.first()
     if contract is None:
         raise NotFound(f"there is no contract {contract_number(cid)}.")
@@ -64,9 +80,10 @@ def line_parts(ref: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def find_line(ref: str) -> Line:
+def find_line(ref: str, *, lock: bool = False) -> Line:
     cid, position = line_parts(ref)
-    line = Line.select().where((Line.contract == cid) & (Line.position == position)).first()
+    query = Line.select().where((Line.contract == cid) & (Line.position == position))
+    line = (lock_rows(query) if lock else query).first()
     if line is None:
         if not Contract.select().where(Contract.id == cid).exists():
             raise NotFound(f"there is no contract {contract_number(cid)}.")
@@ -74,11 +91,12 @@ def find_line(ref: str) -> Line:
     return line
 
 
-def find_case(number: str) -> Case:
+def find_case(number: str, *, lock: bool = False) -> Case:
     match = _CASE.match(str(number or ""))
     if not match:
         raise InvalidInput(f"'{_quote(number)}' is not a case number; write it like CAS-000123.")
-    case = Case.get_or_none(Case.id == int(match.group(1)))
+    query = Case.select().where(Case.id == int(match.group(1)))
+    case = (lock_rows(query) if lock else query).first()
     if case is None:
         raise NotFound(f"there is no case {case_number(int(match.group(1)))}.")
     return case

@@ -7,8 +7,9 @@ import pendulum
 
 from .charging import charge_refusal
 from .clock import today
-from .db import reads
+from .db import read_snapshot, reads
 from .errors import InvalidInput
+from .lifecycle import line_status_on, status_column, status_is, status_on
 from .lookup import (
     case_number,
     contract_id,
@@ -51,7 +52,9 @@ def days_left(status: str, end: pendulum.Date, day: pendulum.Date | None = None)
 
 
 def line_info(line: Line, contract: Contract, cases: int = 0, day=None) -> LineInfo:
+    """`contract.status` is the status the contract is in on `day` (see contract_info)."""
     day = day or today()
+    line.status = line_status_on(line.status, line.end, contract.status, day)
     kind = contract.allotment_type
     unit = 0 if kind == "coverage" else 1
     refusal = charge_refusal(contract, line, None, day, unit)
@@ -93,6 +96,7 @@ def _case_counts(line_ids) -> dict[int, int]:
 
 def contract_info(contract: Contract, with_lines: bool = True, day=None) -> ContractInfo:
     day = day or today()
+    contract.status = status_on(contract.status, contract.start, contract.end, day)
     lines = list(contract.lines.order_by(Line.position)) if with_lines else []
     counts = _case_counts([line.id for line in lines])
     infos = [line_info(line, contract, counts.get(line.id, 0), day) for line in lines]
@@ -148,12 +152,12 @@ def show(number) -> ContractInfo:
     return contract_info(find_contract(number))
 
 
-def _filtered(status: str | None, text: str | None, customer: str | None):
+def _filtered(status: str | None, text: str | None, customer: str | None, day=None):
     query = Contract.select()
     if status and status != "all":
         if status not in STATUSES:
             raise InvalidInput(f"status '{status}' is not one of {', '.join(STATUSES)}.")
-        query = query.where(Contract.status == status)
+        query = query.where(status_is(status, day or today()))
     if customer:
         query = query.where(Contract.customer == find_customer(customer).id)
     if text:
@@ -174,11 +178,8 @@ def count_contracts(
 def status_counts(text: str | None = None) -> dict[str, int]:
     """How many contracts each status holds (and 'all'), under the filter text."""
     query = _filtered(None, text, None)
-    rows = (
-        query.select(Contract.status, pw.fn.COUNT(Contract.id).alias("n"))
-        .group_by(Contract.status)
-        .tuples()
-    )
+    status = status_column(today())
+    rows = query.select(status, pw.fn.COUNT(Contract.id).alias("n")).group_by(status).tuples()
     counts = {status: 0 for status in STATUSES}
     for status, n in rows:
         counts[status] = n
@@ -233,9 +234,10 @@ def list_contracts(
             sums[cid] = (total, used)
     day = today()
     result = []
-    for cid, number, title, row_status, kind, raw_start, raw_end, customer_name in rows:
+    for cid, number, title, stored, kind, raw_start, raw_end, customer_name in rows:
         start = Contract.start.python_value(raw_start)
         end = Contract.end.python_value(raw_end)
+        row_status = status_on(stored, start, end, day)
         total, used = sums.get(cid, (None, 0))
         result.append(
             ContractRow(
@@ -296,14 +298,19 @@ def check(query: str) -> CheckResult:
             Contract.select()
             .where(
                 (Contract.customer == customer.id)
-                & Contract.status.in_(("invoiced", "active", "on_hold"))
+                & (
+                    status_is("invoiced", day)
+                    | status_is("active", day)
+                    | status_is("on_hold", day)
+                )
             )
             .order_by(Contract.end.desc())
         )
         past = list(
             Contract.select()
             .where(
-                (Contract.customer == customer.id) & Contract.status.in_(("expired", "canceled"))
+                (Contract.customer == customer.id)
+                & (status_is("expired", day) | status_is("canceled", day))
             )
             .order_by(Contract.end.desc())
             .limit(3)
@@ -490,7 +497,16 @@ def change_marker() -> int:
 
 @reads
 def verify() -> list[str]:
-    """Every invariant of the ledger and the contracts; returns the violations found."""
+    """Every invariant of the ledger and the contracts; returns the violations found.
+
+    All its queries read one snapshot (one read transaction; REPEATABLE READ on PostgreSQL,
+    a deferred transaction on SQLite's WAL), so charges committed while it runs can never
+    look like a violation, and it never blocks a writer."""
+    with read_snapshot():
+        return _violations()
+
+
+def _violations() -> list[str]:
     problems: list[str] = []
     sums = {
         line_id: total

@@ -16,7 +16,8 @@ import pytest
 os.environ.setdefault("CONTRACTS_SQLITE_SYNCHRONOUS", "normal")
 
 import storage
-from storage.models import MODELS, SchemaVersion, database
+from storage.clock import system_zone
+from storage.models import MODELS, SchemaVersion, Setting, database
 
 PG_ADMIN_URL = os.environ.get("CONTRACTS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict = {}
@@ -101,6 +102,7 @@ def _reset_postgres(url: str) -> None:
     statements += [f'ALTER SEQUENCE "{m._meta.table_name}_id_seq" RESTART WITH 1' for m in MODELS]
     database.execute_sql("; ".join(statements))
     SchemaVersion.create(version=db.SCHEMA_VERSION)
+    Setting.create(name="zone", value=system_zone())  # as a new database starts
     storage.open_database(url)
 
 
@@ -113,8 +115,10 @@ def db_url(request, tmp_path):
     else:
         url = require_postgres()
         _reset_postgres(url)
+    storage.clock.freeze(None)
     storage.set_today(None)
     yield url
+    storage.clock.freeze(None)
     storage.set_today(None)
     storage.close_database()
 
@@ -123,7 +127,9 @@ def db_url(request, tmp_path):
 def sqlite_url(tmp_path):
     url = f"sqlite:///{tmp_path / 'contracts.db'}"
     storage.open_database(url)
+    storage.clock.freeze(None)
     storage.set_today(None)
     yield url
+    storage.clock.freeze(None)
     storage.set_today(None)
     storage.close_database()

@@ -21,9 +21,21 @@ def dump() -> dict:
     return out
 
 
+def refused(call, *args, match: str, **kwargs) -> str:
+    """Run a call that must be refused; assert the message and that nothing changed."""
+    import pytest
+
+    before = dump()
+    with pytest.raises(storage.Refused) as info:
+        call(*args, **kwargs)
+    assert match in str(info.value), str(info.value)
+    assert dump() == before
+    return str(info.value)
+
+
 def make_world() -> None:
     """Acme and Globex; one template of each allotment type. Today is 2026-06-15."""
-    storage.set_today(TODAY)
+    storage.clock.freeze(TODAY)
     storage.add_customer("Acme Corp", email="ops@acme.test")
     storage.add_customer("Globex")
     storage.add_template(
@@ -68,13 +80,14 @@ def contract_in(status: str, template="Phone Support") -> str:
         storage.add_line(number, "Line 1", price="1200")
         storage.invoice(number)
         return number
+    if status == "expired":  # billed last year; its dates make it expired on TODAY
+        storage.clock.freeze(pendulum.Date(2025, 6, 1))
+        number = active_contract(template, start="2025-01-01", end="2025-12-31")
+        storage.clock.freeze(TODAY)
+        return number
     number = active_contract(template)
     if status == "on_hold":
         storage.hold(number)
     elif status == "canceled":
         storage.cancel(number, "2026-06-30", "customer closed")
-    elif status == "expired":
-        storage.set_today(pendulum.Date(2027, 1, 2))
-        storage.sweep()
-        storage.set_today(TODAY)
     return number

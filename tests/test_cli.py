@@ -265,16 +265,25 @@ def test_an_unknown_customer_or_contract_is_not_covered(run, query):
     assert answer["reason"]
 
 
-def test_check_sweeps_first(run):
+def test_statuses_follow_the_day_asked_and_today_leaves_no_trace(run):
+    storage.clock.freeze(pendulum.Date(2026, 11, 1))  # the real business day of this test
     make_world(run)
     number = run.out(
         "new --customer 'Acme Corp' --template PHONE --start 2026-07-01 --end 2027-06-30"
     )
     run(f"line add {number} --title Support")
     assert "becomes active on 2026-07-01" in run.out(f"invoice {number}", today="2026-06-15")
-    assert run.json(f"show {number}")["status"] == "invoiced"
-    run("check Acme", today="2026-07-01")
+    assert run.json(f"show {number}", today="2026-06-15")["status"] == "invoiced"
+    assert run.json(f"show {number}", today="2026-07-01")["status"] == "active"
+    before = dump()
+    far = run("check Acme", today="2099-01-01", code=1)
+    assert f"{number} expired on 2027-06-30" in far.stdout
+    assert run.json("list", today="2099-01-01")[0]["status"] == "expired"
+    assert dump() == before  # a read, even as of another day, writes nothing
+    # the real day: every contract in the status its dates give, with no sweep in between
     assert run.json(f"show {number}")["status"] == "active"
+    assert run("check Acme").stdout.startswith("Acme Corp is covered")
+    run.refused("sweep", match="run it without --today", today="2099-01-01")
 
 
 def test_a_refused_command_changes_nothing(run):
@@ -357,7 +366,13 @@ def test_an_exhausted_line_refuses_the_charge(lite):
 def test_permissions_come_from_storage(lite):
     make_world(lite)
     number = active_contract(lite)
-    assert lite.out("user add somebody-else --role supervisor") == (
+    me = storage.current_login()
+    lite.refused(
+        "user add somebody-else --role supervisor",
+        match=f"somebody-else would be the first supervisor: permissions then apply and you "
+        f"({me}) will be only able to read; confirm (--yes)",
+    )
+    assert lite.out("user add somebody-else --role supervisor --yes") == (
         "somebody-else is a supervisor."
     )
     message = lite.refused(f"hold {number}", match="only a supervisor may hold contracts")
@@ -516,11 +531,10 @@ def test_customers_and_templates(lite):
 def test_sweep_and_verify(lite):
     make_world(lite)
     number = active_contract(lite)
-    assert lite.out("sweep", today="2027-01-01") == (
-        "Swept as of 2027-01-01: 0 activated, 1 expired, 1 line expired."
-    )
+    storage.clock.freeze(pendulum.Date(2027, 1, 1))  # the real day has come past the end
+    assert lite.out("sweep") == ("Swept as of 2027-01-01: 0 activated, 1 expired, 1 line expired.")
     assert lite.json(f"show {number}")["status"] == "expired"
-    assert lite.json("sweep", today="2027-01-01") == {
+    assert lite.json("sweep") == {
         "at": "2027-01-01",
         "activated": 0,
         "expired": 0,

@@ -767,7 +767,7 @@ def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
 CHANGE_ELSEWHERE = """
 import sys, pendulum, storage
 storage.open_database(sys.argv[1])
-storage.set_today(pendulum.Date(2026, 6, 15))
+storage.clock.freeze(pendulum.Date(2026, 6, 15))
 storage.resolve(sys.argv[2], "Resolved in another terminal")
 storage.new_contract("Globex", "Phone Support", "2026-07-01", "2027-06-30")
 """
@@ -833,7 +833,7 @@ def test_the_first_page_is_read_while_the_console_starts(world, monkeypatch):
     """As `run()` starts the console: a thread applies the date-driven changes and reads the
     counts and the first rows meanwhile; the rest of the first page follows."""
     url, n = world
-    storage.set_today(pendulum.Date(2026, 9, 2))  # the invoiced contract has started
+    storage.clock.freeze(pendulum.Date(2026, 9, 2))  # the invoiced contract has started
     monkeypatch.setattr("tui.first_load.FIRST_ROWS", 2)  # fewer rows than the screen shows
     first = FirstLoad()
 
@@ -854,7 +854,7 @@ def test_a_sweep_that_fails_at_start_is_a_warning_and_the_list_still_shows(world
     def busy():
         raise storage.DatabaseUnavailable("the database is busy; try again in a moment.")
 
-    monkeypatch.setattr(storage, "sweep", busy)
+    monkeypatch.setattr(storage, "sweep_if_due", busy)
     first = FirstLoad()
 
     async def scenario(pilot):

@@ -29,7 +29,7 @@ TODAY = pendulum.Date(2026, 6, 15)
 @pytest.fixture
 def filled(db_url):
     """200 demo contracts as of TODAY; yields what fill returned."""
-    storage.set_today(TODAY)
+    storage.clock.freeze(TODAY)
     yield demo.fill(200, seed=1)
 
 
@@ -216,7 +216,7 @@ def test_sqlite_settings_are_restored_after_the_fill(sqlite_url):
 
 
 def test_the_same_seed_gives_the_same_data(db_url, tmp_path):
-    storage.set_today(TODAY)
+    storage.clock.freeze(TODAY)
     demo.fill(60, seed=7)
     first = dump()
     storage.open_database(f"sqlite:///{tmp_path / 'again.db'}")
@@ -270,7 +270,7 @@ def test_work_goes_on_after_the_fill(filled):
 
 
 def test_progress_is_reported_up_to_the_total(db_url):
-    storage.set_today(TODAY)
+    storage.clock.freeze(TODAY)
     calls = []
     demo.fill(30, progress=lambda done, total, what: calls.append((done, total, what)))
     assert calls[0] == (0, 30, "contracts") and calls[-1] == (30, 30, "contracts")
@@ -279,7 +279,7 @@ def test_progress_is_reported_up_to_the_total(db_url):
 
 def test_a_database_with_its_own_customers_and_templates(db_url):
     """Names already taken are left alone; numbers ever handed out are not reused."""
-    storage.set_today(TODAY)
+    storage.clock.freeze(TODAY)
     storage.add_customer("Acme Corp")
     storage.add_template("Premium Cover", abbr="PREMIUM", allotment="coverage", billing="monthly")
     draft = storage.new_contract("Acme Corp", "Premium Cover", "2026-07-01", "2027-06-30")

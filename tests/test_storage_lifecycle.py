@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import storage
-from tests.helpers import TODAY, contract_in, dump, make_world
+from tests.helpers import TODAY, contract_in, dump, make_world, refused
 
 STATUSES = ["draft", "invoiced", "active", "on_hold", "canceled", "expired"]
 
@@ -149,10 +149,10 @@ def test_invoice_before_start_then_sweep_activates_and_expires(db_url):
     storage.add_line(number, "Phone", price="10")
     assert storage.invoice(number) == "invoiced"
     assert storage.sweep() == {"activated": 0, "expired": 0, "lines_expired": 0}
-    storage.set_today(storage.parse_date("2026-07-01"))
+    storage.clock.freeze(storage.parse_date("2026-07-01"))
     assert storage.sweep()["activated"] == 1
     assert storage.show(number).status == "active"
-    storage.set_today(storage.parse_date("2026-08-01"))
+    storage.clock.freeze(storage.parse_date("2026-08-01"))
     assert storage.sweep_needed()
     assert storage.sweep() == {"activated": 0, "expired": 1, "lines_expired": 1}
     info = storage.show(number)
@@ -166,8 +166,10 @@ def test_release_goes_back_to_where_the_dates_say(db_url):
     storage.hold(number)
     assert storage.release(number) == "invoiced"
     storage.hold(number)
-    storage.set_today(storage.parse_date("2027-09-01"))
-    assert storage.release(number) == "expired"
+    storage.clock.freeze(storage.parse_date("2027-09-01"))
+    # held past its end date, it has expired (SPEC §3: from on hold too), sweep or not
+    assert storage.show(number).status == "expired"
+    refused(storage.release, number, match=f"cannot release {number}: it is expired")
 
 
 def test_invoice_needs_a_line_and_unexpired_dates(db_url):

@@ -10,7 +10,7 @@ def charge_many(
 ) -> dict:
     """Try to charge `attempts` cases to one line; count what happened to each attempt."""
     storage.open_database(url)
-    storage.set_today(storage.parse_date(today))
+    storage.clock.freeze(storage.parse_date(today))
     outcome = {"charged": 0, "exhausted": 0, "other": []}
     with storage.acting_as(login):
         for i in range(attempts):
@@ -34,7 +34,7 @@ def mixed_work(url: str, number: str, rounds: int, login: str, today: str, seed:
 
     rng = random.Random(seed)
     storage.open_database(url)
-    storage.set_today(storage.parse_date(today))
+    storage.clock.freeze(storage.parse_date(today))
     outcome = {"charged": 0, "reopened": 0, "refused": 0, "other": []}
     mine: list[str] = []
     with storage.acting_as(login):
@@ -64,7 +64,7 @@ def charge_and_report(url: str, refs: list[str], today: str) -> None:
     import sys
 
     storage.open_database(url)
-    storage.set_today(storage.parse_date(today))
+    storage.clock.freeze(storage.parse_date(today))
     i = 0
     while True:
         ref = refs[i % len(refs)]

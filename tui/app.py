@@ -111,8 +111,8 @@ class ContractsApp(StorageCalls, App):
         try:
             with storage.session():
                 day = storage.today()
-                if day != self.day and storage.sweep_needed():
-                    storage.sweep()
+                if day != self.day:
+                    storage.sweep_if_due()
                 marker = storage.change_marker()
         except (storage.DatabaseUnavailable, storage.Refused) as exc:
             self.post_message(DataChanged(None, None, str(exc)))

@@ -163,18 +163,6 @@ def needs_db(fn):
     return wrapper
 
 
-def _sweep_if_needed() -> None:
-    """Apply the date-driven changes first, so an answer never rests on a stale status.
-
-    Cheap when there is nothing to do; a database that cannot be written (read-only, say)
-    still gets its answer, with a warning."""
-    try:
-        if storage.sweep_needed():
-            storage.sweep()
-    except storage.DatabaseUnavailable as exc:
-        click.echo(f"{PROG}: statuses not brought up to date ({_one_line(exc)})", err=True)
-
-
 def _tidy() -> None:
     storage.set_today(None)
     storage.close_database()
@@ -1231,7 +1219,6 @@ def check(query: str, as_json: bool) -> None:
 
     QUERY is a customer name (or part of one) or a contract number.
     """
-    _sweep_if_needed()
     result = storage.check(query)
     if as_json:
         _emit_json(result.to_json())
@@ -1261,8 +1248,8 @@ def _print_check(result) -> None:
 @json_option
 @needs_db
 def sweep(as_json: bool) -> None:
-    """Apply date-driven status changes (for cron)."""
-    counts = storage.sweep()
+    """Store the real day's date-driven statuses (for cron; reads never need it)."""
+    counts = storage.sweep(by_hand=True)
     if as_json:
         _emit_json({"at": storage.today().isoformat(), **counts})
         return
@@ -1436,10 +1423,17 @@ def user() -> None:
 @user.command("add")
 @click.argument("login")
 @click.option("--role", required=True, type=click.Choice(storage.models.ROLES))
+@click.option("--yes", is_flag=True, help="Confirm adding a first supervisor who is not you.")
 @needs_db
-def user_add(login: str, role: str) -> None:
+def user_add(login: str, role: str, yes: bool) -> None:
     """Add a user, or change their role."""
-    info = storage.add_user(login, role)
+    try:
+        info = storage.add_user(login, role, confirm=yes)
+    except storage.NeedsConfirmation as question:
+        if yes or not sys.stdin.isatty():
+            raise
+        click.confirm(f"{question} Go on?", abort=True, err=True)
+        info = storage.add_user(login, role, confirm=True)
     click.echo(f"{info.login} is a {info.role}.")
 
 

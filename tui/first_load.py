@@ -32,7 +32,7 @@ class FirstLoad:
         try:
             with storage.session():
                 try:
-                    storage.sweep()
+                    storage.sweep_if_due()
                 except (storage.DatabaseUnavailable, storage.Refused) as exc:
                     self.sweep_error = exc  # shown as a warning; the list still shows
                 counts = storage.status_counts(None)
