@@ -1,0 +1,68 @@
+"""The actions the pairwise race test (tests/test_races.py) runs, and the worker processes
+that run them: each worker serves one action per round, started at the same moment as its
+rival's by a shared barrier, and reports what happened."""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+import storage
+
+# Every action a race can run, on the objects of one round (`ctx`: the round's customer,
+# contract number, line reference, case number and business day). The parent replays the
+# same functions in-process, so racing and serial runs do exactly the same calls.
+ACTIONS = {
+    # a case
+    "resolve_case": lambda c: storage.resolve_case(c["case"], resolution="fixed in a race"),
+    "reopen_case": lambda c: storage.reopen_case(c["case"]),
+    "cancel_case": lambda c: storage.cancel_case(c["case"]),
+    # a line
+    "charge": lambda c: storage.resolve(c["ref"], "race call"),
+    "override": lambda c: storage.resolve(c["ref"], "race call", override=True),
+    "adjust_down": lambda c: storage.adjust(c["ref"], "-1", "race correction"),
+    "adjust_up": lambda c: storage.adjust(c["ref"], "+1", "race correction"),
+    "cancel_line": lambda c: storage.cancel_line(c["ref"]),
+    # a contract
+    "invoice": lambda c: storage.invoice(c["number"]),
+    "hold": lambda c: storage.hold(c["number"]),
+    "release": lambda c: storage.release(c["number"]),
+    "cancel": lambda c: storage.cancel(c["number"], on=c["today"], reason="race"),
+    "renew": lambda c: storage.renew(c["number"]),
+    "copy": lambda c: storage.copy(c["number"]),
+    "delete": lambda c: storage.delete(c["number"]),
+    "add_line": lambda c: storage.add_line(c["number"], "Added line", allotment="5", price="100"),
+    "sweep": lambda c: storage.sweep(),
+}
+
+
+def run(action: str, ctx: dict) -> tuple:
+    """("ok", value), ("refused", kind of refusal, sentence) or ("error", what and where)."""
+    try:
+        return ("ok", ACTIONS[action](ctx))
+    except storage.Refused as exc:
+        return ("refused", type(exc).__name__, str(exc))
+    except Exception as exc:  # noqa: BLE001 - any other failure is what the test looks for
+        return ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+
+
+def serve(url: str, barrier, conn) -> None:
+    """A long-lived racer: for each (action, ctx, delay) received, wait for the rival at the
+    barrier, run the action after `delay` seconds (none, or a head start of a millisecond or
+    two for the rival, to vary the interleaving) and send back the outcome; None ends it."""
+    storage.open_database(url)
+    conn.send(("ready", storage.__file__))
+    while True:
+        message = conn.recv()
+        if message is None:
+            break
+        action, ctx, delay = message
+        try:
+            barrier.wait(timeout=60)
+        except Exception as exc:  # noqa: BLE001 - a broken barrier: report it, keep serving
+            conn.send(("error", f"barrier: {type(exc).__name__}"))
+            continue
+        if delay:
+            time.sleep(delay)
+        conn.send(run(action, ctx))
+    storage.close_database()
