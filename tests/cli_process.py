@@ -1,0 +1,65 @@
+"""The `contracts` command as a real process, as a user (or a phone system) runs it.
+
+`python -m tui.main` from this checkout, with this checkout first on PYTHONPATH, so the
+code under test is the one that runs (not an installed copy)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+
+def environment(extra: dict | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTRACTS_")}
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if "PYTHONPATH" in env else "")
+    env["COLUMNS"] = "100"
+    env.update(extra or {})
+    return env
+
+
+def contracts(url: str, command: str, *, env: dict | None = None, timeout: float = 30) -> Ran:
+    """Run `contracts --db URL COMMAND` (shell words) and return what it did.
+
+    Raises subprocess.TimeoutExpired when it has not finished within `timeout` seconds."""
+    argv = [sys.executable, "-m", "tui.main", "--db", url, *shlex.split(command)]
+    started = time.monotonic()
+    done = subprocess.run(
+        argv,
+        check=False,
+        cwd=ROOT,
+        env=environment(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return Ran(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+
+
+def python(code: str, *, env: dict | None = None, timeout: float = 30) -> str:
+    """Run a few lines of Python against this checkout in a new process; returns stdout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=ROOT,
+        env=environment(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
