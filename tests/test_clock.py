@@ -31,7 +31,7 @@ def _three_contracts_swept() -> tuple[dict[str, str], dict[str, str]]:
     """Running, coming and ended contracts of Acme, swept at the real day: (names → numbers,
     numbers → the status their dates give for the real day)."""
     make_world()
-    storage.set_today(None)
+    storage.clock.freeze(None)  # the real clock again
     day = real_today()
     numbers = {
         "running": contract_between(day.subtract(days=30), day.add(days=300), day),
@@ -96,7 +96,7 @@ def test_the_callers_tz_does_not_change_today(db_url):
     day = real_today()
     assert day == _business_day("Europe/Madrid")
     make_world()
-    storage.set_today(None)
+    storage.clock.freeze(None)  # the real clock again
     ends_today = contract_between(day.subtract(days=30), day, day)
     assert storage.show(ends_today).status == "active"
 
@@ -115,7 +115,7 @@ def test_the_callers_tz_does_not_change_today(db_url):
 
 def test_a_line_is_chargeable_on_its_first_day_without_a_sweep(db_url):
     make_world()
-    storage.set_today(None)
+    storage.clock.freeze(None)  # the real clock again
     day = real_today()
     # Invoiced yesterday, starting today; nothing has swept since.
     number = contract_between(day, day.add(days=364), day.subtract(days=1))

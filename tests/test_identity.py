@@ -41,7 +41,7 @@ def maria_supervises(db_url):
     """A running contract of Acme Corp; maria is the only user, a supervisor."""
     assert REAL != "maria", "these tests need a process that does not run as maria"
     make_world()
-    storage.set_today(None)
+    storage.clock.freeze(None)  # the real clock again
     day = real_today()
     number = storage.new_contract(
         "Acme Corp", "Phone Support", str(day.subtract(days=30)), str(day.add(days=300))

@@ -50,7 +50,7 @@ def three_contracts() -> dict[str, str]:
     Stored statuses after this: active, invoiced, active. For the real day: active, active,
     expired."""
     make_world()
-    storage.set_today(None)
+    storage.clock.freeze(None)  # the real clock again
     day = real_today()
     return {
         "running": contract_between(day.subtract(days=30), day.add(days=300), day),
