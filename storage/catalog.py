@@ -339,7 +339,7 @@ def remove_user(login) -> None:
     who = require(SUPERVISOR_ONLY, "manage users")
     user = User.get_or_none(User.login == str(login or "").strip())
     if user is None:
-        raise NotFound(f"there is no user {str(login or '')[:64]!r}.")
+        raise NotFound(f"there is no user {_name(login, 'login', 64)}.")
     if user.role == "supervisor" and _last_supervisor(user.login) and _others_listed(user.login):
         raise Refused(
             f"{user.login} is the last supervisor and other users are listed; make another "

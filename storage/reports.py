@@ -486,7 +486,7 @@ def audit_trail(ref: str | None = None, limit: int = 200) -> list[AuditInfo]:
             | AuditEvent.ref.startswith(key + "/")
             | (AuditEvent.ref == ref.strip())
         )
-    return [AuditInfo(e.entity, e.ref, e.action, e.who, e.at, e.changes) for e in query]
+    return [AuditInfo(e.entity, e.ref, e.action, e.who, e.at, e.changes, e.db_user) for e in query]
 
 
 @reads

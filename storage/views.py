@@ -200,3 +200,4 @@ class AuditInfo(JsonMixin):
     who: str
     at: dt.datetime
     changes: str
+    db_user: str | None = None  # the database role, when it differs from the login

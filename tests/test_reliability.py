@@ -57,11 +57,15 @@ def test_a_database_locked_too_long_gives_one_sentence_and_exit_3(sqlite_url, mo
     number = active_contract()
     before = dump()
     storage.close_database()
-    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 0.5)
     holder = _hold_lock(_sqlite_path(sqlite_url), 4)
     run = Contracts(sqlite_url)
+    started = time.monotonic()
     result = run(f"resolve {number}/1 --title Blocked", today=str(TODAY), code=3)
+    waited = time.monotonic() - started
     holder.join()
+    # the busy time is the whole wait, not a wait per retry (5 retries would be 2.5 s)
+    assert 0.4 <= waited < 2.0
     assert result.stderr.strip() == (
         "contracts: the database is busy (another process holds it); try again in a moment."
     )

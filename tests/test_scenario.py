@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
+import pendulum
 import pytest
 
+import storage
 from tests.test_cli import Contracts
 
 
@@ -44,9 +46,8 @@ def test_a_contract_year_through_the_command_line(run):
         "Acme Corp is NOT covered (as of 2026-06-15): "
         "CNR-000001 is invoiced but starts only on 2026-07-01."
     )
-    assert run.out("sweep", today="2026-07-01") == (
-        "Swept as of 2026-07-01: 1 activated, 0 expired, 0 lines expired."
-    )
+    storage.clock.freeze(pendulum.Date(2026, 7, 1))  # cron runs sweep on the real July 1st
+    assert run.out("sweep") == ("Swept as of 2026-07-01: 1 activated, 0 expired, 0 lines expired.")
     assert "Status    active, 364 days left" in run.out(f"show {phone}", today="2026-07-01")
 
     # A rep checks the customer: covered, three cases left.
@@ -161,9 +162,9 @@ def test_a_contract_year_through_the_command_line(run):
     assert [li["status"] for li in old["lines"]] == ["renewed", "renewed"]
 
     # The sweep after the end expires the old contract; the renewal, invoiced, takes over.
-    assert run.out("sweep", today="2027-07-01") == (
-        "Swept as of 2027-07-01: 0 activated, 1 expired, 1 line expired."
-    )
+    storage.clock.freeze(pendulum.Date(2027, 7, 1))  # and a year later
+    # (the canceled contract's line is not touched: sweep leaves canceled contracts alone)
+    assert run.out("sweep") == ("Swept as of 2027-07-01: 0 activated, 1 expired, 0 lines expired.")
     assert run.json(f"show {phone}")["status"] == "expired"
     assert "CNR-000001 expired on 2027-06-30" in run.out("check Acme", today="2027-07-01", code=1)
     assert run.out(f"invoice {renewal}", today="2027-07-01") == "CNR-000003 is invoiced and active."

@@ -141,7 +141,7 @@ def test_coverage_counts_use_without_decrementing(db_url):
 
 def test_supervisor_override_records_overage_reps_are_refused(db_url):
     make_world()
-    storage.add_user("sam", "supervisor")
+    storage.add_user("sam", "supervisor", confirm=True)
     with storage.acting_as("sam"):
         storage.add_user("rita", "rep")
     with storage.acting_as("rita"):
@@ -238,7 +238,7 @@ def test_a_supervisor_adjusts_use_with_a_ledger_entry(db_url):
     make_world()
     number = active_contract("Dev Hours")  # 40h
     storage.resolve(f"{number}/1", "Work", spent="2h")
-    storage.add_user("sam", "supervisor")
+    storage.add_user("sam", "supervisor", confirm=True)
     with storage.acting_as("sam"):
         assert storage.adjust(f"{number}/1", "-30m", "double-booked time") == 90
         assert storage.adjust(f"{number}/1", "+1h", "late timesheet") == 150

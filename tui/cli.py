@@ -1044,7 +1044,16 @@ def audit(ref: str | None, limit: int, as_json: bool) -> None:
     if not events:
         click.echo("No changes recorded.")
         return
-    rows = [[_local(e.at), e.who, e.action, e.ref, e.changes] for e in events]
+    rows = [
+        [
+            _local(e.at),
+            f"{e.who} (as {e.db_user})" if e.db_user else e.who,
+            e.action,
+            e.ref,
+            e.changes,
+        ]
+        for e in events
+    ]
     click.echo(_table(["When", "Who", "Action", "Of", "Changes"], rows, flex=(3, 4)))
 
 
