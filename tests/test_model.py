@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import storage
-from storage.models import Case
+from storage.lifecycle import line_status_on
+from storage.models import Case, Contract, Line
 from tests.helpers import TODAY, make_world
 
 EXAMPLES = int(os.environ.get("CONTRACTS_MODEL_EXAMPLES", "60"))
@@ -270,10 +271,16 @@ class ContractMachine(RuleBasedStateMachine):
         # what a user sees (show, list): the statuses the dates give on the day
         statuses = {c.number: c.status for c in storage.list_contracts(limit=None)}
         assert statuses == {n: c["status"] for n, c in self.model.contracts.items()}
-        lines = {
-            number: [(ln.used, ln.total, ln.status) for ln in storage.show(number).lines]
-            for number in self.model.contracts
-        }
+        lines = {number: [] for number in self.model.contracts}
+        for number, used, total, status, end in (
+            Line.select(Contract.number, Line.used, Line.total, Line.status, Line.end)
+            .join(Contract)
+            .order_by(Contract.id, Line.position)
+            .tuples()
+        ):
+            end = Line.end.python_value(end)
+            shown = line_status_on(status, end, statuses[number], self.model.today)
+            lines[number].append((used, total, shown))
         for number, c in self.model.contracts.items():
             assert lines[number] == [
                 (ln["used"], ln["total"], ln["status"]) for ln in c["lines"]
