@@ -99,3 +99,43 @@ def test_billing_schedule_follows_the_frequency_and_cancel_date(db_url):
     periods = storage.billing_schedule(number)
     assert [str(p.end) for p in periods] == ["2026-03-31", "2026-05-15"]
     assert periods[-1].amount_cents < 25000
+
+
+@pytest.mark.parametrize(
+    "start,end,renewed",
+    [
+        # whole months from any day of the month stay whole months
+        ("2026-03-15", "2027-03-14", ("2027-03-15", "2028-03-14")),
+        ("2026-06-15", "2026-07-14", ("2026-07-15", "2026-08-14")),
+        ("2026-01-01", "2026-03-31", ("2026-04-01", "2026-06-30")),
+        ("2026-02-01", "2026-02-28", ("2026-03-01", "2026-03-31")),
+        # a month from the 31st: to the day before pendulum's month later (Feb 28), or to
+        # the end of the shorter month
+        ("2026-01-31", "2026-02-27", ("2026-02-28", "2026-03-27")),
+        ("2026-01-31", "2026-02-28", ("2026-03-01", "2026-03-31")),
+        # Feb 29: a year from it, and a year ending on it
+        ("2028-02-29", "2029-02-28", ("2029-03-01", "2030-02-28")),
+        ("2027-03-01", "2028-02-29", ("2028-03-01", "2029-02-28")),
+        # not whole months: the same number of days
+        ("2026-06-10", "2026-07-20", ("2026-07-21", "2026-08-30")),
+    ],
+)
+def test_renew_keeps_the_term_to_the_day(db_url, start, end, renewed):
+    make_world()
+    storage.set_today(storage.parse_date(start))
+    number = active_contract(start=start, end=end)
+    info = storage.show(storage.renew(number))
+    assert (str(info.start), str(info.end)) == renewed
+    assert (str(info.lines[0].start), str(info.lines[0].end)) == renewed
+
+
+def test_renew_with_a_start_keeps_whole_months(db_url):
+    make_world()
+    number = active_contract(start="2026-03-15", end="2027-03-14")
+    info = storage.show(storage.renew(number, start="2027-05-10"))
+    assert (str(info.start), str(info.end)) == ("2027-05-10", "2028-05-09")
+    storage.set_today(storage.parse_date("2026-01-31"))
+    number = active_contract(start="2026-01-31", end="2026-02-28")
+    info = storage.show(storage.renew(number, start="2026-03-31"))
+    assert (str(info.start), str(info.end)) == ("2026-03-31", "2026-04-30")
+
