@@ -452,14 +452,14 @@ def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renew
             created=stamp,
         )
         if mark_renewed:
-            Line.update(status="renewed").where(Line.id == line.id).execute()
-            audit.record(
-                "line",
-                line_ref(old.id, line.position),
-                "renew",
-                who,
-                {"status": [line.status, "renewed"], "renewed_as": line_ref(new.id, position)},
-            )
+            # Only a line still in force becomes renewed (and stays chargeable until its
+            # end); a canceled or expired line keeps its status: renewing never makes an
+            # old line chargeable that was not.
+            changes = {"renewed_as": line_ref(new.id, position)}
+            if line.status == "existing":
+                Line.update(status="renewed").where(Line.id == line.id).execute()
+                changes = {"status": [line.status, "renewed"], **changes}
+            audit.record("line", line_ref(old.id, line.position), "renew", who, changes)
 
 
 def _insert_draft(title, customer, bill_to_id, terms, start, end, who, origin=None, kind=None):

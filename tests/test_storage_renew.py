@@ -139,3 +139,16 @@ def test_renew_with_a_start_keeps_whole_months(db_url):
     info = storage.show(storage.renew(number, start="2026-03-31"))
     assert (str(info.start), str(info.end)) == ("2026-03-31", "2026-04-30")
 
+
+def test_renew_never_makes_a_canceled_line_chargeable(db_url):
+    number = _setup()
+    new = storage.renew(number, include_canceled=True)
+    old = storage.show(number)
+    assert [x.status for x in old.lines] == ["renewed", "renewed", "canceled"]
+    assert old.lines[2].usable is False
+    before = dump()
+    with pytest.raises(storage.Refused, match=f"line {number}/3 is canceled"):
+        storage.resolve(f"{number}/3", "Sneaky")
+    assert dump() == before
+    # the new contract's copy is a fresh line
+    assert [x.status for x in storage.show(new).lines] == ["existing"] * 3
