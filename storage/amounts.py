@@ -14,6 +14,7 @@ _DURATION = re.compile(
     r"^\s*(?:(?P<hours>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<minutes>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*$",
     re.IGNORECASE,
 )
+_MONEY = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 MAX_MINUTES = 10_000_000  # about 19 years of work: anything above is a typing mistake
 MAX_COUNT = 1_000_000_000
 MAX_CENTS = 10**13  # 100 billion in the currency
@@ -88,17 +89,19 @@ def parse_allotment(text, allotment_type: str, what: str = "allotment") -> int |
 
 
 def parse_money(text, what: str = "price") -> int:
-    """Cents from `1200`, `1200.5` or `1,200.50`; never negative."""
+    """Cents from `1200`, `1200.5` or `1,200.50`; never negative. A comma only separates
+    thousands (`12,345,678`): `1200,50` is refused, not read as 120,050."""
     if isinstance(text, int) and not isinstance(text, bool):
         cents = text * 100
     else:
-        raw = str(text if text is not None else "").strip().replace(",", "")
-        if not re.fullmatch(r"\d+(?:\.\d{1,2})?", raw):
+        raw = str(text if text is not None else "").strip()
+        if not _MONEY.fullmatch(raw):
             raise InvalidInput(
-                f"{what} '{_show(raw)}' is not an amount; write it like 1200 or 1200.50."
+                f"{what} '{_show(raw)}' is not an amount; write it like 1200, 1200.50 or "
+                "1,200.50 (a comma only between thousands)."
             )
         try:
-            cents = int(Decimal(raw) * 100)
+            cents = int(Decimal(raw.replace(",", "")) * 100)
         except InvalidOperation:  # pragma: no cover - the pattern already checked it
             raise InvalidInput(f"{what} '{raw}' is not an amount.") from None
     if cents > MAX_CENTS:
