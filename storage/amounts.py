@@ -18,11 +18,27 @@ _MONEY = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 MAX_MINUTES = 10_000_000  # about 19 years of work: anything above is a typing mistake
 MAX_COUNT = 1_000_000_000
 MAX_CENTS = 10**13  # 100 billion in the currency
+# The dates contracts, lines and `--today` may use: wide enough for any real contract, and
+# far enough from the calendar's ends (year 1 and 9999) that renewal terms, billing periods
+# and "days left" can always be computed from them.
+FIRST_DAY = pendulum.Date(1900, 1, 1)
+LAST_DAY = pendulum.Date(9000, 12, 31)
+
+
+def date_range_refusal(day: pendulum.Date, what: str = "date") -> str | None:
+    """Why a date is outside the dates the product computes with, or None when it is not."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"{what} {day} is outside the calendar: write a date between {FIRST_DAY} and {LAST_DAY}."
 
 
 def parse_date(text, what: str = "date") -> pendulum.Date:
-    """`2026-11-27` (ISO), also `today`; anything else is refused with one sentence."""
+    """`2026-11-27` (ISO), also `today`; anything else is refused with one sentence, and so
+    is a date outside FIRST_DAY..LAST_DAY."""
     if isinstance(text, pendulum.Date):
+        refusal = date_range_refusal(text, what)
+        if refusal:
+            raise InvalidInput(refusal)
         return text
     raw = str(text or "").strip()
     if raw.lower() == "today":
@@ -32,9 +48,13 @@ def parse_date(text, what: str = "date") -> pendulum.Date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         raise InvalidInput(f"{what} '{_show(raw)}' is not a date; write it as YYYY-MM-DD.")
     try:
-        return pendulum.Date(int(raw[:4]), int(raw[5:7]), int(raw[8:10]))
+        day = pendulum.Date(int(raw[:4]), int(raw[5:7]), int(raw[8:10]))
     except ValueError:
         raise InvalidInput(f"{what} '{raw}' does not exist in the calendar.") from None
+    refusal = date_range_refusal(day, what)
+    if refusal:
+        raise InvalidInput(refusal)
+    return day
 
 
 def parse_duration(text, what: str = "duration") -> int:

@@ -6,7 +6,7 @@ import peewee as pw
 import pendulum
 
 from . import audit
-from .amounts import parse_allotment, parse_date, parse_money
+from .amounts import FIRST_DAY, LAST_DAY, parse_allotment, parse_date, parse_money
 from .clock import now_utc, today
 from .db import reads, writes
 from .errors import Conflict, InvalidInput, Refused
@@ -512,7 +512,16 @@ def renew(number, start=None, include_canceled=False) -> str:
     if successor is not None:
         raise Refused(f"{old.number} was already renewed as {successor.number}.")
     new_start = parse_date(start, "renewal start") if start is not None else old.end.add(days=1)
-    new_end = _term_end(old.start, old.end, new_start)
+    try:
+        new_end = _term_end(old.start, old.end, new_start)
+    except (ValueError, OverflowError):  # past the year 9999
+        new_end = None
+    if new_end is None or new_end > LAST_DAY:
+        raise Refused(
+            f"cannot renew {old.number}: the renewal would run from {new_start} to "
+            f"{new_end or 'after the year 9999'}; contract dates must lie between {FIRST_DAY} "
+            f"and {LAST_DAY}."
+        )
     new = _new_from(old, new_start, new_end, "renewal", who)
     lines = [
         line

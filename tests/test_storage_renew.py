@@ -152,3 +152,13 @@ def test_renew_never_makes_a_canceled_line_chargeable(db_url):
     assert dump() == before
     # the new contract's copy is a fresh line
     assert [x.status for x in storage.show(new).lines] == ["existing"] * 3
+
+
+def test_a_renewal_past_the_calendar_is_refused(db_url):
+    make_world()
+    storage.set_today(storage.parse_date("1900-01-01"))
+    number = active_contract(start="1900-01-01", end="9000-12-31")
+    before = dump()
+    with pytest.raises(storage.Refused, match="contract dates must lie between 1900-01-01"):
+        storage.renew(number, start="9000-12-31")
+    assert dump() == before
