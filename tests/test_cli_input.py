@@ -79,3 +79,44 @@ def test_a_contract_at_the_end_of_the_range(run):
     assert run.json(f"show {number}")["end"] == "9000-12-31"
     message = run.refused(f"renew {number}", match="the renewal would run from 9001-01-01")
     assert "between 1900-01-01 and 9000-12-31" in message
+
+
+# --- database URLs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:", "sqlite:///", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused(url):
+    result = Contracts(url)("customer add Acme", code=2)
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "names no database file" in result.stderr
+
+
+def test_a_plain_path_is_an_sqlite_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for url, path in [("./here.db", tmp_path / "here.db"), (str(tmp_path / "abs.db"), None)]:
+        run = Contracts(url)
+        assert run.out("customer add Acme") == "Added customer Acme."
+        assert run.json("customer list")[0]["name"] == "Acme"
+        assert (path or tmp_path / "abs.db").exists()
+
+
+BAD_POSTGRES_URLS = [
+    ("postgresql://u@h/db?connect_timeout=abc", "connect_timeout"),
+    ("postgresql://u@127.0.0.1:99999/db", "port"),
+    ("postgresql://u@127.0.0.1:abc/db", "port"),
+    ("postgresql://[::1:5432/db", "host"),
+    ("postgresql://u@127.0.0.1/d%00b", "NUL"),
+    ("postgresql://u:pw%00x@127.0.0.1/db", "NUL"),
+    ("sqlite:///tmp/x%00.db", "NUL"),
+]
+
+
+@pytest.mark.parametrize("url,match", BAD_POSTGRES_URLS, ids=[u for u, _ in BAD_POSTGRES_URLS])
+def test_a_bad_database_url_is_one_sentence(url, match):
+    result = Contracts(url)("init", code=2)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("contracts: "), result.stderr
+    assert match in lines[0] and "unexpected" not in lines[0]
+    assert "pw%00x" not in lines[0]
