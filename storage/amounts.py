@@ -18,6 +18,8 @@ _MONEY = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 MAX_MINUTES = 10_000_000  # about 19 years of work: anything above is a typing mistake
 MAX_COUNT = 1_000_000_000
 MAX_CENTS = 10**13  # 100 billion in the currency
+# The most a line's use may reach: it is stored in a 32-bit column on PostgreSQL.
+MAX_USE = 2_000_000_000
 # The dates contracts, lines and `--today` may use: wide enough for any real contract, and
 # far enough from the calendar's ends (year 1 and 9999) that renewal terms, billing periods
 # and "days left" can always be computed from them.
@@ -127,6 +129,16 @@ def parse_money(text, what: str = "price") -> int:
     if cents > MAX_CENTS:
         raise InvalidInput(f"{what} is too large.")
     return cents
+
+
+def use_refusal(ref: str, used: int, allotment_type: str) -> str | None:
+    """Why a line cannot be brought to this use (more than can be stored), or None."""
+    if used <= MAX_USE:
+        return None
+    return (
+        f"that is too large: line {ref} would have used {format_amount(used, allotment_type)}, "
+        f"more than the {format_amount(MAX_USE, allotment_type)} a line can record."
+    )
 
 
 def charge_for(spent_minutes: int, increment: int | None, minimum: int | None) -> int:

@@ -120,3 +120,40 @@ def test_a_bad_database_url_is_one_sentence(url, match):
     assert len(lines) == 1 and lines[0].startswith("contracts: "), result.stderr
     assert match in lines[0] and "unexpected" not in lines[0]
     assert "pw%00x" not in lines[0]
+
+
+# --- numbers beyond what the database holds -------------------------------------------------
+
+BEYOND = [
+    ("resolve CNR-9999999999/1 --title x", "there is no contract CNR-9999999999."),
+    ("show CNR-9999999999", "there is no contract CNR-9999999999."),
+    ("line cancel CNR-9999999999/1", "there is no contract CNR-9999999999."),
+    ("case resolve CAS-9999999999", "there is no case CAS-9999999999."),
+    (
+        "case open --customer 'Acme Corp' --title x --line CNR-9999999999/1",
+        "there is no contract CNR-9999999999.",
+    ),
+    ("list --limit 99999999999999999999", "Invalid value for '--limit'"),
+    ("case list --limit 99999999999999999999", "Invalid value for '--limit'"),
+    ("audit --limit 99999999999999999999", "Invalid value for '--limit'"),
+]
+
+
+@pytest.mark.parametrize("command,match", BEYOND, ids=[c for c, _ in BEYOND])
+def test_numbers_beyond_the_database_are_the_same_answer_on_both(run, command, match):
+    make_world(run)
+    active_contract(run)
+    run.refused(command, match=match, today="2026-06-15")
+
+
+def test_a_use_too_large_to_store_is_refused(run):
+    make_world(run)
+    number = active_contract(run, allotment="1000000000")
+    run(f"line adjust {number}/1 +1000000000 --note big", today="2026-06-15")
+    run(f"line adjust {number}/1 +1000000000 --note bigger", today="2026-06-15")
+    message = run.refused(
+        f"line adjust {number}/1 +1000000000 --note 'too big'",
+        match="too large",
+        today="2026-06-15",
+    )
+    assert "CNR-000001/1" in message

@@ -47,6 +47,7 @@ STATUS_WORDS = {
     "expired": "expired",
 }
 HUMAN_LIST_LIMIT = 100
+MAX_LIMIT = 1_000_000_000  # --limit: more than any list holds, less than the databases' LIMIT
 
 
 # ---------------------------------------------------------------------------------------
@@ -529,7 +530,9 @@ def customer_edit(name: str, new_name: str | None, email: str | None, phone: str
 
 @customer.command("list")
 @click.option("--filter", "text", metavar="TEXT", help="Only names containing TEXT.")
-@click.option("--limit", type=click.IntRange(min=0), default=0, help="At most N (0: all).")
+@click.option(
+    "--limit", type=click.IntRange(min=0, max=MAX_LIMIT), default=0, help="At most N (0: all)."
+)
 @json_option
 @needs_db
 def customer_list(text: str | None, limit: int, as_json: bool) -> None:
@@ -820,7 +823,7 @@ def _line_of_ref(ref: str) -> str:
 @click.option("--filter", "text", metavar="TEXT", help="Number, customer or title contains TEXT.")
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_LIMIT),
     help=f"At most N (default {HUMAN_LIST_LIMIT} on screen, all with --json; 0: all).",
 )
 @json_option
@@ -1044,7 +1047,7 @@ def schedule(number: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("ref", required=False)
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=50, show_default=True)
 @json_option
 @needs_db
 def audit(ref: str | None, limit: int, as_json: bool) -> None:
@@ -1142,7 +1145,7 @@ def case_reopen(number: str) -> None:
 @click.option("--filter", "text", metavar="TEXT")
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_LIMIT),
     default=500,
     show_default=True,
     help="At most N (0: all).",
