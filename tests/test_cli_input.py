@@ -6,9 +6,15 @@ not valid UTF-8; on SQLite and PostgreSQL where the database could answer differ
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from tests.test_cli import Contracts, active_contract, make_world
+from tests.helpers import dump
+from tests.test_cli import ROOT, Contracts, active_contract, make_world
+from tui.cli import cli
 
 
 @pytest.fixture
@@ -157,3 +163,53 @@ def test_a_use_too_large_to_store_is_refused(run):
         today="2026-06-15",
     )
     assert "CNR-000001/1" in message
+
+
+# --- arguments that are not valid UTF-8 ---------------------------------------------------
+
+BAD = os.fsdecode(b"x\xffy")  # what Python makes of the bytes a shell passes: a surrogate
+NOT_UTF8 = [
+    ["check", BAD],
+    ["list", "--filter", BAD],
+    ["audit", BAD],
+    ["line", "add", "CNR-000001", "--title", "x", "--product", BAD],
+    [
+        "template",
+        "add",
+        "T",
+        "--abbr",
+        "T",
+        "--allotment",
+        "cases",
+        "--billing",
+        "monthly",
+        "--description",
+        BAD,
+    ],
+]
+
+
+@pytest.mark.parametrize("argv", NOT_UTF8, ids=[a[0] + " " + a[1] for a in NOT_UTF8])
+def test_an_argument_that_is_not_utf8_is_refused(lite, argv):
+    make_world(lite)
+    active_contract(lite)
+    before = dump()
+    result = lite.runner.invoke(cli, ["--db", lite.url, *argv], catch_exceptions=False)
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == "contracts: an argument is not valid UTF-8 text; nothing was done.\n"
+    assert dump() == before
+
+
+def test_not_utf8_from_a_real_shell(sqlite_url):
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.main", "--db", sqlite_url, "check", b"x\xffy"],
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == b""
+    assert done.stderr == b"contracts: an argument is not valid UTF-8 text; nothing was done.\n"

@@ -105,12 +105,20 @@ def _fail_unexpected(exc: BaseException):
     _fail(f"unexpected error ({type(exc).__name__}); {where}.", 2)
 
 
+def _not_utf8(arg) -> bool:
+    """Whether a command-line argument held bytes that are not UTF-8 (Python hands them
+    over as lone surrogates, which no name, title or query can contain)."""
+    return isinstance(arg, str) and any("\ud800" <= ch <= "\udfff" for ch in arg)
+
+
 class ContractsGroup(click.Group):
     """The root group: every failure becomes one line on stderr and the exit code of §6."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if any(_not_utf8(arg) for arg in (sys.argv[1:] if args is None else args)):
+            _fail("an argument is not valid UTF-8 text; nothing was done.", 2)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
