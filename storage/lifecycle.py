@@ -114,6 +114,12 @@ def _clean_title(title, what="title") -> str:
     return text
 
 
+def _clean_product(product) -> str:
+    """The product or service of a line: may be empty; no control characters."""
+    text = " ".join(str(product or "").split())
+    return _clean_title(text, "product") if text else ""
+
+
 @writes
 def new_contract(customer, template, start, end, title=None, bill_to=None) -> str:
     """A new draft from a template; returns its number."""
@@ -239,7 +245,7 @@ def add_line(
     """Add a line (a fresh allotment); returns its reference CNR-…/N."""
     contract, who = _begin(number, "add_line")
     title = _clean_title(title, "line title")
-    product = " ".join(str(product or "").split())[:200]
+    product = _clean_product(product)
     total, price_c, discount_c, line_start, line_end = _line_terms(
         contract, allotment, price, discount, start, end
     )
@@ -291,7 +297,7 @@ def edit_line(
     )
     fields = {
         "title": _clean_title(title, "line title") if title is not None else line.title,
-        "product": " ".join(str(product).split())[:200] if product is not None else line.product,
+        "product": _clean_product(product) if product is not None else line.product,
         "total": total,
         "price": price_c,
         "discount": discount_c,

@@ -252,3 +252,25 @@ def test_the_audit_trail_outlives_what_it_records(db_url):
         for path in __import__("pathlib").Path(storage.__file__).parent.glob("*.py")
     )
     assert "AuditEvent.update" not in source and "AuditEvent.delete" not in source
+
+
+@pytest.mark.parametrize("text", ["ink\x1b[31m", "bell\x07", "nul\x00x"])
+def test_control_characters_in_a_product_or_description_are_refused(db_url, text):
+    make_world()
+    number = contract_in("draft")
+    before = dump()
+    with pytest.raises(storage.InvalidInput, match="the product contains control characters"):
+        storage.add_line(number, "Extra", product=text)
+    with pytest.raises(storage.InvalidInput, match="the product contains control characters"):
+        storage.edit_line(f"{number}/1", product=text)
+    with pytest.raises(storage.InvalidInput, match="the description contains control characters"):
+        storage.add_template(
+            "Ink", abbr="INK", allotment="cases", billing="monthly", description=text
+        )
+    with pytest.raises(storage.InvalidInput, match="the description contains control characters"):
+        storage.edit_template("Phone Support", description=text)
+    assert dump() == before
+    # several lines of description are still fine
+    storage.edit_template("Phone Support", description="First line.\nSecond line.")
+    assert storage.get_template("PHONE").description == "First line.\nSecond line."
+
