@@ -18,7 +18,7 @@ from .lookup import (
     find_template,
     line_ref,
 )
-from .models import Case, Contract, Line
+from .models import Case, Contract, Line, UsageEntry
 from .people import LISTED, SUPERVISOR_ONLY, require
 
 ANY_BUT_DRAFT = ("invoiced", "active", "on_hold", "canceled", "expired")
@@ -382,12 +382,36 @@ def cancel(number, on, reason) -> str:
 
 @writes
 def delete(number) -> str:
+    """Delete a draft. Cases linked to its lines must all be canceled; they are unlinked."""
     contract, who = _begin(number, "delete")
-    linked = Case.select(Case.id).join(Line).where(Line.contract == contract.id).first()
-    if linked is not None:
+    linked = list(
+        Case.select(Case.id, Case.number, Case.status, Line.position)
+        .join(Line)
+        .where(Line.contract == contract.id)
+        .order_by(Case.id)
+    )
+    for case in linked:
+        if case.status != "canceled":
+            raise Refused(
+                f"cannot delete {contract.number}: case {case.number} is linked to one of its "
+                "lines; cancel the case or link it elsewhere first."
+            )
+    if UsageEntry.select().join(Line).where(Line.contract == contract.id).exists():
         raise Refused(
-            f"cannot delete {contract.number}: case {linked.number} is linked to one of its "
-            "lines; cancel the case or link it elsewhere first."
+            f"cannot delete {contract.number}: its lines have ledger entries, which are kept "
+            "for good."
+        )
+    for case in linked:
+        Case.update(line=None).where(Case.id == case.id).execute()
+        audit.record(
+            "case",
+            case.number,
+            "unlink",
+            who,
+            {
+                "line": [line_ref(contract.id, case.line.position), None],
+                "reason": f"{contract.number} was deleted",
+            },
         )
     Line.delete().where(Line.contract == contract.id).execute()
     Contract.update(origin=None).where(Contract.origin == contract.id).execute()

@@ -274,3 +274,19 @@ def test_control_characters_in_a_product_or_description_are_refused(db_url, text
     storage.edit_template("Phone Support", description="First line.\nSecond line.")
     assert storage.get_template("PHONE").description == "First line.\nSecond line."
 
+
+def test_a_draft_with_a_linked_case_names_the_case(db_url):
+    make_world()
+    number = contract_in("draft")
+    case = storage.open_case("Acme Corp", "Printer jam", line=f"{number}/1")
+    before = dump()
+    with pytest.raises(storage.Refused, match=f"case {case} is linked to one of its lines"):
+        storage.delete(number)
+    assert dump() == before
+    storage.cancel_case(case)
+    assert storage.delete(number) == number
+    assert storage.show_case(case).line is None
+    assert storage.show_case(case).status == "canceled"
+    assert [e.action for e in storage.audit_trail(case)][:1] == ["unlink"]
+    with pytest.raises(storage.NotFound):
+        storage.show(number)
