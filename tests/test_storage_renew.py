@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pendulum
 import pytest
 
 import storage
@@ -162,3 +163,27 @@ def test_a_renewal_past_the_calendar_is_refused(db_url):
     with pytest.raises(storage.Refused, match="contract dates must lie between 1900-01-01"):
         storage.renew(number, start="9000-12-31")
     assert dump() == before
+
+
+def test_overage_is_billed_at_the_line_rate_in_its_period(db_url, monkeypatch):
+    """100.00 for 40h: 4.1666… cents a minute. Two overrides of 45m in June bill 90 minutes,
+    375.00 cents rounded once (not 2 × 187.5 rounded, not 4 cents × 90)."""
+    import time
+
+    from storage import clock
+
+    make_world()
+    number = active_contract(template="Dev Hours", allotment="40h")  # 1200, no discount
+    line = storage.add_line(number, "Hours", allotment="40h", price="100")
+    june = pendulum.datetime(2026, 6, 15, 12).timestamp()
+    monkeypatch.setattr(clock, "_offset_s", june - time.time())
+    storage.resolve(line, "All of it", spent="40h")
+    before = [p.amount_cents for p in storage.billing_schedule(number)]
+    storage.resolve(line, "Past it", spent="45m", override=True)
+    storage.resolve(line, "Further", spent="45m", override=True)
+    periods = storage.billing_schedule(number)
+    assert [p.amount_cents for p in periods] == before
+    assert [(str(p.start), p.overage_cents) for p in periods if p.overage_cents] == [
+        ("2026-06-01", 375)
+    ]
+    assert sum(p.overage_cents for p in periods) == 375

@@ -1048,9 +1048,17 @@ def schedule(number: str, as_json: bool) -> None:
     if as_json:
         _emit_json([p.to_json() for p in periods])
         return
-    rows = [[p.start, p.end, storage.format_money(p.amount_cents)] for p in periods]
-    rows.append(["", "total", storage.format_money(sum(p.amount_cents for p in periods))])
-    click.echo(_table(["From", "To", "Amount"], rows, right=(2,)))
+    money = storage.format_money
+    rows = [[p.start, p.end, money(p.amount_cents), money(p.overage_cents)] for p in periods]
+    rows.append(
+        [
+            "",
+            "total",
+            money(sum(p.amount_cents for p in periods)),
+            money(sum(p.overage_cents for p in periods)),
+        ]
+    )
+    click.echo(_table(["From", "To", "Amount", "Overage"], rows, right=(2, 3)))
 
 
 @cli.command()
