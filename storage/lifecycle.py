@@ -482,11 +482,10 @@ def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renew
             created=stamp,
         )
         if mark_renewed:
-            # Only a line still in force becomes renewed (and stays chargeable until its
-            # end); a canceled or expired line keeps its status: renewing never makes an
-            # old line chargeable that was not.
+            # A canceled line (copied with --include-canceled) stays canceled: renewing
+            # never makes an old line chargeable that was not.
             changes = {"renewed_as": line_ref(new.id, position)}
-            if line.status == "existing":
+            if line.status != "canceled":
                 Line.update(status="renewed").where(Line.id == line.id).execute()
                 changes = {"status": [line.status, "renewed"], **changes}
             audit.record("line", line_ref(old.id, line.position), "renew", who, changes)
