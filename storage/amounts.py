@@ -14,14 +14,33 @@ _DURATION = re.compile(
     r"^\s*(?:(?P<hours>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<minutes>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*$",
     re.IGNORECASE,
 )
+_MONEY = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 MAX_MINUTES = 10_000_000  # about 19 years of work: anything above is a typing mistake
 MAX_COUNT = 1_000_000_000
 MAX_CENTS = 10**13  # 100 billion in the currency
+# The most a line's use may reach: it is stored in a 32-bit column on PostgreSQL.
+MAX_USE = 2_000_000_000
+# The dates contracts, lines and `--today` may use: wide enough for any real contract, and
+# far enough from the calendar's ends (year 1 and 9999) that renewal terms, billing periods
+# and "days left" can always be computed from them.
+FIRST_DAY = pendulum.Date(1900, 1, 1)
+LAST_DAY = pendulum.Date(9000, 12, 31)
+
+
+def date_range_refusal(day: pendulum.Date, what: str = "date") -> str | None:
+    """Why a date is outside the dates the product computes with, or None when it is not."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"{what} {day} is outside the calendar: write a date between {FIRST_DAY} and {LAST_DAY}."
 
 
 def parse_date(text, what: str = "date") -> pendulum.Date:
-    """`2026-11-27` (ISO), also `today`; anything else is refused with one sentence."""
+    """`2026-11-27` (ISO), also `today`; anything else is refused with one sentence, and so
+    is a date outside FIRST_DAY..LAST_DAY."""
     if isinstance(text, pendulum.Date):
+        refusal = date_range_refusal(text, what)
+        if refusal:
+            raise InvalidInput(refusal)
         return text
     raw = str(text or "").strip()
     if raw.lower() == "today":
@@ -31,9 +50,13 @@ def parse_date(text, what: str = "date") -> pendulum.Date:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         raise InvalidInput(f"{what} '{_show(raw)}' is not a date; write it as YYYY-MM-DD.")
     try:
-        return pendulum.Date(int(raw[:4]), int(raw[5:7]), int(raw[8:10]))
+        day = pendulum.Date(int(raw[:4]), int(raw[5:7]), int(raw[8:10]))
     except ValueError:
         raise InvalidInput(f"{what} '{raw}' does not exist in the calendar.") from None
+    refusal = date_range_refusal(day, what)
+    if refusal:
+        raise InvalidInput(refusal)
+    return day
 
 
 def parse_duration(text, what: str = "duration") -> int:
@@ -88,22 +111,34 @@ def parse_allotment(text, allotment_type: str, what: str = "allotment") -> int |
 
 
 def parse_money(text, what: str = "price") -> int:
-    """Cents from `1200`, `1200.5` or `1,200.50`; never negative."""
+    """Cents from `1200`, `1200.5` or `1,200.50`; never negative. A comma only separates
+    thousands (`12,345,678`): `1200,50` is refused, not read as 120,050."""
     if isinstance(text, int) and not isinstance(text, bool):
         cents = text * 100
     else:
-        raw = str(text if text is not None else "").strip().replace(",", "")
-        if not re.fullmatch(r"\d+(?:\.\d{1,2})?", raw):
+        raw = str(text if text is not None else "").strip()
+        if not _MONEY.fullmatch(raw):
             raise InvalidInput(
-                f"{what} '{_show(raw)}' is not an amount; write it like 1200 or 1200.50."
+                f"{what} '{_show(raw)}' is not an amount; write it like 1200, 1200.50 or "
+                "1,200.50 (a comma only between thousands)."
             )
         try:
-            cents = int(Decimal(raw) * 100)
+            cents = int(Decimal(raw.replace(",", "")) * 100)
         except InvalidOperation:  # pragma: no cover - the pattern already checked it
             raise InvalidInput(f"{what} '{raw}' is not an amount.") from None
     if cents > MAX_CENTS:
         raise InvalidInput(f"{what} is too large.")
     return cents
+
+
+def use_refusal(ref: str, used: int, allotment_type: str) -> str | None:
+    """Why a line cannot be brought to this use (more than can be stored), or None."""
+    if used <= MAX_USE:
+        return None
+    return (
+        f"that is too large: line {ref} would have used {format_amount(used, allotment_type)}, "
+        f"more than the {format_amount(MAX_USE, allotment_type)} a line can record."
+    )
 
 
 def charge_for(spent_minutes: int, increment: int | None, minimum: int | None) -> int:

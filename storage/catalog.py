@@ -51,6 +51,16 @@ def _optional(text, what: str, pattern: str | None = None) -> str | None:
     return value
 
 
+def _description(text) -> str:
+    """A template's description: several lines allowed, no other control characters."""
+    value = str(text or "").replace("\r\n", "\n").strip()
+    if len(value) > 2000:
+        raise InvalidInput("the description is longer than 2000 characters.")
+    if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
+        raise InvalidInput("the description contains control characters.")
+    return value
+
+
 def check_hours(text) -> str:
     value = " ".join(str(text or "24x7").split())
     if not _HOURS.match(value):
@@ -200,7 +210,7 @@ def add_template(
     template = Template.create(
         name=name,
         abbr=abbr,
-        description=str(description or "")[:2000],
+        description=_description(description),
         created=stamp,
         modified=stamp,
         **fields,
@@ -237,7 +247,7 @@ def edit_template(
     )
     fields["name"] = _name(new_name, "template name") if new_name is not None else template.name
     fields["description"] = (
-        str(description)[:2000] if description is not None else template.description
+        _description(description) if description is not None else template.description
     )
     clash = Template.get_or_none(Template.name == fields["name"])
     if clash is not None and clash.id != template.id:

@@ -7,7 +7,7 @@ import json
 import pendulum
 
 from . import audit, sql
-from .amounts import charge_for, format_amount, parse_count, parse_duration
+from .amounts import charge_for, format_amount, parse_count, parse_duration, use_refusal
 from .clock import now_utc, today
 from .db import current_write_key, is_postgres, writes
 from .errors import InvalidInput, NotFound, Refused
@@ -587,6 +587,9 @@ def adjust(line, amount, note) -> int:
         parse_duration(size, "adjustment") if kind == "time" else parse_count(size, "adjustment")
     )
     delta = sign * magnitude
+    too_large = use_refusal(linked_ref(target), target.used + delta, kind)
+    if too_large:
+        raise InvalidInput(too_large)
     if target.used + delta < 0:
         raise Refused(
             f"line {linked_ref(target)} has used {format_amount(target.used, kind)}; "

@@ -6,12 +6,13 @@ import contextlib
 import functools
 import os
 import random
+import re
 import time
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee as pw
 
-from .errors import DatabaseUnavailable
+from .errors import DatabaseUnavailable, InvalidInput
 from .models import MODELS, AuditEvent, SchemaVersion, Setting, WriteKey, database
 
 SCHEMA_VERSION = 2
@@ -33,25 +34,91 @@ def default_url() -> str:
 
 
 def describe(url: str) -> str:
-    """The URL without any password, fit to print."""
-    parsed = urlparse(url)
-    if parsed.password:
-        netloc = parsed.netloc.replace(":" + parsed.password + "@", ":***@")
-        return parsed._replace(netloc=netloc).geturl()
-    return url
+    """The URL without any password, fit to print (also when it cannot be parsed)."""
+    try:
+        parsed = urlparse(url)
+        password = parsed.password
+    except ValueError:
+        parsed, password = None, None
+    if parsed is not None and password:
+        netloc = parsed.netloc.replace(":" + password + "@", ":***@")
+        url = parsed._replace(netloc=netloc).geturl()
+    elif parsed is None:
+        url = re.sub(r"(://[^:/@\s]+):[^@\s]*@", r"\1:***@", url)
+    return "".join(ch if ch.isprintable() else "?" for ch in url)
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: not a drive (C:)
 
 
 def _sqlite_path(url: str) -> str:
-    path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else url[len("sqlite://") :]
-    return unquote(path) or ":memory:"
+    """The file of an SQLite URL (sqlite:///relative.db, sqlite:////absolute.db) or of a
+    plain path (./x.db, /tmp/x.db)."""
+    path = url
+    for prefix in ("sqlite:///", "sqlite://", "sqlite:"):
+        if url.startswith(prefix):
+            path = url[len(prefix) :]
+            break
+    path = unquote(path)
+    if not path.strip() or path == ":memory:":
+        raise InvalidInput(
+            f"'{describe(url)}' names no database file (it would be a throw-away database "
+            "in memory); use sqlite:///path.db or a path."
+        )
+    if "\x00" in path:
+        raise InvalidInput(f"'{describe(url)}' contains a NUL character (%00); use a real path.")
+    return path
+
+
+def _postgres_arguments(url: str) -> tuple[str | None, dict]:
+    """The database name and connection arguments of a PostgreSQL URL; InvalidInput (one
+    sentence) when the URL cannot be read."""
+
+    def bad(reason: str) -> InvalidInput:
+        return InvalidInput(f"'{describe(url)}' is not a usable PostgreSQL URL: {reason}.")
+
+    try:
+        parsed = urlparse(url)
+        hostname = parsed.hostname
+    except ValueError:
+        raise bad("its host is not understood (an IPv6 address goes in brackets: [::1])") from None
+    try:
+        port = parsed.port
+    except ValueError:
+        raise bad("the port must be a number from 1 to 65535") from None
+    options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+    timeout = options.pop("connect_timeout", "5")
+    if not re.fullmatch(r"\d{1,6}", timeout.strip()):
+        raise bad("connect_timeout must be a whole number of seconds")
+    kwargs: dict = {"connect_timeout": int(timeout)}
+    # A write waits for another's row lock at most the busy time, as on SQLite.
+    wait = f"-c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}"
+    kwargs["options"] = (options.pop("options", "") + " " + wait).strip()
+    if parsed.username:
+        kwargs["user"] = unquote(parsed.username)
+    if parsed.password:
+        kwargs["password"] = unquote(parsed.password)
+    if hostname:
+        kwargs["host"] = hostname
+    if port == 0:
+        raise bad("the port must be a number from 1 to 65535")
+    if port:
+        kwargs["port"] = port
+    kwargs.update(options)
+    name = unquote(parsed.path.lstrip("/")) or None
+    if any("\x00" in str(value) for value in [name, *kwargs.values()]):
+        raise bad("it contains a NUL character (%00)")
+    return name, kwargs
 
 
 def make_database(url: str) -> pw.Database:
-    """A peewee database for the URL, not yet connected."""
-    if url.startswith("sqlite:"):
+    """A peewee database for the URL, not yet connected.
+
+    Bad input (a URL that names no file, or cannot be read) is InvalidInput; a scheme this
+    product does not speak is DatabaseUnavailable."""
+    if url.startswith("sqlite:") or not _SCHEME.match(url):
         path = _sqlite_path(url)
-        if path != ":memory:":
-            _prepare_sqlite_file(path)
+        _prepare_sqlite_file(path)
         return pw.SqliteDatabase(
             path,
             pragmas={
@@ -64,22 +131,7 @@ def make_database(url: str) -> pw.Database:
             lock_type="IMMEDIATE",
         )
     if url.startswith(("postgresql:", "postgres:")):
-        parsed = urlparse(url)
-        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        kwargs = {"connect_timeout": int(options.pop("connect_timeout", 5))}
-        # A write waits for another's row lock at most the busy time, as on SQLite.
-        wait = f"-c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}"
-        kwargs["options"] = (options.pop("options", "") + " " + wait).strip()
-        if parsed.username:
-            kwargs["user"] = unquote(parsed.username)
-        if parsed.password:
-            kwargs["password"] = unquote(parsed.password)
-        if parsed.hostname:
-            kwargs["host"] = parsed.hostname
-        if parsed.port:
-            kwargs["port"] = parsed.port
-        kwargs.update(options)
-        name = unquote(parsed.path.lstrip("/")) or None
+        name, kwargs = _postgres_arguments(url)
         try:
             import psycopg2  # noqa: F401
         except ImportError:
@@ -231,16 +283,18 @@ def migrate() -> tuple[int | None, int]:
 
 def unavailable_message(exc: Exception, url: str | None = None) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    where = describe(url) if url else "the database"
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
         return "the database is busy (another process holds it); try again in a moment."
     if "readonly" in lowered or "read-only" in lowered:
-        return f"the database at {where} is read-only; nothing was changed."
+        where = f"the database at {describe(url)}" if url else "the database"
+        return f"{where} is read-only; nothing was changed."
     if "disk" in lowered and ("full" in lowered or "i/o" in lowered):
         return "the disk holding the database is full or failing; nothing was changed."
     if "not a database" in lowered or "malformed" in lowered:
-        return f"the file at {where} is not a readable contracts database ({text})."
+        where = f"the file at {describe(url)}" if url else "the database"
+        return f"{where} is not a readable contracts database ({text})."
+    where = describe(url) if url else "the database"
     if url:
         return f"cannot use the database at {where}: {text.rstrip('.')}."
     return f"cannot use the database: {text.rstrip('.')}."

@@ -6,7 +6,7 @@ import peewee as pw
 import pendulum
 
 from . import audit
-from .amounts import parse_allotment, parse_date, parse_money
+from .amounts import FIRST_DAY, LAST_DAY, parse_allotment, parse_date, parse_money
 from .clock import now_utc, today
 from .db import reads, writes
 from .errors import Conflict, InvalidInput, Refused
@@ -19,7 +19,7 @@ from .lookup import (
     line_ref,
     lock_rows,
 )
-from .models import Case, Contract, Line
+from .models import Case, Contract, Line, UsageEntry
 from .people import LISTED, SUPERVISOR_ONLY, require
 
 ANY_BUT_DRAFT = ("invoiced", "active", "on_hold", "canceled", "expired")
@@ -183,6 +183,12 @@ def _clean_title(title, what="title") -> str:
     return text
 
 
+def _clean_product(product) -> str:
+    """The product or service of a line: may be empty; no control characters."""
+    text = " ".join(str(product or "").split())
+    return _clean_title(text, "product") if text else ""
+
+
 @writes
 def new_contract(customer, template, start, end, title=None, bill_to=None) -> str:
     """A new draft from a template; returns its number."""
@@ -313,7 +319,7 @@ def add_line(
     if contract.status != "draft":
         who = require(SUPERVISOR_ONLY, "add lines to a contract that is no longer a draft")
     title = _clean_title(title, "line title")
-    product = " ".join(str(product or "").split())[:200]
+    product = _clean_product(product)
     total, price_c, discount_c, line_start, line_end = _line_terms(
         contract, allotment, price, discount, start, end
     )
@@ -366,7 +372,7 @@ def edit_line(
     )
     fields = {
         "title": _clean_title(title, "line title") if title is not None else line.title,
-        "product": " ".join(str(product).split())[:200] if product is not None else line.product,
+        "product": _clean_product(product) if product is not None else line.product,
         "total": total,
         "price": price_c,
         "discount": discount_c,
@@ -451,15 +457,39 @@ def cancel(number, on, reason) -> str:
 
 @writes
 def delete(number) -> str:
+    """Delete a draft. Cases linked to its lines must all be canceled; they are unlinked."""
     contract, who = _begin(number, "delete")
     # its lines locked first: a case being linked to one of them meanwhile waits, then finds
     # no line (PostgreSQL; SQLite's writes are serialised)
     list(lock_rows(Line.select(Line.id).where(Line.contract == contract.id)))
-    linked = Case.select(Case.id).join(Line).where(Line.contract == contract.id).first()
-    if linked is not None:
+    linked = list(
+        Case.select(Case.id, Case.number, Case.status, Line.position)
+        .join(Line)
+        .where(Line.contract == contract.id)
+        .order_by(Case.id)
+    )
+    for case in linked:
+        if case.status != "canceled":
+            raise Refused(
+                f"cannot delete {contract.number}: case {case.number} is linked to one of its "
+                "lines; cancel the case or link it elsewhere first."
+            )
+    if UsageEntry.select().join(Line).where(Line.contract == contract.id).exists():
         raise Refused(
-            f"cannot delete {contract.number}: case {linked.number} is linked to one of its "
-            "lines; cancel the case or link it elsewhere first."
+            f"cannot delete {contract.number}: its lines have ledger entries, which are kept "
+            "for good."
+        )
+    for case in linked:
+        Case.update(line=None).where(Case.id == case.id).execute()
+        audit.record(
+            "case",
+            case.number,
+            "unlink",
+            who,
+            {
+                "line": [line_ref(contract.id, case.line.position), None],
+                "reason": f"{contract.number} was deleted",
+            },
         )
     Line.delete().where(Line.contract == contract.id).execute()
     Contract.update(origin=None).where(Contract.origin == contract.id).execute()
@@ -468,11 +498,36 @@ def delete(number) -> str:
     return contract.number
 
 
+def _months_later(day: pendulum.Date, months: int, roll: bool) -> pendulum.Date:
+    """`months` after `day`. When that month has no such day (Jan 31 + 1 month), pendulum
+    gives the month's last day (Feb 28); with `roll`, the next month's first (Mar 1)."""
+    moved = day.add(months=months)
+    return moved.add(days=1) if roll and moved.day != day.day else moved
+
+
+def _whole_months(start: pendulum.Date, end: pendulum.Date) -> tuple[int, bool] | None:
+    """(months, roll) when the term from start to end is whole months, else None.
+
+    N months from a day end the day before the same day N months later: the 15th to the
+    14th, the 1st to a month's last day. From a day the later month lacks (the 31st, Feb 29)
+    both readings count: Jan 31 to Feb 27 (pendulum's Jan 31 + 1 month is Feb 28) and Jan 31
+    to Feb 28 (the month after runs out, the term ends with it)."""
+    after = end.add(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    for n in (months, months - 1):
+        for roll in (False, True):
+            if n > 0 and _months_later(start, n, roll) == after:
+                return n, roll
+    return None
+
+
 def _term_end(old_start: pendulum.Date, old_end: pendulum.Date, new_start: pendulum.Date):
-    """The end of a term as long as the old one: whole months when the old term was."""
-    months = (old_end.year - old_start.year) * 12 + old_end.month - old_start.month + 1
-    if months > 0 and old_start.add(months=months).subtract(days=1) == old_end:
-        return new_start.add(months=months).subtract(days=1)
+    """The end of a term as long as the old one: as many whole months when the old term was
+    whole months (read the same way from the new start), else as many days."""
+    whole = _whole_months(old_start, old_end)
+    if whole is not None:
+        months, roll = whole
+        return _months_later(new_start, months, roll).subtract(days=1)
     return new_start.add(days=(old_end - old_start).days)
 
 
@@ -505,14 +560,13 @@ def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renew
             created=stamp,
         )
         if mark_renewed:
-            Line.update(status="renewed").where(Line.id == line.id).execute()
-            audit.record(
-                "line",
-                line_ref(old.id, line.position),
-                "renew",
-                who,
-                {"status": [line.status, "renewed"], "renewed_as": line_ref(new.id, position)},
-            )
+            # A canceled line (copied with --include-canceled) stays canceled: renewing
+            # never makes an old line chargeable that was not.
+            changes = {"renewed_as": line_ref(new.id, position)}
+            if line.status != "canceled":
+                Line.update(status="renewed").where(Line.id == line.id).execute()
+                changes = {"status": [line.status, "renewed"], **changes}
+            audit.record("line", line_ref(old.id, line.position), "renew", who, changes)
 
 
 def _insert_draft(title, customer, bill_to_id, terms, start, end, who, origin=None, kind=None):
@@ -565,7 +619,16 @@ def renew(number, start=None, include_canceled=False) -> str:
     if successor is not None:
         raise Refused(f"{old.number} was already renewed as {successor.number}.")
     new_start = parse_date(start, "renewal start") if start is not None else old.end.add(days=1)
-    new_end = _term_end(old.start, old.end, new_start)
+    try:
+        new_end = _term_end(old.start, old.end, new_start)
+    except (ValueError, OverflowError):  # past the year 9999
+        new_end = None
+    if new_end is None or new_end > LAST_DAY:
+        raise Refused(
+            f"cannot renew {old.number}: the renewal would run from {new_start} to "
+            f"{new_end or 'after the year 9999'}; contract dates must lie between {FIRST_DAY} "
+            f"and {LAST_DAY}."
+        )
     new = _new_from(old, new_start, new_end, "renewal", who)
     lines = [
         line

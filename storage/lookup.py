@@ -11,6 +11,9 @@ from .models import Case, Contract, Customer, Line, Template
 _CONTRACT = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 _LINE = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*/\s*(\d{1,6})\s*$", re.IGNORECASE)
 _CASE = re.compile(r"^\s*(?:CAS-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
+# The largest id the id columns hold (32-bit on PostgreSQL): a bigger number names nothing,
+# the same answer on both databases, without asking either.
+MAX_ID = 2**31 - 1
 
 
 def contract_number(contract_id: int) -> str:
@@ -63,6 +66,8 @@ def lock_rows(query):
 def find_contract(number: str, *, lock: bool = False) -> Contract:
     """The contract; with `lock`, locked until the end of the write (see lock_rows)."""
     cid = contract_id(number)
+    if cid > MAX_ID:
+        raise NotFound(f"there is no contract {contract_number(cid)}.")
     query = Contract.select().where(Contract.id == cid)
     if lock:
         query = lock_rows(query)
@@ -77,7 +82,10 @@ def line_parts(ref: str) -> tuple[int, int]:
     match = _LINE.match(str(ref or ""))
     if not match:
         raise InvalidInput(f"'{_quote(ref)}' is not a contract line; write it like CNR-000123/1.")
-    return int(match.group(1)), int(match.group(2))
+    cid = int(match.group(1))
+    if cid > MAX_ID:
+        raise NotFound(f"there is no contract {contract_number(cid)}.")
+    return cid, int(match.group(2))
 
 
 def find_line(ref: str, *, lock: bool = False) -> Line:
@@ -95,8 +103,9 @@ def find_case(number: str, *, lock: bool = False) -> Case:
     match = _CASE.match(str(number or ""))
     if not match:
         raise InvalidInput(f"'{_quote(number)}' is not a case number; write it like CAS-000123.")
-    query = Case.select().where(Case.id == int(match.group(1)))
-    case = (lock_rows(query) if lock else query).first()
+    case_id = int(match.group(1))
+    query = Case.select().where(Case.id == case_id)
+    case = (lock_rows(query) if lock else query).first() if case_id <= MAX_ID else None
     if case is None:
         raise NotFound(f"there is no case {case_number(int(match.group(1)))}.")
     return case

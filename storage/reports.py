@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from fractions import Fraction
+
 import peewee as pw
 import pendulum
 
@@ -425,7 +429,8 @@ def ledger(number) -> list[LedgerEntryInfo]:
 
 @reads
 def billing_schedule(number) -> list[BillingPeriod]:
-    """The contract's billing periods by its frequency; the total price spread by days.
+    """The contract's billing periods by its frequency; the total price spread by days, and
+    the overage (use beyond a line's total) billed in the period it occurred.
 
     A canceled contract is billed up to its cancel date."""
     contract = find_contract(number)
@@ -440,12 +445,56 @@ def billing_schedule(number) -> list[BillingPeriod]:
         contract.billing,
         int(price),
         contract.cancel_date if contract.status == "canceled" else None,
+        overage(contract),
     )
 
 
-def schedule(start, end, billing: str, price_cents: int, cancel_date=None) -> list[BillingPeriod]:
+def overage(contract: Contract) -> list[tuple[pendulum.Date, Fraction]]:
+    """(business day, exact amount in cents) of every change of a line's overage, in ledger
+    order: overage is the use beyond the line's total, billed at the line's rate (net price /
+    total), not rounded here. A reversal or a lowering adjustment gives back what it undoes."""
+    from .clock import business_zone
+
+    lines = {
+        line.id: line
+        for line in Line.select(Line.id, Line.total, Line.price, Line.discount).where(
+            (Line.contract == contract.id) & Line.total.is_null(False) & (Line.total > 0)
+        )
+    }
+    if contract.allotment_type == "coverage" or not lines:
+        return []
+    used = dict.fromkeys(lines, 0)
+    zone = business_zone()
+    out = []
+    for line_id, amount, at in (
+        UsageEntry.select(UsageEntry.line, UsageEntry.amount, UsageEntry.at)
+        .where(UsageEntry.line.in_(list(lines)))
+        .order_by(UsageEntry.id)
+        .tuples()
+    ):
+        line = lines[line_id]
+        before, used[line_id] = used[line_id], used[line_id] + amount
+        change = max(0, used[line_id] - line.total) - max(0, before - line.total)
+        if change:
+            stamp = UsageEntry.at.python_value(at)
+            day = pendulum.instance(stamp.replace(tzinfo=dt.UTC)).in_timezone(zone).date()
+            out.append((day, Fraction(change * (line.price - line.discount), line.total)))
+    return out
+
+
+def _cents(amount: Fraction) -> int:
+    """Exact cents rounded once, half away from zero."""
+    whole = math.floor(abs(amount) + Fraction(1, 2))
+    return whole if amount >= 0 else -whole
+
+
+def schedule(
+    start, end, billing: str, price_cents: int, cancel_date=None, overage=()
+) -> list[BillingPeriod]:
     """Periods of `billing` months from start to end. Whole periods bill equal shares of the
-    price; a short last period (or the one a cancel date cuts) bills its share of days."""
+    price; a short last period (or the one a cancel date cuts) bills its share of days.
+    `overage` ((day, exact cents), …) is billed in the period of its day (the first or last
+    period when the day lies outside them), rounded to cents once per period."""
     months = BILLING_MONTHS[billing]
     periods = []  # (start, end, weight)
     k = 0
@@ -473,7 +522,15 @@ def schedule(start, end, billing: str, price_cents: int, cancel_date=None) -> li
                 amount = round(amount * ((cancel_date - p_start).days + 1) / days)
                 p_end = cancel_date
         out.append(BillingPeriod(p_start, p_end, amount))
-    return out
+    if not out or not overage:
+        return out
+    extra = [Fraction(0)] * len(out)
+    for day, cents in overage:
+        index = next((i for i, p in enumerate(out) if day <= p.end), len(out) - 1)
+        extra[index] += cents
+    return [
+        BillingPeriod(p.start, p.end, p.amount_cents, _cents(over)) for p, over in zip(out, extra)
+    ]
 
 
 @reads

@@ -173,7 +173,8 @@ class TemplateInfo(JsonMixin):
 class BillingPeriod(JsonMixin):
     start: pendulum.Date
     end: pendulum.Date
-    amount_cents: int
+    amount_cents: int  # the period's share of the contract's price
+    overage_cents: int = 0  # use beyond the lines' totals in the period, at each line's rate
 
 
 @dataclass(frozen=True)

@@ -656,3 +656,17 @@ def test_line_adjust_on_the_command_line(lite):
         match="'two' is not a whole number",
         today="2026-06-15",
     )
+
+
+def test_schedule_shows_overage(run):
+    make_world(run)
+    number = active_contract(run, template="DEV", allotment="2h")  # 1200.00 for 120 minutes
+    run(f"resolve {number}/1 --title All --spent 2h", today="2026-06-15")
+    before = run.json(f"schedule {number}")
+    run(f"resolve {number}/1 --title More --spent 45m --override", today="2026-06-15")
+    periods = run.json(f"schedule {number}")
+    assert [p["amount_cents"] for p in periods] == [p["amount_cents"] for p in before]
+    assert sum(p["overage_cents"] for p in periods) == 45000  # 45 minutes at 10.00
+    table = run.out(f"schedule {number}")
+    assert table.splitlines()[0].split() == ["From", "To", "Amount", "Overage"]
+    assert table.splitlines()[-1].split() == ["total", "1,200.00", "450.00"]

@@ -46,6 +46,23 @@ class Model:
         )
 
 
+def _same_term(start, end, new_start):
+    """The end of a renewal from new_start (SPEC §3: the same term): whole months when the
+    old term was (N months end the day before the same day N months later; from a day the
+    later month lacks, pendulum's month end or the next month's first), else as many days."""
+    after = end.add(days=1)
+    for n in range(1, (after.year - start.year) * 12 + 13):
+        for roll in (False, True):
+
+            def later(day, n=n, roll=roll):
+                moved = day.add(months=n)
+                return moved.add(days=1) if roll and moved.day != day.day else moved
+
+            if later(start) == after:
+                return later(new_start).subtract(days=1)
+    return new_start.add(days=(end - start).days)
+
+
 class ContractMachine(RuleBasedStateMachine):
     backend = "sqlite"
 
@@ -163,7 +180,7 @@ class ContractMachine(RuleBasedStateMachine):
         new = self._attempt(lambda: storage.renew(number), ok)
         if new:
             start = c["end"].add(days=1)
-            end = start.add(days=(c["end"] - c["start"]).days)
+            end = _same_term(c["start"], c["end"], start)
             kept = [ln for ln in c["lines"] if ln["status"] != "canceled"]
             for line in kept:
                 line["status"] = "renewed"

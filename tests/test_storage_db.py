@@ -59,3 +59,36 @@ def test_unknown_url_and_unreachable_server(tmp_path):
 
 def test_password_is_never_shown():
     assert storage.describe("postgresql://ann:s3cret@db:5432/x") == "postgresql://ann:***@db:5432/x"
+
+
+def test_read_only_without_a_url_says_so_once():
+    from storage.db import unavailable_message
+
+    error = Exception("attempt to write a readonly database")
+    assert unavailable_message(error) == "the database is read-only; nothing was changed."
+    assert unavailable_message(error, "sqlite:///x.db") == (
+        "the database at sqlite:///x.db is read-only; nothing was changed."
+    )
+    assert unavailable_message(Exception("file is not a database")) == (
+        "the database is not a readable contracts database (file is not a database)."
+    )
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:", "sqlite:///:memory:", ":memory:"])
+def test_an_in_memory_database_is_refused(url):
+    with pytest.raises(storage.InvalidInput, match="names no database file"):
+        storage.db.make_database(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@h/db?connect_timeout=abc",
+        "postgresql://u@h:99999/db",
+        "postgresql://[::1:5432/db",
+        "postgresql://u@h/d%00b",
+    ],
+)
+def test_a_bad_postgres_url_is_bad_input(url):
+    with pytest.raises(storage.InvalidInput, match="is not a usable PostgreSQL URL"):
+        storage.db.make_database(url)

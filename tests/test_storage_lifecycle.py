@@ -254,3 +254,41 @@ def test_the_audit_trail_outlives_what_it_records(db_url):
         for path in __import__("pathlib").Path(storage.__file__).parent.glob("*.py")
     )
     assert "AuditEvent.update" not in source and "AuditEvent.delete" not in source
+
+
+@pytest.mark.parametrize("text", ["ink\x1b[31m", "bell\x07", "nul\x00x"])
+def test_control_characters_in_a_product_or_description_are_refused(db_url, text):
+    make_world()
+    number = contract_in("draft")
+    before = dump()
+    with pytest.raises(storage.InvalidInput, match="the product contains control characters"):
+        storage.add_line(number, "Extra", product=text)
+    with pytest.raises(storage.InvalidInput, match="the product contains control characters"):
+        storage.edit_line(f"{number}/1", product=text)
+    with pytest.raises(storage.InvalidInput, match="the description contains control characters"):
+        storage.add_template(
+            "Ink", abbr="INK", allotment="cases", billing="monthly", description=text
+        )
+    with pytest.raises(storage.InvalidInput, match="the description contains control characters"):
+        storage.edit_template("Phone Support", description=text)
+    assert dump() == before
+    # several lines of description are still fine
+    storage.edit_template("Phone Support", description="First line.\nSecond line.")
+    assert storage.get_template("PHONE").description == "First line.\nSecond line."
+
+
+def test_a_draft_with_a_linked_case_names_the_case(db_url):
+    make_world()
+    number = contract_in("draft")
+    case = storage.open_case("Acme Corp", "Printer jam", line=f"{number}/1")
+    before = dump()
+    with pytest.raises(storage.Refused, match=f"case {case} is linked to one of its lines"):
+        storage.delete(number)
+    assert dump() == before
+    storage.cancel_case(case)
+    assert storage.delete(number) == number
+    assert storage.show_case(case).line is None
+    assert storage.show_case(case).status == "canceled"
+    assert [e.action for e in storage.audit_trail(case)][:1] == ["unlink"]
+    with pytest.raises(storage.NotFound):
+        storage.show(number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pendulum
 import pytest
 
 import storage
@@ -103,3 +104,90 @@ def test_billing_schedule_follows_the_frequency_and_cancel_date(db_url):
     periods = storage.billing_schedule(number)
     assert [str(p.end) for p in periods] == ["2026-03-31", "2026-05-15"]
     assert periods[-1].amount_cents < 25000
+
+
+@pytest.mark.parametrize(
+    "start,end,renewed",
+    [
+        # whole months from any day of the month stay whole months
+        ("2026-03-15", "2027-03-14", ("2027-03-15", "2028-03-14")),
+        ("2026-06-15", "2026-07-14", ("2026-07-15", "2026-08-14")),
+        ("2026-01-01", "2026-03-31", ("2026-04-01", "2026-06-30")),
+        ("2026-02-01", "2026-02-28", ("2026-03-01", "2026-03-31")),
+        # a month from the 31st: to the day before pendulum's month later (Feb 28), or to
+        # the end of the shorter month
+        ("2026-01-31", "2026-02-27", ("2026-02-28", "2026-03-27")),
+        ("2026-01-31", "2026-02-28", ("2026-03-01", "2026-03-31")),
+        # Feb 29: a year from it, and a year ending on it
+        ("2028-02-29", "2029-02-28", ("2029-03-01", "2030-02-28")),
+        ("2027-03-01", "2028-02-29", ("2028-03-01", "2029-02-28")),
+        # not whole months: the same number of days
+        ("2026-06-10", "2026-07-20", ("2026-07-21", "2026-08-30")),
+    ],
+)
+def test_renew_keeps_the_term_to_the_day(db_url, start, end, renewed):
+    make_world()
+    storage.set_today(storage.parse_date(start))
+    number = active_contract(start=start, end=end)
+    info = storage.show(storage.renew(number))
+    assert (str(info.start), str(info.end)) == renewed
+    assert (str(info.lines[0].start), str(info.lines[0].end)) == renewed
+
+
+def test_renew_with_a_start_keeps_whole_months(db_url):
+    make_world()
+    number = active_contract(start="2026-03-15", end="2027-03-14")
+    info = storage.show(storage.renew(number, start="2027-05-10"))
+    assert (str(info.start), str(info.end)) == ("2027-05-10", "2028-05-09")
+    storage.set_today(storage.parse_date("2026-01-31"))
+    number = active_contract(start="2026-01-31", end="2026-02-28")
+    info = storage.show(storage.renew(number, start="2026-03-31"))
+    assert (str(info.start), str(info.end)) == ("2026-03-31", "2026-04-30")
+
+
+def test_renew_never_makes_a_canceled_line_chargeable(db_url):
+    number = _setup()
+    new = storage.renew(number, include_canceled=True)
+    old = storage.show(number)
+    assert [x.status for x in old.lines] == ["renewed", "renewed", "canceled"]
+    assert old.lines[2].usable is False
+    before = dump()
+    with pytest.raises(storage.Refused, match=f"line {number}/3 is canceled"):
+        storage.resolve(f"{number}/3", "Sneaky")
+    assert dump() == before
+    # the new contract's copy is a fresh line
+    assert [x.status for x in storage.show(new).lines] == ["existing"] * 3
+
+
+def test_a_renewal_past_the_calendar_is_refused(db_url):
+    make_world()
+    storage.set_today(storage.parse_date("1900-01-01"))
+    number = active_contract(start="1900-01-01", end="9000-12-31")
+    before = dump()
+    with pytest.raises(storage.Refused, match="contract dates must lie between 1900-01-01"):
+        storage.renew(number, start="9000-12-31")
+    assert dump() == before
+
+
+def test_overage_is_billed_at_the_line_rate_in_its_period(db_url, monkeypatch):
+    """100.00 for 40h: 4.1666… cents a minute. Two overrides of 45m in June bill 90 minutes,
+    375.00 cents rounded once (not 2 × 187.5 rounded, not 4 cents × 90)."""
+    import time
+
+    from storage import clock
+
+    make_world()
+    number = active_contract(template="Dev Hours", allotment="40h")  # 1200, no discount
+    line = storage.add_line(number, "Hours", allotment="40h", price="100")
+    june = pendulum.datetime(2026, 6, 15, 12).timestamp()
+    monkeypatch.setattr(clock, "_offset_s", june - time.time())
+    storage.resolve(line, "All of it", spent="40h")
+    before = [p.amount_cents for p in storage.billing_schedule(number)]
+    storage.resolve(line, "Past it", spent="45m", override=True)
+    storage.resolve(line, "Further", spent="45m", override=True)
+    periods = storage.billing_schedule(number)
+    assert [p.amount_cents for p in periods] == before
+    assert [(str(p.start), p.overage_cents) for p in periods if p.overage_cents] == [
+        ("2026-06-01", 375)
+    ]
+    assert sum(p.overage_cents for p in periods) == 375

@@ -47,6 +47,7 @@ STATUS_WORDS = {
     "expired": "expired",
 }
 HUMAN_LIST_LIMIT = 100
+MAX_LIMIT = 1_000_000_000  # --limit: more than any list holds, less than the databases' LIMIT
 
 
 # ---------------------------------------------------------------------------------------
@@ -104,12 +105,20 @@ def _fail_unexpected(exc: BaseException):
     _fail(f"unexpected error ({type(exc).__name__}); {where}.", 2)
 
 
+def _not_utf8(arg) -> bool:
+    """Whether a command-line argument held bytes that are not UTF-8 (Python hands them
+    over as lone surrogates, which no name, title or query can contain)."""
+    return isinstance(arg, str) and any("\ud800" <= ch <= "\udfff" for ch in arg)
+
+
 class ContractsGroup(click.Group):
     """The root group: every failure becomes one line on stderr and the exit code of §6."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if any(_not_utf8(arg) for arg in (sys.argv[1:] if args is None else args)):
+            _fail("an argument is not valid UTF-8 text; nothing was done.", 2)
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
@@ -517,7 +526,9 @@ def customer_edit(name: str, new_name: str | None, email: str | None, phone: str
 
 @customer.command("list")
 @click.option("--filter", "text", metavar="TEXT", help="Only names containing TEXT.")
-@click.option("--limit", type=click.IntRange(min=0), default=0, help="At most N (0: all).")
+@click.option(
+    "--limit", type=click.IntRange(min=0, max=MAX_LIMIT), default=0, help="At most N (0: all)."
+)
 @json_option
 @needs_db
 def customer_list(text: str | None, limit: int, as_json: bool) -> None:
@@ -808,7 +819,7 @@ def _line_of_ref(ref: str) -> str:
 @click.option("--filter", "text", metavar="TEXT", help="Number, customer or title contains TEXT.")
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_LIMIT),
     help=f"At most N (default {HUMAN_LIST_LIMIT} on screen, all with --json; 0: all).",
 )
 @json_option
@@ -1025,14 +1036,22 @@ def schedule(number: str, as_json: bool) -> None:
     if as_json:
         _emit_json([p.to_json() for p in periods])
         return
-    rows = [[p.start, p.end, storage.format_money(p.amount_cents)] for p in periods]
-    rows.append(["", "total", storage.format_money(sum(p.amount_cents for p in periods))])
-    click.echo(_table(["From", "To", "Amount"], rows, right=(2,)))
+    money = storage.format_money
+    rows = [[p.start, p.end, money(p.amount_cents), money(p.overage_cents)] for p in periods]
+    rows.append(
+        [
+            "",
+            "total",
+            money(sum(p.amount_cents for p in periods)),
+            money(sum(p.overage_cents for p in periods)),
+        ]
+    )
+    click.echo(_table(["From", "To", "Amount", "Overage"], rows, right=(2, 3)))
 
 
 @cli.command()
 @click.argument("ref", required=False)
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_LIMIT), default=50, show_default=True)
 @json_option
 @needs_db
 def audit(ref: str | None, limit: int, as_json: bool) -> None:
@@ -1139,7 +1158,7 @@ def case_reopen(number: str) -> None:
 @click.option("--filter", "text", metavar="TEXT")
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_LIMIT),
     default=500,
     show_default=True,
     help="At most N (0: all).",
