@@ -159,3 +159,37 @@ def test_verify_never_reports_a_violation_while_charges_run(db_url):
     assert database.is_closed() is False
     before = dump()
     assert storage.verify() == [] and dump() == before
+
+
+@pytest.mark.parametrize(
+    "first,second",
+    [
+        (("sam", "remove", "tina"), ("tina", "remove", "sam")),  # each removes the other
+        (("sam", "rep", "tina"), ("tina", "rep", "sam")),  # each demotes the other
+        (("sam", "remove", "tina"), ("tina", "rep", "sam")),
+    ],
+)
+def test_two_supervisors_racing_never_leave_reps_without_one(db_url, first, second):
+    """Two real processes, the two last supervisors, each taking the other's role away at
+    the same moment: exactly one wins, the other gets the ordinary refusal."""
+    make_world()
+    with storage.acting_as("sam"):
+        storage.add_user("sam", "supervisor")
+        storage.add_user("tina", "supervisor")
+        storage.add_user("rita", "rep")
+    storage.close_database()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager:
+        barrier = manager.Barrier(2)
+        with ctx.Pool(2) as pool:
+            outcomes = pool.starmap(
+                workers.user_change, [(db_url, *first, barrier), (db_url, *second, barrier)]
+            )
+    storage.open_database(db_url)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["ok", "refused"], outcomes
+    refusal = next(o for o in outcomes if o.startswith("refused"))
+    assert "is the last supervisor and other users are listed" in refusal or (
+        "only a supervisor may manage users" in refusal
+    ), refusal
+    supervisors = [login for login, role in _users() if role == "supervisor"]
+    assert len(supervisors) == 1 and ("rita", "rep") in _users()

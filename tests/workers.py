@@ -75,3 +75,23 @@ def charge_and_report(url: str, refs: list[str], today: str) -> None:
             continue
         sys.stdout.write(number + "\n")
         sys.stdout.flush()
+
+
+def user_change(url: str, acting: str, action: str, login: str, barrier) -> str:
+    """One change to the users, released together with another process by `barrier`."""
+    storage.open_database(url)
+    try:
+        with storage.acting_as(acting):
+            barrier.wait(10)
+            try:
+                if action == "remove":
+                    storage.remove_user(login)
+                else:
+                    storage.add_user(login, action)
+                return "ok"
+            except storage.Refused as exc:
+                return f"refused: {exc}"
+            except storage.DatabaseUnavailable as exc:
+                return f"unavailable: {exc}"
+    finally:
+        storage.close_database()
