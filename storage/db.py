@@ -383,8 +383,8 @@ def record_write_key(result) -> None:
     """Store the running write's key with its result, in the write's own transaction."""
     from . import sql
 
-    if _write_key is None:
-        return
+    if _write_key is None or not is_postgres():
+        return  # SQLite commits in this process: its outcome is never unknown
     sql.execute(
         'INSERT INTO "write_key" (key, result, at) VALUES (?, ?, ?)',
         (_write_key, _encode_result(result), WriteKey.at.db_value(_now())),
@@ -409,7 +409,8 @@ def writes(fn=None, *, one_statement_on_postgres: bool = False):
     refusals pass through unchanged.
 
     Every write carries an idempotency key, stored with its result in the same transaction
-    (`write_key`, a unique column). When the connection is lost and the outcome of the
+    (`write_key`, a unique column) on PostgreSQL, where a reply can be lost on the network
+    (SQLite commits inside this process: the outcome of its commit is always known). When the connection is lost and the outcome of the
     commit is unknown, the key is looked up on a new connection: found, the first result is
     returned; not found, nothing was written and the write runs again. A write is never
     applied twice.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import peewee as pw
 import pendulum
 
@@ -19,7 +21,7 @@ from .lookup import (
     line_ref,
     lock_rows,
 )
-from .models import Case, Contract, Line, UsageEntry
+from .models import Case, Contract, Line, UsageEntry, WriteKey
 from .people import LISTED, SUPERVISOR_ONLY, require
 
 ANY_BUT_DRAFT = ("invoiced", "active", "on_hold", "canceled", "expired")
@@ -745,6 +747,8 @@ def sweep(by_hand: bool = False) -> dict[str, int]:
             {"status": ["existing", "expired"]},
         )
     counts["lines_expired"] = len(lines)
+    # idempotency keys serve a retry seconds after a lost reply; a day is plenty
+    WriteKey.delete().where(WriteKey.at < stamp - dt.timedelta(days=1)).execute()
     return counts
 
 
