@@ -26,15 +26,12 @@ class FirstLoad:
         self._value: tuple[dict[str, int], list] | None = None
         self._error: Exception | None = None
         self._done = threading.Event()
-        threading.Thread(target=self._read, name="contracts-first-load", daemon=True).start()
+        self.thread = threading.Thread(target=self._read, name="contracts-first-load", daemon=True)
+        self.thread.start()
 
     def _read(self) -> None:
         try:
             with storage.session():
-                try:
-                    storage.sweep_if_due()
-                except (storage.DatabaseUnavailable, storage.Refused) as exc:
-                    self.sweep_error = exc  # shown as a warning; the list still shows
                 counts = storage.status_counts(None)
                 rows = storage.list_contracts(
                     self.status,
@@ -48,6 +45,13 @@ class FirstLoad:
             self._error = exc
         finally:
             self._done.set()
+        # Then the automatic sweep: what the screen shows never waits for it (statuses are
+        # computed from the dates), so a busy database only delays the stored statuses.
+        try:
+            with storage.session():
+                storage.sweep_if_due()
+        except Exception as exc:  # noqa: BLE001 - nothing shown depends on it; kept for the log
+            self.sweep_error = exc
 
     @property
     def ready(self) -> bool:

@@ -155,13 +155,6 @@ class ContractsScreen(DataScreen):
             self.call_storage(first.wait, then=partial(self._first_loaded, load), group="first")
 
     def _first_loaded(self, load: _Load, first: FirstLoad) -> None:
-        if first.sweep_error is not None:
-            self.notify(
-                f"The date-driven changes could not be applied: {first.sweep_error}",
-                severity="warning",
-                markup=False,
-                timeout=10,
-            )
         try:
             counts, rows = first.result()
         except Exception as exc:  # noqa: BLE001 - shown like any failed load
