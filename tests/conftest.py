@@ -39,19 +39,24 @@ def _pg_connect(dbname: str | None = None):
     )
 
 
+def create_database(name: str) -> None:
+    """A new PostgreSQL database for tests (dropped by whoever made it)."""
+    conn = _pg_connect()
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+        # Durability across power loss is not what these tests look at; speed is.
+        cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    conn.close()
+
+
 def postgres_url() -> str | None:
     """The URL of this test run's own PostgreSQL database, created on first use."""
     if "url" in _pg_state:
         return _pg_state["url"]
     name = f"contracts_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
-        conn = _pg_connect()
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-            # Durability across power loss is not what these tests look at; speed is.
-            cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-        conn.close()
+        create_database(name)
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         _pg_state["url"] = None
         _pg_state["error"] = str(exc).strip()
@@ -133,3 +138,19 @@ def sqlite_url(tmp_path):
     storage.clock.freeze(None)
     storage.set_today(None)
     storage.close_database()
+
+
+@pytest.fixture
+def run(db_url):
+    """The command line against the database of `db_url` (both backends)."""
+    from tests.test_cli import Contracts
+
+    return Contracts(db_url)
+
+
+@pytest.fixture
+def lite(sqlite_url):
+    """The command line against an SQLite database."""
+    from tests.test_cli import Contracts
+
+    return Contracts(sqlite_url)

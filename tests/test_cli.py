@@ -97,16 +97,6 @@ def active_contract(
     return number
 
 
-@pytest.fixture
-def run(db_url) -> Contracts:
-    return Contracts(db_url)
-
-
-@pytest.fixture
-def lite(sqlite_url) -> Contracts:
-    return Contracts(sqlite_url)
-
-
 # --- the main flow, on SQLite and PostgreSQL ---------------------------------------------
 
 

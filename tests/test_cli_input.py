@@ -16,17 +16,6 @@ from tests.helpers import dump
 from tests.test_cli import ROOT, Contracts, active_contract, make_world
 from tui.cli import cli
 
-
-@pytest.fixture
-def run(db_url) -> Contracts:
-    return Contracts(db_url)
-
-
-@pytest.fixture
-def lite(sqlite_url) -> Contracts:
-    return Contracts(sqlite_url)
-
-
 # --- money: a comma only between thousands -------------------------------------------------
 
 

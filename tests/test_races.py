@@ -40,7 +40,7 @@ import pytest
 import storage
 from storage.clock import real_today
 from tests import race_workers
-from tests.conftest import _pg_connect, require_postgres
+from tests.conftest import _pg_connect, create_database, require_postgres
 
 pytestmark = pytest.mark.slow
 
@@ -392,12 +392,7 @@ def _race_database(request, tmp_path_factory) -> tuple[str, object]:
         return f"sqlite:///{tmp_path_factory.mktemp('races') / 'races.db'}", lambda: None
     shared = require_postgres()  # skips (or fails under CI) when PostgreSQL is down
     name = f"contracts_races_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    conn = _pg_connect()
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-        cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    conn.close()
+    create_database(name)
 
     def drop():
         conn = _pg_connect()
