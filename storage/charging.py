@@ -11,10 +11,11 @@ from .amounts import charge_for, format_amount, parse_count, parse_duration, use
 from .clock import now_utc, today
 from .db import current_write_key, is_postgres, writes
 from .errors import InvalidInput, NotFound, Refused
-from .lifecycle import DATE_DRIVEN, STATUS_WORDS, _clean_title, line_status_on, status_on
+from .lifecycle import DATE_DRIVEN, _clean_title, line_status_on, status_on
 from .lookup import ROW_LOCK, case_number, find_case, find_customer, find_line, line_parts, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry, database
 from .people import LISTED, STANDING_COLUMNS, SUPERVISOR_ONLY, current_login, db_role, require
+from .statuses import words as status_words
 
 # stored line statuses a charge may go to (when the day lies within the line's dates: an
 # "expired" stored line is usable only on a day before its end, i.e. under --today)
@@ -44,7 +45,7 @@ def charge_refusal(
             return f"{contract.number} expired on {contract.end}."
         if status == "draft":
             return f"{contract.number} is a draft, not yet invoiced."
-        return f"{contract.number} is {STATUS_WORDS[status]}: no case can be charged to it."
+        return f"{contract.number} is {status_words(status)}: no case can be charged to it."
     if line.status == "canceled":
         return f"line {ref} is canceled."
     if line.status == "expired":

@@ -23,55 +23,16 @@ from .lookup import (
 )
 from .models import Case, Contract, Line, UsageEntry, WriteKey
 from .people import LISTED, SUPERVISOR_ONLY, require
+from .statuses import STATUSES, TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
 
-ANY_BUT_DRAFT = ("invoiced", "active", "on_hold", "canceled", "expired")
-BY_DATES = "by dates"  # invoiced before the start, active within the dates, expired after
-
-# action: (statuses it is allowed from, status it leads to or None, who may do it, in words)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None, str, str]] = {
-    "edit": (("draft",), None, LISTED, "edit"),
-    "delete": (("draft",), None, SUPERVISOR_ONLY, "delete"),
-    "add_line": (("draft", "invoiced", "active", "on_hold"), None, LISTED, "add a line"),
-    "edit_line": (("draft",), None, LISTED, "edit a line"),
-    "invoice": (("draft",), BY_DATES, SUPERVISOR_ONLY, "invoice"),
-    "hold": (("invoiced", "active"), "on_hold", SUPERVISOR_ONLY, "hold"),
-    "release": (("on_hold",), BY_DATES, SUPERVISOR_ONLY, "release"),
-    "cancel": (("invoiced", "active", "on_hold"), "canceled", SUPERVISOR_ONLY, "cancel"),
-    "renew": (ANY_BUT_DRAFT, None, SUPERVISOR_ONLY, "renew"),
-    "copy": (("draft",) + ANY_BUT_DRAFT, None, LISTED, "copy"),
-    "cancel_line": (("invoiced", "active", "on_hold"), None, SUPERVISOR_ONLY, "cancel a line"),
-    "charge": (("active",), None, LISTED, "charge a case"),
-    # date-driven, applied by sweep
-    "activate": (("invoiced",), "active", "", "activate"),
-    "expire": (("invoiced", "active", "on_hold"), "expired", "", "expire"),
-}
-USER_ACTIONS = [a for a in TRANSITIONS if a not in ("activate", "expire", "charge")]
-
-STATUS_WORDS = {
-    "draft": "a draft",
-    "invoiced": "invoiced",
-    "active": "active",
-    "on_hold": "on hold",
-    "canceled": "canceled",
-    "expired": "expired",
-}
-
-
-def allowed_actions(status: str) -> list[str]:
-    """The user actions allowed from a status, in words."""
-    return [TRANSITIONS[a][3] for a in USER_ACTIONS if status in TRANSITIONS[a][0]]
+STATUS_WORDS = {s.name: s.words for s in STATUSES}  # kept for the faces' imports
 
 
 def check_transition(contract: Contract, action: str) -> None:
     """Refuse an action the contract's status does not allow, naming status and alternatives."""
-    allowed_from, _to, _who, words = TRANSITIONS[action]
-    if contract.status not in allowed_from:
-        options = allowed_actions(contract.status)
-        raise Refused(
-            f"cannot {words} {contract.number}: it is {STATUS_WORDS[contract.status]}; "
-            f"from {STATUS_WORDS[contract.status]} you can "
-            f"{', '.join(options) if options else 'do nothing'}."
-        )
+    refused = refusal(contract.status, action, contract.number)
+    if refused:
+        raise Refused(refused)
 
 
 # Stored invoiced, active and expired are one manual state ("billed"): which of the three
@@ -136,21 +97,13 @@ def status_by_dates(contract: Contract, day: pendulum.Date) -> str:
     return status_on("active", contract.start, contract.end, day)
 
 
-# what a refused permission says the login may not do, where "<words> contracts" reads badly
-_DOING = {
-    "add_line": "add lines to contracts",
-    "edit_line": "edit contract lines",
-    "cancel_line": "cancel contract lines",
-}
-
-
 def _begin(number: str, action: str) -> tuple[Contract, str]:
     """Permission, then the contract locked (its row, on PostgreSQL; SQLite's writes are
     serialised by BEGIN IMMEDIATE), then the transition check on the status it is in today.
 
     Every contract action starts here: the read that decides and the write that follows
     are one atomic step, so the loser of a race gets the ordinary refusal."""
-    who = require(TRANSITIONS[action][2], _DOING.get(action, TRANSITIONS[action][3] + " contracts"))
+    who = require(TRANSITIONS[action].role, TRANSITIONS[action].may)
     contract = find_contract(number, lock=True)
     contract.stored_status = contract.status
     contract.status = status_on(contract.status, contract.start, contract.end, today())
@@ -417,9 +370,10 @@ def invoice(number) -> str:
 @writes
 def hold(number) -> str:
     contract, who = _begin(number, "hold")
-    _touch(contract, status="on_hold")
-    audit.record("contract", contract.number, "hold", who, {"status": [contract.status, "on_hold"]})
-    return "on_hold"
+    held = TRANSITIONS["hold"].to
+    _touch(contract, status=held)
+    audit.record("contract", contract.number, "hold", who, {"status": [contract.status, held]})
+    return held
 
 
 @writes
@@ -442,19 +396,20 @@ def cancel(number, on, reason) -> str:
             f"({contract.start} to {contract.end})."
         )
     reason = _clean_title(reason, "cancel reason")
-    _touch(contract, status="canceled", cancel_date=day, cancel_reason=reason)
+    canceled = TRANSITIONS["cancel"].to
+    _touch(contract, status=canceled, cancel_date=day, cancel_reason=reason)
     audit.record(
         "contract",
         contract.number,
         "cancel",
         who,
         {
-            "status": [contract.status, "canceled"],
+            "status": [contract.status, canceled],
             "cancel_date": day,
             "reason": reason,
         },
     )
-    return "canceled"
+    return canceled
 
 
 @writes

@@ -9,13 +9,13 @@ from contextlib import contextmanager
 
 from .errors import PermissionRefused
 from .models import User
+from .statuses import LISTED, SUPERVISOR_ONLY
 
 _acting: str | None = None
 _db_role: str | None = None  # the PostgreSQL role the process is connected as
 
-# What each role may do once a supervisor exists. Reading needs no role.
-SUPERVISOR_ONLY = "supervisor"
-LISTED = "listed"
+# What each role may do once a supervisor exists (LISTED, SUPERVISOR_ONLY: the levels of
+# the transitions table). Reading needs no role.
 
 
 def current_login() -> str:

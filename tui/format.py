@@ -7,15 +7,7 @@ from rich.text import Text
 
 import storage
 
-STATUS_LABELS = {
-    "draft": "Draft",
-    "invoiced": "Invoiced",
-    "active": "Active",
-    "on_hold": "On hold",
-    "canceled": "Canceled",
-    "expired": "Expired",
-    "all": "All",
-}
+STATUS_LABELS = {s.name: s.label for s in storage.STATUS_TABLE} | {"all": "All"}
 STATUS_STYLES = {
     "draft": "bright_black",
     "invoiced": "cyan",

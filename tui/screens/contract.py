@@ -14,7 +14,6 @@ from textual.widgets import ContentSwitcher, Static
 
 import storage
 from storage.amounts import parse_allotment, parse_money
-from storage.lifecycle import STATUS_WORDS
 
 from ..format import (
     CASE_STYLES,
@@ -441,7 +440,7 @@ class ContractScreen(DataScreen):
         return next((line for line in self.info.lines if line.ref == key), self.info.lines[0])
 
     def _allowed(self, action: str) -> bool:
-        return self.info is not None and self.info.status in storage.TRANSITIONS[action][0]
+        return self.info is not None and storage.refusal(self.info.status, action, "") is None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
@@ -469,20 +468,14 @@ class ContractScreen(DataScreen):
             if line is None:
                 message = f"{info.number} has no lines; nothing can be charged to it."
             else:
-                message = line.reason or f"{info.number} is {STATUS_WORDS[info.status]}."
+                message = line.reason or f"{info.number} is {storage.status_words(info.status)}."
         elif action == "renew" and info.renewed_by:
             message = f"{info.number} was already renewed as {info.renewed_by}."
         elif action == "cancel_line" and self._allowed("cancel_line"):
             line = self.selected_line
             message = f"line {line.ref} is already {line.status}." if line else "no line selected."
-        else:
-            _allowed, _to, _who, words = storage.TRANSITIONS[LIFECYCLE[action]]
-            status = STATUS_WORDS[info.status]
-            options = storage.allowed_actions(info.status)
-            message = (
-                f"cannot {words} {info.number}: it is {status}; from {status} you can "
-                f"{', '.join(options) if options else 'do nothing'}."
-            )
+        else:  # the engine's own sentence
+            message = storage.refusal(info.status, LIFECYCLE[action], info.number) or ""
         self.notify(message, severity="error", markup=False)
 
     def _run(self, fn, *args, done: str | None = None) -> None:
@@ -796,7 +789,7 @@ class ContractScreen(DataScreen):
         intro = (
             "A fresh allotment on this contract."
             if info.status == "draft"
-            else f"{number} is {STATUS_WORDS[info.status]}: the new line starts fresh."
+            else f"{number} is {storage.status_words(info.status)}: the new line starts fresh."
         )
         self.app.push_screen(
             FormModal(

@@ -27,15 +27,7 @@ from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.paged_table import Column, PagedTable
 from .base import DataScreen
 
-TABS = [
-    ("draft", "Draft"),
-    ("invoiced", "Invoiced"),
-    ("active", "Active"),
-    ("on_hold", "On hold"),
-    ("canceled", "Canceled"),
-    ("expired", "Expired"),
-    ("all", "All"),
-]
+TABS = [(s.name, s.label) for s in storage.STATUS_TABLE] + [("all", "All")]
 TAB_KEYS = Binding.Group("Tab", compact=True)
 
 
