@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import json
-
 import pendulum
 
 from . import audit, sql
 from .amounts import charge_for, format_amount, parse_count, parse_duration, use_refusal
+from .charge_sql import ChargeRow, LoadedLine, load_line, write_charge
 from .clock import now_utc, today
-from .db import current_write_key, is_postgres, writes
-from .errors import InvalidInput, NotFound, Refused
-from .lifecycle import DATE_DRIVEN, _clean_title, line_status_on, status_on
-from .lookup import ROW_LOCK, case_number, find_case, find_customer, find_line, line_parts, line_ref
-from .models import Case, Contract, Customer, Line, UsageEntry, database
-from .people import LISTED, STANDING_COLUMNS, SUPERVISOR_ONLY, current_login, db_role, require
+from .db import writes
+from .errors import InvalidInput, Refused
+from .lifecycle import _clean_title
+from .lookup import case_number, find_case, find_customer, line_ref
+from .models import Case, Contract, Customer, Line, UsageEntry
+from .people import LISTED, SUPERVISOR_ONLY, require
 from .statuses import words as status_words
-
-# stored line statuses a charge may go to (when the day lies within the line's dates: an
-# "expired" stored line is usable only on a day before its end, i.e. under --today)
-USABLE_LINE_STATUSES = ("existing", "renewed", "expired")
 
 
 def charge_refusal(
@@ -103,103 +98,8 @@ def _clean_text(text, what: str, limit: int = 4000) -> str:
     return value
 
 
-_LINE_FOR_CHARGE = (
-    'SELECT l.id, l.position, l.start, l."end", l.total, l.used, l.status, '
-    "c.id, c.number, c.status, c.customer_id, c.allotment_type, c.increment, c.minimum, "
-    'c.start, c."end", c.cancel_date, cu.name '
-    'FROM "line" l JOIN "contract" c ON l.contract_id = c.id '
-    'JOIN "customer" cu ON cu.id = c.customer_id '
-)
-
-
-def load_line(
-    *,
-    line_id: int | None = None,
-    ref: str | None = None,
-    reserve_case: bool = False,
-    with_standing: bool = False,
-    lock: bool = False,
-) -> Line:
-    """A line with its contract and the contract's customer, read in one statement, with
-    the statuses they are in today (lifecycle.status_on).
-
-    With `reserve_case` on PostgreSQL, the same statement also draws the next case id from
-    the sequence (as `line.reserved_case_id`), and with `with_standing` it reads the acting
-    login's permissions (as `line.standing`), so a charge needs no extra round trip.
-    With `lock`, inside a write on PostgreSQL, the line's row is locked (lookup.lock_rows)."""
-    if line_id is not None:
-        where, params = "WHERE l.id = ?", (line_id,)
-    else:
-        where, params = "WHERE c.id = ? AND l.position = ?", line_parts(ref)
-    reserve = reserve_case and is_postgres()
-    extra = ""
-    if reserve:
-        extra += ", nextval(pg_get_serial_sequence('\"case\"', 'id'))"
-    if with_standing:
-        extra += ", " + STANDING_COLUMNS
-        params = (current_login(), *params)
-    select = _LINE_FOR_CHARGE.replace(" FROM ", extra + " FROM ", 1)
-    if lock and is_postgres() and database.in_transaction():
-        where += f" {ROW_LOCK} OF l"
-    row = sql.one(select + where, params, prepare=True)
-    if row is None:
-        find_line(ref)  # raises NotFound naming what is missing
-        raise NotFound(f"there is no line {ref}.")  # pragma: no cover
-    day = Line.start.python_value
-    (
-        lid,
-        position,
-        l_start,
-        l_end,
-        total,
-        used,
-        l_status,
-        cid,
-        number,
-        c_status,
-        customer_id,
-        kind,
-        increment,
-        minimum,
-        c_start,
-        c_end,
-        cancel_date,
-        customer_name,
-    ) = row[:18]
-    contract = Contract(
-        id=cid,
-        number=number,
-        status=c_status,
-        customer=Customer(id=customer_id, name=customer_name),
-        allotment_type=kind,
-        increment=increment,
-        minimum=minimum,
-        start=day(c_start),
-        end=day(c_end),
-        cancel_date=day(cancel_date),
-    )
-    line = Line(
-        id=lid,
-        position=position,
-        contract=contract,
-        start=day(l_start),
-        end=day(l_end),
-        total=total,
-        used=used,
-        status=l_status,
-    )
-    today_ = today()
-    contract.stored_status = c_status
-    contract.status = status_on(c_status, contract.start, contract.end, today_)
-    line.stored_status = l_status
-    line.status = line_status_on(l_status, line.end, contract.status, today_)
-    line.reserved_case_id = row[18] if reserve else None
-    line.standing = (bool(row[-2]), row[-1]) if with_standing else None
-    return line
-
-
 def _charge(
-    line: Line,
+    line: LoadedLine,
     customer_id: int,
     spent,
     override: bool,
@@ -210,8 +110,9 @@ def _charge(
 ) -> tuple[str, int]:
     """Resolve a case and charge it to a line, in the caller's transaction: the rule
     (charge_refusal), then one guarded write of the line, the case, the ledger entry and the
-    audit events. Either `case_id` (an open case) or `new_case_title` (a case recorded
-    resolved in one step) is given. Returns (case number, amount charged)."""
+    audit events (charge_sql.write_charge). Either `case_id` (an open case) or
+    `new_case_title` (a case recorded resolved in one step) is given. Returns (case number,
+    amount charged)."""
     contract = line.contract
     amount, minutes = amount_for(contract, spent)
     day = today()
@@ -223,55 +124,24 @@ def _charge(
     over = metered and line.used + amount > line.total
     if over:
         require(SUPERVISOR_ONLY, "override an exhausted line", line.standing)
-    # The guard: the line still usable and (unless overridden) the allotment still there,
-    # the contract still active. Checked by the database in the same statement that charges.
-    # The contract billed and within its dates, and the line usable within its dates, on
-    # the charging day: what charge_refusal decided, decided again by the database.
-    guard = (
-        'UPDATE "line" SET used = used + ? WHERE id = ? AND status IN (?, ?, ?) '
-        'AND start <= ? AND "end" >= ? '
-        'AND EXISTS (SELECT 1 FROM "contract" WHERE id = ? AND status IN (?, ?, ?) '
-        'AND start <= ? AND "end" >= ?)'
-    )
-    iso = Line.start.db_value(day)
-    guard_params = (
-        amount,
-        line.id,
-        *USABLE_LINE_STATUSES,
-        iso,
-        iso,
-        contract.id,
-        *DATE_DRIVEN,
-        iso,
-        iso,
-    )
-    if metered and not override:
-        guard += " AND used + ? <= total"
-        guard_params += (amount,)
-    stamp = Case.resolved_at.db_value(now_utc())
     overage = line.used + amount - line.total if over else 0
-    entry = (
-        amount,
-        "override" if over else "charge",
-        who,
-        stamp,
-        f"overage {format_amount(overage, contract.allotment_type)}" if over else "",
+    row = ChargeRow(
+        line=line,
+        ref=ref,
+        amount=amount,
+        kind="override" if over else "charge",
+        note=f"overage {format_amount(overage, contract.allotment_type)}" if over else "",
+        who=who,
+        stamp=Case.resolved_at.db_value(now_utc()),
+        day=Line.start.db_value(day),
+        resolution=resolution,
+        minutes=minutes,
+        guarded=metered and not override,
+        customer_id=customer_id,
+        case_id=case_id,
+        new_title=new_case_title,
     )
-    resolved = ("resolved", stamp, Case.resolved_on.db_value(day), who, resolution, minutes, amount)
-    writer = _write_charge_postgres if is_postgres() else _write_charge_sqlite
-    number = writer(
-        line,
-        guard,
-        guard_params,
-        entry,
-        resolved,
-        case_id,
-        new_case_title,
-        customer_id,
-        who,
-        ref,
-        over,
-    )
+    number = write_charge(row)
     if number is None:
         fresh = load_line(line_id=line.id)
         raise Refused(
@@ -279,142 +149,6 @@ def _charge(
             or f"allotment exhausted: line {ref} was used up by someone else just now."
         )
     return number, amount
-
-
-_CASE_RESOLVED = (
-    "status = ?, resolved_at = ?, resolved_on = ?, resolved_by = ?, resolution = ?, spent = ?, "
-    "charged = ?"
-)
-_CASE_COLUMNS = (
-    "customer_id, title, line_id, opened, opened_by, status, resolved_at, resolved_on, "
-    "resolved_by, resolution, spent, charged"
-)
-_LEDGER = 'INSERT INTO "usage_entry" (line_id, case_id, amount, kind, who, at, note) '
-_AUDIT = audit.INSERT
-
-
-def _charge_audits(ref, number, amount, over, who, stamp, new_title, customer_name):
-    """The audit rows of a charge: the line's, and the case's when it is recorded in one step."""
-    role = db_role()
-    rows = [
-        (
-            "line",
-            ref,
-            "charge",
-            who,
-            stamp,
-            audit.encode({"case": number, "amount": amount, "override": over}),
-            role,
-        )
-    ]
-    if new_title is not None:
-        rows.append(
-            (
-                "case",
-                number,
-                "resolve",
-                who,
-                stamp,
-                audit.encode(
-                    {"customer": customer_name, "title": new_title, "line": ref, "charged": amount}
-                ),
-                role,
-            )
-        )
-    return rows
-
-
-def _write_charge_sqlite(
-    line, guard, guard_params, entry, resolved, case_id, new_title, customer_id, who, ref, over
-) -> str | None:
-    """SQLite: statement by statement (in-process, under BEGIN IMMEDIATE's write lock)."""
-    if sql.rowcount(guard, guard_params) != 1:
-        return None
-    if case_id is None:
-        case_id = sql.insert(
-            f'INSERT INTO "case" ({_CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            (customer_id, new_title, line.id, resolved[1], who, *resolved),
-        )
-        number = case_number(case_id)
-        sql.execute('UPDATE "case" SET number = ? WHERE id = ?', (number, case_id))
-    else:
-        number = case_number(case_id)
-        sql.execute(
-            f'UPDATE "case" SET line_id = ?, {_CASE_RESOLVED} WHERE id = ?',
-            (line.id, *resolved, case_id),
-        )
-    sql.execute(_LEDGER + "VALUES (?, ?, ?, ?, ?, ?, ?)", (line.id, case_id, *entry))
-    for row in _charge_audits(
-        ref, number, entry[0], over, who, entry[3], new_title, line.contract.customer.name
-    ):
-        sql.execute(_AUDIT + "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-    return number
-
-
-def _write_charge_postgres(
-    line, guard, guard_params, entry, resolved, case_id, new_title, customer_id, who, ref, over
-) -> str | None:
-    """PostgreSQL: the same writes as one statement (data-modifying CTEs), so a charge costs
-    one round trip; every part reads from the guarded update and does nothing if it did."""
-    new = case_id is None
-    if new:
-        case_id = line.reserved_case_id
-    number = case_number(case_id)
-    if new:
-        case_part = (
-            f'c AS (INSERT INTO "case" (id, number, {_CASE_COLUMNS}) '
-            "SELECT ?::integer, ?::text, ?::integer, ?::text, ?::integer, ?::timestamp, ?::text, "
-            "?::text, ?::timestamp, ?::date, ?::text, ?::text, ?::integer, ?::integer FROM g)"
-        )
-        case_params = (
-            case_id,
-            number,
-            customer_id,
-            new_title,
-            line.id,
-            resolved[1],
-            who,
-            *resolved,
-        )
-    else:
-        case_part = (
-            f'c AS (UPDATE "case" SET line_id = ?, {_CASE_RESOLVED} '
-            "WHERE id = ? AND EXISTS (SELECT 1 FROM g))"
-        )
-        case_params = (line.id, *resolved, case_id)
-    audits = _charge_audits(
-        ref, number, entry[0], over, who, entry[3], new_title, line.contract.customer.name
-    )
-    audit_selects = " UNION ALL ".join(
-        ["SELECT ?::text, ?::text, ?::text, ?::text, ?::timestamp, ?::text, ?::text FROM g"]
-        * len(audits)
-    )
-    key = current_write_key()  # stored by the same statement: a retry finds it (db.writes)
-    key_part = (
-        ', k AS (INSERT INTO "write_key" (key, result, at) SELECT ?::text, ?::text, '
-        "?::timestamp FROM g)"
-        if key
-        else ""
-    )
-    key_params = (key, json.dumps(number), entry[3]) if key else ()
-    statement = (
-        f"WITH g AS ({guard} RETURNING id), {case_part}, "
-        f"e AS ({_LEDGER}SELECT ?::integer, ?::integer, ?::integer, ?::text, ?::text, "
-        "?::timestamp, ?::text FROM g), "
-        f"a AS ({_AUDIT}{audit_selects}){key_part} "
-        "SELECT count(*) FROM g"
-    )
-    params = (
-        *guard_params,
-        *case_params,
-        line.id,
-        case_id,
-        *entry,
-        *(value for row in audits for value in row),
-        *key_params,
-    )
-    (charged,) = sql.one(statement, params, prepare=True)
-    return number if charged == 1 else None
 
 
 def _insert_case(customer_id: int, title: str, line_id: int | None, who: str) -> tuple[int, str]:
