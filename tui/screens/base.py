@@ -14,6 +14,24 @@ from ..calls import StorageCalls
 PaletteCommand = tuple[str, str, Callable[[], Any]]
 
 
+def tab_bindings(tabs, scope: str, tooltip: str, group) -> list:
+    """`1`, `2`, … for the tabs `[(key, label), …]` of a screen: `show_tab(key)`, with ids
+    `{scope}.tab.{key}` and the tooltip `tooltip.format(label=label.lower())`."""
+    from textual.binding import Binding
+
+    return [
+        Binding(
+            str(i),
+            f"show_tab('{key}')",
+            label,
+            tooltip=tooltip.format(label=label.lower()),
+            id=f"{scope}.tab.{key}",
+            group=group,
+        )
+        for i, (key, label) in enumerate(tabs, start=1)
+    ]
+
+
 class DataScreen(StorageCalls, Screen):
     """A screen showing database data. `reload()` fetches it again (off the UI thread).
 
@@ -23,6 +41,13 @@ class DataScreen(StorageCalls, Screen):
 
     TITLE_TEXT = ""
     stale = False
+
+    def confirm(self, title: str, question: str, call, label: str, then=None) -> None:
+        """Ask before an action that cannot be undone; `call` runs on the confirm key, and
+        `then(result)` after (None when the user kept things as they were)."""
+        from .forms import ConfirmModal
+
+        self.app.push_screen(ConfirmModal(title, question, call, submit_label=label), then)
 
     def reload(self) -> None:  # pragma: no cover - every screen overrides it
         raise NotImplementedError

@@ -16,8 +16,8 @@ from ..format import CASE_STYLES, local_date, signed_amount
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
-from .base import FilteredScreen
-from .forms import ConfirmModal, Field, FormModal, time_spent_field
+from .base import FilteredScreen, tab_bindings
+from .forms import Field, FormModal, time_spent_field
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
 CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
@@ -30,17 +30,7 @@ class CasesScreen(FilteredScreen):
     AUTO_FOCUS = "#cases"
     BINDINGS: ClassVar = [
         Binding("slash", "focus_filter", "Filter", key_display="/", id="cases.filter"),
-        *[
-            Binding(
-                str(i),
-                f"show_tab('{key}')",
-                label,
-                tooltip=f"Show {label.lower()} cases",
-                id=f"cases.tab.{key}",
-                group=CASE_TAB_KEYS,
-            )
-            for i, (key, label) in enumerate(CASE_TABS, start=1)
-        ],
+        *tab_bindings(CASE_TABS, "cases", "Show {label} cases", CASE_TAB_KEYS),
         Binding("r", "resolve", "Resolve", id="cases.resolve"),
         Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),
         Binding("o", "reopen", "Reopen", id="cases.reopen"),
@@ -196,13 +186,11 @@ class CasesScreen(FilteredScreen):
         case = self._need("open", "canceled")
         if case is None:
             return
-        self.app.push_screen(
-            ConfirmModal(
-                f"Cancel {case.number}",
-                f"Cancel {case.number} ({case.title})? Nothing is charged.",
-                partial(storage.cancel_case, case.number),
-                submit_label="Cancel case",
-            ),
+        self.confirm(
+            f"Cancel {case.number}",
+            f"Cancel {case.number} ({case.title})? Nothing is charged.",
+            partial(storage.cancel_case, case.number),
+            "Cancel case",
             self._after(f"{case.number} canceled."),
         )
 
@@ -211,13 +199,11 @@ class CasesScreen(FilteredScreen):
         if case is None:
             return
         gives_back = f" Its charge goes back to {case.line}." if case.line and case.charged else ""
-        self.app.push_screen(
-            ConfirmModal(
-                f"Reopen {case.number}",
-                f"Reopen {case.number} ({case.title})?{gives_back}",
-                partial(storage.reopen_case, case.number),
-                submit_label="Reopen",
-            ),
+        self.confirm(
+            f"Reopen {case.number}",
+            f"Reopen {case.number} ({case.title})?{gives_back}",
+            partial(storage.reopen_case, case.number),
+            "Reopen",
             self._after(f"{case.number} reopened."),
         )
 

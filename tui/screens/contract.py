@@ -4,7 +4,7 @@ and every lifecycle action as a key."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -13,13 +13,11 @@ from textual.binding import Binding
 from textual.widgets import ContentSwitcher, Static
 
 import storage
-from storage.amounts import parse_allotment, parse_money
 
 from ..format import (
     CASE_STYLES,
     LINE_STYLES,
     STATUS_STYLES,
-    amount,
     line_left,
     line_overage,
     line_used,
@@ -31,8 +29,9 @@ from ..format import (
 from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
-from .base import DataScreen
-from .forms import ConfirmModal, Field, FormModal, time_spent_field
+from .base import DataScreen, tab_bindings
+from .contract_lines import LineActions, RecordCaseModal, left_sentence
+from .forms import Field, FormModal
 
 LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
 LOWER_KEYS = Binding.Group("Tab", compact=True)
@@ -54,72 +53,7 @@ LIFECYCLE = {
 }
 
 
-def left_sentence(line) -> str:
-    """What is left on a line, in words: `6/10 cases left`, `37h 30m of 40h left`."""
-    if line.allotment_type == "coverage":
-        return f"covered without limit ({line.used_text} so far)"
-    if line.overage:
-        return f"nothing left; {amount(line.overage, line.allotment_type)} over the allotment"
-    if line.allotment_type == "time":
-        return f"{amount(line.remaining, 'time')} of {amount(line.total, 'time')} left"
-    return f"{line.remaining}/{line.total} cases left"
-
-
-class RecordCaseModal(FormModal):
-    """Record a resolved case on one line; an exhausted line offers the supervisor override."""
-
-    def __init__(self, line, *, then_show: str | None = None) -> None:
-        fields = [
-            Field("title", "Case title", required=True, placeholder="what the customer asked")
-        ]
-        if line.allotment_type == "time":
-            fields.append(time_spent_field(True, note="charged after the template's rounding"))
-        fields.append(Field("resolution", "Resolution", placeholder="how it was solved"))
-        fields.append(
-            Field(
-                "override",
-                "Override",
-                flag=True,
-                hidden=True,
-                placeholder="charge beyond the allotment (supervisor)",
-                note="the excess is recorded as overage, billed at the line's rate",
-            )
-        )
-        ref = line.ref
-
-        def submit(values: dict[str, Any]):
-            case = storage.resolve(
-                ref,
-                values["title"],
-                spent=values.get("spent") or None,
-                resolution=values["resolution"] or None,
-                override=values["override"],
-            )
-            number = then_show or ref.split("/")[0]
-            return case, storage.show(number)
-
-        intro = Text()
-        intro.append(f"{line.ref}", style="bold")
-        intro.append(f"  {line.title}\n")
-        intro.append(left_sentence(line).capitalize())
-        warning = f"Not usable now: {line.reason}" if line.reason else ""
-        super().__init__(
-            "Record a resolved case",
-            fields,
-            submit,
-            intro=intro,
-            warning=warning,
-            submit_label="Record",
-        )
-        self.line = line
-
-    def show_refusal(self, error: Exception) -> None:
-        super().show_refusal(error)
-        if str(error).startswith("allotment exhausted") and self._field("override").hidden:
-            self.reveal("override")
-
-
-class ContractScreen(DataScreen):
+class ContractScreen(LineActions, DataScreen):
     AUTO_FOCUS = "#lines"
     BINDINGS: ClassVar = [
         Binding(
@@ -191,17 +125,7 @@ class ContractScreen(DataScreen):
             tooltip="Correct the selected line's use with a ledger entry (supervisors)",
             id="contract.adjust",
         ),
-        *[
-            Binding(
-                str(i),
-                f"show_tab('{key}')",
-                label,
-                tooltip=f"Show this contract's {label.lower()}",
-                id=f"contract.tab.{key}",
-                group=LOWER_KEYS,
-            )
-            for i, (key, label) in enumerate(LOWER_TABS, start=1)
-        ],
+        *tab_bindings(LOWER_TABS, "contract", "Show this contract's {label}", LOWER_KEYS),
         # The same keys when the contract's status does not allow the action: they say why.
         Binding("r", "why('record')", show=False),
         Binding("i", "why('invoice')", show=False),
@@ -531,14 +455,12 @@ class ContractScreen(DataScreen):
             if start <= storage.today()
             else f"{number} invoiced; it becomes active on {start}."
         )
-        self.app.push_screen(
-            ConfirmModal(
-                f"Invoice {number}",
-                f"Bill {number} to {self.info.bill_to}? Its dates and terms are locked from "
-                "now on; it becomes active at once if it has already started.",
-                partial(storage.invoice, number),
-                submit_label="Invoice",
-            ),
+        self.confirm(
+            f"Invoice {number}",
+            f"Bill {number} to {self.info.bill_to}? Its dates and terms are locked from "
+            "now on; it becomes active at once if it has already started.",
+            partial(storage.invoice, number),
+            "Invoice",
             self._after_form(done),
         )
 
@@ -618,13 +540,11 @@ class ContractScreen(DataScreen):
 
     def action_copy(self) -> None:
         number = self.number
-        self.app.push_screen(
-            ConfirmModal(
-                f"Copy {number}",
-                f"Make a new draft with the dates and lines of {number} (fresh allotments)?",
-                partial(storage.copy, number),
-                submit_label="Copy",
-            ),
+        self.confirm(
+            f"Copy {number}",
+            f"Make a new draft with the dates and lines of {number} (fresh allotments)?",
+            partial(storage.copy, number),
+            "Copy",
             self._after_form(f"{number} copied as {{result}} (a draft).", open_new=True),
         )
 
@@ -678,126 +598,6 @@ class ContractScreen(DataScreen):
             self._after_form(f"{number} saved."),
         )
 
-    def _line_fields(self, line=None) -> list[Field]:
-        """The terms of a line, empty for a new one or filled with `line`'s."""
-        info = self.info
-        kind = info.allotment_type
-
-        def amount(value):
-            if value is None:
-                return ""
-            return storage.format_minutes(value) if kind == "time" else str(value)
-
-        def money(cents):
-            return "" if line is None else f"{cents / 100:.2f}"
-
-        fields = [
-            Field("title", "Line title", line.title if line else "", required=True),
-            Field(
-                "product", "Product", line.product if line else "", placeholder="product or service"
-            ),
-        ]
-        if kind != "coverage":
-            example = "40h" if kind == "time" else "10"
-            fields.append(
-                Field(
-                    "allotment",
-                    "Allotment",
-                    amount(line.total) if line else "",
-                    placeholder=f"e.g. {example}; empty: the template's volume",
-                    check=partial(parse_allotment, allotment_type=kind),
-                )
-            )
-        fields += [
-            Field(
-                "price",
-                "Price",
-                money(line.price_cents if line else 0),
-                placeholder="e.g. 1200 or 1200.50",
-                check=partial(parse_money, what="price"),
-            ),
-            Field(
-                "discount",
-                "Discount",
-                money(line.discount_cents if line else 0),
-                placeholder="e.g. 100",
-                check=partial(parse_money, what="discount"),
-            ),
-            Field(
-                "start",
-                "Start",
-                str(line.start) if line else "",
-                placeholder=f"{info.start} (the contract's)",
-                check=partial(storage.parse_date, what="line start"),
-            ),
-            Field(
-                "end",
-                "End",
-                str(line.end) if line else "",
-                placeholder=f"{info.end} (the contract's)",
-                check=partial(storage.parse_date, what="line end"),
-            ),
-        ]
-        return fields
-
-    def action_edit_line(self) -> None:
-        line = self.selected_line
-        if line is None:
-            self.notify(f"{self.number} has no lines to edit.", severity="error", markup=False)
-            return
-
-        def submit(values):
-            return storage.edit_line(
-                line.ref,
-                title=values["title"],
-                product=values["product"],
-                allotment=values.get("allotment") or None,
-                price=values["price"] or None,
-                discount=values["discount"] or None,
-                start=values["start"] or None,
-                end=values["end"] or None,
-            )
-
-        self.app.push_screen(
-            FormModal(
-                f"Edit line {line.ref}",
-                self._line_fields(line),
-                submit,
-                intro="Only a draft's lines can be edited.",
-                submit_label="Save line",
-            ),
-            self._after_form(f"Line {line.ref} saved."),
-        )
-
-    def action_add_line(self) -> None:
-        info = self.info
-        number = self.number
-        fields = self._line_fields()
-
-        def submit(values):
-            return storage.add_line(
-                number,
-                values["title"],
-                product=values["product"],
-                allotment=values.get("allotment") or None,
-                price=values["price"] or None,
-                discount=values["discount"] or None,
-                start=values["start"] or None,
-                end=values["end"] or None,
-            )
-
-        intro = (
-            "A fresh allotment on this contract."
-            if info.status == "draft"
-            else f"{number} is {storage.status_words(info.status)}: the new line starts fresh."
-        )
-        self.app.push_screen(
-            FormModal(
-                f"Add a line to {number}", fields, submit, intro=intro, submit_label="Add line"
-            ),
-            self._after_form("Line {result} added."),
-        )
-
     def action_delete(self) -> None:
         number = self.number
 
@@ -807,54 +607,12 @@ class ContractScreen(DataScreen):
             self.notify(f"{number} deleted.", markup=False)
             self.dismiss()
 
-        self.app.push_screen(
-            ConfirmModal(
-                f"Delete {number}",
-                f"Delete the draft {number} and its lines? This cannot be undone.",
-                partial(storage.delete, number),
-                submit_label="Delete",
-            ),
+        self.confirm(
+            f"Delete {number}",
+            f"Delete the draft {number} and its lines? This cannot be undone.",
+            partial(storage.delete, number),
+            "Delete",
             deleted,
-        )
-
-    def action_adjust(self) -> None:
-        line = self.selected_line
-        if line is None or line.allotment_type == "coverage":
-            what = "has no lines" if line is None else f"line {line.ref} covers unlimited cases"
-            self.notify(f"Nothing to adjust: {what}.", severity="error", markup=False)
-            return
-        example = "-30m or +1h" if line.allotment_type == "time" else "-1 or +2"
-
-        def submit(values):
-            return storage.adjust(line.ref, values["amount"], values["note"])
-
-        self.app.push_screen(
-            FormModal(
-                f"Adjust use of {line.ref}",
-                [
-                    Field("amount", "Change", required=True, placeholder=example),
-                    Field("note", "Why", required=True, placeholder="kept in the ledger"),
-                ],
-                submit,
-                intro=f"{line.title}: {line.used_text} used. A supervisor's correction is a "
-                "new ledger entry; nothing is edited.",
-                submit_label="Adjust",
-            ),
-            self._after_form(f"Use of {line.ref} adjusted."),
-        )
-
-    def action_cancel_line(self) -> None:
-        line = self.selected_line
-        if line is None:
-            return
-        self.app.push_screen(
-            ConfirmModal(
-                f"Cancel line {line.ref}",
-                f"Stop all further charges to {line.ref} ({line.title})? This cannot be undone.",
-                partial(storage.cancel_line, line.ref),
-                submit_label="Cancel line",
-            ),
-            self._after_form(f"Line {line.ref} canceled."),
         )
 
     def palette_commands(self):

@@ -25,7 +25,7 @@ from ..format import (
 )
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.paged_table import Column, PagedTable
-from .base import DataScreen
+from .base import DataScreen, tab_bindings
 
 TABS = [(s.name, s.label) for s in storage.STATUS_TABLE] + [("all", "All")]
 TAB_KEYS = Binding.Group("Tab", compact=True)
@@ -90,17 +90,7 @@ class ContractsScreen(DataScreen):
     AUTO_FOCUS = "#contracts"
     BINDINGS: ClassVar = [
         Binding("slash", "focus_filter", "Filter", key_display="/", id="contracts.filter"),
-        *[
-            Binding(
-                str(i),
-                f"show_tab('{key}')",
-                label,
-                tooltip=f"Show {label.lower()} contracts",
-                id=f"contracts.tab.{key}",
-                group=TAB_KEYS,
-            )
-            for i, (key, label) in enumerate(TABS, start=1)
-        ],
+        *tab_bindings(TABS, "contracts", "Show {label} contracts", TAB_KEYS),
         Binding("o", "sort_next", "Sort", id="contracts.sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="contracts.sort_reverse"),
         Binding("n", "new_contract", "New", id="contracts.new"),
