@@ -1,0 +1,198 @@
+"""Cases and charging (`case …`, `resolve`) and the question of every incoming call:
+`check`. `contracts check` imports this module and no other area's."""
+
+from __future__ import annotations
+
+import click
+
+import storage
+from tui.cli import needs_db, session
+from tui.cli import output as out
+from tui.cli.options import json_option, limit_option, resolving_options
+
+
+def _line_of(ref: str):
+    """The LineInfo of a line reference, as it is now."""
+    number = ref.split("/")[0]
+    return next(line for line in storage.show(number).lines if line.ref == ref)
+
+
+def _charge_note(case_number: str) -> str:
+    """What a resolution charged and what is left on the line, in one sentence."""
+    case = storage.show_case(case_number)
+    if case.line is None:
+        return (
+            f"{case.number} resolved; it is not linked to a contract line, so nothing was charged."
+        )
+    line = _line_of(case.line)
+    if case.allotment_type == "coverage":
+        return f"{case.number} resolved on {case.line} (coverage: {line.cases} cases so far)."
+    return (
+        f"{case.number} resolved: charged {out.amount(case.charged, case.allotment_type)} to "
+        f"{case.line}; {out.left(line)}."
+    )
+
+
+@click.group()
+def case() -> None:
+    """Open, resolve, cancel, reopen and list cases."""
+
+
+@case.command("open")
+@click.option("--customer", required=True, metavar="NAME")
+@click.option("--title", required=True, metavar="T")
+@click.option("--line", "line_ref", metavar="CNR-…/N", help="The contract line it belongs to.")
+@needs_db
+def case_open(customer: str, title: str, line_ref: str | None) -> None:
+    """Open a case; prints its number."""
+    click.echo(storage.open_case(customer, title, line=line_ref))
+
+
+@case.command("resolve")
+@click.argument("number")
+@resolving_options(line=True)
+@needs_db
+def case_resolve(number, spent, resolution, line_ref, override) -> None:
+    """Resolve an open case, charging its line."""
+    storage.resolve_case(
+        number, spent=spent, resolution=resolution, override=override, line=line_ref
+    )
+    click.echo(_charge_note(number))
+
+
+@case.command("cancel")
+@click.argument("number")
+@needs_db
+def case_cancel(number: str) -> None:
+    """Cancel an open case: nothing is charged."""
+    storage.cancel_case(number)
+    click.echo(f"{storage.show_case(number).number} canceled; nothing was charged.")
+
+
+@case.command("reopen")
+@click.argument("number")
+@needs_db
+def case_reopen(number: str) -> None:
+    """Reopen a resolved case; its charge goes back to the line."""
+    returned = storage.reopen_case(number)
+    info = storage.show_case(number)
+    if returned and info.line:
+        click.echo(
+            f"{info.number} reopened; {out.amount(returned, info.allotment_type)} returned "
+            f"to {info.line} ({out.left(_line_of(info.line))})."
+        )
+    else:
+        click.echo(f"{info.number} reopened.")
+
+
+@case.command("list")
+@click.option("--status", type=click.Choice(("open", "resolved", "canceled", "all")))
+@click.option("--customer", metavar="NAME")
+@click.option("--contract", metavar="CNR-…")
+@click.option("--filter", "text", metavar="TEXT")
+@limit_option(default=500, show_default=True, help="At most N (0: all).")
+@json_option
+@needs_db
+def case_list(status, customer, contract, text, limit, as_json) -> None:
+    """List cases, newest first."""
+    cases = storage.list_cases(
+        status=status, contract=contract, customer=customer, text=text, limit=limit or None
+    )
+    if as_json:
+        out.emit_json([c.to_json() for c in cases])
+        return
+    if not cases:
+        click.echo("No cases match.")
+        return
+    rows = [
+        [
+            c.number,
+            c.status,
+            c.customer,
+            c.title,
+            c.line,
+            out.amount(c.charged, c.allotment_type) if c.status == "resolved" and c.line else None,
+        ]
+        for c in cases
+    ]
+    click.echo(
+        out.table(["Case", "Status", "Customer", "Title", "Line", "Charged"], rows, flex=(2, 3))
+    )
+
+
+@case.command("show")
+@click.argument("number")
+@json_option
+@needs_db
+def case_show(number: str, as_json: bool) -> None:
+    """Show one case."""
+    info = storage.show_case(number)
+    if as_json:
+        out.emit_json(info.to_json())
+        return
+    click.echo(f"{info.number}  {info.title}")
+    facts = [("Customer", info.customer), ("Status", info.status)]
+    facts.append(("Line", info.line or "not linked"))
+    facts.append(("Opened", f"{out.local(info.opened)} by {info.opened_by}"))
+    if info.status == "resolved":
+        facts.append(("Resolved", f"{out.local(info.resolved_at)} by {info.resolved_by}"))
+        if info.line:
+            facts.append(("Charged", out.amount(info.charged, info.allotment_type)))
+    if info.spent is not None:
+        facts.append(("Spent", storage.format_minutes(info.spent)))
+    if info.resolution:
+        facts.append(("Resolution", info.resolution))
+    click.echo(out.table(None, facts, flex=(1,), indent=2))
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--title", required=True, metavar="T")
+@resolving_options(line=False)
+@needs_db
+def resolve(ref, title, spent, resolution, override) -> None:
+    """Record a resolved case on a line; prints its number.
+
+    What was charged and what is left goes to stderr, so stdout holds only the number.
+    """
+    number = storage.resolve(ref, title, spent=spent, resolution=resolution, override=override)
+    click.echo(number)
+    click.echo(_charge_note(number), err=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Checking
+
+
+@click.command()
+@click.argument("query")
+@json_option
+@needs_db
+def check(query: str, as_json: bool) -> None:
+    """Is a customer or contract covered? Exit 0 yes, 1 no.
+
+    QUERY is a customer name (or part of one) or a contract number.
+    """
+    result = storage.check(query)
+    if as_json:
+        out.emit_json(result.to_json())
+    else:
+        _print_check(result)
+    if not result.entitled:
+        click.get_current_context().exit(1)
+
+
+def _print_check(result) -> None:
+    as_of = f" (as of {result.at})" if session().today_given else ""
+    if not result.entitled:
+        who = f"{result.customer} is NOT covered" if result.customer else "NOT covered"
+        click.echo(f"{who}{as_of}: {result.reason}")
+        return
+    click.echo(f"{result.customer} is covered{as_of}")
+    rows = [
+        [li.ref, li.title, out.left(li), out.days((li.end - result.at).days)]
+        for info in result.contracts
+        for li in info.lines
+        if li.usable
+    ]
+    click.echo(out.table(None, rows, flex=(1,), indent=2))

@@ -1,0 +1,225 @@
+"""`contracts customer …`, `contracts template …` and `contracts user …`: who the
+contracts are for, what they are made from, and who may do what."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+import storage
+from tui.cli import needs_db
+from tui.cli import output as out
+from tui.cli.options import json_option, limit_option, template_terms
+
+# ---------------------------------------------------------------------------------------
+# Customers
+
+
+@click.group()
+def customer() -> None:
+    """Add, list and edit customers."""
+
+
+@customer.command("add")
+@click.argument("name")
+@click.option("--email", metavar="E")
+@click.option("--phone", metavar="P")
+@needs_db
+def customer_add(name: str, email: str | None, phone: str | None) -> None:
+    """Add a customer (names are unique, whatever their case)."""
+    info = storage.add_customer(name, email=email, phone=phone)
+    click.echo(f"Added customer {info.name}.")
+
+
+@customer.command("edit")
+@click.argument("name")
+@click.option("--name", "new_name", metavar="NEW", help="A new name.")
+@click.option("--email", metavar="E", help="A new email address ('' clears it).")
+@click.option("--phone", metavar="P", help="A new phone number ('' clears it).")
+@needs_db
+def customer_edit(name: str, new_name: str | None, email: str | None, phone: str | None) -> None:
+    """Change a customer's name, email or phone."""
+    info = storage.edit_customer(name, new_name=new_name, email=email, phone=phone)
+    click.echo(f"Updated customer {info.name}.")
+
+
+@customer.command("list")
+@click.option("--filter", "text", metavar="TEXT", help="Only names containing TEXT.")
+@limit_option(default=0, help="At most N (0: all).")
+@json_option
+@needs_db
+def customer_list(text: str | None, limit: int, as_json: bool) -> None:
+    """List customers with how many contracts each has."""
+    customers = storage.list_customers(text=text, limit=limit or None)
+    if as_json:
+        out.emit_json([c.to_json() for c in customers])
+        return
+    if not customers:
+        click.echo("No customers yet; add one with `contracts customer add NAME`.")
+        return
+    rows = [[c.name, c.email, c.phone, c.contracts] for c in customers]
+    click.echo(
+        out.table(["Customer", "Email", "Phone", "Contracts"], rows, right=(3,), flex=(0, 1))
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Templates
+
+
+@click.group()
+def template() -> None:
+    """Add, list and edit contract templates."""
+
+
+def _describe_template(t) -> str:
+    """`Dev Hours (DEV): time, billed monthly, 40h per line (rounded up to 15m), 24x7`."""
+    if t.allotment_type == "coverage":
+        volume = "unlimited cases"
+    elif t.volume:
+        volume = f"{out.amount(t.volume, t.allotment_type)} per line"
+    else:
+        volume = "no default volume"
+    extra = ""
+    if t.increment or t.minimum:
+        parts = []
+        if t.increment:
+            parts.append(f"rounded up to {storage.format_minutes(t.increment)}")
+        if t.minimum:
+            parts.append(f"at least {storage.format_minutes(t.minimum)}")
+        extra = " (" + ", ".join(parts) + ")"
+    return (
+        f"{t.name} ({t.abbr}): {t.allotment_type}, billed {t.billing}, {volume}{extra}, {t.hours}"
+    )
+
+
+@template.command("add")
+@click.argument("name")
+@click.option("--abbr", required=True, metavar="A", help="A unique abbreviation, ≤ 8 characters.")
+@click.option(
+    "--allotment",
+    required=True,
+    type=click.Choice(storage.ALLOTMENT_TYPES),
+    help="What a line holds.",
+)
+@template_terms(adding=True)
+@needs_db
+def template_add(name, abbr, allotment, **terms) -> None:
+    """Add a contract template."""
+    info = storage.add_template(name, abbr=abbr, allotment=allotment, **terms)
+    click.echo(f"Added template {_describe_template(info)}.")
+
+
+@template.command("edit")
+@click.argument("name")
+@click.option("--name", "new_name", metavar="NEW", help="A new name.")
+@template_terms(adding=False)
+@needs_db
+def template_edit(name, new_name, **terms) -> None:
+    """Change a template; contracts already made from it keep their terms."""
+    info = storage.edit_template(name, new_name=new_name, **terms)
+    click.echo(f"Updated template {_describe_template(info)}.")
+
+
+@template.command("list")
+@json_option
+@needs_db
+def template_list(as_json: bool) -> None:
+    """List the contract templates."""
+    templates = storage.list_templates()
+    if as_json:
+        out.emit_json([t.to_json() for t in templates])
+        return
+    if not templates:
+        click.echo("No templates yet; add one with `contracts template add`.")
+        return
+    rows = [
+        [
+            t.name,
+            t.abbr,
+            t.allotment_type,
+            t.billing,
+            storage.format_amount(t.volume, t.allotment_type)
+            if t.volume or t.allotment_type == "coverage"
+            else None,
+            t.hours,
+        ]
+        for t in templates
+    ]
+    click.echo(
+        out.table(
+            ["Template", "Abbr", "Type", "Billing", "Volume", "Hours"],
+            rows,
+            right=(4,),
+            flex=(0, 5),
+        )
+    )
+
+
+@template.command("show")
+@click.argument("name")
+@json_option
+@needs_db
+def template_show(name: str, as_json: bool) -> None:
+    """Show one template."""
+    info = storage.get_template(name)
+    if as_json:
+        out.emit_json(info.to_json())
+        return
+    click.echo(_describe_template(info))
+    if info.description:
+        click.echo(info.description)
+
+
+# ---------------------------------------------------------------------------------------
+# Users
+
+
+@click.group()
+def user() -> None:
+    """Manage who may do what.
+
+    With no supervisor configured, everyone may do everything.
+    """
+
+
+@user.command("add")
+@click.argument("login")
+@click.option("--role", required=True, type=click.Choice(storage.models.ROLES))
+@click.option("--yes", is_flag=True, help="Confirm adding a first supervisor who is not you.")
+@needs_db
+def user_add(login: str, role: str, yes: bool) -> None:
+    """Add a user, or change their role."""
+    try:
+        info = storage.add_user(login, role, confirm=yes)
+    except storage.NeedsConfirmation as question:
+        if yes or not sys.stdin.isatty():
+            raise
+        click.confirm(f"{question} Go on?", abort=True, err=True)
+        info = storage.add_user(login, role, confirm=True)
+    click.echo(f"{info.login} is a {info.role}.")
+
+
+@user.command("list")
+@json_option
+@needs_db
+def user_list(as_json: bool) -> None:
+    """List users and their roles."""
+    users = storage.list_users()
+    if as_json:
+        out.emit_json([u.to_json() for u in users])
+        return
+    if not users:
+        click.echo("No users configured: everyone may do everything.")
+        return
+    click.echo(out.table(["Login", "Role"], [[u.login, u.role] for u in users]))
+
+
+@user.command("remove")
+@click.argument("login")
+@needs_db
+def user_remove(login: str) -> None:
+    """Remove a user."""
+    storage.remove_user(login)
+    click.echo(f"Removed {login}.")

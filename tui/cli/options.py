@@ -1,0 +1,106 @@
+"""Option stacks that several commands share, as decorators (sqlite-utils' `output_options`).
+
+A stack is written once with `adding=True` for the command that makes a thing (required
+options, defaults, help) and `adding=False` for the one that edits it (every option may be
+left out: what is left out is kept).
+"""
+
+from __future__ import annotations
+
+import click
+
+import storage
+
+MAX_LIMIT = 1_000_000_000  # --limit: more than any list holds, less than the databases' LIMIT
+
+json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON: stable field names, amounts as integers (cases, or minutes).",
+)
+
+
+def _stack(*options):
+    """One decorator applying `options` so that they show in --help in the order given."""
+
+    def decorate(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+def limit_option(minimum: int = 0, **settings):
+    """--limit N, at most MAX_LIMIT."""
+    return click.option("--limit", type=click.IntRange(min=minimum, max=MAX_LIMIT), **settings)
+
+
+def line_terms(*, adding: bool):
+    """--title --product --allotment --price --discount --start --end: a line's terms."""
+
+    def hint(text: str) -> str | None:
+        return text if adding else None
+
+    return _stack(
+        click.option("--title", required=adding, metavar="T"),
+        click.option("--product", metavar="P", default="" if adding else None),
+        click.option(
+            "--allotment",
+            metavar="V",
+            help=hint("Cases (10) or time (40h); default: the template's volume."),
+        ),
+        click.option("--price", metavar="X", help=hint("e.g. 1200 or 1200.50")),
+        click.option("--discount", metavar="X"),
+        click.option("--start", metavar="DATE", help=hint("Default: the contract's start.")),
+        click.option("--end", metavar="DATE", help=hint("Default: the contract's end.")),
+    )
+
+
+def template_terms(*, adding: bool):
+    """--billing --volume --hours --increment --minimum --description: a template's terms."""
+
+    def hint(text: str) -> str | None:
+        return text if adding else None
+
+    return _stack(
+        click.option(
+            "--billing",
+            required=adding,
+            type=click.Choice(storage.BILLING_FREQUENCIES),
+            help=hint("How often it is billed."),
+        ),
+        click.option(
+            "--volume", metavar="V", help=hint("Default allotment per line: 10 (cases) or 40h.")
+        ),
+        click.option(
+            "--hours",
+            metavar="H",
+            default="24x7" if adding else None,
+            show_default=adding,
+            help=hint("Service hours, e.g. 'Mon-Fri 08:00-18:00 Europe/Madrid'."),
+        ),
+        click.option(
+            "--increment", metavar="D", help=hint("Time charges round up to this, e.g. 15m.")
+        ),
+        click.option(
+            "--minimum", metavar="D", help=hint("Time charges are at least this, e.g. 30m.")
+        ),
+        click.option("--description", metavar="TEXT", default="" if adding else None),
+    )
+
+
+def resolving_options(*, line: bool):
+    """--spent --resolution [--line] --override: how a case is resolved and charged."""
+    options = [
+        click.option("--spent", metavar="D", help="Time spent: 45m, 1h30m, 1.5h (time lines)."),
+        click.option("--resolution", metavar="TEXT"),
+        click.option("--override", is_flag=True, help="Supervisors: charge an exhausted line."),
+    ]
+    if line:
+        options.insert(
+            2,
+            click.option("--line", "line_ref", metavar="CNR-…/N", help="Charge it to this line."),
+        )
+    return _stack(*options)

@@ -1,0 +1,136 @@
+"""What the command line prints: one-line failures, JSON, tables that fit the terminal, and
+the sentences' small words (`2/3 cases left`, `1 case`, `on hold`).
+
+Imported as `from tui.cli import output as out`; nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import click
+
+import storage
+
+PROG = "contracts"
+STATUS_WORDS = {
+    "draft": "a draft",
+    "invoiced": "invoiced",
+    "active": "active",
+    "on_hold": "on hold",
+    "canceled": "canceled",
+    "expired": "expired",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Failures: one line on stderr and an exit code, never a traceback
+
+
+def one_line(text) -> str:
+    return " ".join(str(text).split())
+
+
+def fail(message, code: int):
+    click.echo(f"{PROG}: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------------------------------
+# JSON and tables
+
+
+def emit_json(data) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _width() -> int:
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _cell(value) -> str:
+    return "-" if value is None else one_line(value)
+
+
+def table(headers, rows, *, right=(), flex=(), indent: int = 0) -> str:
+    """Aligned columns fitting the terminal: the `flex` columns shrink (with …) to fit."""
+    rows = [[_cell(c) for c in row] for row in rows]
+    count = len(headers) if headers else len(rows[0]) if rows else 0
+    heads = list(headers) if headers else [""] * count
+    widths = [max([len(heads[i])] + [len(r[i]) for r in rows]) for i in range(count)]
+    excess = indent + sum(widths) + 2 * (count - 1) - _width()
+    while excess > 0:
+        shrinkable = [i for i in flex if widths[i] > max(8, len(heads[i]))]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+
+    def fit(text: str, i: int) -> str:
+        if len(text) > widths[i]:
+            text = text[: widths[i] - 1] + "…"
+        return text.rjust(widths[i]) if i in right else text.ljust(widths[i])
+
+    out = []
+    for row in ([heads] if headers else []) + rows:
+        out.append((" " * indent + "  ".join(fit(c, i) for i, c in enumerate(row))).rstrip())
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Words in sentences and cells
+
+
+def local(stamp) -> str:
+    from storage.clock import to_local
+
+    moment = to_local(stamp)
+    return moment.format("YYYY-MM-DD HH:mm") if moment else "-"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 case`, `2 cases`, `1,000 contracts`."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
+def amount(value: int | None, kind: str | None) -> str:
+    """`1 case`, `3 cases`, `1h 30m`: an amount in a sentence."""
+    if value is None:
+        return "-"
+    if kind == "time":
+        return storage.format_minutes(value)
+    return count(value, "case")
+
+
+def signed(value: int, kind: str) -> str:
+    text = storage.format_minutes(abs(value)) if kind == "time" else str(abs(value))
+    return ("-" if value < 0 else "+") + text
+
+
+def left(line) -> str:
+    """What is left on a line: `2/3 cases left`, `1h 30m/3h left`, `unlimited cases`."""
+    if line.allotment_type == "coverage" or line.total is None:
+        return f"unlimited cases ({line.cases} so far)"
+    text = storage.format_remaining(min(line.used, line.total), line.total, line.allotment_type)
+    text += " left"
+    if line.overage:
+        text += f", overage {amount(line.overage, line.allotment_type)}"
+    return text
+
+
+def remaining(line) -> str:
+    if line.allotment_type == "coverage" or line.total is None:
+        return "covered"
+    return storage.format_remaining(min(line.used, line.total), line.total, line.allotment_type)
+
+
+def days(n: int | None) -> str:
+    if n is None:
+        return "-"
+    if n == 0:
+        return "ends today"
+    return f"{n} day{'' if n == 1 else 's'} left"
