@@ -26,6 +26,7 @@ def main() -> None:
     # Importing allocates many objects that live as long as the process; the collector
     # would walk them again and again while they load. Collect after, and never again them.
     gc.disable()
+    import storage.models  # noqa: F401 - every command but --help needs peewee and the models
     from tui.cli import main as cli_main
 
     gc.freeze()
