@@ -23,9 +23,7 @@ from .lookup import (
 )
 from .models import Case, Contract, Line, UsageEntry, WriteKey
 from .people import LISTED, SUPERVISOR_ONLY, require
-from .statuses import STATUSES, TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
-
-STATUS_WORDS = {s.name: s.words for s in STATUSES}  # kept for the faces' imports
+from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
 
 
 def check_transition(contract: Contract, action: str) -> None:

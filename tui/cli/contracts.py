@@ -154,7 +154,7 @@ def show(number: str, as_json: bool) -> None:
         out.emit_json(info.to_json())
         return
     click.echo(f"{info.number}  {info.title}")
-    status = out.STATUS_WORDS[info.status]
+    status = storage.status_words(info.status)
     if info.days_left is not None and info.status != "draft":
         status += f", {out.days(info.days_left)}"
     facts = [("Status", status), ("Customer", info.customer)]
@@ -214,7 +214,7 @@ def invoice(number: str) -> None:
     if status == "invoiced":
         click.echo(f"{info.number} is invoiced; it becomes active on {info.start}.")
     else:
-        click.echo(f"{info.number} is invoiced and {out.STATUS_WORDS[status]}.")
+        click.echo(f"{info.number} is invoiced and {storage.status_words(status)}.")
 
 
 @click.command()
@@ -234,7 +234,7 @@ def release(number: str) -> None:
     """Release a held contract back to where its dates say."""
     status = storage.release(number)
     done = storage.show(number).number
-    click.echo(f"{done} is released: it is {out.STATUS_WORDS[status]}.")
+    click.echo(f"{done} is released: it is {storage.status_words(status)}.")
 
 
 @click.command()

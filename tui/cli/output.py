@@ -14,14 +14,6 @@ import click
 import storage
 
 PROG = "contracts"
-STATUS_WORDS = {
-    "draft": "a draft",
-    "invoiced": "invoiced",
-    "active": "active",
-    "on_hold": "on hold",
-    "canceled": "canceled",
-    "expired": "expired",
-}
 
 
 # ---------------------------------------------------------------------------------------
