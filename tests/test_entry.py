@@ -53,7 +53,7 @@ def test_check_on_sqlite_imports_no_console_and_no_postgres_driver(sqlite_url):
 
 
 def test_the_script_reaches_postgres_too():
-    from tests.conftest import _reset_postgres, require_postgres
+    from tests.helpers.postgres import _reset_postgres, require_postgres
 
     db_url = require_postgres()
     _reset_postgres(db_url)

@@ -72,7 +72,7 @@ class ContractMachine(RuleBasedStateMachine):
             self.dir = tempfile.TemporaryDirectory()
             storage.open_database(f"sqlite:///{self.dir.name}/model.db")
         else:
-            from tests.conftest import _reset_postgres, require_postgres
+            from tests.helpers.postgres import _reset_postgres, require_postgres
 
             _reset_postgres(require_postgres())
         make_world()

@@ -11,8 +11,8 @@ import pytest
 import storage
 from storage.models import AuditEvent, User, database
 from tests import workers
-from tests.conftest import PG_ADMIN_URL, _pg_connect
 from tests.helpers import TODAY, active_contract, contract_in, dump, make_world, refused
+from tests.helpers.postgres import PG_ADMIN_URL, _pg_connect
 
 
 def _users():
