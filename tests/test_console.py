@@ -11,6 +11,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pendulum
@@ -133,7 +134,7 @@ def test_filter_as_you_type_then_enter_moves_to_the_table(world):
         await pilot.pause(0.25)
         await settle(pilot)
         assert shown_numbers(app) == [n["time"]]
-        await press(pilot, "escape", wait=0.25)
+        await press(pilot, "escape")  # clears the filter at once
         assert len(shown_numbers(app)) == 8
 
     drive(url, scenario)
@@ -177,7 +178,7 @@ def test_q_types_in_the_filter_and_quits_elsewhere(world):
         app = pilot.app
         await press(pilot, "slash", "q")
         assert app.screen.query_one(FilterInput).value == "q" and app.is_running
-        await press(pilot, "escape", wait=0.25)
+        await press(pilot, "escape")  # clears the filter at once
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
@@ -678,11 +679,10 @@ def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
         assert ("r", "Record case") in keys and ("h", "Hold") in keys
         assert ("i", "Invoice (not now)") in keys and ("c", "Check") in keys
         await press(pilot, "escape")
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await press(pilot, "ctrl+p")
         await write(pilot, "on hold")
-        await pilot.pause(0.3)
-        await press(pilot, "enter", wait=0.2)
+        await settle(pilot)  # the palette searches its commands in a worker
+        await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.info.status == "on_hold"
 
@@ -720,16 +720,20 @@ def test_a_change_made_elsewhere_shows_without_a_key_press(world):
         await open_contract(pilot, n["cases"])
         assert line_cells(app, ref)[2].endswith("0/10")
         assert app.marker is not None  # the poller has read the change marker
+        marker = app.marker
         await asyncio.to_thread(change_in_another_process, url, ref)
-        await pilot.pause(2.5)
+        deadline = time.monotonic() + 5
+        while app.marker == marker and time.monotonic() < deadline:
+            await pilot.pause(0.05)  # no key: only the poller's interval timer can see it
+        await settle(pilot)
         assert line_cells(app, ref)[2].endswith("1/10")
         assert app.screen.query_one("#lines", KeyTable).cursor_row == 0
-        await press(pilot, "escape", wait=0.2)
-        await press(pilot, "escape", wait=0.2)  # clear the filter
+        await press(pilot, "escape")
+        await press(pilot, "escape")  # clears the filter at once
         counts = app.screen.query_one(TabBar).counts
         assert counts["draft"] == 2  # the other process's new draft
 
-    drive(url, scenario, poll_seconds=1.0)
+    drive(url, scenario, poll_seconds=0.2)
 
 
 def test_the_contract_list_pages_from_the_database(sqlite_url):

@@ -4,10 +4,12 @@ runs `scenario(pilot)` against the real app on a fresh database connection."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import pytest
 from textual.widgets import Input
+from textual.worker import WorkerError
 
 from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
@@ -56,16 +58,25 @@ def drive(url: str, scenario, size=(80, 24), **kwargs) -> ConsoleApp:
 
 async def settle(pilot, timeout: float = 5.0) -> None:
     """Wait until every storage call the console started has reported back (and the
-    callbacks they caused have had their turn)."""
+    callbacks they caused have had their turn): Textual's `app.workers.wait_for_complete()`,
+    again for the calls those callbacks start, until two idle turns find none running.
+    The poller (group "poll") is left alone; a call that fails or is cancelled is done."""
     app = pilot.app
     deadline = time.monotonic() + timeout
     quiet = 0
-    while quiet < 3 and time.monotonic() < deadline:
-        await pilot.pause(0.01)
+    while quiet < 2 and time.monotonic() < deadline:
+        await pilot.pause()  # messages and callbacks run; a worker just made starts
         busy = [
             w for w in app.workers if not w.is_finished and not w.is_cancelled and w.group != "poll"
         ]
-        quiet = 0 if busy else quiet + 1
+        if not busy:
+            quiet += 1
+            continue
+        quiet = 0
+        with contextlib.suppress(WorkerError, TimeoutError):  # failed, cancelled, not started
+            await asyncio.wait_for(
+                app.workers.wait_for_complete(busy), max(deadline - time.monotonic(), 0.01)
+            )
 
 
 async def write(pilot, text: str) -> None:
