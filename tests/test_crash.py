@@ -16,6 +16,8 @@ import pytest
 import storage
 from tests.helpers import TODAY, active_contract, make_world
 
+pytestmark = pytest.mark.slow
+
 ROUNDS = int(os.environ.get("CONTRACTS_CRASH_ROUNDS", "10"))
 WRITERS = 2
 

@@ -25,6 +25,8 @@ from storage.clock import real_today
 from tests.helpers import contract_between, dump, make_world, tables_changed
 from tests.helpers.process import ROOT, contracts, environment
 
+pytestmark = pytest.mark.slow
+
 ANSWER_WITHIN_S = 3
 
 
