@@ -736,6 +736,7 @@ def test_a_change_made_elsewhere_shows_without_a_key_press(world):
     drive(url, scenario, poll_seconds=0.2)
 
 
+@pytest.mark.slow
 def test_the_contract_list_pages_from_the_database(sqlite_url):
     """500 contracts: the list knows the count but fetches only the pages it shows."""
     make_world()

@@ -52,6 +52,7 @@ def test_a_briefly_locked_database_waits_and_the_charge_goes_through(sqlite_url)
     assert storage.show(number).lines[0].used == 1
 
 
+@pytest.mark.slow
 def test_a_database_locked_too_long_gives_one_sentence_and_exit_3(sqlite_url, monkeypatch):
     make_world()
     number = active_contract()

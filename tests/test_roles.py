@@ -161,6 +161,7 @@ def test_verify_never_reports_a_violation_while_charges_run(db_url):
     assert storage.verify() == [] and dump() == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "first,second",
     [
