@@ -21,6 +21,7 @@ def quick_pilot(monkeypatch):
     these tests about a third faster. `settle()` still waits for every storage call."""
     import textual._wait
 
+    # Stays: speed only (nothing waits on it), and Textual has no public setting for it.
     monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.005)
 
 
