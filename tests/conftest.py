@@ -8,7 +8,6 @@ PostgreSQL does not answer, the run fails instead of skipping.
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
 
@@ -16,57 +15,7 @@ import pytest
 os.environ.setdefault("CONTRACTS_SQLITE_SYNCHRONOUS", "normal")
 
 import storage
-from storage.clock import system_zone
-from storage.models import MODELS, SchemaVersion, Setting, database
-
-PG_ADMIN_URL = os.environ.get("CONTRACTS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-_pg_state: dict = {}
-
-
-def _pg_connect(dbname: str | None = None):
-    from urllib.parse import urlparse
-
-    import psycopg2
-
-    parsed = urlparse(PG_ADMIN_URL)
-    return psycopg2.connect(
-        dbname=dbname or parsed.path.lstrip("/") or "postgres",
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        host=parsed.hostname or "127.0.0.1",
-        port=parsed.port or 5432,
-        connect_timeout=5,
-    )
-
-
-def create_database(name: str) -> None:
-    """A new PostgreSQL database for tests (dropped by whoever made it)."""
-    conn = _pg_connect()
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-        # Durability across power loss is not what these tests look at; speed is.
-        cur.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    conn.close()
-
-
-def postgres_url() -> str | None:
-    """The URL of this test run's own PostgreSQL database, created on first use."""
-    if "url" in _pg_state:
-        return _pg_state["url"]
-    name = f"contracts_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    try:
-        create_database(name)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-        _pg_state["url"] = None
-        _pg_state["error"] = str(exc).strip()
-        return None
-    from urllib.parse import urlparse
-
-    parsed = urlparse(PG_ADMIN_URL)
-    _pg_state["name"] = name
-    _pg_state["url"] = parsed._replace(path="/" + name).geturl()
-    return _pg_state["url"]
+from tests.helpers.postgres import _pg_connect, _pg_state, _reset_postgres, require_postgres
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -82,33 +31,6 @@ def pytest_sessionfinish(session, exitstatus):
         conn.close()
     except Exception as exc:  # noqa: BLE001 - leave the run's result alone
         print(f"could not drop the test database {name}: {exc}")
-
-
-def require_postgres() -> str:
-    url = postgres_url()
-    if url is None:
-        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {_pg_state.get('error')}"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI is set: PostgreSQL tests must run)", pytrace=False)
-        pytest.skip(message)
-    return url
-
-
-def _reset_postgres(url: str) -> None:
-    """Empty every table (and reset the schema version) of the shared test database."""
-    from storage import db
-
-    storage.close_database()
-    database.initialize(db.make_database(url))
-    if db.schema_version() is None:
-        db.migrate()
-    # DELETE and sequence restarts: many times faster than TRUNCATE on tables this small.
-    statements = [f'DELETE FROM "{m._meta.table_name}"' for m in reversed(MODELS)]
-    statements += [f'ALTER SEQUENCE "{m._meta.table_name}_id_seq" RESTART WITH 1' for m in MODELS]
-    database.execute_sql("; ".join(statements))
-    SchemaVersion.create(version=db.SCHEMA_VERSION)
-    Setting.create(name="zone", value=system_zone())  # as a new database starts
-    storage.open_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -143,7 +65,7 @@ def sqlite_url(tmp_path):
 @pytest.fixture
 def run(db_url):
     """The command line against the database of `db_url` (both backends)."""
-    from tests.test_cli import Contracts
+    from tests.helpers.cli import Contracts
 
     return Contracts(db_url)
 
@@ -151,6 +73,6 @@ def run(db_url):
 @pytest.fixture
 def lite(sqlite_url):
     """The command line against an SQLite database."""
-    from tests.test_cli import Contracts
+    from tests.helpers.cli import Contracts
 
     return Contracts(sqlite_url)

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tests.helpers import dump
-from tests.test_cli import ROOT, Contracts, active_contract, make_world
+from tests.helpers.cli import ROOT, Contracts, active_contract, make_world
 from tui.cli import cli
 
 # --- money: a comma only between thousands -------------------------------------------------

@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo
 
 import storage
 from storage.clock import real_today
-from tests.cli_process import contracts
-from tests.helpers import dump, make_world
-from tests.test_reads_never_wait import contract_between, tables_changed
+from tests.helpers import contract_between, dump, make_world, tables_changed
+from tests.helpers.process import contracts
 
 FAR_EAST = {"TZ": "Pacific/Kiritimati"}  # UTC+14
 FAR_WEST = {"TZ": "Etc/GMT+12"}  # UTC-12: always another date than Kiritimati

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
+
 import storage
 from tests import workers
 from tests.helpers import TODAY, active_contract, make_world
+
+pytestmark = pytest.mark.slow
 
 PROCESSES = 4
 

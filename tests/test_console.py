@@ -16,11 +16,17 @@ from pathlib import Path
 
 import pendulum
 import pytest
-from textual.widgets import Input
 
 import storage
 from tests.helpers import TODAY, active_contract, contract_in, dump, make_world
-from tui.app import ContractsApp
+from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
+    drive,
+    open_contract,
+    press,
+    quick_pilot,
+    settle,
+    write,
+)
 from tui.first_load import FirstLoad
 from tui.screens.cases import CasesScreen
 from tui.screens.catalog import CustomersScreen, TemplatesScreen
@@ -34,77 +40,6 @@ from tui.widgets.key_table import KeyTable
 from tui.widgets.paged_table import PagedTable
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True)
-def quick_pilot(monkeypatch):
-    """Pilot waits for the CPU to idle in slices of 20 ms after every key; 5 ms slices make
-    these tests about a third faster. `settle()` still waits for every storage call."""
-    import textual._wait
-
-    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.005)
-
-
-class ConsoleApp(ContractsApp):
-    """The real app, remembering every notification it showed."""
-
-    def __init__(self, url: str, **kwargs) -> None:
-        kwargs.setdefault("poll_seconds", 0)
-        kwargs.setdefault("safety_net", False)  # a fault fails the test
-        super().__init__(url, cursor_blink=False, **kwargs)
-        self.notes: list[tuple[str, str]] = []
-
-    def notify(self, message, *, severity="information", **kwargs):
-        self.notes.append((severity, str(message)))
-        return super().notify(message, severity=severity, **kwargs)
-
-    def said(self, fragment: str, severity: str | None = None) -> bool:
-        return any(
-            fragment in text and (severity is None or sev == severity) for sev, text in self.notes
-        )
-
-
-def drive(url: str, scenario, size=(80, 24), **kwargs) -> ConsoleApp:
-    """Run `scenario(pilot)` against a fresh console; returns the app for after-checks."""
-    app = ConsoleApp(url, **kwargs)
-
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await scenario(pilot)
-
-    asyncio.run(main())
-    return app
-
-
-async def settle(pilot, timeout: float = 5.0) -> None:
-    """Wait until every storage call the console started has reported back (and the
-    callbacks they caused have had their turn)."""
-    app = pilot.app
-    deadline = time.monotonic() + timeout
-    quiet = 0
-    while quiet < 3 and time.monotonic() < deadline:
-        await pilot.pause(0.01)
-        busy = [
-            w for w in app.workers if not w.is_finished and not w.is_cancelled and w.group != "poll"
-        ]
-        quiet = 0 if busy else quiet + 1
-
-
-async def write(pilot, text: str) -> None:
-    """Type `text` into the focused field at once (pressing each key is slow in Pilot;
-    tests that need the real keys press them)."""
-    field = pilot.app.focused
-    assert isinstance(field, Input), field
-    field.insert_text_at_cursor(text)
-    await pilot.pause()
-
-
-async def press(pilot, *keys: str, wait: float = 0.0) -> None:
-    await pilot.press(*keys)
-    if wait:
-        await pilot.pause(wait)
-    await settle(pilot)
 
 
 async def type_text(pilot, text: str) -> None:
@@ -199,7 +134,7 @@ def test_filter_as_you_type_then_enter_moves_to_the_table(world):
         await pilot.pause(0.25)
         await settle(pilot)
         assert shown_numbers(app) == [n["time"]]
-        await press(pilot, "escape", wait=0.25)
+        await press(pilot, "escape")  # clears the filter at once
         assert len(shown_numbers(app)) == 8
 
     drive(url, scenario)
@@ -243,7 +178,7 @@ def test_q_types_in_the_filter_and_quits_elsewhere(world):
         app = pilot.app
         await press(pilot, "slash", "q")
         assert app.screen.query_one(FilterInput).value == "q" and app.is_running
-        await press(pilot, "escape", wait=0.25)
+        await press(pilot, "escape")  # clears the filter at once
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
@@ -272,13 +207,6 @@ def test_the_footer_shows_the_keys_of_the_screen_and_a_click_runs_one(world):
 
 
 # ------------------------------------------------------------------ record a case
-
-
-async def open_contract(pilot, number: str) -> None:
-    """Open a contract the quick way (the keys to get there are tested above)."""
-    pilot.app.push_screen(ContractScreen(number))
-    await settle(pilot)
-    assert pilot.app.screen.number == number
 
 
 def test_record_a_case_updates_the_line_at_once(world):
@@ -751,11 +679,10 @@ def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
         assert ("r", "Record case") in keys and ("h", "Hold") in keys
         assert ("i", "Invoice (not now)") in keys and ("c", "Check") in keys
         await press(pilot, "escape")
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await press(pilot, "ctrl+p")
         await write(pilot, "on hold")
-        await pilot.pause(0.3)
-        await press(pilot, "enter", wait=0.2)
+        await settle(pilot)  # the palette searches its commands in a worker
+        await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.info.status == "on_hold"
 
@@ -793,18 +720,23 @@ def test_a_change_made_elsewhere_shows_without_a_key_press(world):
         await open_contract(pilot, n["cases"])
         assert line_cells(app, ref)[2].endswith("0/10")
         assert app.marker is not None  # the poller has read the change marker
+        marker = app.marker
         await asyncio.to_thread(change_in_another_process, url, ref)
-        await pilot.pause(2.5)
+        deadline = time.monotonic() + 5
+        while app.marker == marker and time.monotonic() < deadline:
+            await pilot.pause(0.05)  # no key: only the poller's interval timer can see it
+        await settle(pilot)
         assert line_cells(app, ref)[2].endswith("1/10")
         assert app.screen.query_one("#lines", KeyTable).cursor_row == 0
-        await press(pilot, "escape", wait=0.2)
-        await press(pilot, "escape", wait=0.2)  # clear the filter
+        await press(pilot, "escape")
+        await press(pilot, "escape")  # clears the filter at once
         counts = app.screen.query_one(TabBar).counts
         assert counts["draft"] == 2  # the other process's new draft
 
-    drive(url, scenario, poll_seconds=1.0)
+    drive(url, scenario, poll_seconds=0.2)
 
 
+@pytest.mark.slow
 def test_the_contract_list_pages_from_the_database(sqlite_url):
     """500 contracts: the list knows the count but fetches only the pages it shows."""
     make_world()

@@ -8,7 +8,7 @@ import pytest
 
 import storage
 from tests.helpers import active_contract, contract_in, dump, make_world
-from tests.test_console import drive, open_contract, press, settle
+from tests.helpers.console import drive, open_contract, press, settle
 from tui.screens.catalog import CustomersScreen
 from tui.screens.forms import FormModal
 

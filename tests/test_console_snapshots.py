@@ -12,7 +12,7 @@ import pytest
 
 import storage
 from tests.helpers import active_contract, contract_in, make_world
-from tests.test_console import quick_pilot, settle, write  # noqa: F401 - a fixture
+from tests.helpers.console import quick_pilot, settle, write  # noqa: F401 - a fixture
 from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
 

@@ -16,6 +16,8 @@ import pytest
 import storage
 from tests.helpers import TODAY, active_contract, make_world
 
+pytestmark = pytest.mark.slow
+
 ROUNDS = int(os.environ.get("CONTRACTS_CRASH_ROUNDS", "10"))
 WRITERS = 2
 
@@ -41,7 +43,7 @@ def test_killed_writers_lose_nothing_that_was_reported(tmp_path, backend):
         url = f"sqlite:///{tmp_path / 'crash.db'}"
         storage.open_database(url)
     else:
-        from tests.conftest import _reset_postgres, require_postgres
+        from tests.helpers.postgres import _reset_postgres, require_postgres
 
         url = require_postgres()
         _reset_postgres(url)

@@ -86,6 +86,7 @@ def test_customers_and_templates_look_real(filled):
     assert all(check_hours(t.hours) == t.hours for t in templates)
 
 
+@pytest.mark.slow
 def test_lines_are_used_at_every_level(filled):
     contracts = all_contracts()
     levels = {}

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,8 +54,9 @@ def test_check_on_sqlite_imports_no_console_and_no_postgres_driver(sqlite_url):
     assert "tui.app" not in loaded and "storage.demo" not in loaded
 
 
+@pytest.mark.slow
 def test_the_script_reaches_postgres_too():
-    from tests.conftest import _reset_postgres, require_postgres
+    from tests.helpers.postgres import _reset_postgres, require_postgres
 
     db_url = require_postgres()
     _reset_postgres(db_url)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_cli import Contracts, active_contract, make_world
+from tests.helpers.cli import Contracts, active_contract, make_world
 
 HUGE = "x" * 5000
 SQL = "'; DROP TABLE contract; --"

@@ -16,8 +16,8 @@ import pytest
 import storage
 from storage.clock import real_today
 from storage.models import AuditEvent, User
-from tests.cli_process import contracts, python
 from tests.helpers import dump, make_world
+from tests.helpers.process import contracts, python
 
 REAL = pwd.getpwuid(os.geteuid()).pw_name
 CLAIMING_MARIA = {"LOGNAME": "maria", "USER": "maria", "LOGIN": "maria", "USERNAME": "maria"}

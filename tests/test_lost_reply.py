@@ -23,8 +23,10 @@ import pytest
 
 import storage
 from storage.models import AuditEvent, Case, UsageEntry, WriteKey
-from tests.conftest import _reset_postgres, require_postgres
 from tests.helpers import active_contract, make_world
+from tests.helpers.postgres import _reset_postgres, require_postgres
+
+pytestmark = pytest.mark.slow
 
 _SPECIAL_REQUESTS = (80877103, 80877104)  # SSLRequest, GSSENCRequest: the server answers "N"
 

@@ -18,6 +18,8 @@ from storage.lifecycle import line_status_on
 from storage.models import Case, Contract, Line
 from tests.helpers import TODAY, make_world
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("CONTRACTS_MODEL_EXAMPLES", "60"))
 pick = st.integers(min_value=0, max_value=10_000)
 
@@ -72,7 +74,7 @@ class ContractMachine(RuleBasedStateMachine):
             self.dir = tempfile.TemporaryDirectory()
             storage.open_database(f"sqlite:///{self.dir.name}/model.db")
         else:
-            from tests.conftest import _reset_postgres, require_postgres
+            from tests.helpers.postgres import _reset_postgres, require_postgres
 
             _reset_postgres(require_postgres())
         make_world()

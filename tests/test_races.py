@@ -40,7 +40,7 @@ import pytest
 import storage
 from storage.clock import real_today
 from tests import race_workers
-from tests.conftest import _pg_connect, create_database, require_postgres
+from tests.helpers.postgres import _pg_connect, create_database, require_postgres
 
 pytestmark = pytest.mark.slow
 

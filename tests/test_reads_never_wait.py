@@ -22,26 +22,12 @@ import pytest
 
 import storage
 from storage.clock import real_today
-from tests.cli_process import ROOT, contracts, environment
-from tests.helpers import dump, make_world
+from tests.helpers import contract_between, dump, make_world, tables_changed
+from tests.helpers.process import ROOT, contracts, environment
+
+pytestmark = pytest.mark.slow
 
 ANSWER_WITHIN_S = 3
-
-
-def contract_between(start, end, invoiced_on, customer="Acme Corp") -> str:
-    """A contract with one line of 10 cases, invoiced as of `invoiced_on`; nothing swept."""
-    storage.set_today(invoiced_on)
-    number = storage.new_contract(customer, "Phone Support", str(start), str(end))
-    storage.add_line(number, "Support", price="1200")
-    storage.invoice(number)
-    storage.set_today(None)
-    return number
-
-
-def tables_changed(before: dict) -> list[str]:
-    """The tables whose rows differ from the dump `before` (empty: nothing was written)."""
-    after = dump()
-    return sorted(name for name in after if after[name] != before.get(name))
 
 
 def three_contracts() -> dict[str, str]:

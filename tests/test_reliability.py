@@ -16,7 +16,7 @@ import pytest
 import storage
 from storage import db
 from tests.helpers import TODAY, active_contract, dump, make_world
-from tests.test_cli import Contracts
+from tests.helpers.cli import Contracts
 
 
 def _sqlite_path(url: str) -> str:
@@ -52,6 +52,7 @@ def test_a_briefly_locked_database_waits_and_the_charge_goes_through(sqlite_url)
     assert storage.show(number).lines[0].used == 1
 
 
+@pytest.mark.slow
 def test_a_database_locked_too_long_gives_one_sentence_and_exit_3(sqlite_url, monkeypatch):
     make_world()
     number = active_contract()
@@ -154,12 +155,12 @@ def test_a_corrupt_database_gets_one_sentence(sqlite_url):
 
 
 def test_a_postgres_connection_cut_mid_session_reconnects():
-    from tests.conftest import _reset_postgres, require_postgres
+    from tests.helpers.postgres import _reset_postgres, require_postgres
 
     _reset_postgres(require_postgres())
     make_world()
     number = active_contract()
-    from tests.conftest import _pg_connect, _pg_state
+    from tests.helpers.postgres import _pg_connect, _pg_state
 
     def cut():
         con = _pg_connect()

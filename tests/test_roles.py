@@ -11,8 +11,8 @@ import pytest
 import storage
 from storage.models import AuditEvent, User, database
 from tests import workers
-from tests.conftest import PG_ADMIN_URL, _pg_connect
 from tests.helpers import TODAY, active_contract, contract_in, dump, make_world, refused
+from tests.helpers.postgres import PG_ADMIN_URL, _pg_connect
 
 
 def _users():
@@ -161,6 +161,7 @@ def test_verify_never_reports_a_violation_while_charges_run(db_url):
     assert storage.verify() == [] and dump() == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "first,second",
     [

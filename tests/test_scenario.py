@@ -10,15 +10,8 @@ from __future__ import annotations
 import re
 
 import pendulum
-import pytest
 
 import storage
-from tests.test_cli import Contracts
-
-
-@pytest.fixture
-def run(db_url) -> Contracts:
-    return Contracts(db_url)
 
 
 def test_a_contract_year_through_the_command_line(run):

@@ -1,4 +1,5 @@
-"""Shared test helpers: a small world of customers and templates, and database dumps."""
+"""A small world of customers, templates and contracts made through storage, and database
+dumps to prove that nothing changed."""
 
 from __future__ import annotations
 
@@ -91,3 +92,19 @@ def contract_in(status: str, template="Phone Support") -> str:
     elif status == "canceled":
         storage.cancel(number, "2026-06-30", "customer closed")
     return number
+
+
+def contract_between(start, end, invoiced_on, customer="Acme Corp") -> str:
+    """A contract with one line of 10 cases, invoiced as of `invoiced_on`; nothing swept."""
+    storage.set_today(invoiced_on)
+    number = storage.new_contract(customer, "Phone Support", str(start), str(end))
+    storage.add_line(number, "Support", price="1200")
+    storage.invoice(number)
+    storage.set_today(None)
+    return number
+
+
+def tables_changed(before: dict) -> list[str]:
+    """The tables whose rows differ from the dump `before` (empty: nothing was written)."""
+    after = dump()
+    return sorted(name for name in after if after[name] != before.get(name))

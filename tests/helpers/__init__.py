@@ -1,0 +1,31 @@
+"""Helpers shared by the test modules (no test module imports another).
+
+world     a small world made through storage: make_world, active_contract, contract_in, TODAY,
+          dump and refused (re-exported here: `from tests.helpers import make_world`)
+cli       the `contracts` command through click (`Contracts`) and its own small world
+console   the console driven headless by Pilot: drive, settle, press, write, open_contract
+process   the `contracts` command as a real process
+postgres  the test run's own PostgreSQL database
+"""
+
+from tests.helpers.world import (
+    TODAY,
+    active_contract,
+    contract_between,
+    contract_in,
+    dump,
+    make_world,
+    refused,
+    tables_changed,
+)
+
+__all__ = [
+    "TODAY",
+    "active_contract",
+    "contract_between",
+    "contract_in",
+    "dump",
+    "make_world",
+    "refused",
+    "tables_changed",
+]
