@@ -10,7 +10,7 @@ from ..amounts import charge_for, format_amount
 from ..lookup import case_number
 from ..models import Case, UsageEntry
 from .days import CLOCK, DAY, DAY_PREFIX, ISO, iso, stamp
-from .rows import CaseRow, LedgerRow
+from .rows import CaseRow, LedgerRow, maker
 from .words import CASE_TITLES, REPS, RESOLUTIONS, SPENT, SUPERVISORS, TIME_CHUNKS, TIME_MINIMUM
 
 # fmt: off
@@ -43,6 +43,9 @@ class Charge(NamedTuple):
     who: str
     number: str  # the case's
     resolved: bool  # the case ends resolved: its last charge names who resolved it
+
+
+new_case, new_entry, new_charge = maker(CaseRow), maker(LedgerRow), maker(Charge)
 
 
 def _spent_for(charged: int, increment: int | None, minimum: int | None, rng) -> int:
@@ -146,21 +149,23 @@ class LineUse:
             rep = REPS[int(rnd() * len(REPS))]
             number = f"CAS-{case_id:06d}"
             cases.append(
-                CaseRow(
-                    case_id,
-                    number,
-                    customer_id,
-                    CASE_TITLES[int(rnd() * len(CASE_TITLES))],
-                    lid,
-                    "resolved",
-                    day_prefix[opened // DAY] + clock[opened % DAY],
-                    rep,
-                    day_prefix[day] + clock[resolved % DAY],
-                    ISO[day],
-                    rep,
-                    RESOLUTIONS[int(rnd() * len(RESOLUTIONS))],
-                    spent,
-                    amount,
+                new_case(
+                    (
+                        case_id,
+                        number,
+                        customer_id,
+                        CASE_TITLES[int(rnd() * len(CASE_TITLES))],
+                        lid,
+                        "resolved",
+                        day_prefix[opened // DAY] + clock[opened % DAY],
+                        rep,
+                        day_prefix[day] + clock[resolved % DAY],
+                        ISO[day],
+                        rep,
+                        RESOLUTIONS[int(rnd() * len(RESOLUTIONS))],
+                        spent,
+                        amount,
+                    )
                 )
             )
             first = opened + (resolved - opened) // 3
@@ -171,11 +176,10 @@ class LineUse:
                 if kind == "time" and amount > max(minimum or 0, 30):
                     earlier = charge_for(max(1, spent - 30), increment, minimum)
                 reopened = first + (resolved - opened) // 3
-                charges.append(Charge(first, case_id, earlier, "charge", rep, number, True))
-                charges.append(
-                    Charge(reopened, case_id, -earlier, "reversal", rng.choice(REPS), number, True)
-                )
-            charges.append(Charge(resolved, case_id, amount, "charge", rep, number, True))
+                charges.append(new_charge((first, case_id, earlier, "charge", rep, number, True)))
+                again = (reopened, case_id, -earlier, "reversal", rng.choice(REPS), number, True)
+                charges.append(new_charge(again))
+            charges.append(new_charge((resolved, case_id, amount, "charge", rep, number, True)))
             case_id += 1
         self.next_id[Case] = case_id
         return charges, cases
@@ -190,7 +194,7 @@ class LineUse:
         entry_id = self.next_id[UsageEntry]
         ledger = self.rows[UsageEntry]
         day_prefix, clock = DAY_PREFIX, CLOCK
-        resolver = {}  # case id: who made its last charge
+        resolver = {}  # case id: who made its last charge, from its first override on
         for moment, case_id, amount, entry_kind, who, number, resolved in charges:
             note = ""
             if entry_kind == "reversal":
@@ -199,19 +203,19 @@ class LineUse:
                 if total is not None and used + amount > total:
                     entry_kind, who = "override", rng.choice(SUPERVISORS)
                     note = f"overage {format_amount(used + amount - total, kind)}"
-                if resolved:
+                if resolved and (entry_kind == "override" or case_id in resolver):
                     resolver[case_id] = who
             used += amount
             at = day_prefix[moment // DAY] + clock[moment % DAY]
-            ledger.append(LedgerRow(entry_id, lid, case_id, amount, entry_kind, who, at, note))
+            ledger.append(new_entry((entry_id, lid, case_id, amount, entry_kind, who, at, note)))
             entry_id += 1
         self.next_id[UsageEntry] = entry_id
-        self.rows[Case].extend(
-            case
-            if resolver.get(case.id, case.resolved_by) == case.resolved_by
-            else case._replace(resolved_by=resolver[case.id])
-            for case in cases
-        )
+        if resolver:  # else every case stands as made: resolved by its rep
+            cases = [
+                case._replace(resolved_by=resolver[case.id]) if case.id in resolver else case
+                for case in cases
+            ]
+        self.rows[Case].extend(cases)
         return used
 
     def open_case(self, lid, template, span: Span, customer_id, charges, cases) -> None:
