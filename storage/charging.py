@@ -11,10 +11,11 @@ from .amounts import charge_for, format_amount, parse_count, parse_duration, use
 from .clock import now_utc, today
 from .db import current_write_key, is_postgres, writes
 from .errors import InvalidInput, NotFound, Refused
-from .lifecycle import DATE_DRIVEN, STATUS_WORDS, _clean_title, line_status_on, status_on
+from .lifecycle import DATE_DRIVEN, STATUS_WORDS, line_status_on, status_on
 from .lookup import ROW_LOCK, case_number, find_case, find_customer, find_line, line_parts, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry, database
 from .people import LISTED, STANDING_COLUMNS, SUPERVISOR_ONLY, current_login, db_role, require
+from .text import free_text, one_line
 
 # stored line statuses a charge may go to (when the day lies within the line's dates: an
 # "expired" stored line is usable only on a day before its end, i.e. under --today)
@@ -91,15 +92,6 @@ def _check_link(customer: Customer, line: Line) -> None:
             f"line {line_ref(contract.id, line.position)} belongs to {contract.customer.name}'s "
             f"contract; a case of {customer.name} cannot be linked to it."
         )
-
-
-def _clean_text(text, what: str, limit: int = 4000) -> str:
-    value = str(text or "").strip()
-    if len(value) > limit:
-        raise InvalidInput(f"the {what} is longer than {limit} characters.")
-    if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
-        raise InvalidInput(f"the {what} contains control characters.")
-    return value
 
 
 _LINE_FOR_CHARGE = (
@@ -432,7 +424,7 @@ def open_case(customer, title, line=None) -> str:
     """Open a case for a customer, optionally linked to a line of one of their contracts."""
     who = require(LISTED, "open cases")
     owner = find_customer(customer)
-    title = _clean_title(title, "case title")
+    title = one_line(title, "case title")
     linked = load_line(ref=line, lock=True) if line else None
     if linked is not None:
         _check_link(owner, linked)
@@ -460,7 +452,7 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
     case = find_case(number, lock=True)
     if case.status != "open":
         raise Refused(f"{case.number} is {case.status}; only an open case can be resolved.")
-    resolution = _clean_text(resolution, "resolution")
+    resolution = free_text(resolution, "resolution", 4000)
     target = None
     if line is not None:
         target = load_line(ref=line, lock=True)
@@ -501,8 +493,8 @@ def resolve(line, title, spent=None, resolution=None, override=False) -> str:
 
 @writes(one_statement_on_postgres=True)  # the charge is one statement there: see _charge
 def _resolve_guarded(line, title, spent, resolution) -> str:
-    title = _clean_title(title, "case title")
-    resolution = _clean_text(resolution, "resolution")
+    title = one_line(title, "case title")
+    resolution = free_text(resolution, "resolution", 4000)
     target = load_line(ref=line, reserve_case=True, with_standing=True)
     who = require(LISTED, "resolve cases", target.standing)
     number, _amount = _charge(
@@ -513,8 +505,8 @@ def _resolve_guarded(line, title, spent, resolution) -> str:
 
 @writes
 def _resolve_locked(line, title, spent, resolution) -> str:
-    title = _clean_title(title, "case title")
-    resolution = _clean_text(resolution, "resolution")
+    title = one_line(title, "case title")
+    resolution = free_text(resolution, "resolution", 4000)
     target = load_line(ref=line, reserve_case=True, with_standing=True, lock=True)
     who = require(LISTED, "resolve cases", target.standing)
     require(SUPERVISOR_ONLY, "override an exhausted line", target.standing)
@@ -579,7 +571,7 @@ def adjust(line, amount, note) -> int:
         raise Refused(
             f"line {linked_ref(target)} covers unlimited cases: there is no use to adjust."
         )
-    note = _clean_title(note, "note")
+    note = one_line(note, "note")
     raw = str(amount or "").strip()
     sign = -1 if raw.startswith("-") else 1
     size = raw.lstrip("+-").strip()
