@@ -7,11 +7,9 @@ give the same rows. Ids are assigned here (`next_id` reads where each table ends
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import random
 from bisect import bisect
-from contextlib import contextmanager
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -43,7 +41,7 @@ from .words import (
     TIME_MINIMUM,
     TIME_VOLUMES,
 )
-from .writing import insert, next_id
+from .writing import insert, next_id, no_cycle_collection
 
 BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
 WHO = "demo"  # the audit trail's "who" for everything the generator writes
@@ -61,22 +59,6 @@ LINES_PER_CONTRACT = (1, 2, 2, 3, 3, 3, 4, 4, 5, 5)  # about 3 on average (weigh
 STATUSES = tuple(STATUS_WEIGHTS)
 STATUS_CUMULATIVE = list(accumulate(STATUS_WEIGHTS.values()))
 # fmt: on
-
-
-@contextmanager
-def _no_cycle_collection():
-    """The cyclic garbage collector paused while rows are made: the rows (named tuples,
-    which the collector keeps tracking, unlike plain tuples of numbers and text) form no
-    cycles and are freed by their reference counts, and its passes over each batch of
-    hundreds of thousands of rows were a tenth of the fill's time."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class Dice(random.Random):
@@ -236,7 +218,7 @@ class Filler(LineUse):
         """Generate and write batch by batch (a generating thread beside the writing one
         was measured slower: the two fight over the interpreter lock)."""
         self.report(0, "contracts")
-        with _no_cycle_collection():
+        with no_cycle_collection():
             for batch, done in self.batches():
                 for model, rows in batch.items():
                     if rows:
