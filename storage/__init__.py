@@ -28,6 +28,7 @@ _WHERE = {
     "format_remaining": "amounts",
     "parse_date": "amounts",
     "parse_duration": "amounts",
+    "billing_schedule": "billing",
     "add_customer": "catalog",
     "add_template": "catalog",
     "add_user": "catalog",
@@ -54,6 +55,7 @@ _WHERE = {
     "migrate": "db",
     "open_database": "db",
     "session": "db",
+    "check": "entitlement",
     "TRANSITIONS": "statuses",
     "refusal": "statuses",
     "status_words": "statuses",
@@ -83,9 +85,7 @@ _WHERE = {
     "settings": "settings",
     "set_zone": "settings",
     "audit_trail": "reports",
-    "billing_schedule": "reports",
     "change_marker": "reports",
-    "check": "reports",
     "count_contracts": "reports",
     "database_summary": "reports",
     "ledger": "reports",
@@ -94,7 +94,7 @@ _WHERE = {
     "show": "reports",
     "show_case": "reports",
     "status_counts": "reports",
-    "verify": "reports",
+    "verify": "verify",
 }
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 import pendulum
 
 from .errors import InvalidInput
+from .text import quoted
 
 _DURATION = re.compile(
     r"^\s*(?:(?P<hours>\d+(?:\.\d+)?)\s*h)?\s*(?:(?P<minutes>\d+(?:\.\d+)?)\s*m(?:in)?)?\s*$",
@@ -48,7 +49,7 @@ def parse_date(text, what: str = "date") -> pendulum.Date:
 
         return today()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise InvalidInput(f"{what} '{_show(raw)}' is not a date; write it as YYYY-MM-DD.")
+        raise InvalidInput(f"{what} '{quoted(raw)}' is not a date; write it as YYYY-MM-DD.")
     try:
         day = pendulum.Date(int(raw[:4]), int(raw[5:7]), int(raw[8:10]))
     except ValueError:
@@ -73,7 +74,7 @@ def parse_duration(text, what: str = "duration") -> int:
             match = _DURATION.match(raw)
             if not match or not (match.group("hours") or match.group("minutes")):
                 raise InvalidInput(
-                    f"{what} '{_show(raw)}' is not a duration; write it like 45m, 1h30m, 1.5h or 90."
+                    f"{what} '{quoted(raw)}' is not a duration; write it like 45m, 1h30m, 1.5h or 90."
                 )
             value = Decimal(match.group("hours") or 0) * 60 + Decimal(match.group("minutes") or 0)
         if value != value.to_integral_value():
@@ -90,7 +91,7 @@ def parse_count(text, what: str = "number") -> int:
     """A whole positive number of cases."""
     raw = str(text if text is not None else "").strip()
     if not re.fullmatch(r"\d+", raw):
-        raise InvalidInput(f"{what} '{_show(raw)}' is not a whole number.")
+        raise InvalidInput(f"{what} '{quoted(raw)}' is not a whole number.")
     value = int(raw)
     if value <= 0:
         raise InvalidInput(f"{what} must be more than zero.")
@@ -119,7 +120,7 @@ def parse_money(text, what: str = "price") -> int:
         raw = str(text if text is not None else "").strip()
         if not _MONEY.fullmatch(raw):
             raise InvalidInput(
-                f"{what} '{_show(raw)}' is not an amount; write it like 1200, 1200.50 or "
+                f"{what} '{quoted(raw)}' is not an amount; write it like 1200, 1200.50 or "
                 "1,200.50 (a comma only between thousands)."
             )
         try:
@@ -190,9 +191,3 @@ def format_money(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}{whole:,}.{part:02d}"
-
-
-def _show(raw: str) -> str:
-    """A typed value, shortened and stripped of control characters, fit to quote back."""
-    clean = "".join(ch if ch.isprintable() else "?" for ch in raw)
-    return clean if len(clean) <= 40 else clean[:37] + "..."

@@ -238,10 +238,11 @@ def run(
         )
         db.open_database(target)
         from . import reports
+        from .verify import verify
 
         used = sum(reports.show(ref.split("/")[0]).lines[0].used for ref in refs)
         say("verifying the ledger")
-        problems = reports.verify()
+        problems = verify()
         db.close_database()
         result = BenchResult(db.describe(target), workload, per_line * lines, used, problems)
         if single:

@@ -23,7 +23,10 @@ from .models import (
     database,
 )
 from .people import LISTED, SUPERVISOR_ONLY, permissions_apply, require
+from .text import free_text, one_line
 from .views import CustomerInfo, TemplateInfo, UserInfo
+
+NAME_LIMIT = 120  # characters of a customer's or template's name
 
 _HOURS = re.compile(
     r"^(?:24x7|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
@@ -31,33 +34,12 @@ _HOURS = re.compile(
 )
 
 
-def _name(text, what: str, limit: int = 120) -> str:
-    value = " ".join(str(text or "").split())
-    if not value:
-        raise InvalidInput(f"the {what} is empty.")
-    if len(value) > limit:
-        raise InvalidInput(f"the {what} is longer than {limit} characters.")
-    if any(not ch.isprintable() for ch in value):
-        raise InvalidInput(f"the {what} contains control characters.")
-    return value
-
-
 def _optional(text, what: str, pattern: str | None = None) -> str | None:
     if text is None or not str(text).strip():
         return None
-    value = _name(text, what)
+    value = one_line(text, what, NAME_LIMIT)
     if pattern and not re.fullmatch(pattern, value):
         raise InvalidInput(f"'{value}' is not a valid {what}.")
-    return value
-
-
-def _description(text) -> str:
-    """A template's description: several lines allowed, no other control characters."""
-    value = str(text or "").replace("\r\n", "\n").strip()
-    if len(value) > 2000:
-        raise InvalidInput("the description is longer than 2000 characters.")
-    if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
-        raise InvalidInput("the description contains control characters.")
     return value
 
 
@@ -86,7 +68,7 @@ def _customer_info(c: Customer, contracts: int = 0) -> CustomerInfo:
 @writes
 def add_customer(name, email=None, phone=None) -> CustomerInfo:
     who = require(LISTED, "add customers")
-    name = _name(name, "customer name")
+    name = one_line(name, "customer name", NAME_LIMIT)
     if Customer.select().where(Customer.name_key == name.casefold()).exists():
         raise Refused(f"a customer named '{name}' already exists.")
     email = _optional(email, "email address", r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -105,7 +87,7 @@ def edit_customer(name, new_name=None, email=None, phone=None) -> CustomerInfo:
     before = {"name": customer.name, "email": customer.email, "phone": customer.phone}
     after = dict(before)
     if new_name is not None:
-        after["name"] = _name(new_name, "customer name")
+        after["name"] = one_line(new_name, "customer name", NAME_LIMIT)
         clash = Customer.get_or_none(Customer.name_key == after["name"].casefold())
         if clash is not None and clash.id != customer.id:
             raise Refused(f"a customer named '{after['name']}' already exists.")
@@ -197,8 +179,8 @@ def add_template(
     description="",
 ) -> TemplateInfo:
     who = require(SUPERVISOR_ONLY, "change templates")
-    name = _name(name, "template name")
-    abbr = _name(abbr, "abbreviation").upper()
+    name = one_line(name, "template name", NAME_LIMIT)
+    abbr = one_line(abbr, "abbreviation", NAME_LIMIT).upper()
     if len(abbr) > 8 or " " in abbr:
         raise InvalidInput(f"the abbreviation '{abbr}' must be one word of at most 8 characters.")
     if Template.select().where(Template.name == name).exists():
@@ -210,7 +192,7 @@ def add_template(
     template = Template.create(
         name=name,
         abbr=abbr,
-        description=_description(description),
+        description=free_text(description, "description", 2000, crlf=True),
         created=stamp,
         modified=stamp,
         **fields,
@@ -245,9 +227,13 @@ def edit_template(
         increment if increment is not None else template.increment,
         minimum if minimum is not None else template.minimum,
     )
-    fields["name"] = _name(new_name, "template name") if new_name is not None else template.name
+    fields["name"] = (
+        one_line(new_name, "template name", NAME_LIMIT) if new_name is not None else template.name
+    )
     fields["description"] = (
-        _description(description) if description is not None else template.description
+        free_text(description, "description", 2000, crlf=True)
+        if description is not None
+        else template.description
     )
     clash = Template.get_or_none(Template.name == fields["name"])
     if clash is not None and clash.id != template.id:
@@ -307,7 +293,7 @@ def add_user(login, role, confirm: bool = False) -> UserInfo:
     The first supervisor turns permissions on; adding one who is not you needs `confirm`
     (you lose the right to change anything unless you are listed too). The last supervisor
     cannot be demoted while other users are listed."""
-    login = _name(login, "login", 64)
+    login = one_line(login, "login", 64)
     if role not in ROLES:
         raise InvalidInput(f"role '{role}' is not one of {', '.join(ROLES)}.")
     _lock_users()
@@ -349,7 +335,7 @@ def remove_user(login) -> None:
     who = require(SUPERVISOR_ONLY, "manage users")
     user = User.get_or_none(User.login == str(login or "").strip())
     if user is None:
-        raise NotFound(f"there is no user {_name(login, 'login', 64)}.")
+        raise NotFound(f"there is no user {one_line(login, 'login', 64)}.")
     if user.role == "supervisor" and _last_supervisor(user.login) and _others_listed(user.login):
         raise Refused(
             f"{user.login} is the last supervisor and other users are listed; make another "

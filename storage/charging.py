@@ -10,11 +10,11 @@ from .charge_sql import ChargeRow, LoadedLine, load_line, write_charge
 from .clock import now_utc, today
 from .db import writes
 from .errors import InvalidInput, Refused
-from .lifecycle import _clean_title
 from .lookup import case_number, find_case, find_customer, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry
 from .people import LISTED, SUPERVISOR_ONLY, require
 from .statuses import words as status_words
+from .text import free_text, one_line
 
 
 def charge_refusal(
@@ -89,15 +89,6 @@ def _check_link(customer: Customer, line: Line) -> None:
         )
 
 
-def _clean_text(text, what: str, limit: int = 4000) -> str:
-    value = str(text or "").strip()
-    if len(value) > limit:
-        raise InvalidInput(f"the {what} is longer than {limit} characters.")
-    if any(not ch.isprintable() and ch not in "\n\t" for ch in value):
-        raise InvalidInput(f"the {what} contains control characters.")
-    return value
-
-
 def _charge(
     line: LoadedLine,
     customer_id: int,
@@ -167,7 +158,7 @@ def open_case(customer, title, line=None) -> str:
     """Open a case for a customer, optionally linked to a line of one of their contracts."""
     who = require(LISTED, "open cases")
     owner = find_customer(customer)
-    title = _clean_title(title, "case title")
+    title = one_line(title, "case title")
     linked = load_line(ref=line, lock=True) if line else None
     if linked is not None:
         _check_link(owner, linked)
@@ -195,7 +186,7 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
     case = find_case(number, lock=True)
     if case.status != "open":
         raise Refused(f"{case.number} is {case.status}; only an open case can be resolved.")
-    resolution = _clean_text(resolution, "resolution")
+    resolution = free_text(resolution, "resolution", 4000)
     target = None
     if line is not None:
         target = load_line(ref=line, lock=True)
@@ -236,8 +227,8 @@ def resolve(line, title, spent=None, resolution=None, override=False) -> str:
 
 @writes(one_statement_on_postgres=True)  # the charge is one statement there: see _charge
 def _resolve_guarded(line, title, spent, resolution) -> str:
-    title = _clean_title(title, "case title")
-    resolution = _clean_text(resolution, "resolution")
+    title = one_line(title, "case title")
+    resolution = free_text(resolution, "resolution", 4000)
     target = load_line(ref=line, reserve_case=True, with_standing=True)
     who = require(LISTED, "resolve cases", target.standing)
     number, _amount = _charge(
@@ -248,8 +239,8 @@ def _resolve_guarded(line, title, spent, resolution) -> str:
 
 @writes
 def _resolve_locked(line, title, spent, resolution) -> str:
-    title = _clean_title(title, "case title")
-    resolution = _clean_text(resolution, "resolution")
+    title = one_line(title, "case title")
+    resolution = free_text(resolution, "resolution", 4000)
     target = load_line(ref=line, reserve_case=True, with_standing=True, lock=True)
     who = require(LISTED, "resolve cases", target.standing)
     require(SUPERVISOR_ONLY, "override an exhausted line", target.standing)
@@ -314,7 +305,7 @@ def adjust(line, amount, note) -> int:
         raise Refused(
             f"line {linked_ref(target)} covers unlimited cases: there is no use to adjust."
         )
-    note = _clean_title(note, "note")
+    note = one_line(note, "note")
     raw = str(amount or "").strip()
     sign = -1 if raw.startswith("-") else 1
     size = raw.lstrip("+-").strip()

@@ -24,6 +24,7 @@ from .lookup import (
 from .models import Case, Contract, Line, UsageEntry, WriteKey
 from .people import LISTED, SUPERVISOR_ONLY, require
 from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
+from .text import one_line
 
 
 def check_transition(contract: Contract, action: str) -> None:
@@ -125,23 +126,6 @@ def _check_dates(start: pendulum.Date, end: pendulum.Date, what: str = "the cont
         raise InvalidInput(f"{what} cannot end ({end}) before it starts ({start}).")
 
 
-def _clean_title(title, what="title") -> str:
-    text = " ".join(str(title or "").split())
-    if not text:
-        raise InvalidInput(f"the {what} is empty.")
-    if len(text) > 200:
-        raise InvalidInput(f"the {what} is longer than 200 characters.")
-    if any(not ch.isprintable() for ch in text):
-        raise InvalidInput(f"the {what} contains control characters.")
-    return text
-
-
-def _clean_product(product) -> str:
-    """The product or service of a line: may be empty; no control characters."""
-    text = " ".join(str(product or "").split())
-    return _clean_title(text, "product") if text else ""
-
-
 @writes
 def new_contract(customer, template, start, end, title=None, bill_to=None) -> str:
     """A new draft from a template; returns its number."""
@@ -151,7 +135,7 @@ def new_contract(customer, template, start, end, title=None, bill_to=None) -> st
     tmpl = find_template(template)
     start, end = parse_date(start, "start date"), parse_date(end, "end date")
     _check_dates(start, end)
-    title = _clean_title(title or f"{tmpl.name} for {owner.name}")
+    title = one_line(title or f"{tmpl.name} for {owner.name}", "title")
     number = _insert_draft(title, owner, payer.id, tmpl, start, end, who).number
     audit.record(
         "contract",
@@ -177,7 +161,7 @@ def edit_contract(number, title=None, customer=None, start=None, end=None, expec
         "end": contract.end,
     }
     if title is not None:
-        changes["title"] = _clean_title(title)
+        changes["title"] = one_line(title, "title")
     owner = contract.customer
     if customer is not None:
         owner = find_customer(customer)
@@ -271,8 +255,8 @@ def add_line(
     contract, who = _begin(number, "add_line")
     if contract.status != "draft":
         who = require(SUPERVISOR_ONLY, "add lines to a contract that is no longer a draft")
-    title = _clean_title(title, "line title")
-    product = _clean_product(product)
+    title = one_line(title, "line title")
+    product = one_line(product, "product", required=False)
     total, price_c, discount_c, line_start, line_end = _line_terms(
         contract, allotment, price, discount, start, end
     )
@@ -324,8 +308,10 @@ def edit_line(
         contract, allotment, price, discount, start, end, defaults=line
     )
     fields = {
-        "title": _clean_title(title, "line title") if title is not None else line.title,
-        "product": _clean_product(product) if product is not None else line.product,
+        "title": one_line(title, "line title") if title is not None else line.title,
+        "product": one_line(product, "product", required=False)
+        if product is not None
+        else line.product,
         "total": total,
         "price": price_c,
         "discount": discount_c,
@@ -393,7 +379,7 @@ def cancel(number, on, reason) -> str:
             f"the cancel date {day} must lie inside the contract's dates "
             f"({contract.start} to {contract.end})."
         )
-    reason = _clean_title(reason, "cancel reason")
+    reason = one_line(reason, "cancel reason")
     canceled = TRANSITIONS["cancel"].to
     _touch(contract, status=canceled, cancel_date=day, cancel_reason=reason)
     audit.record(

@@ -7,6 +7,7 @@ import re
 from .db import is_postgres
 from .errors import InvalidInput, NotFound
 from .models import Case, Contract, Customer, Line, Template
+from .text import quoted
 
 _CONTRACT = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 _LINE = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*/\s*(\d{1,6})\s*$", re.IGNORECASE)
@@ -28,12 +29,6 @@ def line_ref(contract_id: int, position: int) -> str:
     return f"{contract_number(contract_id)}/{position}"
 
 
-def _quote(text) -> str:
-    raw = str(text or "")
-    clean = "".join(ch if ch.isprintable() else "?" for ch in raw)
-    return clean if len(clean) <= 40 else clean[:37] + "..."
-
-
 def looks_like_contract(text: str) -> bool:
     return bool(re.match(r"^\s*CNR-?\d+\s*$", text or "", re.IGNORECASE))
 
@@ -42,7 +37,7 @@ def contract_id(number: str) -> int:
     match = _CONTRACT.match(str(number or ""))
     if not match:
         raise InvalidInput(
-            f"'{_quote(number)}' is not a contract number; write it like CNR-000123."
+            f"'{quoted(number)}' is not a contract number; write it like CNR-000123."
         )
     return int(match.group(1))
 
@@ -81,7 +76,7 @@ def line_parts(ref: str) -> tuple[int, int]:
     """(contract id, position) of a reference like CNR-000123/1."""
     match = _LINE.match(str(ref or ""))
     if not match:
-        raise InvalidInput(f"'{_quote(ref)}' is not a contract line; write it like CNR-000123/1.")
+        raise InvalidInput(f"'{quoted(ref)}' is not a contract line; write it like CNR-000123/1.")
     cid = int(match.group(1))
     if cid > MAX_ID:
         raise NotFound(f"there is no contract {contract_number(cid)}.")
@@ -102,7 +97,7 @@ def find_line(ref: str, *, lock: bool = False) -> Line:
 def find_case(number: str, *, lock: bool = False) -> Case:
     match = _CASE.match(str(number or ""))
     if not match:
-        raise InvalidInput(f"'{_quote(number)}' is not a case number; write it like CAS-000123.")
+        raise InvalidInput(f"'{quoted(number)}' is not a case number; write it like CAS-000123.")
     case_id = int(match.group(1))
     query = Case.select().where(Case.id == case_id)
     case = (lock_rows(query) if lock else query).first() if case_id <= MAX_ID else None
@@ -125,7 +120,7 @@ def find_customer(name: str) -> Customer:
             .limit(3)
         ]
         hint = f" Did you mean {', '.join(similar)}?" if similar else ""
-        raise NotFound(f"there is no customer named '{_quote(name)}'.{hint}")
+        raise NotFound(f"there is no customer named '{quoted(name)}'.{hint}")
     return customer
 
 
@@ -139,5 +134,5 @@ def find_template(name: str) -> Template:
     if template is None:
         template = Template.select().where(Template.name.ilike(raw)).first()  # the name in any case
     if template is None:
-        raise NotFound(f"there is no template named '{_quote(name)}'.")
+        raise NotFound(f"there is no template named '{quoted(name)}'.")
     return template
