@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import pendulum
 
 from . import audit, sql
+from .by_dates import DATE_DRIVEN, line_status_on, status_on
 from .clock import today
 from .db import current_write_key, is_postgres
 from .errors import NotFound
-from .lifecycle import DATE_DRIVEN, line_status_on, status_on
 from .lookup import ROW_LOCK, case_number, find_line, line_parts
 from .models import Line, database
 from .people import STANDING_COLUMNS, current_login, db_role
@@ -43,7 +43,7 @@ class LoadedCustomer:
 class LoadedContract:
     id: int
     number: str
-    status: str  # the status it is in today (lifecycle.status_on)
+    status: str  # the status it is in today (by_dates.status_on)
     stored_status: str
     customer: LoadedCustomer
     allotment_type: str
@@ -66,7 +66,7 @@ class LoadedLine:
     end: pendulum.Date
     total: int | None
     used: int
-    status: str  # the status it is in today (lifecycle.line_status_on)
+    status: str  # the status it is in today (by_dates.line_status_on)
     stored_status: str
     contract: LoadedContract
     reserved_case_id: int | None = None  # PostgreSQL: the next case id, drawn in the read

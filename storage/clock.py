@@ -4,7 +4,7 @@
 setting (set at `init`), on the database server's clock for PostgreSQL. Nothing here reads
 the caller's `TZ`: two reps in different zones, or with a wrong `TZ`, see the same day.
 `--today` (set_today) lets one command act as of another day; it never changes what is
-stored as the real day's state (see lifecycle.effective_status).
+stored as the real day's state (see by_dates.status_on).
 """
 
 from __future__ import annotations

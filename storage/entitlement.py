@@ -3,10 +3,10 @@ and how much is left? What `contracts check` and the console's check screen ask.
 
 from __future__ import annotations
 
+from .by_dates import status_is
 from .clock import today
 from .db import reads
 from .errors import InvalidInput
-from .lifecycle import status_is
 from .lookup import contract_id, looks_like_contract
 from .models import Contract, Customer
 from .reports import contract_info

@@ -7,11 +7,11 @@ from __future__ import annotations
 import peewee as pw
 import pendulum
 
+from .by_dates import line_status_on, status_column, status_is, status_on
 from .charging import charge_refusal
 from .clock import today
 from .db import reads
 from .errors import InvalidInput
-from .lifecycle import line_status_on, status_column, status_is, status_on
 from .lookup import (
     case_number,
     find_case,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import storage
-from storage.lifecycle import line_status_on
+from storage.by_dates import line_status_on
 from storage.models import Case, Contract, Line
 from tests.helpers import TODAY, make_world
 
