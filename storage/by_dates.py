@@ -7,6 +7,8 @@ and the day. Reads compute it (status_on in Python, status_is / status_column in
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 
 import peewee as pw
 import pendulum
@@ -91,6 +93,12 @@ def _sweep_updates(day: pendulum.Date):
     ]
 
 
+def _lines_to_expire(day: pendulum.Date):
+    """Existing lines of billed contracts whose end has passed (sweep stores them expired)."""
+    billed = Contract.select(Contract.id).where(Contract.status.in_(DATE_DRIVEN))
+    return (Line.status == "existing") & (Line.end < day) & Line.contract.in_(billed)
+
+
 @writes
 def sweep(by_hand: bool = False) -> dict[str, int]:
     """Store the date-driven statuses of the real business day: invoiced→active, →expired,
@@ -126,10 +134,9 @@ def sweep(by_hand: bool = False) -> dict[str, int]:
             counts["activated"] += len(changed)
         elif action == "expire":
             counts["expired"] += len(changed)
-    billed = Contract.select(Contract.id).where(Contract.status.in_(DATE_DRIVEN))
     lines = list(
         Line.update(status="expired")
-        .where((Line.status == "existing") & (Line.end < day) & Line.contract.in_(billed))
+        .where(_lines_to_expire(day))
         .returning(Line.contract, Line.position)
         .tuples()
         .execute()
@@ -155,18 +162,12 @@ def sweep_needed() -> bool:
     from .clock import real_today
 
     day = real_today()
-    stale = (
-        ((Contract.status == "invoiced") & (Contract.start <= day))
-        | (Contract.status.in_(("invoiced", "active")) & (Contract.end < day))
-        | (Contract.status.in_(("active", "expired")) & (Contract.start > day))
-        | ((Contract.status == "expired") & (Contract.end >= day))
+    stale = functools.reduce(
+        operator.or_, [(Contract.status == old) & when for _a, old, _n, when in _sweep_updates(day)]
     )
     return (
         Contract.select().where(stale).exists()
-        or Line.select()
-        .join(Contract)
-        .where((Line.status == "existing") & (Line.end < day) & Contract.status.in_(DATE_DRIVEN))
-        .exists()
+        or Line.select().where(_lines_to_expire(day)).exists()
     )
 
 
