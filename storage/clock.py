@@ -46,6 +46,12 @@ def configure(zone: str, offset_s: float = 0.0) -> None:
     _offset_s = offset_s
 
 
+def set_zone(zone: str) -> None:
+    """The business zone changed (by a supervisor); the server's clock offset stays."""
+    global _zone_name
+    _zone_name = zone
+
+
 def business_zone() -> pendulum.Timezone:
     try:
         return pendulum.timezone(_zone_name)

@@ -221,8 +221,7 @@ def _read_clock_and_role() -> None:
     from the database, never from the caller's environment."""
     from . import clock, people
 
-    row = Setting.select(Setting.value).where(Setting.name == "zone").first()
-    zone = row.value if row else "UTC"
+    zone = setting("zone", "UTC")
     if is_postgres():
         before = time.time()
         server, role = database.execute_sql(

@@ -11,21 +11,27 @@ from .people import SUPERVISOR_ONLY, require
 
 
 @reads
-def settings() -> dict[str, str]:
+def current_settings() -> dict[str, str]:
     """Every setting by name (the business zone as `zone`)."""
     values = {row.name: row.value for row in Setting.select(Setting.name, Setting.value)}
     values.setdefault("zone", clock.business_zone_name())
     return values
 
 
-@writes
-def set_zone(name) -> str:
-    """Change the business time zone: what "today" is for everyone using the database."""
+def check_zone(name) -> str:
+    """A time zone name as typed, or one sentence saying it is not one."""
     zone = str(name or "").strip()
     if not clock.is_zone(zone):
         raise InvalidInput(
             f"'{zone[:40]}' is not a time zone; give a name like Europe/Madrid or UTC."
         )
+    return zone
+
+
+@writes
+def set_zone(name) -> str:
+    """Change the business time zone: what "today" is for everyone using the database."""
+    zone = check_zone(name)
     who = require(SUPERVISOR_ONLY, "change the database's settings")
     old = Setting.get_or_none(Setting.name == "zone")
     if old is None:
@@ -33,5 +39,5 @@ def set_zone(name) -> str:
     else:
         Setting.update(value=zone).where(Setting.id == old.id).execute()
     audit.record("setting", "zone", "edit", who, {"zone": [old.value if old else None, zone]})
-    clock.configure(zone, clock._offset_s)
+    clock.set_zone(zone)
     return zone

@@ -25,13 +25,7 @@ def init(zone: str | None) -> None:
     current = session()
     storage.db.last_migration = None
     if zone is not None:
-        from storage.clock import is_zone
-
-        if not is_zone(zone):
-            raise storage.InvalidInput(
-                f"'{zone[:40]}' is not a time zone; give a name like Europe/Madrid or UTC."
-            )
-        storage.db.initial_zone = zone
+        storage.db.initial_zone = storage.check_zone(zone)
     current.open(upgrade=True)
     new = storage.db.SCHEMA_VERSION
     old = storage.db.last_migration[0] if storage.db.last_migration else new
@@ -42,7 +36,9 @@ def init(zone: str | None) -> None:
         f"Schema version {new}{upgraded}; {summary['customers']} customers, "
         f"{summary['templates']} templates, {summary['contracts']} contracts."
     )
-    click.echo(f"Business time zone: {storage.settings()['zone']} (today is {storage.today()}).")
+    click.echo(
+        f"Business time zone: {storage.current_settings()['zone']} (today is {storage.today()})."
+    )
 
 
 @click.command()
@@ -52,7 +48,7 @@ def info(as_json: bool) -> None:
     """Where the database is, its settings and its schema version."""
     current = session()
     summary = storage.database_summary()
-    values = storage.settings()
+    values = storage.current_settings()
     login = storage.current_login()
     if as_json:
         out.emit_json(
@@ -85,7 +81,7 @@ def settings_cmd(zone: str | None) -> None:
         storage.set_zone(zone)
         click.echo(f"Business time zone is now {zone}; today is {storage.today()}.")
         return
-    for name, value in sorted(storage.settings().items()):
+    for name, value in sorted(storage.current_settings().items()):
         click.echo(f"{name}: {value}")
 
 
