@@ -281,9 +281,14 @@ def _others_listed(login: str) -> int:
     return User.select().where(User.login != login).count()
 
 
-def _last_supervisor(login: str) -> bool:
+def _refuse_losing_the_last_supervisor(user: User) -> None:
+    """Refuse when `user` is the last supervisor and other users are listed."""
     supervisors = [u.login for u in User.select(User.login).where(User.role == "supervisor")]
-    return supervisors == [login]
+    if supervisors == [user.login] and _others_listed(user.login):
+        raise Refused(
+            f"{user.login} is the last supervisor and other users are listed; make another "
+            "user a supervisor first."
+        )
 
 
 @writes
@@ -315,11 +320,7 @@ def add_user(login, role, confirm: bool = False) -> UserInfo:
     if existing is not None:
         if existing.role == role:
             raise Refused(f"{login} is already a {role}.")
-        if existing.role == "supervisor" and _last_supervisor(login) and _others_listed(login):
-            raise Refused(
-                f"{login} is the last supervisor and other users are listed; make another "
-                "user a supervisor first."
-            )
+        _refuse_losing_the_last_supervisor(existing)
         User.update(role=role).where(User.id == existing.id).execute()
         audit.record("user", login, "role", who, {"role": [existing.role, role]})
     else:
@@ -336,11 +337,7 @@ def remove_user(login) -> None:
     user = User.get_or_none(User.login == str(login or "").strip())
     if user is None:
         raise NotFound(f"there is no user {one_line(login, 'login', 64)}.")
-    if user.role == "supervisor" and _last_supervisor(user.login) and _others_listed(user.login):
-        raise Refused(
-            f"{user.login} is the last supervisor and other users are listed; make another "
-            "user a supervisor first."
-        )
+    _refuse_losing_the_last_supervisor(user)
     User.delete().where(User.id == user.id).execute()
     audit.record("user", user.login, "remove", who, {"role": user.role})
 
