@@ -44,7 +44,6 @@ class LoadedContract:
     id: int
     number: str
     status: str  # the status it is in today (by_dates.status_on)
-    stored_status: str
     customer: LoadedCustomer
     allotment_type: str
     increment: int | None
@@ -67,7 +66,6 @@ class LoadedLine:
     total: int | None
     used: int
     status: str  # the status it is in today (by_dates.line_status_on)
-    stored_status: str
     contract: LoadedContract
     reserved_case_id: int | None = None  # PostgreSQL: the next case id, drawn in the read
     standing: tuple[bool, str | None] | None = None  # people.STANDING_COLUMNS, when read
@@ -134,7 +132,6 @@ def _loaded(row, reserve: bool, with_standing: bool) -> LoadedLine:
         id=cid,
         number=number,
         status=status,
-        stored_status=c_status,
         customer=LoadedCustomer(customer_id, customer_name),
         allotment_type=kind,
         increment=increment,
@@ -152,7 +149,6 @@ def _loaded(row, reserve: bool, with_standing: bool) -> LoadedLine:
         total=total,
         used=used,
         status=line_status_on(l_status, line_end, status, on),
-        stored_status=l_status,
         contract=contract,
         reserved_case_id=row[18] if reserve else None,
         standing=(bool(row[-2]), row[-1]) if with_standing else None,

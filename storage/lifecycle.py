@@ -45,7 +45,6 @@ def _begin(number: str, action: str) -> tuple[Contract, str]:
     are one atomic step, so the loser of a race gets the ordinary refusal."""
     who = require(TRANSITIONS[action].role, TRANSITIONS[action].may)
     contract = find_contract(number, lock=True)
-    contract.stored_status = contract.status
     contract.status = status_on(contract.status, contract.start, contract.end, today())
     check_transition(contract, action)
     return contract, who
