@@ -200,5 +200,10 @@ class AuditInfo(JsonMixin):
     action: str
     who: str
     at: dt.datetime
-    changes: str
+    changes: str  # JSON text, as stored: {field: [old, new]} or what the action recorded
     db_user: str | None = None  # the database role, when it differs from the login
+
+    def to_json(self) -> dict:
+        import json
+
+        return {**super().to_json(), "changes": json.loads(self.changes)}

@@ -584,3 +584,12 @@ def test_schedule_shows_overage(run):
     table = run.out(f"schedule {number}")
     assert table.splitlines()[0].split() == ["From", "To", "Amount", "Overage"]
     assert table.splitlines()[-1].split() == ["total", "1,200.00", "450.00"]
+
+
+def test_audit_json_gives_the_changes_as_an_object(lite):
+    make_world(lite)
+    number = active_contract(lite)
+    lite(f"hold {number}")
+    newest = lite.json(f"audit {number}")[0]
+    assert (newest["action"], newest["changes"]) == ("hold", {"status": ["active", "on_hold"]})
+    assert "on_hold" in lite.out(f"audit {number}")  # the table still shows them as text
