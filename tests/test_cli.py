@@ -593,3 +593,44 @@ def test_audit_json_gives_the_changes_as_an_object(lite):
     newest = lite.json(f"audit {number}")[0]
     assert (newest["action"], newest["changes"]) == ("hold", {"status": ["active", "on_hold"]})
     assert "on_hold" in lite.out(f"audit {number}")  # the table still shows them as text
+
+
+LONG_TITLE = "A very long contract title that goes on and on and on past eighty columns"
+
+
+def _long_contract(run) -> str:
+    make_world(run)
+    return run.out(
+        "new --customer 'Acme Corp' --template DEV --start 2026-01-01 --end 2026-12-31 "
+        f"--title '{LONG_TITLE}'"
+    )
+
+
+def test_plain_output_to_a_pipe_is_not_cut(lite):
+    number = _long_contract(lite)
+    runner = CliRunner(env={"COLUMNS": None})  # stdout is not a terminal, no width asked
+    for command in (["list"], ["show", number]):
+        result = runner.invoke(cli, ["--db", lite.url, *command], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        assert LONG_TITLE in result.stdout and "…" not in result.stdout, result.stdout
+    assert "…" in lite.out("list")  # COLUMNS=80 asks for 80 columns: cut to fit
+
+
+def test_plain_output_redirected_to_a_file_is_not_cut(lite, tmp_path):
+    _long_contract(lite)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    target = tmp_path / "list.txt"
+    with target.open("w") as handle:
+        done = subprocess.run(
+            [sys.executable, "-m", "tui.main", "--db", lite.url, "list"],
+            cwd=ROOT,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            stdout=handle,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    written = target.read_text()
+    assert LONG_TITLE in written and "…" not in written, written

@@ -16,10 +16,10 @@ Exit codes
     3    the database cannot be opened, reached or written (one line on stderr).
     130  interrupted (Ctrl+C).
 
-Output: human tables fit the terminal (80 columns when piped); `--json` on every read
-command prints the storage views' fields (amounts as integers: cases, or minutes; money in
-cents). Commands that create something (`new`, `line add`, `copy`, `renew`, `case open`,
-`resolve`) print only its reference on stdout, so scripts can capture it.
+Output: human tables fit the terminal (or `COLUMNS`); piped or redirected, nothing is cut.
+`--json` on every read command prints the storage views' fields (amounts as integers: cases,
+or minutes; money in cents). Commands that create something (`new`, `line add`, `copy`,
+`renew`, `case open`, `resolve`) print only its reference on stdout, so scripts can capture it.
 
 Layout: this package holds the root group, the session, the global options and the
 failures; `output` prints, `options` holds the shared option stacks, and each area has a

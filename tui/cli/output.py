@@ -6,6 +6,7 @@ Imported as `from tui.cli import output as out`; nothing here reads the database
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 
@@ -39,7 +40,11 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _width() -> int:
+def _width() -> int | None:
+    """The columns a table may take: `COLUMNS` when set, else the terminal's; None (no
+    limit) when stdout is not a terminal, so a pipe or a file gets whole values."""
+    if not os.environ.get("COLUMNS", "").strip().isdigit() and not sys.stdout.isatty():
+        return None
     return max(40, shutil.get_terminal_size((80, 24)).columns)
 
 
@@ -48,12 +53,14 @@ def _cell(value) -> str:
 
 
 def table(headers, rows, *, right=(), flex=(), indent: int = 0) -> str:
-    """Aligned columns fitting the terminal: the `flex` columns shrink (with …) to fit."""
+    """Aligned columns fitting the terminal: the `flex` columns shrink (with …) to fit.
+    Piped or redirected (and no `COLUMNS`), nothing is cut."""
     rows = [[_cell(c) for c in row] for row in rows]
     count = len(headers) if headers else len(rows[0]) if rows else 0
     heads = list(headers) if headers else [""] * count
     widths = [max([len(heads[i])] + [len(r[i]) for r in rows]) for i in range(count)]
-    excess = indent + sum(widths) + 2 * (count - 1) - _width()
+    room = _width()
+    excess = 0 if room is None else indent + sum(widths) + 2 * (count - 1) - room
     while excess > 0:
         shrinkable = [i for i in flex if widths[i] > max(8, len(heads[i]))]
         if not shrinkable:
