@@ -96,6 +96,19 @@ def test_a_plain_path_is_an_sqlite_file(tmp_path, monkeypatch):
         assert (path or tmp_path / "abs.db").exists()
 
 
+def test_sqlite_urls_take_a_relative_path_after_three_slashes_and_absolute_after_four(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    assert Contracts("sqlite:///relative.db").out("customer add Acme") == "Added customer Acme."
+    assert (tmp_path / "relative.db").exists()
+    elsewhere = tmp_path / "elsewhere" / "absolute.db"
+    url = f"sqlite:///{elsewhere}"
+    assert url.startswith("sqlite:////")
+    assert Contracts(url).out("customer add Acme") == "Added customer Acme."
+    assert elsewhere.exists()
+
+
 BAD_POSTGRES_URLS = [
     ("postgresql://u@h/db?connect_timeout=abc", "connect_timeout"),
     ("postgresql://u@127.0.0.1:99999/db", "port"),

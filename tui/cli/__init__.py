@@ -239,8 +239,8 @@ def _print_version(ctx: click.Context, _param, value: bool) -> None:
     "db_url",
     metavar="URL",
     envvar="CONTRACTS_DB",
-    help="sqlite:///path.db or postgresql://user@host:port/db "
-    "(default: $CONTRACTS_DB, else a file in your data folder).",
+    help="sqlite:///relative.db, sqlite:////absolute.db (or a plain path), or "
+    "postgresql://user@host:port/db (default: $CONTRACTS_DB, else a file in your data folder).",
 )
 @click.option("--today", metavar="YYYY-MM-DD", help="Act as of another day.")
 @click.option(
