@@ -11,7 +11,7 @@ import click
 import storage
 from tui.cli import needs_db, session
 from tui.cli import output as out
-from tui.cli.options import json_option, limit_option
+from tui.cli.options import json_option, limit_option, shows
 
 
 @click.command()
@@ -42,8 +42,7 @@ def init(zone: str | None) -> None:
 
 
 @click.command()
-@json_option
-@needs_db
+@shows()
 def info(as_json: bool) -> None:
     """Where the database is, its settings and its schema version."""
     current = session()
@@ -139,16 +138,11 @@ def demo(count: int, seed: int) -> None:
 @click.command()
 @click.argument("ref", required=False)
 @limit_option(minimum=1, default=50, show_default=True)
-@json_option
-@needs_db
+@shows()
 def audit(ref: str | None, limit: int, as_json: bool) -> None:
     """Show the audit trail, newest first; REF narrows it to one thing."""
     events = storage.audit_trail(ref, limit=limit)
-    if as_json:
-        out.emit_json([e.to_json() for e in events])
-        return
-    if not events:
-        click.echo("No changes recorded.")
+    if out.json_or_nothing(events, as_json, "No changes recorded."):
         return
     rows = [
         [
@@ -168,8 +162,7 @@ def audit(ref: str | None, limit: int, as_json: bool) -> None:
 
 
 @click.command()
-@json_option
-@needs_db
+@shows()
 def sweep(as_json: bool) -> None:
     """Store the real day's date-driven statuses (for cron; reads never need it)."""
     counts = storage.sweep(by_hand=True)
@@ -183,8 +176,7 @@ def sweep(as_json: bool) -> None:
 
 
 @click.command()
-@json_option
-@needs_db
+@shows()
 def verify(as_json: bool) -> None:
     """Check every invariant; exit 2 on any violation."""
     problems = storage.verify()
@@ -210,6 +202,13 @@ def verify(as_json: bool) -> None:
 # Benchmark
 
 
+def _how_many(name: str, default: int, bounds: tuple[int, int], text: str):
+    """A bench option counting something: a whole number within `bounds`."""
+    return click.option(
+        name, type=click.IntRange(*bounds), default=default, show_default=True, help=text
+    )
+
+
 @click.command()
 @click.option(
     "--db",
@@ -217,38 +216,23 @@ def verify(as_json: bool) -> None:
     metavar="URL",
     help="Run in this database (default: a throw-away SQLite file). $CONTRACTS_DB is never used.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Processes charging at once.",
-)
-@click.option(
+@_how_many("--workers", 4, (1, 64), "Processes charging at once.")
+@_how_many(
     "--charges",
-    type=click.IntRange(1, 10_000_000),
-    default=4000,
-    show_default=True,
-    help="Charge attempts in all (about 10% more than the allotment).",
+    4000,
+    (1, 10_000_000),
+    "Charge attempts in all (about 10% more than the allotment).",
 )
-@click.option(
-    "--contracts",
-    "lines",
-    type=click.IntRange(1, 100_000),
-    default=20,
-    show_default=True,
-    help="Contracts (one shared line each) charged against.",
-)
-@click.option(
+@_how_many("--contracts", 20, (1, 100_000), "Contracts (one shared line each) charged against.")
+@_how_many(
     "--single",
-    type=click.IntRange(0, 1_000_000),
-    default=1000,
-    show_default=True,
-    help="Charges for the one-process engine-against-sqlite3 comparison (0: skip).",
+    1000,
+    (0, 1_000_000),
+    "Charges for the one-process engine-against-sqlite3 comparison (0: skip).",
 )
 @json_option
 @click.pass_context
-def bench(ctx, bench_url, workers, charges, lines, single, as_json) -> None:
+def bench(ctx, bench_url, workers, charges, contracts, single, as_json) -> None:
     """Measure charging: N processes against shared lines, and one process of the engine
     against the same transaction written by hand with sqlite3.
 
@@ -266,7 +250,7 @@ def bench(ctx, bench_url, workers, charges, lines, single, as_json) -> None:
         bench_url,
         workers=workers,
         charges=charges,
-        lines=lines,
+        lines=contracts,
         single=single,
         progress=lambda text: click.echo(f"  {text}", err=True),
     )

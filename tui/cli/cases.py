@@ -8,7 +8,7 @@ import click
 import storage
 from tui.cli import needs_db, session
 from tui.cli import output as out
-from tui.cli.options import json_option, limit_option, resolving_options
+from tui.cli.options import acts_on, limit_option, resolving_options, shows
 
 
 def _line_of(ref: str):
@@ -61,8 +61,7 @@ def case_resolve(number, spent, resolution, line_ref, override) -> None:
 
 
 @case.command("cancel")
-@click.argument("number")
-@needs_db
+@acts_on("number")
 def case_cancel(number: str) -> None:
     """Cancel an open case: nothing is charged."""
     storage.cancel_case(number)
@@ -70,8 +69,7 @@ def case_cancel(number: str) -> None:
 
 
 @case.command("reopen")
-@click.argument("number")
-@needs_db
+@acts_on("number")
 def case_reopen(number: str) -> None:
     """Reopen a resolved case; its charge goes back to the line."""
     returned = storage.reopen_case(number)
@@ -91,18 +89,13 @@ def case_reopen(number: str) -> None:
 @click.option("--contract", metavar="CNR-…")
 @click.option("--filter", "text", metavar="TEXT")
 @limit_option(default=500, show_default=True, help="At most N (0: all).")
-@json_option
-@needs_db
+@shows()
 def case_list(status, customer, contract, text, limit, as_json) -> None:
     """List cases, newest first."""
     cases = storage.list_cases(
         status=status, contract=contract, customer=customer, text=text, limit=limit or None
     )
-    if as_json:
-        out.emit_json([c.to_json() for c in cases])
-        return
-    if not cases:
-        click.echo("No cases match.")
+    if out.json_or_nothing(cases, as_json, "No cases match."):
         return
     rows = [
         [
@@ -121,14 +114,11 @@ def case_list(status, customer, contract, text, limit, as_json) -> None:
 
 
 @case.command("show")
-@click.argument("number")
-@json_option
-@needs_db
+@shows("number")
 def case_show(number: str, as_json: bool) -> None:
     """Show one case."""
     info = storage.show_case(number)
-    if as_json:
-        out.emit_json(info.to_json())
+    if out.json_or_nothing(info, as_json):
         return
     click.echo(f"{info.number}  {info.title}")
     facts = [("Customer", info.customer), ("Status", info.status)]
@@ -165,18 +155,14 @@ def resolve(ref, title, spent, resolution, override) -> None:
 
 
 @click.command()
-@click.argument("query")
-@json_option
-@needs_db
+@shows("query")
 def check(query: str, as_json: bool) -> None:
     """Is a customer or contract covered? Exit 0 yes, 1 no.
 
     QUERY is a customer name (or part of one) or a contract number.
     """
     result = storage.check(query)
-    if as_json:
-        out.emit_json(result.to_json())
-    else:
+    if not out.json_or_nothing(result, as_json):
         _print_check(result)
     if not result.entitled:
         click.get_current_context().exit(1)

@@ -10,7 +10,7 @@ import click
 import storage
 from tui.cli import needs_db
 from tui.cli import output as out
-from tui.cli.options import json_option, limit_option, template_terms
+from tui.cli.options import acts_on, limit_option, shows, template_terms
 
 # ---------------------------------------------------------------------------------------
 # Customers
@@ -47,16 +47,13 @@ def customer_edit(name: str, new_name: str | None, email: str | None, phone: str
 @customer.command("list")
 @click.option("--filter", "text", metavar="TEXT", help="Only names containing TEXT.")
 @limit_option(default=0, help="At most N (0: all).")
-@json_option
-@needs_db
+@shows()
 def customer_list(text: str | None, limit: int, as_json: bool) -> None:
     """List customers with how many contracts each has."""
     customers = storage.list_customers(text=text, limit=limit or None)
-    if as_json:
-        out.emit_json([c.to_json() for c in customers])
-        return
-    if not customers:
-        click.echo("No customers yet; add one with `contracts customer add NAME`.")
+    if out.json_or_nothing(
+        customers, as_json, "No customers yet; add one with `contracts customer add NAME`."
+    ):
         return
     rows = [[c.name, c.email, c.phone, c.contracts] for c in customers]
     click.echo(
@@ -123,16 +120,13 @@ def template_edit(name, new_name, **terms) -> None:
 
 
 @template.command("list")
-@json_option
-@needs_db
+@shows()
 def template_list(as_json: bool) -> None:
     """List the contract templates."""
     templates = storage.list_templates()
-    if as_json:
-        out.emit_json([t.to_json() for t in templates])
-        return
-    if not templates:
-        click.echo("No templates yet; add one with `contracts template add`.")
+    if out.json_or_nothing(
+        templates, as_json, "No templates yet; add one with `contracts template add`."
+    ):
         return
     rows = [
         [
@@ -158,14 +152,11 @@ def template_list(as_json: bool) -> None:
 
 
 @template.command("show")
-@click.argument("name")
-@json_option
-@needs_db
+@shows("name")
 def template_show(name: str, as_json: bool) -> None:
     """Show one template."""
     info = storage.get_template(name)
-    if as_json:
-        out.emit_json(info.to_json())
+    if out.json_or_nothing(info, as_json):
         return
     click.echo(_describe_template(info))
     if info.description:
@@ -202,23 +193,17 @@ def user_add(login: str, role: str, yes: bool) -> None:
 
 
 @user.command("list")
-@json_option
-@needs_db
+@shows()
 def user_list(as_json: bool) -> None:
     """List users and their roles."""
     users = storage.list_users()
-    if as_json:
-        out.emit_json([u.to_json() for u in users])
-        return
-    if not users:
-        click.echo("No users configured: everyone may do everything.")
+    if out.json_or_nothing(users, as_json, "No users configured: everyone may do everything."):
         return
     click.echo(out.table(["Login", "Role"], [[u.login, u.role] for u in users]))
 
 
 @user.command("remove")
-@click.argument("login")
-@needs_db
+@acts_on("login")
 def user_remove(login: str) -> None:
     """Remove a user."""
     storage.remove_user(login)

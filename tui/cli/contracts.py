@@ -8,7 +8,7 @@ import click
 import storage
 from tui.cli import needs_db
 from tui.cli import output as out
-from tui.cli.options import json_option, limit_option, line_terms
+from tui.cli.options import acts_on, json_option, limit_option, line_terms, shows
 
 HUMAN_LIST_LIMIT = 100
 
@@ -63,8 +63,7 @@ def line_edit(ref, **terms) -> None:
 
 
 @line.command("cancel")
-@click.argument("ref")
-@needs_db
+@acts_on("ref")
 def line_cancel(ref) -> None:
     """Cancel one line: it takes no more charges."""
     storage.cancel_line(ref)
@@ -144,14 +143,11 @@ def _row_json(row) -> dict:
 
 
 @click.command()
-@click.argument("number")
-@json_option
-@needs_db
+@shows("number")
 def show(number: str, as_json: bool) -> None:
     """Show a contract with its lines."""
     info = storage.show(number)
-    if as_json:
-        out.emit_json(info.to_json())
+    if out.json_or_nothing(info, as_json):
         return
     click.echo(f"{info.number}  {info.title}")
     status = storage.status_words(info.status)
@@ -205,8 +201,7 @@ def show(number: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("number")
-@needs_db
+@acts_on("number")
 def invoice(number: str) -> None:
     """Bill a draft: invoiced, or active if it has started."""
     status = storage.invoice(number)
@@ -218,8 +213,7 @@ def invoice(number: str) -> None:
 
 
 @click.command()
-@click.argument("number")
-@needs_db
+@acts_on("number")
 def hold(number: str) -> None:
     """Put a contract on hold: no case can be charged to it."""
     storage.hold(number)
@@ -228,8 +222,7 @@ def hold(number: str) -> None:
 
 
 @click.command()
-@click.argument("number")
-@needs_db
+@acts_on("number")
 def release(number: str) -> None:
     """Release a held contract back to where its dates say."""
     status = storage.release(number)
@@ -238,16 +231,14 @@ def release(number: str) -> None:
 
 
 @click.command()
-@click.argument("number")
-@needs_db
+@acts_on("number")
 def delete(number: str) -> None:
     """Delete a draft."""
     click.echo(f"Deleted {storage.delete(number)}.")
 
 
 @click.command()
-@click.argument("number")
-@needs_db
+@acts_on("number")
 def copy(number: str) -> None:
     """Copy into a new draft with fresh allotments; prints its number."""
     click.echo(storage.copy(number))
@@ -279,17 +270,13 @@ def renew(number: str, start: str | None, include_canceled: bool) -> None:
 
 
 @click.command()
-@click.argument("number")
-@json_option
-@needs_db
+@shows("number")
 def ledger(number: str, as_json: bool) -> None:
     """Show the usage ledger of a contract's lines, oldest first."""
     entries = storage.ledger(number)
-    if as_json:
-        out.emit_json([e.to_json() for e in entries])
-        return
-    if not entries:
-        click.echo(f"Nothing has been charged to {storage.show(number).number} yet.")
+    if out.json_or_nothing(
+        entries, as_json, lambda: f"Nothing has been charged to {storage.show(number).number} yet."
+    ):
         return
     rows = [
         [
@@ -311,14 +298,11 @@ def ledger(number: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("number")
-@json_option
-@needs_db
+@shows("number")
 def schedule(number: str, as_json: bool) -> None:
     """Show the billing schedule of a contract."""
     periods = storage.billing_schedule(number)
-    if as_json:
-        out.emit_json([p.to_json() for p in periods])
+    if out.json_or_nothing(periods, as_json):
         return
     money = storage.format_money
     rows = [[p.start, p.end, money(p.amount_cents), money(p.overage_cents)] for p in periods]

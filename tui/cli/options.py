@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 import storage
+from tui.cli import needs_db
 
 MAX_LIMIT = 1_000_000_000  # --limit: more than any list holds, less than the databases' LIMIT
 
@@ -30,6 +31,16 @@ def _stack(*options):
         return fn
 
     return decorate
+
+
+def acts_on(argument: str | None = None):
+    """ARGUMENT, then the database opened: a command that does something to one thing."""
+    return _stack(*([click.argument(argument)] if argument else []), needs_db)
+
+
+def shows(argument: str | None = None):
+    """[ARGUMENT] --json, then the database opened: a command that shows something."""
+    return _stack(*([click.argument(argument)] if argument else []), json_option, needs_db)
 
 
 def limit_option(minimum: int = 0, **settings):

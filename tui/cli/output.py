@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -34,10 +35,29 @@ def fail(message, code: int):
 # JSON and tables
 
 
+def _jsonable(data):
+    if isinstance(data, list):
+        return [_jsonable(item) for item in data]
+    return data.to_json() if hasattr(data, "to_json") else data
+
+
 def emit_json(data) -> None:
+    """Print `data` as JSON; a storage view (or a list of them) as its `to_json()`."""
     import json
 
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(_jsonable(data), indent=2, ensure_ascii=False))
+
+
+def json_or_nothing(found, as_json: bool, nothing: str | Callable[[], str] = "") -> bool:
+    """With --json, print `found` (a view or a list of views) as JSON; without, print the
+    `nothing` sentence when `found` is an empty list. True when that said it all."""
+    if as_json:
+        emit_json(found)
+        return True
+    if isinstance(found, list) and not found:
+        click.echo(nothing if isinstance(nothing, str) else nothing())
+        return True
+    return False
 
 
 def _width() -> int | None:
