@@ -8,7 +8,7 @@ import click
 import storage
 from tui.cli import needs_db, session
 from tui.cli import output as out
-from tui.cli.options import acts_on, limit_option, resolving_options, shows
+from tui.cli.options import acts_on, limit_option, resolving_options, shows, shows_one
 
 
 def _line_of(ref: str):
@@ -114,12 +114,9 @@ def case_list(status, customer, contract, text, limit, as_json) -> None:
 
 
 @case.command("show")
-@shows("number")
-def case_show(number: str, as_json: bool) -> None:
+@shows_one("number", lambda number: storage.show_case(number))
+def case_show(info) -> None:
     """Show one case."""
-    info = storage.show_case(number)
-    if out.json_or_nothing(info, as_json):
-        return
     click.echo(f"{info.number}  {info.title}")
     facts = [("Customer", info.customer), ("Status", info.status)]
     facts.append(("Line", info.line or "not linked"))

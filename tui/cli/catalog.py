@@ -10,7 +10,7 @@ import click
 import storage
 from tui.cli import needs_db
 from tui.cli import output as out
-from tui.cli.options import acts_on, limit_option, shows, template_terms
+from tui.cli.options import acts_on, limit_option, shows, shows_one, template_terms
 
 # ---------------------------------------------------------------------------------------
 # Customers
@@ -152,12 +152,9 @@ def template_list(as_json: bool) -> None:
 
 
 @template.command("show")
-@shows("name")
-def template_show(name: str, as_json: bool) -> None:
+@shows_one("name", lambda name: storage.get_template(name))
+def template_show(info) -> None:
     """Show one template."""
-    info = storage.get_template(name)
-    if out.json_or_nothing(info, as_json):
-        return
     click.echo(_describe_template(info))
     if info.description:
         click.echo(info.description)

@@ -8,7 +8,7 @@ import click
 import storage
 from tui.cli import needs_db
 from tui.cli import output as out
-from tui.cli.options import acts_on, json_option, limit_option, line_terms, shows
+from tui.cli.options import acts_on, json_option, limit_option, line_terms, shows, shows_one
 
 HUMAN_LIST_LIMIT = 100
 
@@ -143,12 +143,9 @@ def _row_json(row) -> dict:
 
 
 @click.command()
-@shows("number")
-def show(number: str, as_json: bool) -> None:
+@shows_one("number", lambda number: storage.show(number))
+def show(info) -> None:
     """Show a contract with its lines."""
-    info = storage.show(number)
-    if out.json_or_nothing(info, as_json):
-        return
     click.echo(f"{info.number}  {info.title}")
     status = storage.status_words(info.status)
     if info.days_left is not None and info.status != "draft":
@@ -298,12 +295,9 @@ def ledger(number: str, as_json: bool) -> None:
 
 
 @click.command()
-@shows("number")
-def schedule(number: str, as_json: bool) -> None:
+@shows_one("number", lambda number: storage.billing_schedule(number))
+def schedule(periods) -> None:
     """Show the billing schedule of a contract."""
-    periods = storage.billing_schedule(number)
-    if out.json_or_nothing(periods, as_json):
-        return
     money = storage.format_money
     rows = [[p.start, p.end, money(p.amount_cents), money(p.overage_cents)] for p in periods]
     rows.append(

@@ -7,10 +7,15 @@ left out: what is left out is kept).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 import storage
 from tui.cli import needs_db
+from tui.cli import output as out
 
 MAX_LIMIT = 1_000_000_000  # --limit: more than any list holds, less than the databases' LIMIT
 
@@ -41,6 +46,23 @@ def acts_on(argument: str | None = None):
 def shows(argument: str | None = None):
     """[ARGUMENT] --json, then the database opened: a command that shows something."""
     return _stack(*([click.argument(argument)] if argument else []), json_option, needs_db)
+
+
+def shows_one(argument: str, fetch: Callable[[str], Any]):
+    """ARGUMENT --json, the database opened, then `fetch(ARGUMENT)`: printed as JSON with
+    --json, else handed to the command, which prints it for people. (`fetch` is a lambda
+    around storage's function, so that storage loads its module only when the command runs.)"""
+
+    def decorate(print_it):
+        @functools.wraps(print_it)
+        def command(as_json: bool, **given) -> None:
+            found = fetch(given[argument])
+            if not out.json_or_nothing(found, as_json):
+                print_it(found)
+
+        return shows(argument)(command)
+
+    return decorate
 
 
 def limit_option(minimum: int = 0, **settings):
