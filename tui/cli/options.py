@@ -3,6 +3,10 @@
 A stack is written once with `adding=True` for the command that makes a thing (required
 options, defaults, help) and `adding=False` for the one that edits it (every option may be
 left out: what is left out is kept).
+
+Read commands end their stack with `shows` ([ARGUMENT] --json, the database opened) or
+`shows_one` (which also fetches the thing and prints its JSON, so the command only prints it
+for people); an action on one thing with `acts_on` (ARGUMENT, the database opened).
 """
 
 from __future__ import annotations
