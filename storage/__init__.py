@@ -87,6 +87,7 @@ _WHERE = {
     "check_zone": "settings",
     "audit_trail": "reports",
     "change_marker": "reports",
+    "count_cases": "reports",
     "count_contracts": "reports",
     "database_summary": "reports",
     "ledger": "reports",

@@ -94,3 +94,15 @@ def test_check_screen(shop, snap_compare):
         await settle(pilot)
 
     assert snap_compare(console(url), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_cases_screen(shop, snap_compare, size):
+    url, _numbers = shop
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("s", "4")
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)

@@ -20,6 +20,8 @@ class Col:
     width: int
     flex: int = 0
     align: str = "left"
+    drop: int = 0  # dropped when the flexible columns would get less than their width: higher first
+    fit: bool = False  # a flexible column that takes the spare room its longest cell needs first
 
 
 class KeyTable(DataTable):
@@ -46,7 +48,18 @@ class KeyTable(DataTable):
         )
         self.specs = list(columns)
         self._rows: list[tuple[str, Sequence[Any]]] = []
-        self._widths: list[int] = []
+        self._widths: list[tuple[int, int]] = []  # (index in specs, width) of the shown columns
+        self.hidden: frozenset[str] = frozenset()
+
+    def hide(self, keys) -> None:
+        """Show every column but these (the others still drop when the table is narrow)."""
+        if frozenset(keys) != self.hidden:
+            self.hidden = frozenset(keys)
+            self._rebuild()
+
+    @property
+    def shown_keys(self) -> list[str]:
+        return [self.specs[i].key for i, _ in self._widths]
 
     @property
     def row_keys(self) -> list[str]:
@@ -78,39 +91,65 @@ class KeyTable(DataTable):
             index = next((i for i, (k, _) in enumerate(self._rows) if k == previous_key), index)
         self.move_cursor(row=index, animate=False)
 
-    def _widths_for(self, width: int) -> list[int]:
+    def _shown_for(self, width: int) -> list[int]:
+        """The columns shown at `width`: all but the hidden ones, less the ones that drop
+        (highest `drop` first) while they leave the flexible columns less than their width."""
+        shown = [i for i, c in enumerate(self.specs) if c.key not in self.hidden]
         padding = 2 * self.cell_padding
-        fixed = sum(c.width + padding for c in self.specs)
+        while sum(self.specs[i].width + padding for i in shown) > width:
+            droppable = [i for i in shown if self.specs[i].drop]
+            if not droppable:
+                break
+            shown.remove(max(droppable, key=lambda i: self.specs[i].drop))
+        return shown
+
+    def _wanted(self, i: int) -> int:
+        """The width the longest cell of column `i` (or its label) needs."""
+        cells = [cells[i] for _key, cells in self._rows]
+        texts = [c if isinstance(c, Text) else Text(str(c or "")) for c in cells]
+        return max([Text(self.specs[i].label).cell_len] + [t.cell_len for t in texts])
+
+    def _widths_for(self, width: int) -> list[tuple[int, int]]:
+        shown = self._shown_for(width)
+        specs = [self.specs[i] for i in shown]
+        padding = 2 * self.cell_padding
+        fixed = sum(c.width + padding for c in specs)
         spare = width - fixed
-        flex = sum(c.flex for c in self.specs)
-        widths = [c.width for c in self.specs]
+        flex = sum(c.flex for c in specs)
+        widths = [c.width for c in specs]
         if spare < 0 and flex:
             # Too narrow: flexible columns give way first, down to 4 cells each.
             for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
-                if self.specs[i].flex and spare < 0:
+                if specs[i].flex and spare < 0:
                     give = min(-spare, max(0, widths[i] - 4))
                     widths[i] -= give
                     spare += give
-            return widths
+            return list(zip(shown, widths))
+        for i, c in enumerate(specs):
+            if c.fit and spare > 0:
+                more = min(spare, max(0, self._wanted(shown[i]) - widths[i]))
+                widths[i] += more
+                spare -= more
         if spare and flex:
-            flexible = [i for i, c in enumerate(self.specs) if c.flex]
+            flexible = [i for i, c in enumerate(specs) if c.flex]
             given = 0
             for i in flexible:
-                share = spare * self.specs[i].flex // flex
+                share = spare * specs[i].flex // flex
                 widths[i] += share
                 given += share
             widths[flexible[0]] += spare - given
-        return widths
+        return list(zip(shown, widths))
 
     def _rebuild(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
         self._widths = self._widths_for(width - 1)
         cursor = self.cursor_row
         self.clear(columns=True)
-        for spec, w in zip(self.specs, self._widths):
+        for i, w in self._widths:
+            spec = self.specs[i]
             self.add_column(Text(spec.label, justify=spec.align), width=w, key=spec.key)
         for key, cells in self._rows:
-            self.add_row(*[self._cell(c, spec) for c, spec in zip(cells, self.specs)], key=key)
+            self.add_row(*[self._cell(cells[i], self.specs[i]) for i, _w in self._widths], key=key)
         if self._rows:
             self.move_cursor(row=min(cursor, len(self._rows) - 1), animate=False)
 

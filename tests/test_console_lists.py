@@ -1,0 +1,88 @@
+"""The list screens (contracts, cases, customers, templates), the check screen and the
+catalog forms, as a rep meets them at 80×24 and 120×36 (Textual's Pilot, on SQLite)."""
+
+from __future__ import annotations
+
+import pytest
+
+import storage
+from tests.helpers import active_contract, make_world
+from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
+    drive,
+    press,
+    quick_pilot,
+    settle,
+    write,
+)
+from tui.screens.cases import CasesScreen
+from tui.widgets.bars import TitleBar
+from tui.widgets.key_table import KeyTable
+
+
+def title_of(app) -> str:
+    return app.screen.query_one(TitleBar)._title
+
+
+def table_lines(table) -> list[str]:
+    """The table's lines as drawn on screen (header first)."""
+    return [
+        "".join(segment.text for segment in table.render_line(y)) for y in range(table.size.height)
+    ]
+
+
+@pytest.fixture
+def desk(sqlite_url):
+    """Acme with an active contract of 10 cases; Summit Logistics with long case titles."""
+    make_world()
+    storage.add_customer("Summit Logistics")
+    numbers = {"acme": active_contract(), "summit": active_contract(customer="Summit Logistics")}
+    return sqlite_url, numbers
+
+
+# ------------------------------------------------------------------------ cases
+
+
+def test_the_cases_header_counts_every_case_and_says_the_newest_are_listed(desk, monkeypatch):
+    url, n = desk
+    monkeypatch.setattr("tui.screens.cases.SHOWN", 3)
+    for i in range(5):
+        storage.resolve(n["acme"] + "/1", f"Printer jam {i + 1}")
+
+    async def scenario(pilot):
+        app = pilot.app
+        app.push_screen(CasesScreen("resolved"))
+        await settle(pilot)
+        assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 3
+        assert title_of(app) == "Cases · 5 resolved · the newest 3 listed (/ to filter)"
+        await press(pilot, "slash")
+        await write(pilot, "jam 2")
+        await pilot.pause(0.25)
+        await settle(pilot)
+        assert title_of(app) == "Cases · 1 resolved matching 'jam 2'"
+
+    drive(url, scenario)
+
+
+def test_cases_at_80_columns_keep_customer_and_title_readable(desk):
+    url, n = desk
+    title = "Phone system down at the warehouse"
+    storage.open_case("Summit Logistics", title, line=n["summit"] + "/1")
+    resolved = storage.resolve(n["summit"] + "/1", title)
+
+    async def scenario(pilot):
+        app = pilot.app
+        app.push_screen(CasesScreen())
+        await settle(pilot)
+        table = app.screen.query_one("#cases", KeyTable)
+        row = table_lines(table)[1]
+        assert "Summit Logistics" in row and "Phone system down" in row
+        await press(pilot, "2")  # resolved: what was charged stays
+        row = table_lines(table)[1]
+        assert row.startswith(f" {resolved}")
+        assert "Summit Logistics" in row and "Phone system down" in row
+        assert "charged" in table.shown_keys
+        await press(pilot, "4")  # all: each case's status
+        row = table_lines(table)[1]
+        assert "Summit Logistics" in row and "Phone system" in row and "resolved" in row
+
+    drive(url, scenario, size=(80, 24))
