@@ -15,8 +15,9 @@ from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     write,
 )
 from tui.screens.cases import CasesScreen
-from tui.widgets.bars import TitleBar
+from tui.widgets.bars import TabBar, TitleBar
 from tui.widgets.key_table import KeyTable
+from tui.widgets.paged_table import PagedTable
 
 
 def title_of(app) -> str:
@@ -84,5 +85,31 @@ def test_cases_at_80_columns_keep_customer_and_title_readable(desk):
         await press(pilot, "4")  # all: each case's status
         row = table_lines(table)[1]
         assert "Summit Logistics" in row and "Phone system" in row and "resolved" in row
+
+    drive(url, scenario, size=(80, 24))
+
+
+# -------------------------------------------------------------------- contracts
+
+
+def test_at_80_columns_the_sort_arrow_and_the_whole_tab_counts_show(desk):
+    url, _n = desk
+
+    async def scenario(pilot):
+        app = pilot.app
+        table = app.screen.query_one("#contracts", PagedTable)
+        while table.sort_key != "days_left":
+            await press(pilot, "o")
+        header = "".join(segment.text for segment in table.render_line(0))
+        assert header.rstrip().endswith("Days▲"), header
+        bar = app.screen.query_one(TabBar)
+        # the counts of the 2,000-contract demo
+        counts = {"draft": 12, "invoiced": 40, "active": 1225, "on_hold": 30}
+        bar.set_counts({**counts, "canceled": 200, "expired": 493, "all": 2000})
+        tabs = bar.render().plain
+        assert "Active 1,225" in tabs and "All 2,000" in tabs, tabs
+        bar.set_counts({**counts, "canceled": 2200, "expired": 14493, "all": 18200})
+        tabs = bar.render().plain
+        assert "Canceled 2.2k" in tabs and "All 18k" in tabs and "Active 1.2k" in tabs, tabs
 
     drive(url, scenario, size=(80, 24))
