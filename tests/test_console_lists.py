@@ -113,3 +113,34 @@ def test_at_80_columns_the_sort_arrow_and_the_whole_tab_counts_show(desk):
         assert "Canceled 2.2k" in tabs and "All 18k" in tabs and "Active 1.2k" in tabs, tabs
 
     drive(url, scenario, size=(80, 24))
+
+
+# ------------------------------------------------------------------------ check
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_the_check_screen_gives_the_reason_the_room_it_needs(desk, size):
+    url, _n = desk
+    used_up = active_contract(allotment="1")
+    storage.resolve(used_up + "/1", "The only case")
+    reason = storage.show(used_up).lines[0].reason
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "c")
+        await write(pilot, "Acme Corp")
+        await press(pilot, "enter")
+        table = app.screen.query_one("#lines", KeyTable)
+        lines = table_lines(table)
+        at = next(i for i, line in enumerate(lines) if used_up in line)
+        if size[0] >= 120:  # on its line
+            assert f"✘ {reason}" in lines[at] and "Line 1" in lines[at], lines[at]
+        else:  # wrapped under it
+            usable = table.columns["usable"]
+            start = sum(c.get_render_width(table) for c in table.ordered_columns) - (
+                usable.get_render_width(table)
+            )
+            words = " ".join(line[start:].strip() for line in lines[at : at + 5])
+            assert f"✘ {reason}" in words, words
+
+    drive(url, scenario, size=size)

@@ -59,7 +59,7 @@ class CheckScreen(DataScreen):
                 Col("left", "Left", 14, align="right"),
                 Col("status", "Status", 8),
                 Col("days", "Days", 5, align="right"),
-                Col("usable", "Usable", 16, flex=1),
+                Col("usable", "Usable", 16, flex=1, fit=True),
             ],
             id="lines",
         )

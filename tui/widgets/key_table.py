@@ -109,6 +109,21 @@ class KeyTable(DataTable):
         texts = [c if isinstance(c, Text) else Text(str(c or "")) for c in cells]
         return max([Text(self.specs[i].label).cell_len] + [t.cell_len for t in texts])
 
+    def _fit(self, shown: list[int], widths: list[int], i: int, spare: int) -> int:
+        """Widen the fit column `i` to its longest cell: from the spare room, then from the
+        other flexible columns, down to their own longest cell. Returns the spare left."""
+        short = self._wanted(shown[i]) - widths[i]
+        more = min(max(spare, 0), max(0, short))
+        widths[i] += more
+        short -= more
+        for j, k in enumerate(shown):
+            if short > 0 and j != i and self.specs[k].flex:
+                give = min(short, max(0, widths[j] - self._wanted(k)))
+                widths[j] -= give
+                widths[i] += give
+                short -= give
+        return spare - more
+
     def _widths_for(self, width: int) -> list[tuple[int, int]]:
         shown = self._shown_for(width)
         specs = [self.specs[i] for i in shown]
@@ -126,10 +141,8 @@ class KeyTable(DataTable):
                     spare += give
             return list(zip(shown, widths))
         for i, c in enumerate(specs):
-            if c.fit and spare > 0:
-                more = min(spare, max(0, self._wanted(shown[i]) - widths[i]))
-                widths[i] += more
-                spare -= more
+            if c.fit:
+                spare = self._fit(shown, widths, i, spare)
         if spare and flex:
             flexible = [i for i, c in enumerate(specs) if c.flex]
             given = 0
@@ -148,17 +161,23 @@ class KeyTable(DataTable):
         for i, w in self._widths:
             spec = self.specs[i]
             self.add_column(Text(spec.label, justify=spec.align), width=w, key=spec.key)
+        # A fit column that still cannot hold its longest cell wraps (its rows grow).
+        wrap = {i for i, w in self._widths if self.specs[i].fit and w < self._wanted(i)}
         for key, cells in self._rows:
-            self.add_row(*[self._cell(cells[i], self.specs[i]) for i, _w in self._widths], key=key)
+            self.add_row(
+                *[self._cell(cells[i], self.specs[i], i in wrap) for i, _w in self._widths],
+                key=key,
+                height=None if wrap else 1,
+            )
         if self._rows:
             self.move_cursor(row=min(cursor, len(self._rows) - 1), animate=False)
 
     @staticmethod
-    def _cell(value: Any, spec: Col) -> Text:
+    def _cell(value: Any, spec: Col, wrap: bool = False) -> Text:
         text = value if isinstance(value, Text) else Text(str(value if value is not None else ""))
         text = text.copy()
-        text.no_wrap = True
-        text.overflow = "ellipsis"
+        text.no_wrap = not wrap
+        text.overflow = "fold" if wrap else "ellipsis"
         if spec.align == "right":
             text.justify = "right"
         return text
