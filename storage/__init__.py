@@ -56,6 +56,7 @@ _WHERE = {
     "open_database": "db",
     "session": "db",
     "check": "entitlement",
+    "CHECK_MATCHES": "entitlement",
     "TRANSITIONS": "statuses",
     "refusal": "statuses",
     "status_words": "statuses",

@@ -3,10 +3,13 @@ catalog forms, as a rep meets them at 80×24 and 120×36 (Textual's Pilot, on SQ
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import storage
 from tests.helpers import active_contract, make_world
+from tests.helpers.cli import Contracts
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     drive,
     press,
@@ -144,3 +147,41 @@ def test_the_check_screen_gives_the_reason_the_room_it_needs(desk, size):
             assert f"✘ {reason}" in words, words
 
     drive(url, scenario, size=size)
+
+
+def test_a_check_matching_several_customers_offers_them_to_pick(desk):
+    url, _n = desk
+    storage.add_customer("Pine Harbor Foods")
+    storage.add_customer("Pine Harbor Marine")
+    marine = active_contract(customer="Pine Harbor Marine")
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "c")
+        await write(pilot, "pine harbor")
+        await press(pilot, "enter")
+        verdict = str(app.screen.query_one("#verdict").render())
+        assert "NOT COVERED" not in verdict and "2 customers match 'pine harbor'" in verdict
+        picks = app.screen.query_one("#matches", KeyTable)
+        assert picks.display and app.focused is picks
+        assert picks.row_keys == ["Pine Harbor Foods", "Pine Harbor Marine"]
+        assert not app.screen.query_one("#lines", KeyTable).display
+        await press(pilot, "j", "enter")
+        verdict = str(app.screen.query_one("#verdict").render())
+        assert "COVERED" in verdict and "Pine Harbor Marine" in verdict
+        lines = app.screen.query_one("#lines", KeyTable)
+        assert lines.display and not picks.display and app.focused is lines
+        assert lines.row_keys == [marine + "/1"]
+        assert app.screen.query_one("#query").value == "Pine Harbor Marine"
+
+    drive(url, scenario)
+
+
+def test_check_json_and_exit_code_for_several_customers_stay_as_they_were(desk):
+    url, _n = desk
+    storage.add_customer("Pine Harbor Foods")
+    storage.add_customer("Pine Harbor Marine")
+    answer = json.loads(Contracts(url)("check 'pine harbor' --json", code=1).stdout)
+    assert set(answer) >= {"query", "at", "entitled", "customer", "reason", "contracts"}
+    assert "matches" not in answer and answer["entitled"] is False
+    assert "matches several customers (Pine Harbor Foods, Pine Harbor Marine)" in answer["reason"]

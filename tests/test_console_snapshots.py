@@ -107,3 +107,17 @@ def test_cases_screen(shop, snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_check_screen_with_a_pick_list(shop, snap_compare, size):
+    url, _numbers = shop
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("c")
+        await write(pilot, "e")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
