@@ -18,6 +18,9 @@ from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     write,
 )
 from tui.screens.cases import CasesScreen
+from tui.screens.catalog import TemplatesScreen
+from tui.screens.contract import ContractScreen
+from tui.screens.contracts import ContractsScreen
 from tui.widgets.bars import TabBar, TitleBar
 from tui.widgets.key_table import KeyTable
 from tui.widgets.paged_table import PagedTable
@@ -185,3 +188,48 @@ def test_check_json_and_exit_code_for_several_customers_stay_as_they_were(desk):
     assert set(answer) >= {"query", "at", "entitled", "customer", "reason", "contracts"}
     assert "matches" not in answer and answer["entitled"] is False
     assert "matches several customers (Pine Harbor Foods, Pine Harbor Marine)" in answer["reason"]
+
+
+# ------------------------------------------------------------------- navigation
+
+
+def test_escape_returns_to_where_the_user_came_from(desk):
+    url, n = desk
+    case = storage.resolve(n["summit"] + "/1", "Phone system down")
+
+    async def scenario(pilot):
+        app = pilot.app
+        home = app.screen
+        await press(pilot, "u")
+        customers = app.screen
+        await press(pilot, "slash")
+        await write(pilot, "summit")
+        await press(pilot, "enter", wait=0.25)
+        await press(pilot, "enter")  # Summit's contracts
+        assert isinstance(app.screen, ContractsScreen) and app.screen is not home
+        assert [r.number for r in app.screen.table.visible_rows()] == [n["summit"]]
+        await press(pilot, "escape")
+        assert app.screen is customers
+        assert customers.query_one("#customers", KeyTable).row_keys == ["Summit Logistics"]
+        await press(pilot, "escape")
+        assert app.screen is home
+        assert home.query_one("#filter").value == ""
+        await press(pilot, "t")
+        assert isinstance(app.screen, TemplatesScreen)
+        await press(pilot, "escape")
+        assert app.screen is home
+        await press(pilot, "s", "2")
+        cases = app.screen
+        await press(pilot, "enter")  # the case's contract
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["summit"]
+        await press(pilot, "escape")
+        assert app.screen is cases and cases.query_one("#cases", KeyTable).selected_key == case
+        await press(pilot, "c")
+        check = app.screen
+        await write(pilot, "Acme Corp")
+        await press(pilot, "enter", "enter")  # the line's contract
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["acme"]
+        await press(pilot, "escape")
+        assert app.screen is check and check.result.customer == "Acme Corp"
+
+    drive(url, scenario)

@@ -98,9 +98,14 @@ class ContractsScreen(DataScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="contracts.clear"),
     ]
 
-    def __init__(self, first_load: FirstLoad | None = None) -> None:
+    def __init__(self, first_load: FirstLoad | None = None, customer: str | None = None) -> None:
+        """The home screen; with `customer`, one customer's contracts (from the customers
+        screen), which escape leaves for the screen below."""
         super().__init__()
+        self.customer = customer
         self.status, self.text = FirstLoad.status, FirstLoad.text
+        if customer is not None:
+            self.status, self.text = "all", customer
         self.order, self.descending = FirstLoad.order, FirstLoad.descending
         self.counts: dict[str, int] = {}
         self._first_load = first_load
@@ -126,6 +131,8 @@ class ContractsScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.table.set_sort(self.order, self.descending)
+        if self.customer is not None:
+            self.query_one("#filter", FilterInput).value = self.customer
         first, self._first_load = self._first_load, None
         if first is None:
             self.reload(keep=False)
@@ -281,15 +288,10 @@ class ContractsScreen(DataScreen):
             self._apply_filter()
         self.table.focus()
 
-    def show_customer(self, name: str) -> None:
-        """Show every contract of one customer (from the customers screen)."""
-        self.query_one("#filter", FilterInput).value = name
-        self.text = name
-        if self.status != "all":
-            self.query_one(TabBar).active = "all"
-        else:
-            self.reload(keep=False)
-        self.table.focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter" and self.customer is not None:
+            return False  # escape goes back to the customers
+        return super().check_action(action, parameters)
 
     # ------------------------------------------------------------------ sort
 
