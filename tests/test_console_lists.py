@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from textual.binding import Binding
 
 import storage
 from tests.helpers import active_contract, make_world
@@ -21,7 +22,7 @@ from tui.screens.cases import CasesScreen
 from tui.screens.catalog import TemplatesScreen
 from tui.screens.contract import ContractScreen
 from tui.screens.contracts import ContractsScreen
-from tui.widgets.bars import TabBar, TitleBar
+from tui.widgets.bars import KeyFooter, TabBar, TitleBar
 from tui.widgets.key_table import KeyTable
 from tui.widgets.paged_table import PagedTable
 
@@ -233,3 +234,61 @@ def test_escape_returns_to_where_the_user_came_from(desk):
         assert app.screen is check and check.result.customer == "Acme Corp"
 
     drive(url, scenario)
+
+
+# ------------------------------------------------------------------------- keys
+
+
+def footer_text(app) -> str:
+    return "".join(segment.text for segment in app.screen.query_one(KeyFooter).render_line(0))
+
+
+def test_keys_help_footer_and_behaviour_agree_on_every_list_screen(desk):
+    """On each list screen, with its list focused: a key the help lists under "This screen"
+    runs that action and is not shown unavailable; a key it lists as "(not now)" does
+    nothing now (or what the help says it does now); enter (what a list is for) is in
+    the footer."""
+    url, n = desk
+    storage.resolve(n["acme"] + "/1", "Printer jam")
+
+    async def check_screen(pilot, name: str) -> None:
+        app = pilot.app
+        screen = app.screen
+        sections = dict(app.key_sections(screen))
+        here, later = sections["This screen"], sections.get("In another state", [])
+        active = screen.active_bindings
+        footer = footer_text(app)
+        for binding in Binding.make_bindings(type(screen).BINDINGS):
+            row = (app.get_key_display(binding), binding.description)
+            bound = active.get(binding.key)
+            if row in here:
+                assert bound is not None and bound.binding.action == binding.action, (name, row)
+                assert bound.enabled, (name, row, "shown unavailable")
+            if (row[0], row[1] + " (not now)") in later:  # the key does nothing, or what
+                # the help says it does now
+                does = bound and bound.enabled and (row[0], bound.binding.description)
+                assert not does or does in here, (name, row, "works, says not now")
+        for bound in active.values():
+            if bound.binding.show and bound.node is screen:
+                assert bound.enabled, (name, bound.binding.description, "dimmed in the footer")
+        assert "⏎" in footer or name == "templates", (name, footer)
+        assert any(key == "⏎" for key, _ in here), (name, here)
+
+    async def scenario(pilot):
+        await check_screen(pilot, "contracts")
+        await press(pilot, "s", "4")
+        await check_screen(pilot, "cases")
+        await press(pilot, "u")
+        await check_screen(pilot, "customers")
+        await press(pilot, "t")
+        await check_screen(pilot, "templates")
+        await press(pilot, "c")
+        await write(pilot, "Acme Corp")
+        await press(pilot, "enter")
+        await check_screen(pilot, "check")
+        await press(pilot, "slash", "ctrl+a", "ctrl+k")
+        await write(pilot, "e")
+        await press(pilot, "enter")  # a pick list
+        await check_screen(pilot, "check")
+
+    drive(url, scenario, size=(120, 36))

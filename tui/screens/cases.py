@@ -46,7 +46,7 @@ class CasesScreen(FilteredScreen):
         Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),
         Binding("o", "reopen", "Reopen", id="cases.reopen"),
         Binding("n", "new_case", "New case", id="cases.new"),
-        Binding("enter", "open_contract", "Open contract", show=False, id="cases.open"),
+        Binding("enter", "open_contract", "Open contract", id="cases.open"),
     ]
 
     def __init__(self, status: str = "open") -> None:

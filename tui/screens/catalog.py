@@ -27,7 +27,7 @@ class CustomersScreen(FilteredScreen):
         Binding("slash", "focus_filter", "Filter", key_display="/", id="customers.filter"),
         Binding("n", "new", "New customer", id="customers.new"),
         Binding("e", "edit", "Edit", id="customers.edit"),
-        Binding("enter", "contracts", "Contracts", show=False, id="customers.contracts"),
+        Binding("enter", "contracts", "Contracts", id="customers.contracts"),
     ]
 
     def __init__(self) -> None:

@@ -42,7 +42,7 @@ class CheckScreen(DataScreen):
     BINDINGS: ClassVar = [
         Binding("r", "record", "Record case", id="check.record"),
         Binding("slash", "focus_query", "New check", key_display="/", id="check.query"),
-        Binding("enter", "open", "Open contract", show=False, id="check.open"),
+        Binding("enter", "open", "Open contract", id="check.open"),
     ]
 
     def __init__(self, query: str = "") -> None:

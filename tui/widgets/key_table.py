@@ -50,6 +50,20 @@ class KeyTable(DataTable):
         self._rows: list[tuple[str, Sequence[Any]]] = []
         self._widths: list[tuple[int, int]] = []  # (index in specs, width) of the shown columns
         self.hidden: frozenset[str] = frozenset()
+        self._enter_bound: bool | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter is the screen's when the screen binds it (open, edit…): the footer and `?`
+        then show what enter does, and it does that. Elsewhere it selects the row."""
+        if action == "select_cursor":
+            return not self._screen_binds_enter()
+        return True
+
+    def _screen_binds_enter(self) -> bool:
+        if self._enter_bound is None:
+            bindings = Binding.make_bindings(getattr(type(self.screen), "BINDINGS", []))
+            self._enter_bound = any(binding.key == "enter" for binding in bindings)
+        return self._enter_bound
 
     def hide(self, keys) -> None:
         """Show every column but these (the others still drop when the table is narrow)."""
