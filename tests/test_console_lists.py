@@ -9,7 +9,7 @@ import pytest
 from textual.binding import Binding
 
 import storage
-from tests.helpers import active_contract, make_world
+from tests.helpers import active_contract, dump, make_world
 from tests.helpers.cli import Contracts
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     drive,
@@ -22,6 +22,7 @@ from tui.screens.cases import CasesScreen
 from tui.screens.catalog import TemplatesScreen
 from tui.screens.contract import ContractScreen
 from tui.screens.contracts import ContractsScreen
+from tui.screens.forms import FormModal
 from tui.widgets.bars import KeyFooter, TabBar, TitleBar
 from tui.widgets.key_table import KeyTable
 from tui.widgets.paged_table import PagedTable
@@ -292,3 +293,36 @@ def test_keys_help_footer_and_behaviour_agree_on_every_list_screen(desk):
         await check_screen(pilot, "check")
 
     drive(url, scenario, size=(120, 36))
+
+
+# ------------------------------------------------------------------------ forms
+
+
+def test_the_new_contract_form_takes_a_template_as_the_command_line_does(desk):
+    url, _n = desk
+
+    async def new_contract(pilot, customer: str, template: str):
+        await press(pilot, "n")
+        await write(pilot, customer)
+        await pilot.press("tab")
+        await write(pilot, template)
+        await press(pilot, "ctrl+s")
+
+    async def scenario(pilot):
+        app = pilot.app
+        home = app.screen
+        for customer, template in (("globex", "PHONE"), ("Acme Corp", "phone support")):
+            await new_contract(pilot, customer, template)
+            assert isinstance(app.screen, ContractScreen), app.screen.error_message
+            assert app.screen.info.template == "Phone Support"
+            await press(pilot, "escape")
+        before = dump()
+        await new_contract(pilot, "Globex", "Bogus")
+        form = app.screen
+        assert isinstance(form, FormModal)
+        assert form.error_message == "there is no template named 'Bogus'."
+        assert dump() == before
+        await press(pilot, "escape")
+        assert app.screen is home
+
+    drive(url, scenario)

@@ -72,6 +72,17 @@ COLUMNS = [
 ]
 
 
+def _templates_hint(templates: list[tuple[str, str]], width: int = 50) -> str:
+    """`Phone Support (PHONE), Dev Hours (DEV)…`: as many as fit in `width` characters."""
+    hint = ""
+    for name, abbr in templates:
+        more = f"{', ' if hint else ''}{name} ({abbr})"
+        if len(hint) + len(more) > width - 1:
+            return hint + ("…" if hint else "name or abbreviation")
+        hint += more
+    return hint
+
+
 class _Load:
     """One load of the list: its counts and (for a new list) its first page, which arrive
     from two threads in either order."""
@@ -328,10 +339,11 @@ class ContractsScreen(DataScreen):
 
     def action_new_contract(self) -> None:
         self.call_storage(
-            lambda: [t.name for t in storage.list_templates()], then=self._new_contract_form
+            lambda: [(t.name, t.abbr) for t in storage.list_templates()],
+            then=self._new_contract_form,
         )
 
-    def _new_contract_form(self, templates: list[str]) -> None:
+    def _new_contract_form(self, templates: list[tuple[str, str]]) -> None:
         from ..widgets.suggest import CustomerSuggester
         from .forms import Field, FormModal
 
@@ -363,13 +375,13 @@ class ContractsScreen(DataScreen):
                     suggestions=CustomerSuggester(),
                     placeholder="a customer's name (→ completes it)",
                 ),
+                # Any name or abbreviation the command line takes: storage finds it.
                 Field(
                     "template",
                     "Template",
                     required=True,
-                    suggestions=templates,
-                    options=templates,
-                    placeholder=", ".join(templates)[:50],
+                    suggestions=[name for name, _abbr in templates],
+                    placeholder=_templates_hint(templates),
                 ),
                 Field(
                     "start",
