@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from rich.cells import cell_len
 from textual.binding import Binding
+from textual.widgets import Input, Select
 
 import storage
 from tests.helpers import active_contract, dump, make_world
@@ -326,3 +328,36 @@ def test_the_new_contract_form_takes_a_template_as_the_command_line_does(desk):
         assert app.screen is home
 
     drive(url, scenario)
+
+
+def test_the_template_form_offers_choices_and_its_hints_fit_at_80_columns(desk):
+    url, _n = desk
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "t", "n")
+        form = app.screen
+        for field in form.query(Input):
+            room = field.content_region.width
+            assert cell_len(field.placeholder) <= room, (field.id, field.placeholder, room)
+        allotment, billing = form.widget("allotment"), form.widget("billing")
+        assert isinstance(allotment, Select) and isinstance(billing, Select)
+        await write(pilot, "Gold Hours")
+        await pilot.press("tab")
+        await write(pilot, "GOLD")
+        await pilot.press("tab")
+        assert app.focused is allotment and allotment.value == "cases"
+        await press(pilot, "enter", "down", "enter")  # open the list, the next one: time
+        assert allotment.value == "time"
+        await pilot.press("tab")
+        assert app.focused is billing
+        await press(pilot, "enter", "up", "up", "enter")  # monthly, two above quarterly
+        assert billing.value == "monthly"
+        await pilot.press("tab")
+        await write(pilot, "40h")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, TemplatesScreen)
+
+    drive(url, scenario)
+    template = storage.get_template("Gold Hours")
+    assert (template.allotment_type, template.billing, template.volume) == ("time", "monthly", 2400)

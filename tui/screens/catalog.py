@@ -210,8 +210,6 @@ class TemplatesScreen(DataScreen):
                 "cases",
                 required=True,
                 options=storage.ALLOTMENT_TYPES,
-                suggestions=storage.ALLOTMENT_TYPES,
-                placeholder="cases, time or coverage",
             ),
             Field(
                 "billing",
@@ -219,8 +217,6 @@ class TemplatesScreen(DataScreen):
                 "quarterly",
                 required=True,
                 options=storage.BILLING_FREQUENCIES,
-                suggestions=storage.BILLING_FREQUENCIES,
-                placeholder=", ".join(storage.BILLING_FREQUENCIES),
             ),
             Field("volume", "Volume", placeholder="per line: 10 cases, or 40h for time"),
             Field(
@@ -274,7 +270,6 @@ class TemplatesScreen(DataScreen):
                 t.billing,
                 required=True,
                 options=storage.BILLING_FREQUENCIES,
-                suggestions=storage.BILLING_FREQUENCIES,
             ),
             Field(
                 "volume",
