@@ -361,3 +361,26 @@ def test_the_template_form_offers_choices_and_its_hints_fit_at_80_columns(desk):
     drive(url, scenario)
     template = storage.get_template("Gold Hours")
     assert (template.allotment_type, template.billing, template.volume) == ("time", "monthly", 2400)
+
+
+def test_a_new_customer_or_template_is_selected_in_its_list(desk):
+    url, _n = desk
+    for name in ("Bravo", "Charlie", "Delta"):
+        storage.add_customer(name)
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "u", "n")
+        await write(pilot, "Initech")
+        await press(pilot, "ctrl+s")
+        table = app.screen.query_one("#customers", KeyTable)
+        assert table.row_keys[0] == "Acme Corp" and table.selected_key == "Initech"
+        await press(pilot, "t", "n")
+        await write(pilot, "Gold Support")
+        await pilot.press("tab")
+        await write(pilot, "GOLD")
+        await press(pilot, "ctrl+s")
+        table = app.screen.query_one("#templates", KeyTable)
+        assert table.row_keys[0] != "Gold Support" and table.selected_key == "Gold Support"
+
+    drive(url, scenario)

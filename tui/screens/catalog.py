@@ -33,6 +33,7 @@ class CustomersScreen(FilteredScreen):
     def __init__(self) -> None:
         super().__init__()
         self.customers: list = []
+        self.select_next: str | None = None  # the customer just saved, selected once listed
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Customers")
@@ -70,12 +71,16 @@ class CustomersScreen(FilteredScreen):
         if len(customers) >= CUSTOMERS_SHOWN:
             shown = f"the first {shown} by name (/ to filter)"
         self.query_one(TitleBar).set_title(f"Customers · {shown}")
-        self.query_one("#customers", KeyTable).fill(
+        table = self.query_one("#customers", KeyTable)
+        table.fill(
             [
                 (c.name, [c.name, c.email or "", c.phone or "", f"{c.contracts:,}"])
                 for c in customers
             ]
         )
+        if self.select_next is not None:
+            table.select(self.select_next)
+            self.select_next = None
 
     @property
     def selected(self):
@@ -121,6 +126,7 @@ class CustomersScreen(FilteredScreen):
         if info is None:
             return
         self.notify(f"Customer {info.name} saved.", markup=False)
+        self.select_next = info.name
         self.reload()
 
     @on(KeyTable.RowSelected, "#customers")
@@ -150,6 +156,7 @@ class TemplatesScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.templates: list = []
+        self.select_next: str | None = None  # the template just saved, selected once listed
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Templates")
@@ -175,12 +182,16 @@ class TemplatesScreen(DataScreen):
     def _loaded(self, templates: list) -> None:
         self.templates = templates
         self.query_one(TitleBar).set_title(f"Templates · {len(templates)}")
-        self.query_one("#templates", KeyTable).fill(
+        table = self.query_one("#templates", KeyTable)
+        table.fill(
             [
                 (t.name, [t.name, t.abbr, t.allotment_type, t.billing, _volume_text(t), t.hours])
                 for t in templates
             ]
         )
+        if self.select_next is not None:
+            table.select(self.select_next)
+            self.select_next = None
 
     @property
     def selected(self):
@@ -310,4 +321,5 @@ class TemplatesScreen(DataScreen):
         if info is None:
             return
         self.notify(f"Template {info.name} saved.", markup=False)
+        self.select_next = info.name
         self.reload()

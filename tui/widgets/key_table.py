@@ -85,6 +85,14 @@ class KeyTable(DataTable):
             return None
         return self._rows[self.cursor_row][0]
 
+    def select(self, key: str) -> bool:
+        """Put the cursor on the row of `key`; False when no row has it."""
+        index = next((i for i, (k, _) in enumerate(self._rows) if k == key), None)
+        if index is None:
+            return False
+        self.move_cursor(row=index, animate=False)
+        return True
+
     def cells(self, key: str) -> list[str]:
         """The plain text of a row's cells (tests read it)."""
         for row_key, cells in self._rows:
