@@ -146,6 +146,44 @@ def _duration_text(minutes) -> str:
     return storage.format_minutes(minutes) if minutes else ""
 
 
+def _edit_fields(t) -> list[Field]:
+    """The fields of a template that can change (its type and abbreviation cannot)."""
+    fields = [
+        Field("name", "Name", t.name, required=True),
+        Field(
+            "billing",
+            "Billing",
+            t.billing,
+            required=True,
+            options=storage.BILLING_FREQUENCIES,
+        ),
+        Field(
+            "volume",
+            "Volume",
+            _volume_text(t),
+            placeholder="per line" if t.allotment_type != "coverage" else "none: coverage",
+        ),
+        Field("hours", "Service hours", t.hours, check=storage.check_hours),
+    ]
+    if t.allotment_type == "time":
+        fields += [
+            Field(
+                "increment",
+                "Increment",
+                _duration_text(t.increment),
+                check=partial(storage.parse_duration, what="billing increment"),
+            ),
+            Field(
+                "minimum",
+                "Minimum",
+                _duration_text(t.minimum),
+                check=partial(storage.parse_duration, what="billing minimum"),
+            ),
+        ]
+    fields.append(Field("description", "Description", t.description))
+    return fields
+
+
 class TemplatesScreen(DataScreen):
     AUTO_FOCUS = "#templates"
     BINDINGS: ClassVar = [
@@ -273,39 +311,7 @@ class TemplatesScreen(DataScreen):
                 billing=v["billing"],
             )
 
-        fields = [
-            Field("name", "Name", t.name, required=True),
-            Field(
-                "billing",
-                "Billing",
-                t.billing,
-                required=True,
-                options=storage.BILLING_FREQUENCIES,
-            ),
-            Field(
-                "volume",
-                "Volume",
-                _volume_text(t),
-                placeholder="per line" if t.allotment_type != "coverage" else "none: coverage",
-            ),
-            Field("hours", "Service hours", t.hours, check=storage.check_hours),
-        ]
-        if t.allotment_type == "time":
-            fields += [
-                Field(
-                    "increment",
-                    "Increment",
-                    _duration_text(t.increment),
-                    check=partial(storage.parse_duration, what="billing increment"),
-                ),
-                Field(
-                    "minimum",
-                    "Minimum",
-                    _duration_text(t.minimum),
-                    check=partial(storage.parse_duration, what="billing minimum"),
-                ),
-            ]
-        fields.append(Field("description", "Description", t.description))
+        fields = _edit_fields(t)
         self.app.push_screen(
             FormModal(
                 f"Edit template {name}",

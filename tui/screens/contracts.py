@@ -72,6 +72,45 @@ COLUMNS = [
 ]
 
 
+def _new_contract_fields(templates: list[tuple[str, str]], start, end) -> list:
+    """The new contract form: customer, template, dates (a year from today), title."""
+    from ..widgets.suggest import CustomerSuggester
+    from .forms import Field
+
+    return [
+        Field(
+            "customer",
+            "Customer",
+            required=True,
+            suggestions=CustomerSuggester(),
+            placeholder="a customer's name (→ completes it)",
+        ),
+        # Any name or abbreviation the command line takes: storage finds it.
+        Field(
+            "template",
+            "Template",
+            required=True,
+            suggestions=[name for name, _abbr in templates],
+            placeholder=_templates_hint(templates),
+        ),
+        Field(
+            "start",
+            "Start",
+            str(start),
+            required=True,
+            check=partial(storage.parse_date, what="start date"),
+        ),
+        Field(
+            "end",
+            "End",
+            str(end),
+            required=True,
+            check=partial(storage.parse_date, what="end date"),
+        ),
+        Field("title", "Title", placeholder="default: template for customer"),
+    ]
+
+
 def _templates_hint(templates: list[tuple[str, str]], width: int = 50) -> str:
     """`Phone Support (PHONE), Dev Hours (DEV)…`: as many as fit in `width` characters."""
     hint = ""
@@ -344,8 +383,7 @@ class ContractsScreen(DataScreen):
         )
 
     def _new_contract_form(self, templates: list[tuple[str, str]]) -> None:
-        from ..widgets.suggest import CustomerSuggester
-        from .forms import Field, FormModal
+        from .forms import FormModal
 
         if not templates:
             self.notify(
@@ -367,38 +405,7 @@ class ContractsScreen(DataScreen):
 
         form = FormModal(
             "New contract",
-            [
-                Field(
-                    "customer",
-                    "Customer",
-                    required=True,
-                    suggestions=CustomerSuggester(),
-                    placeholder="a customer's name (→ completes it)",
-                ),
-                # Any name or abbreviation the command line takes: storage finds it.
-                Field(
-                    "template",
-                    "Template",
-                    required=True,
-                    suggestions=[name for name, _abbr in templates],
-                    placeholder=_templates_hint(templates),
-                ),
-                Field(
-                    "start",
-                    "Start",
-                    str(today),
-                    required=True,
-                    check=partial(storage.parse_date, what="start date"),
-                ),
-                Field(
-                    "end",
-                    "End",
-                    str(end),
-                    required=True,
-                    check=partial(storage.parse_date, what="end date"),
-                ),
-                Field("title", "Title", placeholder="default: template for customer"),
-            ],
+            _new_contract_fields(templates, today, end),
             create,
             intro="A new draft from a template. Add lines to it, then invoice it.",
             submit_label="Create",
