@@ -64,7 +64,7 @@ def test_the_cases_header_counts_every_case_and_says_the_newest_are_listed(desk,
         app.push_screen(CasesScreen("resolved"))
         await settle(pilot)
         assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 3
-        assert title_of(app) == "Cases · 5 resolved · the newest 3 listed (/ to filter)"
+        assert title_of(app) == "Cases · 5 resolved · newest 3 listed (/ to filter)"
         await press(pilot, "slash")
         await write(pilot, "jam 2")
         await pilot.pause(0.25)

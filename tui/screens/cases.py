@@ -96,7 +96,9 @@ class CasesScreen(FilteredScreen):
         self.cases = cases
         label = dict(CASE_TABS)[status].lower()
         where = f" matching '{text}'" if text else ""
-        more = f" · the newest {len(cases):,} listed (/ to filter)" if count > len(cases) else ""
+        more = ""
+        if count > len(cases):  # fits 80 columns: `Cases · 15,012 resolved · newest 500 listed…`
+            more = f" · newest {len(cases):,} listed" + ("" if text else " (/ to filter)")
         self.query_one(TitleBar).set_title(f"Cases · {count:,} {label}{where}{more}")
         self.query_one("#cases", KeyTable).hide(HIDDEN.get(status, ()))
         rows = []
