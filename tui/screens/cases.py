@@ -23,7 +23,8 @@ CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"
 CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
 SHOWN = 500
 # Each tab shows the columns that say something there: the status only on All, what was
-# charged only where cases are resolved; at 80 columns the date, then the charge, give way.
+# charged only where cases are resolved; at 80 columns the date, then the charge, give way
+# to the customer and the title (the case's line stays: enter opens its contract).
 HIDDEN = {"open": {"status", "charged"}, "resolved": {"status"}, "canceled": {"status", "charged"}}
 
 
@@ -61,8 +62,8 @@ class CasesScreen(FilteredScreen):
         yield KeyTable(
             [
                 Col("case", "Case", 10),
-                Col("customer", "Customer", 16, flex=1),
-                Col("title", "Title", 20, flex=2),
+                Col("customer", "Customer", 20, flex=1),
+                Col("title", "Title", 28, flex=2),
                 Col("line", "Line", 12),
                 Col("status", "Status", 8),
                 Col("date", "Date", 10, drop=2),
