@@ -12,25 +12,29 @@ from .models import Contract, Customer
 from .reports import contract_info
 from .views import CheckResult
 
+CHECK_MATCHES = 50  # the most customers a check offers to pick from
+
 
 def _resolve_customer(query: str):
-    """The customer a check query names: exact name, else the only one that contains it."""
+    """The customer a check query names: exact name, else the only one that contains it.
+    Returns (customer, reason it names none, the names it matched when several)."""
     key = " ".join(query.split()).casefold()
     customer = Customer.get_or_none(Customer.name_key == key)
     if customer is not None:
-        return customer, None
+        return customer, None, []
     matches = list(
         Customer.select()
         .where(Customer.name_key.contains(key))
         .order_by(Customer.name_key)
-        .limit(6)
+        .limit(CHECK_MATCHES)
     )
     if len(matches) == 1:
-        return matches[0], None
+        return matches[0], None, []
     if not matches:
-        return None, f"no customer or contract matches '{query}'."
+        return None, f"no customer or contract matches '{query}'.", []
     names = ", ".join(m.name for m in matches[:5])
-    return None, f"'{query}' matches several customers ({names}); be more specific."
+    reason = f"'{query}' matches several customers ({names}); be more specific."
+    return None, reason, [m.name for m in matches]
 
 
 @reads
@@ -47,9 +51,9 @@ def check(query: str) -> CheckResult:
         contracts = [contract]
         customer_name = contract.customer.name
     else:
-        customer, reason = _resolve_customer(raw)
+        customer, reason, matches = _resolve_customer(raw)
         if customer is None:
-            return CheckResult(raw, day, False, None, reason, [])
+            return CheckResult(raw, day, False, None, reason, [], matches)
         customer_name = customer.name
         current = list(
             Contract.select()

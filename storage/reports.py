@@ -278,14 +278,8 @@ def _case_info(case: Case, kind: str | None = None) -> CaseInfo:
     )
 
 
-@reads
-def list_cases(
-    status: str | None = None,
-    contract: str | None = None,
-    customer: str | None = None,
-    text: str | None = None,
-    limit: int | None = 500,
-) -> list[CaseInfo]:
+def _cases(status: str | None, contract: str | None, customer: str | None, text: str | None):
+    """The cases a list shows (every filter of `list_cases`), newest first."""
     query = (
         Case.select(Case, Customer, Line, Contract)
         .join(Customer, on=(Case.customer == Customer.id))
@@ -309,6 +303,18 @@ def list_cases(
             | Customer.name_key.contains(needle)
             | Case.number.contains(needle.upper())
         )
+    return query
+
+
+@reads
+def list_cases(
+    status: str | None = None,
+    contract: str | None = None,
+    customer: str | None = None,
+    text: str | None = None,
+    limit: int | None = 500,
+) -> list[CaseInfo]:
+    query = _cases(status, contract, customer, text)
     if limit:
         query = query.limit(limit)
     out = []
@@ -316,6 +322,17 @@ def list_cases(
         kind = case.line.contract.allotment_type if case.line_id else None
         out.append(_case_info(case, kind))
     return out
+
+
+@reads
+def count_cases(
+    status: str | None = None,
+    contract: str | None = None,
+    customer: str | None = None,
+    text: str | None = None,
+) -> int:
+    """How many cases `list_cases` would list with no limit."""
+    return _cases(status, contract, customer, text).order_by().count()
 
 
 @reads

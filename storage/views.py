@@ -185,6 +185,14 @@ class CheckResult(JsonMixin):
     customer: str | None
     reason: str | None
     contracts: list[ContractInfo]
+    # The customers a part of a name matched when it matched several (the console offers
+    # them to pick from); not in the JSON of `check`, whose shape is SPEC §6's.
+    matches: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        out = super().to_json()
+        del out["matches"]
+        return out
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,8 @@ def test_record_case_modal(shop, snap_compare):
     assert snap_compare(console(url), terminal_size=(80, 24), run_before=run_before)
 
 
-def test_check_screen(shop, snap_compare):
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_check_screen(shop, snap_compare, size):
     url, _numbers = shop
 
     async def run_before(pilot):
@@ -93,4 +94,30 @@ def test_check_screen(shop, snap_compare):
         await pilot.press("enter")
         await settle(pilot)
 
-    assert snap_compare(console(url), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_cases_screen(shop, snap_compare, size):
+    url, _numbers = shop
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("s", "4")
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_check_screen_with_a_pick_list(shop, snap_compare, size):
+    url, _numbers = shop
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("c")
+        await write(pilot, "e")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)

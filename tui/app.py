@@ -187,10 +187,8 @@ class ContractsApp(StorageCalls, App):
             self.pop_screen()
 
     def show_customer_contracts(self, name: str) -> None:
-        self.action_home()
-        home = self.screen_stack[0]
-        if isinstance(home, ContractsScreen):
-            home.show_customer(name)
+        """One customer's contracts, over the screen it was asked from (escape goes back)."""
+        self.push_screen(ContractsScreen(customer=name))
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:

@@ -22,6 +22,18 @@ from .forms import Field, FormModal, time_spent_field
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
 CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
 SHOWN = 500
+# Each tab shows the columns that say something there: the status only on All, what was
+# charged only where cases are resolved; at 80 columns the date, then the charge, give way
+# to the customer and the title (the case's line stays: enter opens its contract).
+HIDDEN = {"open": {"status", "charged"}, "resolved": {"status"}, "canceled": {"status", "charged"}}
+
+
+def _cases_and_count(status: str, text: str | None, shown: int) -> tuple[list, int]:
+    """The newest `shown` cases and how many there are in all (counted only when more)."""
+    cases = storage.list_cases(status, text=text, limit=shown)
+    if len(cases) < shown:
+        return cases, len(cases)
+    return cases, storage.count_cases(status, text=text)
 
 
 class CasesScreen(FilteredScreen):
@@ -35,7 +47,7 @@ class CasesScreen(FilteredScreen):
         Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),
         Binding("o", "reopen", "Reopen", id="cases.reopen"),
         Binding("n", "new_case", "New case", id="cases.new"),
-        Binding("enter", "open_contract", "Open contract", show=False, id="cases.open"),
+        Binding("enter", "open_contract", "Open contract", id="cases.open"),
     ]
 
     def __init__(self, status: str = "open") -> None:
@@ -50,12 +62,12 @@ class CasesScreen(FilteredScreen):
         yield KeyTable(
             [
                 Col("case", "Case", 10),
-                Col("customer", "Customer", 9, flex=1),
-                Col("title", "Title", 9, flex=2),
+                Col("customer", "Customer", 20, flex=1),
+                Col("title", "Title", 28, flex=2),
                 Col("line", "Line", 12),
                 Col("status", "Status", 8),
-                Col("date", "Date", 10),
-                Col("charged", "Charged", 7, align="right"),
+                Col("date", "Date", 10, drop=2),
+                Col("charged", "Charged", 7, align="right", drop=1),
             ],
             id="cases",
         )
@@ -67,24 +79,29 @@ class CasesScreen(FilteredScreen):
     # ------------------------------------------------------------------ data
 
     def reload(self) -> None:
-        status, text = self.status, self.text
+        status, text, shown = self.status, self.text, SHOWN
         self.call_storage(
-            storage.list_cases,
+            _cases_and_count,
             status,
-            text=text or None,
-            limit=SHOWN,
+            text or None,
+            shown,
             then=partial(self._loaded, status, text),
             group="load",
             exclusive=True,
         )
 
-    def _loaded(self, status: str, text: str, cases: list) -> None:
+    def _loaded(self, status: str, text: str, answer: tuple[list, int]) -> None:
         if (status, text) != (self.status, self.text):
             return
+        cases, count = answer
         self.cases = cases
-        more = " (newest first; filter to see older ones)" if len(cases) >= SHOWN else ""
         label = dict(CASE_TABS)[status].lower()
-        self.query_one(TitleBar).set_title(f"Cases · {len(cases):,} {label}{more}")
+        where = f" matching '{text}'" if text else ""
+        more = ""
+        if count > len(cases):  # fits 80 columns: `Cases · 15,012 resolved · newest 500 listed…`
+            more = f" · newest {len(cases):,} listed" + ("" if text else " (/ to filter)")
+        self.query_one(TitleBar).set_title(f"Cases · {count:,} {label}{where}{more}")
+        self.query_one("#cases", KeyTable).hide(HIDDEN.get(status, ()))
         rows = []
         for case in cases:
             when = case.resolved_on if case.status == "resolved" else local_date(case.opened)

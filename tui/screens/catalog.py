@@ -27,12 +27,13 @@ class CustomersScreen(FilteredScreen):
         Binding("slash", "focus_filter", "Filter", key_display="/", id="customers.filter"),
         Binding("n", "new", "New customer", id="customers.new"),
         Binding("e", "edit", "Edit", id="customers.edit"),
-        Binding("enter", "contracts", "Contracts", show=False, id="customers.contracts"),
+        Binding("enter", "contracts", "Contracts", id="customers.contracts"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.customers: list = []
+        self.select_next: str | None = None  # the customer just saved, selected once listed
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Customers")
@@ -70,12 +71,16 @@ class CustomersScreen(FilteredScreen):
         if len(customers) >= CUSTOMERS_SHOWN:
             shown = f"the first {shown} by name (/ to filter)"
         self.query_one(TitleBar).set_title(f"Customers · {shown}")
-        self.query_one("#customers", KeyTable).fill(
+        table = self.query_one("#customers", KeyTable)
+        table.fill(
             [
                 (c.name, [c.name, c.email or "", c.phone or "", f"{c.contracts:,}"])
                 for c in customers
             ]
         )
+        if self.select_next is not None:
+            table.select(self.select_next)
+            self.select_next = None
 
     @property
     def selected(self):
@@ -121,6 +126,7 @@ class CustomersScreen(FilteredScreen):
         if info is None:
             return
         self.notify(f"Customer {info.name} saved.", markup=False)
+        self.select_next = info.name
         self.reload()
 
     @on(KeyTable.RowSelected, "#customers")
@@ -140,6 +146,44 @@ def _duration_text(minutes) -> str:
     return storage.format_minutes(minutes) if minutes else ""
 
 
+def _edit_fields(t) -> list[Field]:
+    """The fields of a template that can change (its type and abbreviation cannot)."""
+    fields = [
+        Field("name", "Name", t.name, required=True),
+        Field(
+            "billing",
+            "Billing",
+            t.billing,
+            required=True,
+            options=storage.BILLING_FREQUENCIES,
+        ),
+        Field(
+            "volume",
+            "Volume",
+            _volume_text(t),
+            placeholder="per line" if t.allotment_type != "coverage" else "none: coverage",
+        ),
+        Field("hours", "Service hours", t.hours, check=storage.check_hours),
+    ]
+    if t.allotment_type == "time":
+        fields += [
+            Field(
+                "increment",
+                "Increment",
+                _duration_text(t.increment),
+                check=partial(storage.parse_duration, what="billing increment"),
+            ),
+            Field(
+                "minimum",
+                "Minimum",
+                _duration_text(t.minimum),
+                check=partial(storage.parse_duration, what="billing minimum"),
+            ),
+        ]
+    fields.append(Field("description", "Description", t.description))
+    return fields
+
+
 class TemplatesScreen(DataScreen):
     AUTO_FOCUS = "#templates"
     BINDINGS: ClassVar = [
@@ -150,6 +194,7 @@ class TemplatesScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.templates: list = []
+        self.select_next: str | None = None  # the template just saved, selected once listed
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Templates")
@@ -175,12 +220,16 @@ class TemplatesScreen(DataScreen):
     def _loaded(self, templates: list) -> None:
         self.templates = templates
         self.query_one(TitleBar).set_title(f"Templates · {len(templates)}")
-        self.query_one("#templates", KeyTable).fill(
+        table = self.query_one("#templates", KeyTable)
+        table.fill(
             [
                 (t.name, [t.name, t.abbr, t.allotment_type, t.billing, _volume_text(t), t.hours])
                 for t in templates
             ]
         )
+        if self.select_next is not None:
+            table.select(self.select_next)
+            self.select_next = None
 
     @property
     def selected(self):
@@ -210,8 +259,6 @@ class TemplatesScreen(DataScreen):
                 "cases",
                 required=True,
                 options=storage.ALLOTMENT_TYPES,
-                suggestions=storage.ALLOTMENT_TYPES,
-                placeholder="cases, time or coverage",
             ),
             Field(
                 "billing",
@@ -219,8 +266,6 @@ class TemplatesScreen(DataScreen):
                 "quarterly",
                 required=True,
                 options=storage.BILLING_FREQUENCIES,
-                suggestions=storage.BILLING_FREQUENCIES,
-                placeholder=", ".join(storage.BILLING_FREQUENCIES),
             ),
             Field("volume", "Volume", placeholder="per line: 10 cases, or 40h for time"),
             Field(
@@ -266,40 +311,7 @@ class TemplatesScreen(DataScreen):
                 billing=v["billing"],
             )
 
-        fields = [
-            Field("name", "Name", t.name, required=True),
-            Field(
-                "billing",
-                "Billing",
-                t.billing,
-                required=True,
-                options=storage.BILLING_FREQUENCIES,
-                suggestions=storage.BILLING_FREQUENCIES,
-            ),
-            Field(
-                "volume",
-                "Volume",
-                _volume_text(t),
-                placeholder="per line" if t.allotment_type != "coverage" else "none: coverage",
-            ),
-            Field("hours", "Service hours", t.hours, check=storage.check_hours),
-        ]
-        if t.allotment_type == "time":
-            fields += [
-                Field(
-                    "increment",
-                    "Increment",
-                    _duration_text(t.increment),
-                    check=partial(storage.parse_duration, what="billing increment"),
-                ),
-                Field(
-                    "minimum",
-                    "Minimum",
-                    _duration_text(t.minimum),
-                    check=partial(storage.parse_duration, what="billing minimum"),
-                ),
-            ]
-        fields.append(Field("description", "Description", t.description))
+        fields = _edit_fields(t)
         self.app.push_screen(
             FormModal(
                 f"Edit template {name}",
@@ -315,4 +327,5 @@ class TemplatesScreen(DataScreen):
         if info is None:
             return
         self.notify(f"Template {info.name} saved.", markup=False)
+        self.select_next = info.name
         self.reload()

@@ -29,12 +29,20 @@ from .contract import ContractScreen, RecordCaseModal, left_sentence
 CHECK_DELAY = 0.3
 
 
+class PickTable(KeyTable):
+    """The customers a part of a name matched: enter checks the one selected."""
+
+    BINDINGS: ClassVar = [
+        Binding("enter", "screen.pick", "Check this customer", id="check.pick"),
+    ]
+
+
 class CheckScreen(DataScreen):
     AUTO_FOCUS = "#query"
     BINDINGS: ClassVar = [
         Binding("r", "record", "Record case", id="check.record"),
         Binding("slash", "focus_query", "New check", key_display="/", id="check.query"),
-        Binding("enter", "open", "Open contract", show=False, id="check.open"),
+        Binding("enter", "open", "Open contract", id="check.open"),
     ]
 
     def __init__(self, query: str = "") -> None:
@@ -59,14 +67,16 @@ class CheckScreen(DataScreen):
                 Col("left", "Left", 14, align="right"),
                 Col("status", "Status", 8),
                 Col("days", "Days", 5, align="right"),
-                Col("usable", "Usable", 16, flex=1),
+                Col("usable", "Usable", 16, flex=1, fit=True),
             ],
             id="lines",
         )
+        yield PickTable([Col("customer", "Customer", 20, flex=1)], id="matches")
         yield Static("", id="reason")
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#matches").display = False
         if self.query_text:
             self.query_one("#query", FilterInput).value = self.query_text
             self.reload()
@@ -97,6 +107,9 @@ class CheckScreen(DataScreen):
         if result.query != " ".join(self.query_text.split()):
             return
         self.result = result
+        self._show_matches(result.matches)
+        if result.matches:
+            return
         verdict = Text()
         if result.entitled:
             usable = sum(1 for c in result.contracts for line in c.lines if line.usable)
@@ -139,6 +152,45 @@ class CheckScreen(DataScreen):
         self.query_one("#lines", KeyTable).fill(rows)
         self._show_reason()
 
+    def _show_matches(self, names: list[str]) -> None:
+        """Several customers matched: offer them to pick from, in place of the lines."""
+        picks = self.query_one("#matches", PickTable)
+        lines = self.query_one("#lines", KeyTable)
+        had_focus = self.focused in (picks, lines)
+        picks.display, lines.display = bool(names), not names
+        if not names:
+            if had_focus:
+                lines.focus()
+            return
+        shown = (
+            " (the first ones; type more of the name)"
+            if len(names) >= storage.CHECK_MATCHES
+            else ""
+        )
+        verdict = Text()
+        verdict.append(f"{len(names)} customers match '{self.result.query}'{shown}", style="bold")
+        verdict.append(": pick one (enter) to check it.")
+        self.query_one("#verdict", Static).update(verdict)
+        lines.fill([])
+        self.query_one("#reason", Static).update("")
+        picks.fill([(name, [name]) for name in names], keep=False)
+        if had_focus:
+            picks.focus()
+
+    def action_pick(self) -> None:
+        name = self.query_one("#matches", PickTable).selected_key
+        if name is None:
+            return
+        field = self.query_one("#query", FilterInput)
+        with field.prevent(Input.Changed):
+            field.value = name
+        self.query_text = name
+        self.reload()
+
+    @on(KeyTable.RowSelected, "#matches")
+    def _picked(self, event) -> None:
+        self.action_pick()
+
     def _selected(self):
         if self.result is None:
             return None, None
@@ -177,10 +229,11 @@ class CheckScreen(DataScreen):
         if self._timer is not None:
             self._timer.stop()
         self.reload()
-        self.query_one("#lines", KeyTable).focus()
+        self.action_leave_filter()
 
     def action_leave_filter(self) -> None:
-        self.query_one("#lines", KeyTable).focus()
+        picks = self.query_one("#matches", PickTable)
+        (picks if picks.display else self.query_one("#lines", KeyTable)).focus()
 
     def action_focus_query(self) -> None:
         self.query_one("#query", FilterInput).focus()

@@ -72,6 +72,56 @@ COLUMNS = [
 ]
 
 
+def _new_contract_fields(templates: list[tuple[str, str]], start, end) -> list:
+    """The new contract form: customer, template, dates (a year from today), title."""
+    from ..widgets.suggest import CustomerSuggester
+    from .forms import Field
+
+    return [
+        Field(
+            "customer",
+            "Customer",
+            required=True,
+            suggestions=CustomerSuggester(),
+            placeholder="a customer's name (→ completes it)",
+        ),
+        # Any name or abbreviation the command line takes: storage finds it.
+        Field(
+            "template",
+            "Template",
+            required=True,
+            suggestions=[name for name, _abbr in templates],
+            placeholder=_templates_hint(templates),
+        ),
+        Field(
+            "start",
+            "Start",
+            str(start),
+            required=True,
+            check=partial(storage.parse_date, what="start date"),
+        ),
+        Field(
+            "end",
+            "End",
+            str(end),
+            required=True,
+            check=partial(storage.parse_date, what="end date"),
+        ),
+        Field("title", "Title", placeholder="default: template for customer"),
+    ]
+
+
+def _templates_hint(templates: list[tuple[str, str]], width: int = 50) -> str:
+    """`Phone Support (PHONE), Dev Hours (DEV)…`: as many as fit in `width` characters."""
+    hint = ""
+    for name, abbr in templates:
+        more = f"{', ' if hint else ''}{name} ({abbr})"
+        if len(hint) + len(more) > width - 1:
+            return hint + ("…" if hint else "name or abbreviation")
+        hint += more
+    return hint
+
+
 class _Load:
     """One load of the list: its counts and (for a new list) its first page, which arrive
     from two threads in either order."""
@@ -98,9 +148,14 @@ class ContractsScreen(DataScreen):
         Binding("escape", "clear_filter", "Clear filter", show=False, id="contracts.clear"),
     ]
 
-    def __init__(self, first_load: FirstLoad | None = None) -> None:
+    def __init__(self, first_load: FirstLoad | None = None, customer: str | None = None) -> None:
+        """The home screen; with `customer`, one customer's contracts (from the customers
+        screen), which escape leaves for the screen below."""
         super().__init__()
+        self.customer = customer
         self.status, self.text = FirstLoad.status, FirstLoad.text
+        if customer is not None:
+            self.status, self.text = "all", customer
         self.order, self.descending = FirstLoad.order, FirstLoad.descending
         self.counts: dict[str, int] = {}
         self._first_load = first_load
@@ -126,6 +181,8 @@ class ContractsScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.table.set_sort(self.order, self.descending)
+        if self.customer is not None:
+            self.query_one("#filter", FilterInput).value = self.customer
         first, self._first_load = self._first_load, None
         if first is None:
             self.reload(keep=False)
@@ -281,15 +338,10 @@ class ContractsScreen(DataScreen):
             self._apply_filter()
         self.table.focus()
 
-    def show_customer(self, name: str) -> None:
-        """Show every contract of one customer (from the customers screen)."""
-        self.query_one("#filter", FilterInput).value = name
-        self.text = name
-        if self.status != "all":
-            self.query_one(TabBar).active = "all"
-        else:
-            self.reload(keep=False)
-        self.table.focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter" and self.customer is not None:
+            return False  # escape goes back to the customers
+        return super().check_action(action, parameters)
 
     # ------------------------------------------------------------------ sort
 
@@ -326,12 +378,12 @@ class ContractsScreen(DataScreen):
 
     def action_new_contract(self) -> None:
         self.call_storage(
-            lambda: [t.name for t in storage.list_templates()], then=self._new_contract_form
+            lambda: [(t.name, t.abbr) for t in storage.list_templates()],
+            then=self._new_contract_form,
         )
 
-    def _new_contract_form(self, templates: list[str]) -> None:
-        from ..widgets.suggest import CustomerSuggester
-        from .forms import Field, FormModal
+    def _new_contract_form(self, templates: list[tuple[str, str]]) -> None:
+        from .forms import FormModal
 
         if not templates:
             self.notify(
@@ -353,38 +405,7 @@ class ContractsScreen(DataScreen):
 
         form = FormModal(
             "New contract",
-            [
-                Field(
-                    "customer",
-                    "Customer",
-                    required=True,
-                    suggestions=CustomerSuggester(),
-                    placeholder="a customer's name (→ completes it)",
-                ),
-                Field(
-                    "template",
-                    "Template",
-                    required=True,
-                    suggestions=templates,
-                    options=templates,
-                    placeholder=", ".join(templates)[:50],
-                ),
-                Field(
-                    "start",
-                    "Start",
-                    str(today),
-                    required=True,
-                    check=partial(storage.parse_date, what="start date"),
-                ),
-                Field(
-                    "end",
-                    "End",
-                    str(end),
-                    required=True,
-                    check=partial(storage.parse_date, what="end date"),
-                ),
-                Field("title", "Title", placeholder="default: template for customer"),
-            ],
+            _new_contract_fields(templates, today, end),
             create,
             intro="A new draft from a template. Add lines to it, then invoice it.",
             submit_label="Create",

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester, SuggestFromList
-from textual.widgets import Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 import storage
 
@@ -39,7 +39,7 @@ class Field:
     note: str = ""  # a hint shown under the field while it has no error
     flag: bool = False  # a checkbox (space toggles it)
     hidden: bool = False  # shown later, e.g. after a refusal
-    options: Sequence[str] = field(default_factory=tuple)  # the only values allowed
+    options: Sequence[str] = field(default_factory=tuple)  # the only values: a choice list
 
 
 def time_spent_field(required: bool, note: str = "") -> Field:
@@ -74,6 +74,16 @@ class FieldCheckbox(Checkbox, inherit_bindings=False):
     FieldCheckbox:focus { border: none; background: $primary 30%; }
     """
     BINDINGS: ClassVar = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+
+class FieldSelect(Select):
+    """A choice among a field's options: enter opens the list, the arrows pick."""
+
+    DEFAULT_CSS = """
+    FieldSelect { width: 1fr; }
+    FieldSelect > SelectCurrent { background: $boost; padding: 0 1; }
+    FieldSelect:focus > SelectCurrent { background: $primary 30%; }
+    """
 
 
 class FormModal(StorageCalls, ModalScreen):
@@ -141,6 +151,14 @@ class FormModal(StorageCalls, ModalScreen):
                             id=f"field-{f.name}",
                             compact=True,
                         )
+                    elif f.options:
+                        yield FieldSelect(
+                            [(option, option) for option in f.options],
+                            value=f.value if f.value in f.options else f.options[0],
+                            allow_blank=False,
+                            id=f"field-{f.name}",
+                            compact=True,
+                        )
                     else:
                         suggester = f.suggestions
                         if not isinstance(suggester, Suggester):
@@ -205,6 +223,8 @@ class FormModal(StorageCalls, ModalScreen):
             w = self.widget(f.name)
             if f.flag:
                 out[f.name] = bool(w.value) and not f.hidden
+            elif f.options:
+                out[f.name] = str(w.value)
             else:
                 out[f.name] = w.value.strip()
         return out
@@ -253,7 +273,7 @@ class FormModal(StorageCalls, ModalScreen):
 
     def key_enter(self) -> None:
         """Enter on a checkbox (or in a form without fields) submits."""
-        if not isinstance(self.focused, Input):
+        if not self._visible_fields() or isinstance(self.focused, FieldCheckbox):
             self.action_submit()
 
     # ----------------------------------------------------------------- submit

@@ -108,8 +108,9 @@ class TabBar(Widget):
     def render(self) -> Text:
         active = self.get_component_rich_style("tab-bar--active")
         inactive = self.get_component_rich_style("tab-bar--inactive")
-        # The widest labels that fit: `Canceled 4,213`, then `Canceled 4.2k`, then `Canceled 4k`.
-        for level, left in ((0, " "), (1, " "), (2, "")):
+        # The widest labels that fit: `Canceled 4,213` (with a space before, then without),
+        # then `Canceled 4.2k`, then `Canceled 4k`.
+        for level, left in ((0, " "), (0, ""), (1, ""), (2, "")):
             labels = [(key, f"{left}{self._label(key, level)} ") for key, _ in self.tabs]
             if sum(len(label) for _, label in labels) <= self.size.width:
                 break
@@ -130,7 +131,7 @@ class TabBar(Widget):
         if level == 0 or count < 1_000:
             return f"{name} {count:,}"
         if level == 1 and count < 10_000:
-            return f"{name} {count / 1000:.1f}k"
+            return f"{name} {count / 1000:.1f}".removesuffix(".0") + "k"
         return f"{name} {round(count / 1000)}k"
 
     def watch_active(self, old: str, new: str) -> None:

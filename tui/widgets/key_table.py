@@ -20,6 +20,8 @@ class Col:
     width: int
     flex: int = 0
     align: str = "left"
+    drop: int = 0  # dropped when the flexible columns would get less than their width: higher first
+    fit: bool = False  # a flexible column that takes the spare room its longest cell needs first
 
 
 class KeyTable(DataTable):
@@ -46,7 +48,32 @@ class KeyTable(DataTable):
         )
         self.specs = list(columns)
         self._rows: list[tuple[str, Sequence[Any]]] = []
-        self._widths: list[int] = []
+        self._widths: list[tuple[int, int]] = []  # (index in specs, width) of the shown columns
+        self.hidden: frozenset[str] = frozenset()
+        self._enter_bound: bool | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter is the screen's when the screen binds it (open, edit…): the footer and `?`
+        then show what enter does, and it does that. Elsewhere it selects the row."""
+        if action == "select_cursor":
+            return not self._screen_binds_enter()
+        return True
+
+    def _screen_binds_enter(self) -> bool:
+        if self._enter_bound is None:
+            bindings = Binding.make_bindings(getattr(type(self.screen), "BINDINGS", []))
+            self._enter_bound = any(binding.key == "enter" for binding in bindings)
+        return self._enter_bound
+
+    def hide(self, keys) -> None:
+        """Show every column but these (the others still drop when the table is narrow)."""
+        if frozenset(keys) != self.hidden:
+            self.hidden = frozenset(keys)
+            self._rebuild()
+
+    @property
+    def shown_keys(self) -> list[str]:
+        return [self.specs[i].key for i, _ in self._widths]
 
     @property
     def row_keys(self) -> list[str]:
@@ -57,6 +84,14 @@ class KeyTable(DataTable):
         if not self._rows or not 0 <= self.cursor_row < len(self._rows):
             return None
         return self._rows[self.cursor_row][0]
+
+    def select(self, key: str) -> bool:
+        """Put the cursor on the row of `key`; False when no row has it."""
+        index = next((i for i, (k, _) in enumerate(self._rows) if k == key), None)
+        if index is None:
+            return False
+        self.move_cursor(row=index, animate=False)
+        return True
 
     def cells(self, key: str) -> list[str]:
         """The plain text of a row's cells (tests read it)."""
@@ -78,48 +113,93 @@ class KeyTable(DataTable):
             index = next((i for i, (k, _) in enumerate(self._rows) if k == previous_key), index)
         self.move_cursor(row=index, animate=False)
 
-    def _widths_for(self, width: int) -> list[int]:
+    def _shown_for(self, width: int) -> list[int]:
+        """The columns shown at `width`: all but the hidden ones, less the ones that drop
+        (highest `drop` first) while they leave the flexible columns less than their width."""
+        shown = [i for i, c in enumerate(self.specs) if c.key not in self.hidden]
         padding = 2 * self.cell_padding
-        fixed = sum(c.width + padding for c in self.specs)
+        while sum(self.specs[i].width + padding for i in shown) > width:
+            droppable = [i for i in shown if self.specs[i].drop]
+            if not droppable:
+                break
+            shown.remove(max(droppable, key=lambda i: self.specs[i].drop))
+        return shown
+
+    def _wanted(self, i: int) -> int:
+        """The width the longest cell of column `i` (or its label) needs."""
+        cells = [cells[i] for _key, cells in self._rows]
+        texts = [c if isinstance(c, Text) else Text(str(c or "")) for c in cells]
+        return max([Text(self.specs[i].label).cell_len] + [t.cell_len for t in texts])
+
+    def _fit(self, shown: list[int], widths: list[int], i: int, spare: int) -> int:
+        """Widen the fit column `i` to its longest cell: from the spare room, then from the
+        other flexible columns, down to their own longest cell. Returns the spare left."""
+        short = self._wanted(shown[i]) - widths[i]
+        more = min(max(spare, 0), max(0, short))
+        widths[i] += more
+        short -= more
+        for j, k in enumerate(shown):
+            if short > 0 and j != i and self.specs[k].flex:
+                give = min(short, max(0, widths[j] - self._wanted(k)))
+                widths[j] -= give
+                widths[i] += give
+                short -= give
+        return spare - more
+
+    def _widths_for(self, width: int) -> list[tuple[int, int]]:
+        shown = self._shown_for(width)
+        specs = [self.specs[i] for i in shown]
+        padding = 2 * self.cell_padding
+        fixed = sum(c.width + padding for c in specs)
         spare = width - fixed
-        flex = sum(c.flex for c in self.specs)
-        widths = [c.width for c in self.specs]
+        flex = sum(c.flex for c in specs)
+        widths = [c.width for c in specs]
         if spare < 0 and flex:
             # Too narrow: flexible columns give way first, down to 4 cells each.
             for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
-                if self.specs[i].flex and spare < 0:
+                if specs[i].flex and spare < 0:
                     give = min(-spare, max(0, widths[i] - 4))
                     widths[i] -= give
                     spare += give
-            return widths
+            return list(zip(shown, widths))
+        for i, c in enumerate(specs):
+            if c.fit:
+                spare = self._fit(shown, widths, i, spare)
         if spare and flex:
-            flexible = [i for i, c in enumerate(self.specs) if c.flex]
+            flexible = [i for i, c in enumerate(specs) if c.flex]
             given = 0
             for i in flexible:
-                share = spare * self.specs[i].flex // flex
+                share = spare * specs[i].flex // flex
                 widths[i] += share
                 given += share
             widths[flexible[0]] += spare - given
-        return widths
+        return list(zip(shown, widths))
 
     def _rebuild(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
         self._widths = self._widths_for(width - 1)
         cursor = self.cursor_row
         self.clear(columns=True)
-        for spec, w in zip(self.specs, self._widths):
+        for i, w in self._widths:
+            spec = self.specs[i]
             self.add_column(Text(spec.label, justify=spec.align), width=w, key=spec.key)
+        # A fit column that still cannot hold its longest cell wraps (its rows grow).
+        wrap = {i for i, w in self._widths if self.specs[i].fit and w < self._wanted(i)}
         for key, cells in self._rows:
-            self.add_row(*[self._cell(c, spec) for c, spec in zip(cells, self.specs)], key=key)
+            self.add_row(
+                *[self._cell(cells[i], self.specs[i], i in wrap) for i, _w in self._widths],
+                key=key,
+                height=None if wrap else 1,
+            )
         if self._rows:
             self.move_cursor(row=min(cursor, len(self._rows) - 1), animate=False)
 
     @staticmethod
-    def _cell(value: Any, spec: Col) -> Text:
+    def _cell(value: Any, spec: Col, wrap: bool = False) -> Text:
         text = value if isinstance(value, Text) else Text(str(value if value is not None else ""))
         text = text.copy()
-        text.no_wrap = True
-        text.overflow = "ellipsis"
+        text.no_wrap = not wrap
+        text.overflow = "fold" if wrap else "ellipsis"
         if spec.align == "right":
             text.justify = "right"
         return text

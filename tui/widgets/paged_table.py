@@ -44,6 +44,15 @@ def fit(text: str, width: int, align: str = "left") -> str:
     return pad + text if align == "right" else text + pad
 
 
+def sorted_label(label: str, arrow: str, width: int) -> str:
+    """A column's label with its sort arrow in `width` cells: the label is cut, never the
+    arrow (`Days ▲`, `Days▲`, `Remain…▲`)."""
+    for text in (f"{label} {arrow}", f"{label}{arrow}"):
+        if cell_len(text) <= width:
+            return text
+    return fit(label, width - 1) + arrow
+
+
 class PagedTable(StorageCalls, ScrollView, can_focus=True):
     """Rows `0..row_count-1`, fetched by `fetch(offset, limit)` in thread workers."""
 
@@ -390,7 +399,7 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
         for column, cell_width in self._layout:
             label = column.label
             if column.sort and column.sort == self.sort_key:
-                label += " ▼" if self.sort_descending else " ▲"
+                label = sorted_label(label, "▼" if self.sort_descending else "▲", cell_width)
             cells.append(fit(label, cell_width, column.align))
         return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
 
