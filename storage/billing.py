@@ -12,7 +12,7 @@ import pendulum
 
 from .db import reads
 from .lookup import find_contract
-from .models import Contract, Line, UsageEntry
+from .models import Contract, Line, UsageEntry, tuples
 from .views import BillingPeriod
 
 BILLING_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "semiannually": 6, "annually": 12}
@@ -57,13 +57,13 @@ def overage(contract: Contract) -> list[tuple[pendulum.Date, Fraction]]:
     used = dict.fromkeys(lines, 0)
     zone = business_zone()
     out = []
-    for line_id, amount, at in (
+    for line_id, amount, at in tuples(
         UsageEntry.select(UsageEntry.line, UsageEntry.amount, UsageEntry.at)
         .where(UsageEntry.line.in_(list(lines)))
         .order_by(UsageEntry.id)
-        .tuples()
     ):
         line = lines[line_id]
+        assert line.total is not None  # only lines with a total were selected
         before, used[line_id] = used[line_id], used[line_id] + amount
         change = max(0, used[line_id] - line.total) - max(0, before - line.total)
         if change:

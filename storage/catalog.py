@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import peewee as pw
 
@@ -21,6 +22,7 @@ from .models import (
     Template,
     User,
     database,
+    tuples,
 )
 from .people import LISTED, SUPERVISOR_ONLY, permissions_apply, require
 from .text import free_text, one_line
@@ -84,7 +86,11 @@ def add_customer(name, email=None, phone=None) -> CustomerInfo:
 def edit_customer(name, new_name=None, email=None, phone=None) -> CustomerInfo:
     who = require(LISTED, "edit customers")
     customer = find_customer(name)
-    before = {"name": customer.name, "email": customer.email, "phone": customer.phone}
+    before: dict[str, Any] = {
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+    }
     after = dict(before)
     if new_name is not None:
         after["name"] = one_line(new_name, "customer name", NAME_LIMIT)
@@ -129,9 +135,7 @@ def list_customers(text: str | None = None, limit: int | None = None) -> list[Cu
         query = query.limit(limit)
     customers = list(query)
     ids = [c.id for c in customers]
-    per = (
-        {row.customer_id: row.n for row in counts.where(Contract.customer.in_(ids))} if ids else {}
-    )
+    per = {cid: n for cid, n in tuples(counts.where(Contract.customer.in_(ids)))} if ids else {}
     return [_customer_info(c, per.get(c.id, 0)) for c in customers]
 
 

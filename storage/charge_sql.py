@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pendulum
 
@@ -99,6 +100,7 @@ def load_line(
     the sequence, and with `with_standing` it reads the acting login's permissions, so a
     charge needs no extra round trip. With `lock`, inside a write on PostgreSQL, the line's
     row is locked (lookup.lock_rows)."""
+    params: tuple[Any, ...]
     if line_id is not None:
         where, params = "WHERE l.id = ?", (line_id,)
     else:
@@ -276,6 +278,7 @@ def _write_postgres(row: ChargeRow) -> str | None:
     one round trip; every part reads from the guarded update and does nothing if it did."""
     new = row.case_id is None
     case_id = row.line.reserved_case_id if new else row.case_id
+    assert case_id is not None  # load_line(reserve_case=True) drew it on PostgreSQL
     number = case_number(case_id)
     if new:
         case_part = (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 import pendulum
 
 from . import audit, sql
 from .amounts import charge_for, format_amount, parse_count, parse_duration, use_refusal
-from .charge_sql import ChargeRow, LoadedLine, load_line, write_charge
+from .charge_sql import ChargeRow, LoadedContract, LoadedLine, load_line, write_charge
 from .clock import now_utc, today
 from .db import writes
 from .errors import InvalidInput, Refused
@@ -18,8 +20,8 @@ from .text import free_text, one_line
 
 
 def charge_refusal(
-    contract: Contract,
-    line: Line,
+    contract: Contract | LoadedContract,
+    line: Line | LoadedLine,
     customer_id: int | None,
     on: pendulum.Date,
     amount: int,
@@ -51,6 +53,7 @@ def charge_refusal(
         return f"line {ref} ended on {line.end}."
     if contract.allotment_type == "coverage" or override:
         return None
+    assert line.total is not None  # a case or time line always has a total (add_line)
     remaining = line.total - line.used
     if amount > remaining:
         kind = contract.allotment_type
@@ -67,7 +70,7 @@ def charge_refusal(
     return None
 
 
-def amount_for(contract: Contract, spent) -> tuple[int, int | None]:
+def amount_for(contract: Contract | LoadedContract, spent: object) -> tuple[int, int | None]:
     """(amount charged, minutes spent) for a resolved case on a line of this contract."""
     kind = contract.allotment_type
     minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
@@ -80,7 +83,7 @@ def amount_for(contract: Contract, spent) -> tuple[int, int | None]:
     return 0, minutes
 
 
-def _check_link(customer: Customer, line: Line) -> None:
+def _check_link(customer: Customer, line: LoadedLine) -> None:
     contract = line.contract
     if contract.customer_id != customer.id:
         raise Refused(
@@ -112,10 +115,11 @@ def _charge(
         raise Refused(refusal)
     ref = line_ref(contract.id, line.position)
     metered = contract.allotment_type != "coverage"
-    over = metered and line.used + amount > line.total
+    total = line.total or 0  # none on a coverage line, which is never over
+    over = metered and line.used + amount > total
     if over:
         require(SUPERVISOR_ONLY, "override an exhausted line", line.standing)
-    overage = line.used + amount - line.total if over else 0
+    overage = line.used + amount - total if over else 0
     row = ChargeRow(
         line=line,
         ref=ref,
@@ -173,7 +177,11 @@ def open_case(customer, title, line=None) -> str:
     return number
 
 
-def linked_ref(line: Line | None) -> str | None:
+@overload
+def linked_ref(line: Line | LoadedLine) -> str: ...
+@overload
+def linked_ref(line: Line | LoadedLine | None) -> str | None: ...
+def linked_ref(line: Line | LoadedLine | None) -> str | None:
     return line_ref(line.contract_id, line.position) if line else None
 
 

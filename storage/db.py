@@ -8,6 +8,7 @@ import os
 import random
 import re
 import time
+from typing import overload
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee as pw
@@ -235,6 +236,10 @@ def _read_clock_and_role() -> None:
         people.set_db_role(None)
 
 
+@overload
+def setting(name: str) -> str | None: ...
+@overload
+def setting(name: str, default: str) -> str: ...
 def setting(name: str, default: str | None = None) -> str | None:
     row = Setting.select(Setting.value).where(Setting.name == name).first()
     return row.value if row else default
@@ -280,7 +285,7 @@ def migrate() -> tuple[int | None, int]:
     return old, SCHEMA_VERSION
 
 
-def unavailable_message(exc: Exception, url: str | None = None) -> str:
+def unavailable_message(exc: BaseException, url: str | None = None) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:

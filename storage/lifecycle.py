@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee as pw
 import pendulum
 
@@ -295,6 +297,7 @@ def invoice(number) -> str:
 def hold(number) -> str:
     contract, who = _begin(number, "hold")
     held = TRANSITIONS["hold"].to
+    assert held is not None  # hold leads to a status of its own
     _touch(contract, status=held)
     audit.record("contract", contract.number, "hold", who, {"status": [contract.status, held]})
     return held
@@ -321,6 +324,7 @@ def cancel(number, on, reason) -> str:
         )
     reason = one_line(reason, "cancel reason")
     canceled = TRANSITIONS["cancel"].to
+    assert canceled is not None  # cancel leads to a status of its own
     _touch(contract, status=canceled, cancel_date=day, cancel_reason=reason)
     audit.record(
         "contract",
@@ -361,6 +365,8 @@ def delete(number) -> str:
             "for good."
         )
     for case in linked:
+        line = case.line
+        assert line is not None  # the cases were found through their line
         Case.update(line=None).where(Case.id == case.id).execute()
         audit.record(
             "case",
@@ -368,7 +374,7 @@ def delete(number) -> str:
             "unlink",
             who,
             {
-                "line": [line_ref(contract.id, case.line.position), None],
+                "line": [line_ref(contract.id, line.position), None],
                 "reason": f"{contract.number} was deleted",
             },
         )
@@ -443,7 +449,7 @@ def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renew
         if mark_renewed:
             # A canceled line (copied with --include-canceled) stays canceled: renewing
             # never makes an old line chargeable that was not.
-            changes = {"renewed_as": line_ref(new.id, position)}
+            changes: dict[str, Any] = {"renewed_as": line_ref(new.id, position)}
             if line.status != "canceled":
                 Line.update(status="renewed").where(Line.id == line.id).execute()
                 changes = {"status": [line.status, "renewed"], **changes}

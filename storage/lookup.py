@@ -72,7 +72,7 @@ def find_contract(number: str, *, lock: bool = False) -> Contract:
     return contract
 
 
-def line_parts(ref: str) -> tuple[int, int]:
+def line_parts(ref: str | None) -> tuple[int, int]:
     """(contract id, position) of a reference like CNR-000123/1."""
     match = _LINE.match(str(ref or ""))
     if not match:
@@ -83,7 +83,7 @@ def line_parts(ref: str) -> tuple[int, int]:
     return cid, int(match.group(2))
 
 
-def find_line(ref: str, *, lock: bool = False) -> Line:
+def find_line(ref: str | None, *, lock: bool = False) -> Line:
     cid, position = line_parts(ref)
     query = Line.select().where((Line.contract == cid) & (Line.position == position))
     line = (lock_rows(query) if lock else query).first()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 import peewee as pw
 import pendulum
@@ -15,6 +17,12 @@ CASE_STATUSES = ("open", "resolved", "canceled")
 ALLOTMENT_TYPES = ("cases", "time", "coverage")
 BILLING_FREQUENCIES = ("monthly", "bimonthly", "quarterly", "semiannually", "annually")
 ROLES = ("supervisor", "rep")
+
+
+def tuples(query: pw.BaseQuery) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query as plain tuples (peewee's `.tuples()`, typed as what it returns:
+    its stubs type the rows of `Model.select(...).tuples()` as model instances)."""
+    return iter(query.tuples())
 
 
 class CalendarDateField(pw.DateField):
@@ -72,30 +80,42 @@ class SequenceField(pw.AutoField):
 
 
 class Base(pw.Model):
+    # Every model writes out its `id` (the AutoField peewee would add by itself) and
+    # annotates the attributes peewee makes for it: `<foreign key>_id` and each backref.
+    # The annotations only tell type checkers and readers what is there; peewee ignores them.
+
     class Meta:
         database = database
         legacy_table_names = False
 
 
 class SchemaVersion(Base):
+    id = pw.AutoField()
     version = pw.IntegerField()
 
 
 class User(Base):
+    id = pw.AutoField()
     login = pw.CharField(unique=True)
     role = pw.CharField(choices=[(r, r) for r in ROLES])
     created = UTCTimestampField()
 
 
 class Customer(Base):
+    id = pw.AutoField()
     name = pw.CharField()
     name_key = pw.CharField(unique=True)  # the name folded to lower case
     email = pw.CharField(null=True)
     phone = pw.CharField(null=True)
     created = UTCTimestampField()
 
+    contracts: pw.ModelSelect[Contract]
+    billed_contracts: pw.ModelSelect[Contract]
+    cases: pw.ModelSelect[Case]
+
 
 class Template(Base):
+    id = pw.AutoField()
     name = pw.CharField(unique=True)
     abbr = pw.CharField(max_length=8, unique=True)
     allotment_type = pw.CharField()
@@ -108,10 +128,14 @@ class Template(Base):
     created = UTCTimestampField()
     modified = UTCTimestampField()
 
+    contracts: pw.ModelSelect[Contract]
+
 
 class Contract(Base):
     id = SequenceField()
-    number = pw.CharField(unique=True, null=True)
+    # NULL only inside the transaction that inserts the row and then numbers it from its id:
+    # every row anyone reads has a number, so it is typed as text.
+    number: pw.CharField[str] = pw.CharField(unique=True, null=True)  # type: ignore[assignment]
     title = pw.CharField()
     customer = pw.ForeignKeyField(Customer, backref="contracts", on_delete="RESTRICT")
     bill_to = pw.ForeignKeyField(Customer, backref="billed_contracts", on_delete="RESTRICT")
@@ -136,6 +160,13 @@ class Contract(Base):
     modified = UTCTimestampField()
     version = pw.IntegerField(default=1)
 
+    customer_id: int
+    bill_to_id: int
+    template_id: int
+    origin_id: int | None
+    lines: pw.ModelSelect[Line]
+    successors: pw.ModelSelect[Contract]
+
     class Meta:
         indexes = (
             (("customer", "status"), False),
@@ -147,6 +178,7 @@ class Contract(Base):
 
 
 class Line(Base):
+    id = pw.AutoField()
     contract = pw.ForeignKeyField(Contract, backref="lines", on_delete="CASCADE")
     position = pw.IntegerField()
     title = pw.CharField()
@@ -161,6 +193,12 @@ class Line(Base):
     renewed_from = pw.ForeignKeyField("self", null=True, backref="renewals", on_delete="SET NULL")
     created = UTCTimestampField()
 
+    contract_id: int
+    renewed_from_id: int | None
+    renewals: pw.ModelSelect[Line]
+    cases: pw.ModelSelect[Case]
+    usage: pw.ModelSelect[UsageEntry]
+
     class Meta:
         indexes = (
             (("contract", "position"), True),
@@ -170,7 +208,9 @@ class Line(Base):
 
 class Case(Base):
     id = SequenceField()
-    number = pw.CharField(unique=True, null=True)
+    # NULL only inside the transaction that inserts the row and then numbers it from its id:
+    # every row anyone reads has a number, so it is typed as text.
+    number: pw.CharField[str] = pw.CharField(unique=True, null=True)  # type: ignore[assignment]
     customer = pw.ForeignKeyField(Customer, backref="cases", on_delete="RESTRICT")
     title = pw.CharField()
     line = pw.ForeignKeyField(Line, null=True, backref="cases", on_delete="RESTRICT")
@@ -184,6 +224,10 @@ class Case(Base):
     spent = pw.IntegerField(null=True)  # minutes entered by the rep
     charged = pw.IntegerField(default=0)  # outstanding charge against the line
 
+    customer_id: int
+    line_id: int | None
+    usage: pw.ModelSelect[UsageEntry]
+
     class Meta:
         indexes = ((("customer", "status"), False),)
 
@@ -191,6 +235,7 @@ class Case(Base):
 class UsageEntry(Base):
     """The ledger: append-only. `used` of a line is the sum of its entries."""
 
+    id = pw.AutoField()
     line = pw.ForeignKeyField(Line, backref="usage", on_delete="RESTRICT")
     case = pw.ForeignKeyField(Case, null=True, backref="usage", on_delete="RESTRICT")
     amount = pw.IntegerField()
@@ -199,8 +244,12 @@ class UsageEntry(Base):
     at = UTCTimestampField()
     note = pw.TextField(default="")
 
+    line_id: int
+    case_id: int | None
+
 
 class AuditEvent(Base):
+    id = pw.AutoField()
     entity = pw.CharField()  # contract, line, template, case, customer, user
     ref = pw.CharField()  # CNR-000001, CNR-000001/2, CAS-000001, a name
     action = pw.CharField()
@@ -216,6 +265,7 @@ class AuditEvent(Base):
 class Setting(Base):
     """The database's own settings (business time zone, ...): one row per name."""
 
+    id = pw.AutoField()
     name = pw.CharField(unique=True)
     value = pw.TextField()
 
@@ -224,6 +274,7 @@ class WriteKey(Base):
     """Idempotency keys: each write stores its key (and its result) in its own transaction,
     so a write retried after a lost reply returns the first result instead of running again."""
 
+    id = pw.AutoField()
     key = pw.CharField(unique=True)
     result = pw.TextField(default="null")  # JSON
     at = UTCTimestampField()

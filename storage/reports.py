@@ -19,7 +19,17 @@ from .lookup import (
     find_customer,
     line_ref,
 )
-from .models import STATUSES, AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
+from .models import (
+    STATUSES,
+    AuditEvent,
+    Case,
+    Contract,
+    Customer,
+    Line,
+    Template,
+    UsageEntry,
+    tuples,
+)
 from .views import (
     AuditInfo,
     CaseInfo,
@@ -88,7 +98,7 @@ def _case_counts(line_ids) -> dict[int, int]:
         .where(Case.line.in_(line_ids) & (Case.status == "resolved"))
         .group_by(Case.line)
     )
-    return {row.line_id: row.n for row in rows}
+    return {line_id: n for line_id, n in tuples(rows)}
 
 
 def contract_info(contract: Contract, with_lines: bool = True, day=None) -> ContractInfo:
@@ -190,11 +200,10 @@ def _allotments(ids: list[int]) -> dict[int, tuple]:
         return {}
     return {
         cid: (total, used)
-        for cid, total, used in (
+        for cid, total, used in tuples(
             Line.select(Line.contract, pw.fn.SUM(Line.total), pw.fn.SUM(Line.used))
             .where(Line.contract.in_(ids) & (Line.status != "canceled"))
             .group_by(Line.contract)
-            .tuples()
         )
     }
 
@@ -260,11 +269,12 @@ def list_contracts(
 
 
 def _case_info(case: Case, kind: str | None = None) -> CaseInfo:
+    line = case.line if case.line_id else None
     return CaseInfo(
         number=case.number or case_number(case.id),
         customer=case.customer.name,
         title=case.title,
-        line=line_ref(case.line.contract_id, case.line.position) if case.line_id else None,
+        line=line_ref(line.contract_id, line.position) if line is not None else None,
         status=case.status,
         opened=case.opened,
         opened_by=case.opened_by,
@@ -313,7 +323,8 @@ def list_cases(
         query = query.limit(limit)
     out = []
     for case in query:
-        kind = case.line.contract.allotment_type if case.line_id else None
+        line = case.line if case.line_id else None
+        kind = line.contract.allotment_type if line is not None else None
         out.append(_case_info(case, kind))
     return out
 
@@ -321,7 +332,8 @@ def list_cases(
 @reads
 def show_case(number) -> CaseInfo:
     case = find_case(number)
-    kind = case.line.contract.allotment_type if case.line_id else None
+    line = case.line if case.line_id else None
+    kind = line.contract.allotment_type if line is not None else None
     return _case_info(case, kind)
 
 

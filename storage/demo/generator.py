@@ -17,7 +17,7 @@ from ..clock import today
 from ..db import is_postgres
 from ..lifecycle import _search_text
 from ..lookup import contract_number
-from ..models import AuditEvent, Contract, Customer, Line, Template
+from ..models import AuditEvent, Contract, Customer, Line, Template, tuples
 from .days import DAY, add_months, iso, make_clock, month_start, stamp
 from .rows import COLUMNS, AuditRow, ContractRow, CustomerRow, LineRow, TemplateRow, maker
 from .usage import FIRST_LEVELS, LineUse, Span
@@ -68,7 +68,7 @@ class Dice(random.Random):
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
 
-    def randrange(self, n: int) -> int:
+    def randrange(self, n: int) -> int:  # type: ignore[override]  # only randrange(n) is drawn
         return int(self.random() * n)
 
     def choice(self, seq):
@@ -140,6 +140,9 @@ class _Contract:
         "template",
         "term",
     )
+    id: int
+    customer: int  # its index in the filler's customers
+    template: Offer
 
     def __init__(self, status, term, start, end):
         self.status, self.term, self.start, self.end = status, term, start, end
@@ -166,10 +169,10 @@ class Filler(LineUse):
         self.levels = list(FIRST_LEVELS)
         self.reopens = 2  # the first resolved cases are reopened and resolved again
         # what the user already has: generated names avoid it
-        self.taken_names = {key for (key,) in Customer.select(Customer.name_key).tuples()}
+        self.taken_names = {key for (key,) in tuples(Customer.select(Customer.name_key))}
         self.taken_templates = (
-            {name for (name,) in Template.select(Template.name).tuples()},
-            {abbr for (abbr,) in Template.select(Template.abbr).tuples()},
+            {name for (name,) in tuples(Template.select(Template.name))},
+            {abbr for (abbr,) in tuples(Template.select(Template.abbr))},
         )
 
     # ids and rows
@@ -388,9 +391,11 @@ class Filler(LineUse):
         specs = []
         for title, product in kinds:
             if kind == "cases":
+                assert volume is not None  # the demo's case and time templates have one
                 total = volume if rng.random() < 0.5 else rng.choice(CASE_VOLUMES)
                 price = total * rng.choice((45, 60, 75, 90, 120)) * 100
             elif kind == "time":
+                assert volume is not None
                 total = volume if rng.random() < 0.5 else rng.choice(TIME_VOLUMES)
                 price = total // 60 * rng.choice((60, 80, 95, 110, 150)) * 100
             else:

@@ -4,9 +4,9 @@ field names in the order written (rows are tuples, so the bulk writers take them
 from __future__ import annotations
 
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from ..models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
+from ..models import AuditEvent, Base, Case, Contract, Customer, Line, Template, UsageEntry
 
 
 class CustomerRow(NamedTuple):
@@ -123,7 +123,7 @@ def maker(record):
     return partial(tuple.__new__, record)
 
 
-ROWS = {
+ROWS: dict[type[Base], Any] = {  # each a NamedTuple class
     Customer: CustomerRow,
     Template: TemplateRow,
     Contract: ContractRow,

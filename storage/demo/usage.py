@@ -3,15 +3,19 @@ behind them, so that every line's `used` equals the sum of its ledger entries.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import accumulate
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..amounts import charge_for, format_amount
 from ..lookup import case_number
-from ..models import Case, UsageEntry
+from ..models import Base, Case, UsageEntry
 from .days import CLOCK, DAY, DAY_PREFIX, ISO, iso, stamp
 from .rows import CaseRow, LedgerRow, maker
 from .words import CASE_TITLES, REPS, RESOLUTIONS, SPENT, SUPERVISORS, TIME_CHUNKS, TIME_MINIMUM
+
+if TYPE_CHECKING:
+    from .generator import Dice
 
 # fmt: off
 LEVELS = ("fresh", "low", "half", "high", "nearly", "exhausted", "overage")
@@ -68,6 +72,15 @@ class LineUse:
     """The part of the generator (generator.Filler) that uses lines; it relies on the
     filler's rng, today, yesterday_end, rows, next_id, _id, levels and reopens."""
 
+    rng: Dice
+    today: int
+    yesterday_end: int
+    rows: dict[type[Base], list[Any]]
+    next_id: dict[type[Base], int]
+    levels: list[str]
+    reopens: int
+    _id: Callable[[type[Base]], int]
+
     def target_use(self, kind: str, total: int | None, level: str) -> list[int]:
         """The amounts of the resolved cases that bring a line to `level`."""
         rng = self.rng
@@ -76,6 +89,7 @@ class LineUse:
             return [0] * rng.randint(low, high)
         if level == "fresh":
             return []
+        assert total is not None  # a case or time line has a total
         if level == "nearly":
             if kind == "cases":
                 used = total - max(1, round(total * rng.uniform(0.02, 0.1)))
@@ -86,9 +100,9 @@ class LineUse:
         elif level == "overage":
             used = total + (rng.randint(1, 3) if kind == "cases" else 15 * rng.randint(2, 12))
         else:
-            low, high = {"low": (0.1, 0.35), "half": (0.4, 0.6), "high": (0.65, 0.85)}[level]
-            used = total * rng.uniform(low, high)
-            used = round(used) if kind == "cases" else round(used / 15) * 15
+            least, most = {"low": (0.1, 0.35), "half": (0.4, 0.6), "high": (0.65, 0.85)}[level]
+            share = total * rng.uniform(least, most)
+            used = round(share) if kind == "cases" else round(share / 15) * 15
         if kind == "cases":
             return [1] * max(1, used)
         used = max(TIME_MINIMUM, used)
@@ -174,6 +188,7 @@ class LineUse:
                 self.reopens = max(0, self.reopens - 1)
                 earlier = amount
                 if kind == "time" and amount > max(minimum or 0, 30):
+                    assert spent is not None  # drawn for every time charge
                     earlier = charge_for(max(1, spent - 30), increment, minimum)
                 reopened = first + (resolved - opened) // 3
                 charges.append(new_charge((first, case_id, earlier, "charge", rep, number, True)))
