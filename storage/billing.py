@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 
 import peewee as pw
@@ -19,7 +20,7 @@ BILLING_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "semiannually": 
 
 
 @reads
-def billing_schedule(number) -> list[BillingPeriod]:
+def billing_schedule(number: str) -> list[BillingPeriod]:
     """The contract's billing periods by its frequency; the total price spread by days, and
     the overage (use beyond a line's total) billed in the period it occurred.
 
@@ -80,7 +81,12 @@ def _cents(amount: Fraction) -> int:
 
 
 def schedule(
-    start, end, billing: str, price_cents: int, cancel_date=None, overage=()
+    start: pendulum.Date,
+    end: pendulum.Date,
+    billing: str,
+    price_cents: int,
+    cancel_date: pendulum.Date | None = None,
+    overage: Iterable[tuple[pendulum.Date, Fraction]] = (),
 ) -> list[BillingPeriod]:
     """Periods of `billing` months from start to end. Whole periods bill equal shares of the
     price; a short last period (or the one a cancel date cuts) bills its share of days.

@@ -122,7 +122,7 @@ def load_line(
     return _loaded(row, reserve, with_standing)
 
 
-def _loaded(row, reserve: bool, with_standing: bool) -> LoadedLine:
+def _loaded(row: tuple[Any, ...], reserve: bool, with_standing: bool) -> LoadedLine:
     day = Line.start.python_value
     (lid, position, l_start, l_end, total, used, l_status) = row[:7]
     (cid, number, c_status, customer_id, kind, increment, minimum) = row[7:14]

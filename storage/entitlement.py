@@ -13,7 +13,7 @@ from .reports import contract_info
 from .views import CheckResult
 
 
-def _resolve_customer(query: str):
+def _resolve_customer(query: str) -> tuple[Customer | None, str | None]:
     """The customer a check query names: exact name, else the only one that contains it."""
     key = " ".join(query.split()).casefold()
     customer = Customer.get_or_none(Customer.name_key == key)

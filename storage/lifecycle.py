@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import peewee as pw
@@ -22,7 +23,7 @@ from .lookup import (
     line_ref,
     lock_rows,
 )
-from .models import Case, Contract, Line, UsageEntry
+from .models import Case, Contract, Customer, Line, Template, UsageEntry
 from .people import LISTED, SUPERVISOR_ONLY, require
 from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
 from .text import one_line
@@ -56,7 +57,7 @@ def _search_text(number: str, customer_name: str, title: str) -> str:
     return " ".join(f"{number} {customer_name} {title}".split()).casefold()
 
 
-def _touch(contract: Contract, **fields) -> None:
+def _touch(contract: Contract, **fields: Any) -> None:
     """Save fields of a contract, bumping its version and modified time."""
     fields["modified"] = now_utc()
     fields["version"] = Contract.version + 1
@@ -69,7 +70,14 @@ def _check_dates(start: pendulum.Date, end: pendulum.Date, what: str = "the cont
 
 
 @writes
-def new_contract(customer, template, start, end, title=None, bill_to=None) -> str:
+def new_contract(
+    customer: str,
+    template: str,
+    start: str | pendulum.Date,
+    end: str | pendulum.Date,
+    title: str | None = None,
+    bill_to: str | None = None,
+) -> str:
     """A new draft from a template; returns its number."""
     who = require(LISTED, "create contracts")
     owner = find_customer(customer)
@@ -90,7 +98,14 @@ def new_contract(customer, template, start, end, title=None, bill_to=None) -> st
 
 
 @writes
-def edit_contract(number, title=None, customer=None, start=None, end=None, expected_version=None):
+def edit_contract(
+    number: str,
+    title: str | None = None,
+    customer: str | None = None,
+    start: str | pendulum.Date | None = None,
+    end: str | pendulum.Date | None = None,
+    expected_version: int | None = None,
+) -> str:
     """Change a draft's title, customer or dates; lines that ran with the contract follow."""
     contract, who = _begin(number, "edit")
     if expected_version is not None and contract.version != expected_version:
@@ -144,7 +159,15 @@ def edit_contract(number, title=None, customer=None, start=None, end=None, expec
     return contract.number
 
 
-def _line_terms(contract, allotment, price, discount, start, end, defaults: Line | None = None):
+def _line_terms(
+    contract: Contract,
+    allotment: str | int | None,
+    price: str | int | None,
+    discount: str | int | None,
+    start: str | pendulum.Date | None,
+    end: str | pendulum.Date | None,
+    defaults: Line | None = None,
+) -> tuple[int | None, int, int, pendulum.Date, pendulum.Date]:
     kind = contract.allotment_type
     if allotment is None:
         total = defaults.total if defaults else contract.template.volume
@@ -188,7 +211,14 @@ def _line_terms(contract, allotment, price, discount, start, end, defaults: Line
 
 @writes
 def add_line(
-    number, title, product="", allotment=None, price=None, discount=None, start=None, end=None
+    number: str,
+    title: str,
+    product: str | None = "",
+    allotment: str | int | None = None,
+    price: str | int | None = None,
+    discount: str | int | None = None,
+    start: str | pendulum.Date | None = None,
+    end: str | pendulum.Date | None = None,
 ) -> str:
     """Add a line (a fresh allotment); returns its reference CNR-…/N.
 
@@ -240,7 +270,14 @@ def add_line(
 
 @writes
 def edit_line(
-    ref, title=None, product=None, allotment=None, price=None, discount=None, start=None, end=None
+    ref: str,
+    title: str | None = None,
+    product: str | None = None,
+    allotment: str | int | None = None,
+    price: str | int | None = None,
+    discount: str | int | None = None,
+    start: str | pendulum.Date | None = None,
+    end: str | pendulum.Date | None = None,
 ) -> str:
     """Change a draft's line terms."""
     line = find_line(ref)
@@ -271,7 +308,7 @@ def edit_line(
 
 
 @writes
-def invoice(number) -> str:
+def invoice(number: str) -> str:
     """Bill a draft: it becomes invoiced, or active at once when it has already started."""
     contract, who = _begin(number, "invoice")
     lines = list(contract.lines)
@@ -294,7 +331,7 @@ def invoice(number) -> str:
 
 
 @writes
-def hold(number) -> str:
+def hold(number: str) -> str:
     contract, who = _begin(number, "hold")
     held = TRANSITIONS["hold"].to
     assert held is not None  # hold leads to a status of its own
@@ -304,7 +341,7 @@ def hold(number) -> str:
 
 
 @writes
-def release(number) -> str:
+def release(number: str) -> str:
     """Put a held contract back where its dates say."""
     contract, who = _begin(number, "release")
     status = status_by_dates(contract, today())
@@ -314,7 +351,7 @@ def release(number) -> str:
 
 
 @writes
-def cancel(number, on, reason) -> str:
+def cancel(number: str, on: str | pendulum.Date | None, reason: str | None) -> str:
     contract, who = _begin(number, "cancel")
     day = parse_date(on, "cancel date")
     if day < contract.start or day > contract.end:
@@ -341,7 +378,7 @@ def cancel(number, on, reason) -> str:
 
 
 @writes
-def delete(number) -> str:
+def delete(number: str) -> str:
     """Delete a draft. Cases linked to its lines must all be canceled; they are unlinked."""
     contract, who = _begin(number, "delete")
     # its lines locked first: a case being linked to one of them meanwhile waits, then finds
@@ -408,7 +445,9 @@ def _whole_months(start: pendulum.Date, end: pendulum.Date) -> tuple[int, bool] 
     return None
 
 
-def _term_end(old_start: pendulum.Date, old_end: pendulum.Date, new_start: pendulum.Date):
+def _term_end(
+    old_start: pendulum.Date, old_end: pendulum.Date, new_start: pendulum.Date
+) -> pendulum.Date:
     """The end of a term as long as the old one: as many whole months when the old term was
     whole months (read the same way from the new start), else as many days."""
     whole = _whole_months(old_start, old_end)
@@ -418,7 +457,14 @@ def _term_end(old_start: pendulum.Date, old_end: pendulum.Date, new_start: pendu
     return new_start.add(days=(old_end - old_start).days)
 
 
-def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renewed: bool, who):
+def _copy_lines(
+    old: Contract,
+    new: Contract,
+    shift_days: int,
+    lines: Iterable[Line],
+    mark_renewed: bool,
+    who: str,
+) -> None:
     stamp = now_utc()
     for position, line in enumerate(lines, start=1):
         start = (
@@ -456,7 +502,17 @@ def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renew
             audit.record("line", line_ref(old.id, line.position), "renew", who, changes)
 
 
-def _insert_draft(title, customer, bill_to_id, terms, start, end, who, origin=None, kind=None):
+def _insert_draft(
+    title: str,
+    customer: Customer,
+    bill_to_id: int,
+    terms: Template | Contract,
+    start: pendulum.Date,
+    end: pendulum.Date,
+    who: str,
+    origin: int | None = None,
+    kind: str | None = None,
+) -> Contract:
     """A new draft row, numbered from its id; `terms` (a template, or the contract it is
     renewed or copied from) gives the allotment type, billing and hours it keeps a copy of."""
     stamp = now_utc()
@@ -488,14 +544,18 @@ def _insert_draft(title, customer, bill_to_id, terms, start, end, who, origin=No
     return contract
 
 
-def _new_from(old: Contract, start, end, kind: str, who: str) -> Contract:
+def _new_from(
+    old: Contract, start: pendulum.Date, end: pendulum.Date, kind: str, who: str
+) -> Contract:
     return _insert_draft(
         old.title, old.customer, old.bill_to_id, old, start, end, who, origin=old.id, kind=kind
     )
 
 
 @writes
-def renew(number, start=None, include_canceled=False) -> str:
+def renew(
+    number: str, start: str | pendulum.Date | None = None, include_canceled: bool = False
+) -> str:
     """A new draft for the next term, with fresh allotments; the old lines become renewed."""
     old, who = _begin(number, "renew")
     successor = (
@@ -535,7 +595,7 @@ def renew(number, start=None, include_canceled=False) -> str:
 
 
 @writes
-def copy(number) -> str:
+def copy(number: str) -> str:
     """A new draft with the same dates and (not canceled) lines, fresh allotments."""
     old, who = _begin(number, "copy")
     new = _new_from(old, old.start, old.end, "copy", who)
@@ -546,7 +606,7 @@ def copy(number) -> str:
 
 
 @writes
-def cancel_line(ref) -> str:
+def cancel_line(ref: str) -> str:
     """Stop all further charges to one line."""
     line = find_line(ref)
     contract, who = _begin(line.contract.number, "cancel_line")

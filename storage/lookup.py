@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TypeVar
+
+import peewee as pw
 
 from .db import is_postgres
 from .errors import InvalidInput, NotFound
 from .models import Case, Contract, Customer, Line, Template
 from .text import quoted
+
+M = TypeVar("M", bound=pw.Model)
 
 _CONTRACT = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 _LINE = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*/\s*(\d{1,6})\s*$", re.IGNORECASE)
@@ -49,12 +54,13 @@ def contract_id(number: str) -> int:
 ROW_LOCK = "FOR NO KEY UPDATE"
 
 
-def lock_rows(query):
+def lock_rows(query: pw.ModelSelect[M]) -> pw.ModelSelect[M]:
     """`query` reading its rows locked, when run inside a write transaction on PostgreSQL."""
     from .models import database
 
     if is_postgres() and database.in_transaction():
-        return query.for_update(ROW_LOCK)
+        # peewee takes the lock clause as text too; its stubs only say bool
+        return query.for_update(ROW_LOCK)  # type: ignore[arg-type]
     return query
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, overload
 
 import peewee as pw
 import pendulum
@@ -28,14 +28,22 @@ def tuples(query: pw.BaseQuery) -> Iterator[tuple[Any, ...]]:
 class CalendarDateField(pw.DateField):
     """A calendar date, stored as ISO text on SQLite, handed back as a pendulum Date."""
 
-    def db_value(self, value):
+    @overload
+    def db_value(self, value: dt.date | str) -> str: ...
+    @overload
+    def db_value(self, value: None) -> None: ...
+    def db_value(self, value: dt.date | str | None) -> str | None:
         if value is None:
             return None
         if isinstance(value, dt.date):
             return dt.date(value.year, value.month, value.day).isoformat()
         return value
 
-    def python_value(self, value):
+    @overload
+    def python_value(self, value: dt.date | str) -> pendulum.Date: ...
+    @overload
+    def python_value(self, value: None) -> None: ...
+    def python_value(self, value: dt.date | str | None) -> pendulum.Date | None:
         if value is None:
             return None
         if isinstance(value, str):
@@ -46,7 +54,11 @@ class CalendarDateField(pw.DateField):
 class UTCTimestampField(pw.DateTimeField):
     """A moment, stored as naive UTC (sqlite3 cannot adapt pendulum.DateTime itself)."""
 
-    def db_value(self, value):
+    @overload
+    def db_value(self, value: dt.datetime) -> str: ...
+    @overload
+    def db_value(self, value: None) -> None: ...
+    def db_value(self, value: dt.datetime | None) -> str | None:
         if value is None:
             return None
         if value.tzinfo is not None:
@@ -61,7 +73,11 @@ class UTCTimestampField(pw.DateTimeField):
             value.microsecond,
         ).isoformat(sep=" ")
 
-    def python_value(self, value):
+    @overload
+    def python_value(self, value: dt.datetime | str) -> dt.datetime: ...
+    @overload
+    def python_value(self, value: None) -> None: ...
+    def python_value(self, value: dt.datetime | str | None) -> dt.datetime | None:
         if value is None:
             return None
         if isinstance(value, str):
@@ -72,7 +88,7 @@ class UTCTimestampField(pw.DateTimeField):
 class SequenceField(pw.AutoField):
     """A primary key that is never reused, even after the newest row is deleted."""
 
-    def ddl(self, ctx):
+    def ddl(self, ctx: Any) -> pw.NodeList:
         node = super().ddl(ctx)
         if isinstance(database.obj, pw.SqliteDatabase):
             return pw.NodeList((node, pw.SQL("AUTOINCREMENT")))

@@ -58,7 +58,9 @@ def days_left(status: str, end: pendulum.Date, day: pendulum.Date | None = None)
     return max(0, (end - (day or today())).days)
 
 
-def line_info(line: Line, contract: Contract, cases: int = 0, day=None) -> LineInfo:
+def line_info(
+    line: Line, contract: Contract, cases: int = 0, day: pendulum.Date | None = None
+) -> LineInfo:
     """`contract.status` is the status the contract is in on `day` (see contract_info)."""
     day = day or today()
     line.status = line_status_on(line.status, line.end, contract.status, day)
@@ -90,7 +92,7 @@ def line_info(line: Line, contract: Contract, cases: int = 0, day=None) -> LineI
     )
 
 
-def _case_counts(line_ids) -> dict[int, int]:
+def _case_counts(line_ids: list[int]) -> dict[int, int]:
     if not line_ids:
         return {}
     rows = (
@@ -101,7 +103,9 @@ def _case_counts(line_ids) -> dict[int, int]:
     return {line_id: n for line_id, n in tuples(rows)}
 
 
-def contract_info(contract: Contract, with_lines: bool = True, day=None) -> ContractInfo:
+def contract_info(
+    contract: Contract, with_lines: bool = True, day: pendulum.Date | None = None
+) -> ContractInfo:
     day = day or today()
     contract.status = status_on(contract.status, contract.start, contract.end, day)
     lines = list(contract.lines.order_by(Line.position)) if with_lines else []
@@ -155,11 +159,13 @@ def contract_info(contract: Contract, with_lines: bool = True, day=None) -> Cont
 
 
 @reads
-def show(number) -> ContractInfo:
+def show(number: str) -> ContractInfo:
     return contract_info(find_contract(number))
 
 
-def _filtered(status: str | None, text: str | None, customer: str | None, day=None):
+def _filtered(
+    status: str | None, text: str | None, customer: str | None, day: pendulum.Date | None = None
+) -> pw.ModelSelect[Contract]:
     query = Contract.select()
     if status and status != "all":
         if status not in STATUSES:
@@ -185,8 +191,8 @@ def count_contracts(
 def status_counts(text: str | None = None) -> dict[str, int]:
     """How many contracts each status holds (and 'all'), under the filter text."""
     query = _filtered(None, text, None)
-    status = status_column(today())
-    rows = query.select(status, pw.fn.COUNT(Contract.id).alias("n")).group_by(status).tuples()
+    column = status_column(today())
+    rows = tuples(query.select(column, pw.fn.COUNT(Contract.id).alias("n")).group_by(column))
     counts = {status: 0 for status in STATUSES}
     for status, n in rows:
         counts[status] = n
@@ -242,7 +248,7 @@ def list_contracts(
     )
     if limit is not None:
         query = query.limit(limit)
-    rows = list(query.tuples())
+    rows = list(tuples(query))
     sums = _allotments([row[0] for row in rows])
     day = today()
     result = []
@@ -330,7 +336,7 @@ def list_cases(
 
 
 @reads
-def show_case(number) -> CaseInfo:
+def show_case(number: str) -> CaseInfo:
     case = find_case(number)
     line = case.line if case.line_id else None
     kind = line.contract.allotment_type if line is not None else None
@@ -338,7 +344,7 @@ def show_case(number) -> CaseInfo:
 
 
 @reads
-def ledger(number) -> list[LedgerEntryInfo]:
+def ledger(number: str) -> list[LedgerEntryInfo]:
     """Every usage entry of a contract's lines, oldest first."""
     contract = find_contract(number)
     rows = (

@@ -12,7 +12,7 @@ import pendulum
 from .amounts import format_amount, format_money, format_remaining
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:  # stored timestamps are UTC
             value = value.replace(tzinfo=dt.UTC)
@@ -21,7 +21,7 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    if dataclasses.is_dataclass(value):
+    if isinstance(value, JsonMixin):  # every view is a dataclass and a JsonMixin
         return value.to_json()
     return value
 
