@@ -10,14 +10,15 @@ import datetime as dt
 import json
 import random
 from bisect import bisect
+from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ..clock import today
 from ..db import is_postgres
 from ..lifecycle import _search_text
 from ..lookup import contract_number
-from ..models import AuditEvent, Contract, Customer, Line, Template, tuples
+from ..models import AuditEvent, Base, Contract, Customer, Line, Template, tuples
 from .days import DAY, add_months, iso, make_clock, month_start, stamp
 from .rows import COLUMNS, AuditRow, ContractRow, CustomerRow, LineRow, TemplateRow, maker
 from .usage import FIRST_LEVELS, LineUse, Span
@@ -42,6 +43,12 @@ from .words import (
     TIME_VOLUMES,
 )
 from .writing import insert, next_id, no_cycle_collection
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsLenAndGetItem
+
+T = TypeVar("T")
+Progress = Callable[[int, int, str], object]  # progress(done, total, what)
 
 BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
 WHO = "demo"  # the audit trail's "who" for everything the generator writes
@@ -71,10 +78,10 @@ class Dice(random.Random):
     def randrange(self, n: int) -> int:  # type: ignore[override]  # only randrange(n) is drawn
         return int(self.random() * n)
 
-    def choice(self, seq):
+    def choice(self, seq: SupportsLenAndGetItem[T]) -> T:
         return seq[int(self.random() * len(seq))]
 
-    def weighted(self, items, cumulative):
+    def weighted(self, items: Sequence[T], cumulative: Sequence[float]) -> T:
         """One of `items`, by cumulative weights (itertools.accumulate of the weights)."""
         return items[bisect(cumulative, self.random() * cumulative[-1])]
 
@@ -144,16 +151,17 @@ class _Contract:
     customer: int  # its index in the filler's customers
     template: Offer
 
-    def __init__(self, status, term, start, end):
-        self.status, self.term, self.start, self.end = status, term, start, end
-        self.cancel_day = self.hold_day = None
-        self.origin = None  # the _Contract this one renews
+    def __init__(self, status: str, term: int, start: int, end: int) -> None:
+        self.status, self.term, self.start, self.end = status, term, start, end  # days: ordinals
+        self.cancel_day: int | None = None
+        self.hold_day: int | None = None
+        self.origin: _Contract | None = None  # the _Contract this one renews
         self.renewed = False
-        self.lines = []  # ids of the lines a renewal copies, by the renewal's positions
+        self.lines: list[int] = []  # ids of the lines a renewal copies, by their positions
 
 
 class Filler(LineUse):
-    def __init__(self, contracts: int, seed: int, progress):
+    def __init__(self, contracts: int, seed: int, progress: Progress | None) -> None:
         self.total = contracts
         self.rng = Dice(seed)
         make_clock()
@@ -177,12 +185,12 @@ class Filler(LineUse):
 
     # ids and rows
 
-    def _id(self, model) -> int:
+    def _id(self, model: type[Base]) -> int:
         value = self.next_id[model]
         self.next_id[model] = value + 1
         return value
 
-    def _audit(self, entity, ref, action, at, changes) -> None:
+    def _audit(self, entity: str, ref: str, action: str, at: int, changes: dict[str, Any]) -> None:
         self.rows[AuditEvent].append(
             new_audit(
                 (
@@ -197,13 +205,13 @@ class Filler(LineUse):
             )
         )
 
-    def take_batch(self) -> dict:
+    def take_batch(self) -> dict[type[Base], list[Any]]:
         batch, self.rows = self.rows, {model: [] for model in COLUMNS}
         return batch
 
     # the whole run
 
-    def batches(self):
+    def batches(self) -> Iterator[tuple[dict[type[Base], list[Any]], int]]:
         """The rows to write, batch by batch: (rows per model, contracts made so far)."""
         self.make_customers()
         self.make_templates()
@@ -454,7 +462,9 @@ class Filler(LineUse):
         }.get(contract.status)
         return None if limit is None else min(limit, self.today - 1)
 
-    def write_lines(self, contract: _Contract, specs: list[LineSpec], head: Heading, limit):
+    def write_lines(
+        self, contract: _Contract, specs: list[LineSpec], head: Heading, limit: int | None
+    ) -> tuple[list[int], list[LineSpec], list[int]]:
         """The lines with their use: (every line id, the specs and the line ids a renewal
         copies)."""
         rng, status, template = self.rng, contract.status, contract.template
@@ -525,6 +535,7 @@ class Filler(LineUse):
             version += 1
             modified = max(modified, (contract.hold_day or self.today - 1) * DAY + 36000)
         elif status == "canceled":
+            assert contract.cancel_day is not None  # drawn for every canceled contract
             version += 1
             modified = max(modified, contract.cancel_day * DAY + 36000)
         elif status == "expired":
@@ -534,11 +545,14 @@ class Filler(LineUse):
             version += 1
         return version, min(modified, self.yesterday_end)
 
-    def write_contract_row(self, contract: _Contract, head: Heading, lines: int, canceled: int):
+    def write_contract_row(
+        self, contract: _Contract, head: Heading, lines: int, canceled: int
+    ) -> None:
         status, template, number = contract.status, contract.template, head.number
         version, modified = self.history(contract, head.created, lines + canceled)
         cancel_date = cancel_reason = None
         if status == "canceled":
+            assert contract.cancel_day is not None
             cancel_date, cancel_reason = iso(contract.cancel_day), self.rng.choice(CANCEL_REASONS)
         origin = contract.origin.id if contract.origin is not None else None
         self.rows[Contract].append(

@@ -15,7 +15,7 @@ from .rows import CaseRow, LedgerRow, maker
 from .words import CASE_TITLES, REPS, RESOLUTIONS, SPENT, SUPERVISORS, TIME_CHUNKS, TIME_MINIMUM
 
 if TYPE_CHECKING:
-    from .generator import Dice
+    from .generator import Dice, Offer, _Contract
 
 # fmt: off
 LEVELS = ("fresh", "low", "half", "high", "nearly", "exhausted", "overage")
@@ -52,7 +52,7 @@ class Charge(NamedTuple):
 new_case, new_entry, new_charge = maker(CaseRow), maker(LedgerRow), maker(Charge)
 
 
-def _spent_for(charged: int, increment: int | None, minimum: int | None, rng) -> int:
+def _spent_for(charged: int, increment: int | None, minimum: int | None, rng: Dice) -> int:
     """Minutes a rep might have typed for a time charge of `charged` minutes."""
     if minimum and charged <= minimum:
         return rng.randint(max(1, minimum - 20), minimum)
@@ -61,7 +61,15 @@ def _spent_for(charged: int, increment: int | None, minimum: int | None, rng) ->
     return charged
 
 
-def _unresolved(case_id, customer_id, title, line, status, opened: str, rep) -> CaseRow:
+def _unresolved(
+    case_id: int,
+    customer_id: int,
+    title: str,
+    line: int | None,
+    status: str,
+    opened: str,
+    rep: str,
+) -> CaseRow:
     """An open or canceled case: nothing resolved, nothing charged."""
     number = case_number(case_id)
     nothing = (None, None, None, None, None, 0)
@@ -120,14 +128,22 @@ class LineUse:
         parts.append(used)
         return parts
 
-    def pick_level(self, l_start, l_end, window_end, forced: bool) -> str:
+    def pick_level(self, l_start: int, l_end: int, window_end: int, forced: bool) -> str:
         if forced and self.levels:
             return self.levels.pop(0)
         passed = (window_end - l_start + 1) / (l_end - l_start + 1)
         weights = LEVEL_CUMULATIVE[0 if passed < 0.2 else 1 if passed < 0.6 else 2]
         return self.rng.weighted(LEVELS, weights)
 
-    def use_line(self, lid, template, total, span: Span, customer_id, usable: bool) -> int:
+    def use_line(
+        self,
+        lid: int,
+        template: Offer,
+        total: int | None,
+        span: Span,
+        customer_id: int,
+        usable: bool,
+    ) -> int:
         """Resolved (and reopened) cases on the line between its start and `span.until`;
         returns the line's `used`, which equals the sum of the ledger entries written."""
         kind = template.kind
@@ -138,7 +154,9 @@ class LineUse:
             self.open_case(lid, template, span, customer_id, charges, cases)
         return self.write_ledger(lid, kind, total, charges, cases)
 
-    def resolved_cases(self, lid, template, amounts, span: Span, customer_id):
+    def resolved_cases(
+        self, lid: int, template: Offer, amounts: list[int], span: Span, customer_id: int
+    ) -> tuple[list[Charge], list[CaseRow]]:
         """One resolved case per amount, on sorted random days of `span`; a few (the first
         ones, then 3 %) were resolved once, reopened and resolved again. Returns the charges
         (unsorted) and the case rows (who resolved them is the rep, until the ledger says)."""
@@ -199,7 +217,9 @@ class LineUse:
         self.next_id[Case] = case_id
         return charges, cases
 
-    def write_ledger(self, lid, kind, total, charges: list[Charge], cases: list[CaseRow]):
+    def write_ledger(
+        self, lid: int, kind: str, total: int | None, charges: list[Charge], cases: list[CaseRow]
+    ) -> int:
         """The ledger of the line in time order (a charge past the total is a supervisor's
         override), then its cases, each resolved by whoever made its last charge. Returns
         the line's `used`."""
@@ -233,7 +253,15 @@ class LineUse:
         self.rows[Case].extend(cases)
         return used
 
-    def open_case(self, lid, template, span: Span, customer_id, charges, cases) -> None:
+    def open_case(
+        self,
+        lid: int,
+        template: Offer,
+        span: Span,
+        customer_id: int,
+        charges: list[Charge],
+        cases: list[CaseRow],
+    ) -> None:
         """A case still open on a usable line; a few were resolved once and reopened."""
         rng = self.rng
         case_id = self._id(Case)
@@ -262,7 +290,9 @@ class LineUse:
                     )
                 )
 
-    def other_cases(self, contract, lines: list, customer_id: int, limit) -> None:
+    def other_cases(
+        self, contract: _Contract, lines: list[int], customer_id: int, limit: int | None
+    ) -> None:
         """Cases that charge nothing: canceled ones, and some resolved with no line."""
         rng = self.rng
         if limit is None or limit < contract.start:
