@@ -97,7 +97,8 @@ class SequenceField(pw.AutoField):
 
 class Base(pw.Model):
     # Every model writes out its `id` (the AutoField peewee would add by itself) and
-    # annotates the attributes peewee makes for it: `<foreign key>_id` and each backref.
+    # annotates the attributes peewee makes for it: `<foreign key>_id` and each backref; the
+    # date, time and self-referencing fields are annotated with the values they hand back.
     # The annotations only tell type checkers and readers what is there; peewee ignores them.
 
     class Meta:
@@ -114,7 +115,7 @@ class User(Base):
     id = pw.AutoField()
     login = pw.CharField(unique=True)
     role = pw.CharField(choices=[(r, r) for r in ROLES])
-    created = UTCTimestampField()
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
 
 class Customer(Base):
@@ -123,7 +124,7 @@ class Customer(Base):
     name_key = pw.CharField(unique=True)  # the name folded to lower case
     email = pw.CharField(null=True)
     phone = pw.CharField(null=True)
-    created = UTCTimestampField()
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
     contracts: pw.ModelSelect[Contract]
     billed_contracts: pw.ModelSelect[Contract]
@@ -141,8 +142,8 @@ class Template(Base):
     increment = pw.IntegerField(null=True)  # minutes a time charge is rounded up to
     minimum = pw.IntegerField(null=True)  # minutes charged at least
     description = pw.TextField(default="")
-    created = UTCTimestampField()
-    modified = UTCTimestampField()
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
+    modified: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
     contracts: pw.ModelSelect[Contract]
 
@@ -161,19 +162,21 @@ class Contract(Base):
     hours = pw.CharField()
     increment = pw.IntegerField(null=True)
     minimum = pw.IntegerField(null=True)
-    start = CalendarDateField()
-    end = CalendarDateField()
-    billing_start = CalendarDateField()
-    billing_end = CalendarDateField()
+    start: pw.DateField[pendulum.Date] = CalendarDateField()
+    end: pw.DateField[pendulum.Date] = CalendarDateField()
+    billing_start: pw.DateField[pendulum.Date] = CalendarDateField()
+    billing_end: pw.DateField[pendulum.Date] = CalendarDateField()
     status = pw.CharField(default="draft", index=True)  # pages in number order per status
-    cancel_date = CalendarDateField(null=True)
+    cancel_date: pw.DateField[pendulum.Date | None] = CalendarDateField(null=True)
     cancel_reason = pw.TextField(null=True)
-    origin = pw.ForeignKeyField("self", null=True, backref="successors", on_delete="SET NULL")
+    origin: pw.ForeignKeyField[Contract | None] = pw.ForeignKeyField(
+        "self", null=True, backref="successors", on_delete="SET NULL"
+    )
     origin_kind = pw.CharField(null=True)  # "renewal" or "copy"
     search = pw.CharField(default="")  # number, customer and title folded, for the filter
     owner = pw.CharField()
-    created = UTCTimestampField()
-    modified = UTCTimestampField()
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
+    modified: pw.DateTimeField[dt.datetime] = UTCTimestampField()
     version = pw.IntegerField(default=1)
 
     customer_id: int
@@ -199,15 +202,17 @@ class Line(Base):
     position = pw.IntegerField()
     title = pw.CharField()
     product = pw.CharField(default="")
-    start = CalendarDateField()
-    end = CalendarDateField()
+    start: pw.DateField[pendulum.Date] = CalendarDateField()
+    end: pw.DateField[pendulum.Date] = CalendarDateField()
     total = pw.IntegerField(null=True)  # cases or minutes; none for coverage
     used = pw.IntegerField(default=0)
     price = pw.BigIntegerField(default=0)  # cents
     discount = pw.BigIntegerField(default=0)  # cents
     status = pw.CharField(default="existing")
-    renewed_from = pw.ForeignKeyField("self", null=True, backref="renewals", on_delete="SET NULL")
-    created = UTCTimestampField()
+    renewed_from: pw.ForeignKeyField[Line | None] = pw.ForeignKeyField(
+        "self", null=True, backref="renewals", on_delete="SET NULL"
+    )
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
     contract_id: int
     renewed_from_id: int | None
@@ -231,10 +236,12 @@ class Case(Base):
     title = pw.CharField()
     line = pw.ForeignKeyField(Line, null=True, backref="cases", on_delete="RESTRICT")
     status = pw.CharField(default="open", index=True)
-    opened = UTCTimestampField()
+    opened: pw.DateTimeField[dt.datetime] = UTCTimestampField()
     opened_by = pw.CharField()
-    resolved_at = UTCTimestampField(null=True)
-    resolved_on = CalendarDateField(null=True)  # the business day it was resolved
+    resolved_at: pw.DateTimeField[dt.datetime | None] = UTCTimestampField(null=True)
+    resolved_on: pw.DateField[pendulum.Date | None] = CalendarDateField(
+        null=True
+    )  # the business day it was resolved
     resolved_by = pw.CharField(null=True)
     resolution = pw.TextField(null=True)
     spent = pw.IntegerField(null=True)  # minutes entered by the rep
@@ -257,7 +264,7 @@ class UsageEntry(Base):
     amount = pw.IntegerField()
     kind = pw.CharField()  # charge, override, reversal, adjustment
     who = pw.CharField()
-    at = UTCTimestampField()
+    at: pw.DateTimeField[dt.datetime] = UTCTimestampField()
     note = pw.TextField(default="")
 
     line_id: int
@@ -271,7 +278,7 @@ class AuditEvent(Base):
     action = pw.CharField()
     who = pw.CharField()  # the operating-system login of the process
     db_user = pw.CharField(null=True)  # the database role (PostgreSQL), when it says more
-    at = UTCTimestampField()
+    at: pw.DateTimeField[dt.datetime] = UTCTimestampField()
     changes = pw.TextField(default="{}")  # JSON
 
     class Meta:
@@ -293,7 +300,7 @@ class WriteKey(Base):
     id = pw.AutoField()
     key = pw.CharField(unique=True)
     result = pw.TextField(default="null")  # JSON
-    at = UTCTimestampField()
+    at: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
 
 MODELS = [
