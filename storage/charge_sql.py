@@ -273,12 +273,18 @@ def _write_sqlite(row: ChargeRow) -> str | None:
     return number
 
 
+def _case_id(row: ChargeRow) -> int:
+    """The case's id: the open case's, or the one load_line drew for a new case."""
+    case_id = row.line.reserved_case_id if row.case_id is None else row.case_id
+    assert case_id is not None  # load_line(reserve_case=True) drew it on PostgreSQL
+    return case_id
+
+
 def _write_postgres(row: ChargeRow) -> str | None:
     """PostgreSQL: the same writes as one statement (data-modifying CTEs), so a charge costs
     one round trip; every part reads from the guarded update and does nothing if it did."""
     new = row.case_id is None
-    case_id = row.line.reserved_case_id if new else row.case_id
-    assert case_id is not None  # load_line(reserve_case=True) drew it on PostgreSQL
+    case_id = _case_id(row)
     number = case_number(case_id)
     if new:
         case_part = (

@@ -418,9 +418,7 @@ def writes(fn: Callable[P, R], *, one_statement_on_postgres: bool = False) -> Ca
 def writes(
     fn: None = None, *, one_statement_on_postgres: bool = False
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
-def writes(
-    fn: Callable[P, R] | None = None, *, one_statement_on_postgres: bool = False
-) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
+def writes(fn: Callable[..., Any] | None = None, *, one_statement_on_postgres: bool = False) -> Any:
     """Run `fn` as one transaction (BEGIN IMMEDIATE on SQLite), retried while the database
     is busy for at most BUSY_TIMEOUT_S in all; database failures become DatabaseUnavailable,
     refusals pass through unchanged.
@@ -440,7 +438,7 @@ def writes(
         return functools.partial(writes, one_statement_on_postgres=one_statement_on_postgres)
 
     @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         global _write_key, _statement_key
         if database.in_transaction():
             return fn(*args, **kwargs)

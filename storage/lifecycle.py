@@ -26,6 +26,7 @@ from .lookup import (
 from .models import Case, Contract, Customer, Line, Template, UsageEntry
 from .people import LISTED, SUPERVISOR_ONLY, require
 from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
+from .terms import term_end
 from .text import one_line
 
 
@@ -422,41 +423,6 @@ def delete(number: str) -> str:
     return contract.number
 
 
-def _months_later(day: pendulum.Date, months: int, roll: bool) -> pendulum.Date:
-    """`months` after `day`. When that month has no such day (Jan 31 + 1 month), pendulum
-    gives the month's last day (Feb 28); with `roll`, the next month's first (Mar 1)."""
-    moved = day.add(months=months)
-    return moved.add(days=1) if roll and moved.day != day.day else moved
-
-
-def _whole_months(start: pendulum.Date, end: pendulum.Date) -> tuple[int, bool] | None:
-    """(months, roll) when the term from start to end is whole months, else None.
-
-    N months from a day end the day before the same day N months later: the 15th to the
-    14th, the 1st to a month's last day. From a day the later month lacks (the 31st, Feb 29)
-    both readings count: Jan 31 to Feb 27 (pendulum's Jan 31 + 1 month is Feb 28) and Jan 31
-    to Feb 28 (the month after runs out, the term ends with it)."""
-    after = end.add(days=1)
-    months = (after.year - start.year) * 12 + after.month - start.month
-    for n in (months, months - 1):
-        for roll in (False, True):
-            if n > 0 and _months_later(start, n, roll) == after:
-                return n, roll
-    return None
-
-
-def _term_end(
-    old_start: pendulum.Date, old_end: pendulum.Date, new_start: pendulum.Date
-) -> pendulum.Date:
-    """The end of a term as long as the old one: as many whole months when the old term was
-    whole months (read the same way from the new start), else as many days."""
-    whole = _whole_months(old_start, old_end)
-    if whole is not None:
-        months, roll = whole
-        return _months_later(new_start, months, roll).subtract(days=1)
-    return new_start.add(days=(old_end - old_start).days)
-
-
 def _copy_lines(
     old: Contract,
     new: Contract,
@@ -567,7 +533,7 @@ def renew(
         raise Refused(f"{old.number} was already renewed as {successor.number}.")
     new_start = parse_date(start, "renewal start") if start is not None else old.end.add(days=1)
     try:
-        new_end = _term_end(old.start, old.end, new_start)
+        new_end = term_end(old.start, old.end, new_start)
     except (ValueError, OverflowError):  # past the year 9999
         new_end = None
     if new_end is None or new_end > LAST_DAY:

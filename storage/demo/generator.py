@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random
-from bisect import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from ..clock import today
 from ..db import is_postgres
@@ -20,6 +18,7 @@ from ..lifecycle import _search_text
 from ..lookup import contract_number
 from ..models import AuditEvent, Base, Contract, Customer, Line, Template, tuples
 from .days import DAY, add_months, iso, make_clock, month_start, stamp
+from .dice import Dice
 from .rows import COLUMNS, AuditRow, ContractRow, CustomerRow, LineRow, TemplateRow, maker
 from .usage import FIRST_LEVELS, LineUse, Span
 from .words import (
@@ -44,10 +43,6 @@ from .words import (
 )
 from .writing import insert, next_id, no_cycle_collection
 
-if TYPE_CHECKING:
-    from _typeshed import SupportsLenAndGetItem
-
-T = TypeVar("T")
 Progress = Callable[[int, int, str], object]  # progress(done, total, what)
 
 BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
@@ -66,24 +61,6 @@ LINES_PER_CONTRACT = (1, 2, 2, 3, 3, 3, 4, 4, 5, 5)  # about 3 on average (weigh
 STATUSES = tuple(STATUS_WEIGHTS)
 STATUS_CUMULATIVE = list(accumulate(STATUS_WEIGHTS.values()))
 # fmt: on
-
-
-class Dice(random.Random):
-    """random.Random with cheaper integer draws (a few million are needed); seeded, so the
-    same seed still gives the same data."""
-
-    def randint(self, a: int, b: int) -> int:
-        return a + int(self.random() * (b - a + 1))
-
-    def randrange(self, n: int) -> int:  # type: ignore[override]  # only randrange(n) is drawn
-        return int(self.random() * n)
-
-    def choice(self, seq: SupportsLenAndGetItem[T]) -> T:
-        return seq[int(self.random() * len(seq))]
-
-    def weighted(self, items: Sequence[T], cumulative: Sequence[float]) -> T:
-        """One of `items`, by cumulative weights (itertools.accumulate of the weights)."""
-        return items[bisect(cumulative, self.random() * cumulative[-1])]
 
 
 class Client(NamedTuple):
@@ -490,9 +467,8 @@ class Filler(LineUse):
                     l_status = "expired"
                 else:
                     l_status = "existing"
-            renewed_from = None
-            if contract.origin is not None:
-                renewed_from = contract.origin.lines[position - 1]
+            origin = contract.origin
+            renewed_from = origin.lines[position - 1] if origin is not None else None
             used = 0
             if window_end is not None:
                 window_end = min(window_end, l_end)

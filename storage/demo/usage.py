@@ -15,7 +15,8 @@ from .rows import CaseRow, LedgerRow, maker
 from .words import CASE_TITLES, REPS, RESOLUTIONS, SPENT, SUPERVISORS, TIME_CHUNKS, TIME_MINIMUM
 
 if TYPE_CHECKING:
-    from .generator import Dice, Offer, _Contract
+    from .dice import Dice
+    from .generator import Offer, _Contract
 
 # fmt: off
 LEVELS = ("fresh", "low", "half", "high", "nearly", "exhausted", "overage")
@@ -59,6 +60,12 @@ def _spent_for(charged: int, increment: int | None, minimum: int | None, rng: Di
     if increment and increment > 1:
         return charged - rng.randrange(increment)
     return charged
+
+
+def _sorted_days(span: Span, count: int, rnd: Callable[[], float]) -> list[int]:
+    """`count` random days of `span` up to its last day of use, in order."""
+    width = span.until - span.start + 1
+    return sorted(span.start + int(rnd() * width) for _ in range(count))
 
 
 def _unresolved(
@@ -163,9 +170,7 @@ class LineUse:
         rng = self.rng
         rnd = rng.random
         kind, increment, minimum = template.kind, template.increment, template.minimum
-        l_start = span.start
-        width = span.until - l_start + 1
-        days = sorted(l_start + int(rnd() * width) for _ in amounts)
+        days = _sorted_days(span, len(amounts), rnd)
         day_prefix, clock = DAY_PREFIX, CLOCK
         charges, cases = [], []
         case_id = self.next_id[Case]
@@ -201,12 +206,11 @@ class LineUse:
                 )
             )
             first = opened + (resolved - opened) // 3
-            if (self.reopens or rnd() < 0.03) and first // DAY >= l_start:
+            if (self.reopens or rnd() < 0.03) and first // DAY >= span.start:
                 # resolved once (for less time), reopened, resolved again: charged once
                 self.reopens = max(0, self.reopens - 1)
                 earlier = amount
-                if kind == "time" and amount > max(minimum or 0, 30):
-                    assert spent is not None  # drawn for every time charge
+                if kind == "time" and spent is not None and amount > max(minimum or 0, 30):
                     earlier = charge_for(max(1, spent - 30), increment, minimum)
                 reopened = first + (resolved - opened) // 3
                 charges.append(new_charge((first, case_id, earlier, "charge", rep, number, True)))
