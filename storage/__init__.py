@@ -4,12 +4,15 @@ The faces (console and command line) call these functions and read the plain val
 return (storage.views); they never build a query or open a transaction themselves.
 
 Submodules are imported when a name from them is first used, so that `contracts check`
-loads only what a check needs.
+loads only what a check needs. The names are declared under `if TYPE_CHECKING:` too (which
+never runs), so type checkers and editors see them; tests/test_types.py keeps the two
+lists equal.
 """
 
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from .errors import (
     Conflict,
@@ -100,8 +103,84 @@ _WHERE = {
     "verify": "verify",
 }
 
+if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs here)
+    from .amounts import (
+        format_amount,
+        format_minutes,
+        format_money,
+        format_remaining,
+        parse_date,
+        parse_duration,
+    )
+    from .billing import billing_schedule
+    from .by_dates import sweep, sweep_if_due, sweep_needed
+    from .catalog import (
+        add_customer,
+        add_template,
+        add_user,
+        check_hours,
+        edit_customer,
+        edit_template,
+        get_template,
+        list_customers,
+        list_templates,
+        list_users,
+        remove_user,
+    )
+    from .charging import (
+        adjust,
+        cancel_case,
+        charge_refusal,
+        open_case,
+        reopen_case,
+        resolve,
+        resolve_case,
+    )
+    from .clock import set_today, today
+    from .db import close_database, default_url, describe, migrate, open_database, session
+    from .entitlement import CHECK_MATCHES, check
+    from .lifecycle import (
+        add_line,
+        cancel,
+        cancel_line,
+        copy,
+        delete,
+        edit_contract,
+        edit_line,
+        hold,
+        invoice,
+        new_contract,
+        release,
+        renew,
+    )
+    from .models import ALLOTMENT_TYPES, BILLING_FREQUENCIES, STATUSES
+    from .people import acting_as, current_login
+    from .reports import (
+        audit_trail,
+        change_marker,
+        count_cases,
+        count_contracts,
+        database_summary,
+        ledger,
+        list_cases,
+        list_contracts,
+        show,
+        show_case,
+        status_counts,
+    )
+    from .settings import check_zone, current_settings, set_zone
+    from .statuses import (
+        STATUS_TABLE,
+        TRANSITIONS,
+        allowed_actions,
+        refusal,
+        status_label,
+        status_words,
+    )
+    from .verify import verify
 
-def __getattr__(name: str):
+
+def __getattr__(name: str) -> object:
     module = _WHERE.get(name)
     if module is None:
         try:
@@ -113,6 +192,10 @@ def __getattr__(name: str):
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
 
 
 __all__ = [  # noqa: PLE0604 - the lazily imported names, and the errors

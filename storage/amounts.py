@@ -35,7 +35,7 @@ def date_range_refusal(day: pendulum.Date, what: str = "date") -> str | None:
     return f"{what} {day} is outside the calendar: write a date between {FIRST_DAY} and {LAST_DAY}."
 
 
-def parse_date(text, what: str = "date") -> pendulum.Date:
+def parse_date(text: object, what: str = "date") -> pendulum.Date:
     """`2026-11-27` (ISO), also `today`; anything else is refused with one sentence, and so
     is a date outside FIRST_DAY..LAST_DAY."""
     if isinstance(text, pendulum.Date):
@@ -60,7 +60,7 @@ def parse_date(text, what: str = "date") -> pendulum.Date:
     return day
 
 
-def parse_duration(text, what: str = "duration") -> int:
+def parse_duration(text: object, what: str = "duration") -> int:
     """Minutes from `45m`, `1h30m`, `1.5h`, `40h` or a bare number of minutes."""
     if isinstance(text, int) and not isinstance(text, bool):
         minutes = text
@@ -87,7 +87,7 @@ def parse_duration(text, what: str = "duration") -> int:
     return minutes
 
 
-def parse_count(text, what: str = "number") -> int:
+def parse_count(text: object, what: str = "number") -> int:
     """A whole positive number of cases."""
     raw = str(text if text is not None else "").strip()
     if not re.fullmatch(r"\d+", raw):
@@ -100,7 +100,7 @@ def parse_count(text, what: str = "number") -> int:
     return value
 
 
-def parse_allotment(text, allotment_type: str, what: str = "allotment") -> int | None:
+def parse_allotment(text: object, allotment_type: str, what: str = "allotment") -> int | None:
     """The total of a line: cases for `cases`, minutes for `time`, nothing for `coverage`."""
     if allotment_type == "coverage":
         if text not in (None, ""):
@@ -111,7 +111,7 @@ def parse_allotment(text, allotment_type: str, what: str = "allotment") -> int |
     return parse_count(text, what)
 
 
-def parse_money(text, what: str = "price") -> int:
+def parse_money(text: object, what: str = "price") -> int:
     """Cents from `1200`, `1200.5` or `1,200.50`; never negative. A comma only separates
     thousands (`12,345,678`): `1200,50` is refused, not read as 120,050."""
     if isinstance(text, int) and not isinstance(text, bool):

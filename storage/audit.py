@@ -10,7 +10,7 @@ from .clock import now_utc
 from .models import AuditEvent
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

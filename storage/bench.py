@@ -14,7 +14,11 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import pendulum
 
 from . import db
 from .clock import today
@@ -93,7 +97,17 @@ def _prepare(lines: int, per_line: int, login: str) -> list[str]:
     return refs
 
 
-def _worker(url, refs, attempts, offset, login, day, ready, go, results):
+def _worker(
+    url: str,
+    refs: list[str],
+    attempts: int,
+    offset: int,
+    login: str,
+    day: pendulum.Date,
+    ready: Any,
+    go: Any,
+    results: Any,
+) -> None:
     """One process: charge `attempts` cases round-robin over the shared lines."""
     from . import charging, clock
     from .errors import DatabaseUnavailable, Refused
@@ -123,7 +137,7 @@ def _worker(url, refs, attempts, offset, login, day, ready, go, results):
     db.close_database()
 
 
-def _collect(queue, procs):
+def _collect(queue: Any, procs: list[Any]) -> Any:
     """The next message from the workers; a worker that died is reported, not waited for."""
     import queue as queues
 
@@ -138,7 +152,9 @@ def _collect(queue, procs):
                 raise RuntimeError(f"a benchmark process stopped with exit code {dead[0].exitcode}")
 
 
-def _charge_in_processes(url, refs, attempts, processes, login, label) -> Run:
+def _charge_in_processes(
+    url: str, refs: list[str], attempts: int, processes: int, login: str, label: str
+) -> Run:
     ctx = multiprocessing.get_context("spawn")
     ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     per = [attempts // processes + (1 if i < attempts % processes else 0) for i in range(processes)]
@@ -219,7 +235,7 @@ def run(
     charges: int = 4000,
     lines: int = 20,
     single: int = 1000,
-    progress=None,
+    progress: Callable[[str], object] | None = None,
 ) -> BenchResult:
     """Run the benchmark; `url` None means a throw-away SQLite database in a temp folder."""
     say = progress or (lambda text: None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from fractions import Fraction
 
 import peewee as pw
@@ -12,14 +13,14 @@ import pendulum
 
 from .db import reads
 from .lookup import find_contract
-from .models import Contract, Line, UsageEntry
+from .models import Contract, Line, UsageEntry, tuples
 from .views import BillingPeriod
 
 BILLING_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "semiannually": 6, "annually": 12}
 
 
 @reads
-def billing_schedule(number) -> list[BillingPeriod]:
+def billing_schedule(number: str) -> list[BillingPeriod]:
     """The contract's billing periods by its frequency; the total price spread by days, and
     the overage (use beyond a line's total) billed in the period it occurred.
 
@@ -57,13 +58,13 @@ def overage(contract: Contract) -> list[tuple[pendulum.Date, Fraction]]:
     used = dict.fromkeys(lines, 0)
     zone = business_zone()
     out = []
-    for line_id, amount, at in (
+    for line_id, amount, at in tuples(
         UsageEntry.select(UsageEntry.line, UsageEntry.amount, UsageEntry.at)
         .where(UsageEntry.line.in_(list(lines)))
         .order_by(UsageEntry.id)
-        .tuples()
     ):
         line = lines[line_id]
+        assert line.total is not None  # only lines with a total were selected
         before, used[line_id] = used[line_id], used[line_id] + amount
         change = max(0, used[line_id] - line.total) - max(0, before - line.total)
         if change:
@@ -80,7 +81,12 @@ def _cents(amount: Fraction) -> int:
 
 
 def schedule(
-    start, end, billing: str, price_cents: int, cancel_date=None, overage=()
+    start: pendulum.Date,
+    end: pendulum.Date,
+    billing: str,
+    price_cents: int,
+    cancel_date: pendulum.Date | None = None,
+    overage: Iterable[tuple[pendulum.Date, Fraction]] = (),
 ) -> list[BillingPeriod]:
     """Periods of `billing` months from start to end. Whole periods bill equal shares of the
     price; a short last period (or the one a cancel date cuts) bills its share of days.

@@ -41,7 +41,9 @@ def status_on(stored: str, start: pendulum.Date, end: pendulum.Date, day: pendul
     return stored
 
 
-def line_status_on(stored: str, end: pendulum.Date, contract_status: str, day) -> str:
+def line_status_on(
+    stored: str, end: pendulum.Date, contract_status: str, day: pendulum.Date
+) -> str:
     """A line's status on `day`: an existing line of a billed contract expires after its end."""
     if contract_status == "draft":
         return stored
@@ -52,7 +54,7 @@ def line_status_on(stored: str, end: pendulum.Date, contract_status: str, day) -
     return stored
 
 
-def status_is(status: str, day: pendulum.Date):
+def status_is(status: str, day: pendulum.Date) -> pw.ColumnBase:
     """A condition on Contract rows: in `status` on `day` (status_on, as SQL)."""
     billed = Contract.status.in_(DATE_DRIVEN)
     if status == "invoiced":
@@ -66,7 +68,7 @@ def status_is(status: str, day: pendulum.Date):
     return Contract.status == status
 
 
-def status_column(day: pendulum.Date):
+def status_column(day: pendulum.Date) -> pw.ColumnBase:
     """status_on as an SQL expression, for grouping and showing."""
     return pw.Case(
         None,
@@ -79,7 +81,7 @@ def status_column(day: pendulum.Date):
     )
 
 
-def _sweep_updates(day: pendulum.Date):
+def _sweep_updates(day: pendulum.Date) -> list[tuple[str, str, str, pw.ColumnBase]]:
     """(action, stored status it changes from, status it stores, condition on the dates)."""
     started = (Contract.start <= day) & (Contract.end >= day)
     return [
@@ -93,7 +95,7 @@ def _sweep_updates(day: pendulum.Date):
     ]
 
 
-def _lines_to_expire(day: pendulum.Date):
+def _lines_to_expire(day: pendulum.Date) -> pw.ColumnBase:
     """Existing lines of billed contracts whose end has passed (sweep stores them expired)."""
     billed = Contract.select(Contract.id).where(Contract.status.in_(DATE_DRIVEN))
     return (Line.status == "existing") & (Line.end < day) & Line.contract.in_(billed)

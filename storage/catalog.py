@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import peewee as pw
 
@@ -21,6 +22,7 @@ from .models import (
     Template,
     User,
     database,
+    tuples,
 )
 from .people import LISTED, SUPERVISOR_ONLY, permissions_apply, require
 from .text import free_text, one_line
@@ -34,7 +36,7 @@ _HOURS = re.compile(
 )
 
 
-def _optional(text, what: str, pattern: str | None = None) -> str | None:
+def _optional(text: object, what: str, pattern: str | None = None) -> str | None:
     if text is None or not str(text).strip():
         return None
     value = one_line(text, what, NAME_LIMIT)
@@ -43,7 +45,7 @@ def _optional(text, what: str, pattern: str | None = None) -> str | None:
     return value
 
 
-def check_hours(text) -> str:
+def check_hours(text: object) -> str:
     value = " ".join(str(text or "24x7").split())
     if not _HOURS.match(value):
         raise InvalidInput(
@@ -66,7 +68,7 @@ def _customer_info(c: Customer, contracts: int = 0) -> CustomerInfo:
 
 
 @writes
-def add_customer(name, email=None, phone=None) -> CustomerInfo:
+def add_customer(name: str, email: str | None = None, phone: str | None = None) -> CustomerInfo:
     who = require(LISTED, "add customers")
     name = one_line(name, "customer name", NAME_LIMIT)
     if Customer.select().where(Customer.name_key == name.casefold()).exists():
@@ -81,10 +83,16 @@ def add_customer(name, email=None, phone=None) -> CustomerInfo:
 
 
 @writes
-def edit_customer(name, new_name=None, email=None, phone=None) -> CustomerInfo:
+def edit_customer(
+    name: str, new_name: str | None = None, email: str | None = None, phone: str | None = None
+) -> CustomerInfo:
     who = require(LISTED, "edit customers")
     customer = find_customer(name)
-    before = {"name": customer.name, "email": customer.email, "phone": customer.phone}
+    before: dict[str, Any] = {
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+    }
     after = dict(before)
     if new_name is not None:
         after["name"] = one_line(new_name, "customer name", NAME_LIMIT)
@@ -129,13 +137,18 @@ def list_customers(text: str | None = None, limit: int | None = None) -> list[Cu
         query = query.limit(limit)
     customers = list(query)
     ids = [c.id for c in customers]
-    per = (
-        {row.customer_id: row.n for row in counts.where(Contract.customer.in_(ids))} if ids else {}
-    )
+    per = {cid: n for cid, n in tuples(counts.where(Contract.customer.in_(ids)))} if ids else {}
     return [_customer_info(c, per.get(c.id, 0)) for c in customers]
 
 
-def _template_fields(allotment, billing, volume, hours, increment, minimum):
+def _template_fields(
+    allotment: str,
+    billing: str,
+    volume: str | int | None,
+    hours: str | None,
+    increment: str | int | None,
+    minimum: str | int | None,
+) -> dict[str, Any]:
     if allotment not in ALLOTMENT_TYPES:
         raise InvalidInput(
             f"allotment type '{allotment}' is not one of {', '.join(ALLOTMENT_TYPES)}."
@@ -168,15 +181,15 @@ def _template_fields(allotment, billing, volume, hours, increment, minimum):
 
 @writes
 def add_template(
-    name,
-    abbr,
-    allotment,
-    billing,
-    volume=None,
-    hours="24x7",
-    increment=None,
-    minimum=None,
-    description="",
+    name: str,
+    abbr: str,
+    allotment: str,
+    billing: str,
+    volume: str | int | None = None,
+    hours: str | None = "24x7",
+    increment: str | int | None = None,
+    minimum: str | int | None = None,
+    description: str | None = "",
 ) -> TemplateInfo:
     who = require(SUPERVISOR_ONLY, "change templates")
     name = one_line(name, "template name", NAME_LIMIT)
@@ -203,14 +216,14 @@ def add_template(
 
 @writes
 def edit_template(
-    name,
-    new_name=None,
-    volume=None,
-    hours=None,
-    increment=None,
-    minimum=None,
-    description=None,
-    billing=None,
+    name: str,
+    new_name: str | None = None,
+    volume: str | int | None = None,
+    hours: str | None = None,
+    increment: str | int | None = None,
+    minimum: str | int | None = None,
+    description: str | None = None,
+    billing: str | None = None,
 ) -> TemplateInfo:
     """Change a template; contracts already made from it keep their copy of the terms."""
     who = require(SUPERVISOR_ONLY, "change templates")
@@ -266,7 +279,7 @@ def list_templates() -> list[TemplateInfo]:
 
 
 @reads
-def get_template(name) -> TemplateInfo:
+def get_template(name: str) -> TemplateInfo:
     return template_info(find_template(name))
 
 
@@ -292,7 +305,7 @@ def _refuse_losing_the_last_supervisor(user: User) -> None:
 
 
 @writes
-def add_user(login, role, confirm: bool = False) -> UserInfo:
+def add_user(login: str, role: str, confirm: bool = False) -> UserInfo:
     """Add a user or change their role (SPEC §8).
 
     The first supervisor turns permissions on; adding one who is not you needs `confirm`
@@ -330,7 +343,7 @@ def add_user(login, role, confirm: bool = False) -> UserInfo:
 
 
 @writes
-def remove_user(login) -> None:
+def remove_user(login: str) -> None:
     """Remove a user; never the last supervisor while other users are listed."""
     _lock_users()
     who = require(SUPERVISOR_ONLY, "manage users")

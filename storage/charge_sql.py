@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pendulum
 
@@ -99,6 +100,7 @@ def load_line(
     the sequence, and with `with_standing` it reads the acting login's permissions, so a
     charge needs no extra round trip. With `lock`, inside a write on PostgreSQL, the line's
     row is locked (lookup.lock_rows)."""
+    params: tuple[Any, ...]
     if line_id is not None:
         where, params = "WHERE l.id = ?", (line_id,)
     else:
@@ -120,7 +122,7 @@ def load_line(
     return _loaded(row, reserve, with_standing)
 
 
-def _loaded(row, reserve: bool, with_standing: bool) -> LoadedLine:
+def _loaded(row: tuple[Any, ...], reserve: bool, with_standing: bool) -> LoadedLine:
     day = Line.start.python_value
     (lid, position, l_start, l_end, total, used, l_status) = row[:7]
     (cid, number, c_status, customer_id, kind, increment, minimum) = row[7:14]
@@ -271,11 +273,18 @@ def _write_sqlite(row: ChargeRow) -> str | None:
     return number
 
 
+def _case_id(row: ChargeRow) -> int:
+    """The case's id: the open case's, or the one load_line drew for a new case."""
+    case_id = row.line.reserved_case_id if row.case_id is None else row.case_id
+    assert case_id is not None  # load_line(reserve_case=True) drew it on PostgreSQL
+    return case_id
+
+
 def _write_postgres(row: ChargeRow) -> str | None:
     """PostgreSQL: the same writes as one statement (data-modifying CTEs), so a charge costs
     one round trip; every part reads from the guarded update and does nothing if it did."""
     new = row.case_id is None
-    case_id = row.line.reserved_case_id if new else row.case_id
+    case_id = _case_id(row)
     number = case_number(case_id)
     if new:
         case_part = (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import overload
+
 import pendulum
 
 from . import audit, sql
 from .amounts import charge_for, format_amount, parse_count, parse_duration, use_refusal
-from .charge_sql import ChargeRow, LoadedLine, load_line, write_charge
+from .charge_sql import ChargeRow, LoadedContract, LoadedLine, load_line, write_charge
 from .clock import now_utc, today
 from .db import writes
 from .errors import InvalidInput, Refused
@@ -18,8 +20,8 @@ from .text import free_text, one_line
 
 
 def charge_refusal(
-    contract: Contract,
-    line: Line,
+    contract: Contract | LoadedContract,
+    line: Line | LoadedLine,
     customer_id: int | None,
     on: pendulum.Date,
     amount: int,
@@ -51,6 +53,7 @@ def charge_refusal(
         return f"line {ref} ended on {line.end}."
     if contract.allotment_type == "coverage" or override:
         return None
+    assert line.total is not None  # a case or time line always has a total (add_line)
     remaining = line.total - line.used
     if amount > remaining:
         kind = contract.allotment_type
@@ -67,7 +70,9 @@ def charge_refusal(
     return None
 
 
-def amount_for(contract: Contract, spent) -> tuple[int, int | None]:
+def amount_for(
+    contract: Contract | LoadedContract, spent: str | int | None
+) -> tuple[int, int | None]:
     """(amount charged, minutes spent) for a resolved case on a line of this contract."""
     kind = contract.allotment_type
     minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
@@ -80,7 +85,7 @@ def amount_for(contract: Contract, spent) -> tuple[int, int | None]:
     return 0, minutes
 
 
-def _check_link(customer: Customer, line: Line) -> None:
+def _check_link(customer: Customer, line: LoadedLine) -> None:
     contract = line.contract
     if contract.customer_id != customer.id:
         raise Refused(
@@ -92,7 +97,7 @@ def _check_link(customer: Customer, line: Line) -> None:
 def _charge(
     line: LoadedLine,
     customer_id: int,
-    spent,
+    spent: str | int | None,
     override: bool,
     resolution: str,
     who: str,
@@ -112,10 +117,11 @@ def _charge(
         raise Refused(refusal)
     ref = line_ref(contract.id, line.position)
     metered = contract.allotment_type != "coverage"
-    over = metered and line.used + amount > line.total
+    total = line.total or 0  # none on a coverage line, which is never over
+    over = metered and line.used + amount > total
     if over:
         require(SUPERVISOR_ONLY, "override an exhausted line", line.standing)
-    overage = line.used + amount - line.total if over else 0
+    overage = line.used + amount - total if over else 0
     row = ChargeRow(
         line=line,
         ref=ref,
@@ -154,7 +160,7 @@ def _insert_case(customer_id: int, title: str, line_id: int | None, who: str) ->
 
 
 @writes
-def open_case(customer, title, line=None) -> str:
+def open_case(customer: str, title: str, line: str | None = None) -> str:
     """Open a case for a customer, optionally linked to a line of one of their contracts."""
     who = require(LISTED, "open cases")
     owner = find_customer(customer)
@@ -173,12 +179,22 @@ def open_case(customer, title, line=None) -> str:
     return number
 
 
-def linked_ref(line: Line | None) -> str | None:
+@overload
+def linked_ref(line: Line | LoadedLine) -> str: ...
+@overload
+def linked_ref(line: Line | LoadedLine | None) -> str | None: ...
+def linked_ref(line: Line | LoadedLine | None) -> str | None:
     return line_ref(line.contract_id, line.position) if line else None
 
 
 @writes
-def resolve_case(number, spent=None, resolution=None, override=False, line=None) -> int:
+def resolve_case(
+    number: str,
+    spent: str | int | None = None,
+    resolution: str | None = None,
+    override: bool = False,
+    line: str | None = None,
+) -> int:
     """Resolve an open case; when it has a line, charge it there. Returns the amount charged."""
     who = require(LISTED, "resolve cases")
     if override:
@@ -215,7 +231,13 @@ def resolve_case(number, spent=None, resolution=None, override=False, line=None)
     return amount
 
 
-def resolve(line, title, spent=None, resolution=None, override=False) -> str:
+def resolve(
+    line: str,
+    title: str,
+    spent: str | int | None = None,
+    resolution: str | None = None,
+    override: bool = False,
+) -> str:
     """Record a resolved case on a line in one step; returns the case number.
 
     A plain charge is one guarded statement (on PostgreSQL without BEGIN/COMMIT); an
@@ -226,7 +248,7 @@ def resolve(line, title, spent=None, resolution=None, override=False) -> str:
 
 
 @writes(one_statement_on_postgres=True)  # the charge is one statement there: see _charge
-def _resolve_guarded(line, title, spent, resolution) -> str:
+def _resolve_guarded(line: str, title: str, spent: str | int | None, resolution: str | None) -> str:
     title = one_line(title, "case title")
     resolution = free_text(resolution, "resolution", 4000)
     target = load_line(ref=line, reserve_case=True, with_standing=True)
@@ -238,7 +260,7 @@ def _resolve_guarded(line, title, spent, resolution) -> str:
 
 
 @writes
-def _resolve_locked(line, title, spent, resolution) -> str:
+def _resolve_locked(line: str, title: str, spent: str | int | None, resolution: str | None) -> str:
     title = one_line(title, "case title")
     resolution = free_text(resolution, "resolution", 4000)
     target = load_line(ref=line, reserve_case=True, with_standing=True, lock=True)
@@ -251,7 +273,7 @@ def _resolve_locked(line, title, spent, resolution) -> str:
 
 
 @writes
-def reopen_case(number) -> int:
+def reopen_case(number: str) -> int:
     """Reopen a resolved case; a reversing entry gives its charge back to the line."""
     who = require(LISTED, "reopen cases")
     case = find_case(number, lock=True)
@@ -281,7 +303,7 @@ def reopen_case(number) -> int:
 
 
 @writes
-def cancel_case(number) -> None:
+def cancel_case(number: str) -> None:
     """Cancel an open case: nothing is charged."""
     who = require(LISTED, "cancel cases")
     case = find_case(number, lock=True)
@@ -293,7 +315,7 @@ def cancel_case(number) -> None:
 
 
 @writes
-def adjust(line, amount, note) -> int:
+def adjust(line: str, amount: str | int | None, note: str) -> int:
     """A supervisor's correction of a line's use: a new ledger entry, never an edit.
 
     `amount` is signed: `+2` or `-1` (cases), `-30m` or `+1h` (time). Returns the new use."""

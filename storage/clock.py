@@ -110,7 +110,7 @@ def today() -> pendulum.Date:
     return real_today()
 
 
-def local_zone() -> pendulum.Timezone:
+def local_zone() -> pendulum.Timezone | pendulum.FixedTimezone:
     """The user's own zone: only for showing timestamps, never for deciding a day."""
     try:
         return pendulum.local_timezone()

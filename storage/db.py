@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import os
 import random
 import re
 import time
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, TypeVar, overload
 from urllib.parse import parse_qs, unquote, urlparse
 
 import peewee as pw
 
 from .errors import DatabaseUnavailable, InvalidInput
 from .models import MODELS, AuditEvent, SchemaVersion, Setting, WriteKey, database
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 SCHEMA_VERSION = 2
 # How long a write waits, in total, for another writer to finish before it gives up.
@@ -235,6 +241,10 @@ def _read_clock_and_role() -> None:
         people.set_db_role(None)
 
 
+@overload
+def setting(name: str) -> str | None: ...
+@overload
+def setting(name: str, default: str) -> str: ...
 def setting(name: str, default: str | None = None) -> str | None:
     row = Setting.select(Setting.value).where(Setting.name == name).first()
     return row.value if row else default
@@ -280,7 +290,7 @@ def migrate() -> tuple[int | None, int]:
     return old, SCHEMA_VERSION
 
 
-def unavailable_message(exc: Exception, url: str | None = None) -> str:
+def unavailable_message(exc: BaseException, url: str | None = None) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     lowered = text.lower()
     if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
@@ -299,7 +309,7 @@ def unavailable_message(exc: Exception, url: str | None = None) -> str:
     return f"cannot use the database: {text.rstrip('.')}."
 
 
-def _retryable(exc: Exception) -> bool:
+def _retryable(exc: BaseException) -> bool:
     text = str(exc).lower()
     pgcode = getattr(getattr(exc, "orig", None), "pgcode", None) or getattr(exc, "pgcode", None)
     return (
@@ -310,7 +320,7 @@ def _retryable(exc: Exception) -> bool:
     )
 
 
-def _connection_lost(exc: Exception) -> bool:
+def _connection_lost(exc: BaseException) -> bool:
     """Whether a PostgreSQL server went away (restarted, or the connection was cut)."""
     if not is_postgres():
         return False
@@ -350,7 +360,7 @@ def current_write_key() -> str | None:
     return _statement_key
 
 
-def _encode_result(result) -> str:
+def _encode_result(result: object) -> str:
     import dataclasses
     import json
 
@@ -365,7 +375,7 @@ def _encode_result(result) -> str:
         return "null"
 
 
-def _decode_result(text: str):
+def _decode_result(text: str) -> Any:
     import json
 
     value = json.loads(text)
@@ -378,7 +388,7 @@ def _decode_result(text: str):
     return value
 
 
-def record_write_key(result) -> None:
+def record_write_key(result: object) -> None:
     """Store the running write's key with its result, in the write's own transaction."""
     from . import sql
 
@@ -390,19 +400,25 @@ def record_write_key(result) -> None:
     )
 
 
-def _now():
+def _now() -> dt.datetime:
     from .clock import now_utc
 
     return now_utc()
 
 
-def _done_before(key: str):
+def _done_before(key: str) -> tuple[bool, Any]:
     """(True, result) when a write with this key was committed, else (False, None)."""
     row = WriteKey.select(WriteKey.result).where(WriteKey.key == key).first()
     return (True, _decode_result(row.result)) if row else (False, None)
 
 
-def writes(fn=None, *, one_statement_on_postgres: bool = False):
+@overload
+def writes(fn: Callable[P, R], *, one_statement_on_postgres: bool = False) -> Callable[P, R]: ...
+@overload
+def writes(
+    fn: None = None, *, one_statement_on_postgres: bool = False
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+def writes(fn: Callable[..., Any] | None = None, *, one_statement_on_postgres: bool = False) -> Any:
     """Run `fn` as one transaction (BEGIN IMMEDIATE on SQLite), retried while the database
     is busy for at most BUSY_TIMEOUT_S in all; database failures become DatabaseUnavailable,
     refusals pass through unchanged.
@@ -422,7 +438,7 @@ def writes(fn=None, *, one_statement_on_postgres: bool = False):
         return functools.partial(writes, one_statement_on_postgres=one_statement_on_postgres)
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         global _write_key, _statement_key
         if database.in_transaction():
             return fn(*args, **kwargs)
@@ -472,12 +488,12 @@ def writes(fn=None, *, one_statement_on_postgres: bool = False):
     return wrapper
 
 
-def reads(fn):
+def reads(fn: Callable[P, R]) -> Callable[P, R]:
     """Database failures of a read become DatabaseUnavailable; a lost PostgreSQL connection
     is reopened and the read tried once more."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if database.in_transaction():
             return fn(*args, **kwargs)
         for attempt in range(2):
@@ -495,7 +511,7 @@ def reads(fn):
 
 
 @contextlib.contextmanager
-def read_snapshot():
+def read_snapshot() -> Iterator[None]:
     """A read-only transaction: every query inside sees the same committed state."""
     if is_postgres():
         with database.atomic(isolation_level="REPEATABLE READ"):
@@ -520,6 +536,6 @@ def domain_error(exc: BaseException) -> Exception | None:
     return None
 
 
-def session():
+def session() -> pw.ConnectionContext:
     """A connection scope for a worker thread: `with storage.session(): ...`."""
     return database.connection_context()

@@ -15,7 +15,7 @@ from .views import CheckResult
 CHECK_MATCHES = 50  # the most customers a check offers to pick from
 
 
-def _resolve_customer(query: str):
+def _resolve_customer(query: str) -> tuple[Customer | None, str | None, list[str]]:
     """The customer a check query names: exact name, else the only one that contains it.
     Returns (customer, reason it names none, the names it matched when several)."""
     key = " ".join(query.split()).casefold()

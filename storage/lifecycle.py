@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import peewee as pw
 import pendulum
 
@@ -20,9 +23,10 @@ from .lookup import (
     line_ref,
     lock_rows,
 )
-from .models import Case, Contract, Line, UsageEntry
+from .models import Case, Contract, Customer, Line, Template, UsageEntry
 from .people import LISTED, SUPERVISOR_ONLY, require
 from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
+from .terms import term_end
 from .text import one_line
 
 
@@ -54,7 +58,7 @@ def _search_text(number: str, customer_name: str, title: str) -> str:
     return " ".join(f"{number} {customer_name} {title}".split()).casefold()
 
 
-def _touch(contract: Contract, **fields) -> None:
+def _touch(contract: Contract, **fields: Any) -> None:
     """Save fields of a contract, bumping its version and modified time."""
     fields["modified"] = now_utc()
     fields["version"] = Contract.version + 1
@@ -67,7 +71,14 @@ def _check_dates(start: pendulum.Date, end: pendulum.Date, what: str = "the cont
 
 
 @writes
-def new_contract(customer, template, start, end, title=None, bill_to=None) -> str:
+def new_contract(
+    customer: str,
+    template: str,
+    start: str | pendulum.Date,
+    end: str | pendulum.Date,
+    title: str | None = None,
+    bill_to: str | None = None,
+) -> str:
     """A new draft from a template; returns its number."""
     who = require(LISTED, "create contracts")
     owner = find_customer(customer)
@@ -88,7 +99,14 @@ def new_contract(customer, template, start, end, title=None, bill_to=None) -> st
 
 
 @writes
-def edit_contract(number, title=None, customer=None, start=None, end=None, expected_version=None):
+def edit_contract(
+    number: str,
+    title: str | None = None,
+    customer: str | None = None,
+    start: str | pendulum.Date | None = None,
+    end: str | pendulum.Date | None = None,
+    expected_version: int | None = None,
+) -> str:
     """Change a draft's title, customer or dates; lines that ran with the contract follow."""
     contract, who = _begin(number, "edit")
     if expected_version is not None and contract.version != expected_version:
@@ -142,7 +160,15 @@ def edit_contract(number, title=None, customer=None, start=None, end=None, expec
     return contract.number
 
 
-def _line_terms(contract, allotment, price, discount, start, end, defaults: Line | None = None):
+def _line_terms(
+    contract: Contract,
+    allotment: str | int | None,
+    price: str | int | None,
+    discount: str | int | None,
+    start: str | pendulum.Date | None,
+    end: str | pendulum.Date | None,
+    defaults: Line | None = None,
+) -> tuple[int | None, int, int, pendulum.Date, pendulum.Date]:
     kind = contract.allotment_type
     if allotment is None:
         total = defaults.total if defaults else contract.template.volume
@@ -186,7 +212,14 @@ def _line_terms(contract, allotment, price, discount, start, end, defaults: Line
 
 @writes
 def add_line(
-    number, title, product="", allotment=None, price=None, discount=None, start=None, end=None
+    number: str,
+    title: str,
+    product: str | None = "",
+    allotment: str | int | None = None,
+    price: str | int | None = None,
+    discount: str | int | None = None,
+    start: str | pendulum.Date | None = None,
+    end: str | pendulum.Date | None = None,
 ) -> str:
     """Add a line (a fresh allotment); returns its reference CNR-…/N.
 
@@ -238,7 +271,14 @@ def add_line(
 
 @writes
 def edit_line(
-    ref, title=None, product=None, allotment=None, price=None, discount=None, start=None, end=None
+    ref: str,
+    title: str | None = None,
+    product: str | None = None,
+    allotment: str | int | None = None,
+    price: str | int | None = None,
+    discount: str | int | None = None,
+    start: str | pendulum.Date | None = None,
+    end: str | pendulum.Date | None = None,
 ) -> str:
     """Change a draft's line terms."""
     line = find_line(ref)
@@ -269,7 +309,7 @@ def edit_line(
 
 
 @writes
-def invoice(number) -> str:
+def invoice(number: str) -> str:
     """Bill a draft: it becomes invoiced, or active at once when it has already started."""
     contract, who = _begin(number, "invoice")
     lines = list(contract.lines)
@@ -292,16 +332,17 @@ def invoice(number) -> str:
 
 
 @writes
-def hold(number) -> str:
+def hold(number: str) -> str:
     contract, who = _begin(number, "hold")
     held = TRANSITIONS["hold"].to
+    assert held is not None  # hold leads to a status of its own
     _touch(contract, status=held)
     audit.record("contract", contract.number, "hold", who, {"status": [contract.status, held]})
     return held
 
 
 @writes
-def release(number) -> str:
+def release(number: str) -> str:
     """Put a held contract back where its dates say."""
     contract, who = _begin(number, "release")
     status = status_by_dates(contract, today())
@@ -311,7 +352,7 @@ def release(number) -> str:
 
 
 @writes
-def cancel(number, on, reason) -> str:
+def cancel(number: str, on: str | pendulum.Date | None, reason: str | None) -> str:
     contract, who = _begin(number, "cancel")
     day = parse_date(on, "cancel date")
     if day < contract.start or day > contract.end:
@@ -321,6 +362,7 @@ def cancel(number, on, reason) -> str:
         )
     reason = one_line(reason, "cancel reason")
     canceled = TRANSITIONS["cancel"].to
+    assert canceled is not None  # cancel leads to a status of its own
     _touch(contract, status=canceled, cancel_date=day, cancel_reason=reason)
     audit.record(
         "contract",
@@ -337,7 +379,7 @@ def cancel(number, on, reason) -> str:
 
 
 @writes
-def delete(number) -> str:
+def delete(number: str) -> str:
     """Delete a draft. Cases linked to its lines must all be canceled; they are unlinked."""
     contract, who = _begin(number, "delete")
     # its lines locked first: a case being linked to one of them meanwhile waits, then finds
@@ -361,6 +403,8 @@ def delete(number) -> str:
             "for good."
         )
     for case in linked:
+        line = case.line
+        assert line is not None  # the cases were found through their line
         Case.update(line=None).where(Case.id == case.id).execute()
         audit.record(
             "case",
@@ -368,7 +412,7 @@ def delete(number) -> str:
             "unlink",
             who,
             {
-                "line": [line_ref(contract.id, case.line.position), None],
+                "line": [line_ref(contract.id, line.position), None],
                 "reason": f"{contract.number} was deleted",
             },
         )
@@ -379,40 +423,14 @@ def delete(number) -> str:
     return contract.number
 
 
-def _months_later(day: pendulum.Date, months: int, roll: bool) -> pendulum.Date:
-    """`months` after `day`. When that month has no such day (Jan 31 + 1 month), pendulum
-    gives the month's last day (Feb 28); with `roll`, the next month's first (Mar 1)."""
-    moved = day.add(months=months)
-    return moved.add(days=1) if roll and moved.day != day.day else moved
-
-
-def _whole_months(start: pendulum.Date, end: pendulum.Date) -> tuple[int, bool] | None:
-    """(months, roll) when the term from start to end is whole months, else None.
-
-    N months from a day end the day before the same day N months later: the 15th to the
-    14th, the 1st to a month's last day. From a day the later month lacks (the 31st, Feb 29)
-    both readings count: Jan 31 to Feb 27 (pendulum's Jan 31 + 1 month is Feb 28) and Jan 31
-    to Feb 28 (the month after runs out, the term ends with it)."""
-    after = end.add(days=1)
-    months = (after.year - start.year) * 12 + after.month - start.month
-    for n in (months, months - 1):
-        for roll in (False, True):
-            if n > 0 and _months_later(start, n, roll) == after:
-                return n, roll
-    return None
-
-
-def _term_end(old_start: pendulum.Date, old_end: pendulum.Date, new_start: pendulum.Date):
-    """The end of a term as long as the old one: as many whole months when the old term was
-    whole months (read the same way from the new start), else as many days."""
-    whole = _whole_months(old_start, old_end)
-    if whole is not None:
-        months, roll = whole
-        return _months_later(new_start, months, roll).subtract(days=1)
-    return new_start.add(days=(old_end - old_start).days)
-
-
-def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renewed: bool, who):
+def _copy_lines(
+    old: Contract,
+    new: Contract,
+    shift_days: int,
+    lines: Iterable[Line],
+    mark_renewed: bool,
+    who: str,
+) -> None:
     stamp = now_utc()
     for position, line in enumerate(lines, start=1):
         start = (
@@ -443,14 +461,24 @@ def _copy_lines(old: Contract, new: Contract, shift_days: int, lines, mark_renew
         if mark_renewed:
             # A canceled line (copied with --include-canceled) stays canceled: renewing
             # never makes an old line chargeable that was not.
-            changes = {"renewed_as": line_ref(new.id, position)}
+            changes: dict[str, Any] = {"renewed_as": line_ref(new.id, position)}
             if line.status != "canceled":
                 Line.update(status="renewed").where(Line.id == line.id).execute()
                 changes = {"status": [line.status, "renewed"], **changes}
             audit.record("line", line_ref(old.id, line.position), "renew", who, changes)
 
 
-def _insert_draft(title, customer, bill_to_id, terms, start, end, who, origin=None, kind=None):
+def _insert_draft(
+    title: str,
+    customer: Customer,
+    bill_to_id: int,
+    terms: Template | Contract,
+    start: pendulum.Date,
+    end: pendulum.Date,
+    who: str,
+    origin: int | None = None,
+    kind: str | None = None,
+) -> Contract:
     """A new draft row, numbered from its id; `terms` (a template, or the contract it is
     renewed or copied from) gives the allotment type, billing and hours it keeps a copy of."""
     stamp = now_utc()
@@ -482,14 +510,18 @@ def _insert_draft(title, customer, bill_to_id, terms, start, end, who, origin=No
     return contract
 
 
-def _new_from(old: Contract, start, end, kind: str, who: str) -> Contract:
+def _new_from(
+    old: Contract, start: pendulum.Date, end: pendulum.Date, kind: str, who: str
+) -> Contract:
     return _insert_draft(
         old.title, old.customer, old.bill_to_id, old, start, end, who, origin=old.id, kind=kind
     )
 
 
 @writes
-def renew(number, start=None, include_canceled=False) -> str:
+def renew(
+    number: str, start: str | pendulum.Date | None = None, include_canceled: bool = False
+) -> str:
     """A new draft for the next term, with fresh allotments; the old lines become renewed."""
     old, who = _begin(number, "renew")
     successor = (
@@ -501,7 +533,7 @@ def renew(number, start=None, include_canceled=False) -> str:
         raise Refused(f"{old.number} was already renewed as {successor.number}.")
     new_start = parse_date(start, "renewal start") if start is not None else old.end.add(days=1)
     try:
-        new_end = _term_end(old.start, old.end, new_start)
+        new_end = term_end(old.start, old.end, new_start)
     except (ValueError, OverflowError):  # past the year 9999
         new_end = None
     if new_end is None or new_end > LAST_DAY:
@@ -529,7 +561,7 @@ def renew(number, start=None, include_canceled=False) -> str:
 
 
 @writes
-def copy(number) -> str:
+def copy(number: str) -> str:
     """A new draft with the same dates and (not canceled) lines, fresh allotments."""
     old, who = _begin(number, "copy")
     new = _new_from(old, old.start, old.end, "copy", who)
@@ -540,7 +572,7 @@ def copy(number) -> str:
 
 
 @writes
-def cancel_line(ref) -> str:
+def cancel_line(ref: str) -> str:
     """Stop all further charges to one line."""
     line = find_line(ref)
     contract, who = _begin(line.contract.number, "cancel_line")

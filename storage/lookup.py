@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import TypeVar
+
+import peewee as pw
 
 from .db import is_postgres
 from .errors import InvalidInput, NotFound
 from .models import Case, Contract, Customer, Line, Template
 from .text import quoted
+
+M = TypeVar("M", bound=pw.Model)
 
 _CONTRACT = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 _LINE = re.compile(r"^\s*(?:CNR-?)?0*(\d{1,12})\s*/\s*(\d{1,6})\s*$", re.IGNORECASE)
@@ -49,12 +54,13 @@ def contract_id(number: str) -> int:
 ROW_LOCK = "FOR NO KEY UPDATE"
 
 
-def lock_rows(query):
+def lock_rows(query: pw.ModelSelect[M]) -> pw.ModelSelect[M]:
     """`query` reading its rows locked, when run inside a write transaction on PostgreSQL."""
     from .models import database
 
     if is_postgres() and database.in_transaction():
-        return query.for_update(ROW_LOCK)
+        # peewee takes the lock clause as text too; its stubs only say bool
+        return query.for_update(ROW_LOCK)  # type: ignore[arg-type]
     return query
 
 
@@ -72,7 +78,7 @@ def find_contract(number: str, *, lock: bool = False) -> Contract:
     return contract
 
 
-def line_parts(ref: str) -> tuple[int, int]:
+def line_parts(ref: str | None) -> tuple[int, int]:
     """(contract id, position) of a reference like CNR-000123/1."""
     match = _LINE.match(str(ref or ""))
     if not match:
@@ -83,7 +89,7 @@ def line_parts(ref: str) -> tuple[int, int]:
     return cid, int(match.group(2))
 
 
-def find_line(ref: str, *, lock: bool = False) -> Line:
+def find_line(ref: str | None, *, lock: bool = False) -> Line:
     cid, position = line_parts(ref)
     query = Line.select().where((Line.contract == cid) & (Line.position == position))
     line = (lock_rows(query) if lock else query).first()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any, overload
 
 import peewee as pw
 import pendulum
@@ -17,17 +19,31 @@ BILLING_FREQUENCIES = ("monthly", "bimonthly", "quarterly", "semiannually", "ann
 ROLES = ("supervisor", "rep")
 
 
+def tuples(query: pw.BaseQuery) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query as plain tuples (peewee's `.tuples()`, typed as what it returns:
+    its stubs type the rows of `Model.select(...).tuples()` as model instances)."""
+    return iter(query.tuples())
+
+
 class CalendarDateField(pw.DateField):
     """A calendar date, stored as ISO text on SQLite, handed back as a pendulum Date."""
 
-    def db_value(self, value):
+    @overload
+    def db_value(self, value: dt.date | str) -> str: ...
+    @overload
+    def db_value(self, value: None) -> None: ...
+    def db_value(self, value: dt.date | str | None) -> str | None:
         if value is None:
             return None
         if isinstance(value, dt.date):
             return dt.date(value.year, value.month, value.day).isoformat()
         return value
 
-    def python_value(self, value):
+    @overload
+    def python_value(self, value: dt.date | str) -> pendulum.Date: ...
+    @overload
+    def python_value(self, value: None) -> None: ...
+    def python_value(self, value: dt.date | str | None) -> pendulum.Date | None:
         if value is None:
             return None
         if isinstance(value, str):
@@ -38,7 +54,11 @@ class CalendarDateField(pw.DateField):
 class UTCTimestampField(pw.DateTimeField):
     """A moment, stored as naive UTC (sqlite3 cannot adapt pendulum.DateTime itself)."""
 
-    def db_value(self, value):
+    @overload
+    def db_value(self, value: dt.datetime) -> str: ...
+    @overload
+    def db_value(self, value: None) -> None: ...
+    def db_value(self, value: dt.datetime | None) -> str | None:
         if value is None:
             return None
         if value.tzinfo is not None:
@@ -53,7 +73,11 @@ class UTCTimestampField(pw.DateTimeField):
             value.microsecond,
         ).isoformat(sep=" ")
 
-    def python_value(self, value):
+    @overload
+    def python_value(self, value: dt.datetime | str) -> dt.datetime: ...
+    @overload
+    def python_value(self, value: None) -> None: ...
+    def python_value(self, value: dt.datetime | str | None) -> dt.datetime | None:
         if value is None:
             return None
         if isinstance(value, str):
@@ -64,7 +88,7 @@ class UTCTimestampField(pw.DateTimeField):
 class SequenceField(pw.AutoField):
     """A primary key that is never reused, even after the newest row is deleted."""
 
-    def ddl(self, ctx):
+    def ddl(self, ctx: Any) -> pw.NodeList:
         node = super().ddl(ctx)
         if isinstance(database.obj, pw.SqliteDatabase):
             return pw.NodeList((node, pw.SQL("AUTOINCREMENT")))
@@ -72,30 +96,43 @@ class SequenceField(pw.AutoField):
 
 
 class Base(pw.Model):
+    # Every model writes out its `id` (the AutoField peewee would add by itself) and
+    # annotates the attributes peewee makes for it: `<foreign key>_id` and each backref; the
+    # date, time and self-referencing fields are annotated with the values they hand back.
+    # The annotations only tell type checkers and readers what is there; peewee ignores them.
+
     class Meta:
         database = database
         legacy_table_names = False
 
 
 class SchemaVersion(Base):
+    id = pw.AutoField()
     version = pw.IntegerField()
 
 
 class User(Base):
+    id = pw.AutoField()
     login = pw.CharField(unique=True)
     role = pw.CharField(choices=[(r, r) for r in ROLES])
-    created = UTCTimestampField()
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
 
 class Customer(Base):
+    id = pw.AutoField()
     name = pw.CharField()
     name_key = pw.CharField(unique=True)  # the name folded to lower case
     email = pw.CharField(null=True)
     phone = pw.CharField(null=True)
-    created = UTCTimestampField()
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
+
+    contracts: pw.ModelSelect[Contract]
+    billed_contracts: pw.ModelSelect[Contract]
+    cases: pw.ModelSelect[Case]
 
 
 class Template(Base):
+    id = pw.AutoField()
     name = pw.CharField(unique=True)
     abbr = pw.CharField(max_length=8, unique=True)
     allotment_type = pw.CharField()
@@ -105,13 +142,17 @@ class Template(Base):
     increment = pw.IntegerField(null=True)  # minutes a time charge is rounded up to
     minimum = pw.IntegerField(null=True)  # minutes charged at least
     description = pw.TextField(default="")
-    created = UTCTimestampField()
-    modified = UTCTimestampField()
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
+    modified: pw.DateTimeField[dt.datetime] = UTCTimestampField()
+
+    contracts: pw.ModelSelect[Contract]
 
 
 class Contract(Base):
     id = SequenceField()
-    number = pw.CharField(unique=True, null=True)
+    # NULL only inside the transaction that inserts the row and then numbers it from its id:
+    # every row anyone reads has a number, so it is typed as text.
+    number: pw.CharField[str] = pw.CharField(unique=True, null=True)  # type: ignore[assignment]
     title = pw.CharField()
     customer = pw.ForeignKeyField(Customer, backref="contracts", on_delete="RESTRICT")
     bill_to = pw.ForeignKeyField(Customer, backref="billed_contracts", on_delete="RESTRICT")
@@ -121,20 +162,29 @@ class Contract(Base):
     hours = pw.CharField()
     increment = pw.IntegerField(null=True)
     minimum = pw.IntegerField(null=True)
-    start = CalendarDateField()
-    end = CalendarDateField()
-    billing_start = CalendarDateField()
-    billing_end = CalendarDateField()
+    start: pw.DateField[pendulum.Date] = CalendarDateField()
+    end: pw.DateField[pendulum.Date] = CalendarDateField()
+    billing_start: pw.DateField[pendulum.Date] = CalendarDateField()
+    billing_end: pw.DateField[pendulum.Date] = CalendarDateField()
     status = pw.CharField(default="draft", index=True)  # pages in number order per status
-    cancel_date = CalendarDateField(null=True)
+    cancel_date: pw.DateField[pendulum.Date | None] = CalendarDateField(null=True)
     cancel_reason = pw.TextField(null=True)
-    origin = pw.ForeignKeyField("self", null=True, backref="successors", on_delete="SET NULL")
+    origin: pw.ForeignKeyField[Contract | None] = pw.ForeignKeyField(
+        "self", null=True, backref="successors", on_delete="SET NULL"
+    )
     origin_kind = pw.CharField(null=True)  # "renewal" or "copy"
     search = pw.CharField(default="")  # number, customer and title folded, for the filter
     owner = pw.CharField()
-    created = UTCTimestampField()
-    modified = UTCTimestampField()
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
+    modified: pw.DateTimeField[dt.datetime] = UTCTimestampField()
     version = pw.IntegerField(default=1)
+
+    customer_id: int
+    bill_to_id: int
+    template_id: int
+    origin_id: int | None
+    lines: pw.ModelSelect[Line]
+    successors: pw.ModelSelect[Contract]
 
     class Meta:
         indexes = (
@@ -147,19 +197,28 @@ class Contract(Base):
 
 
 class Line(Base):
+    id = pw.AutoField()
     contract = pw.ForeignKeyField(Contract, backref="lines", on_delete="CASCADE")
     position = pw.IntegerField()
     title = pw.CharField()
     product = pw.CharField(default="")
-    start = CalendarDateField()
-    end = CalendarDateField()
+    start: pw.DateField[pendulum.Date] = CalendarDateField()
+    end: pw.DateField[pendulum.Date] = CalendarDateField()
     total = pw.IntegerField(null=True)  # cases or minutes; none for coverage
     used = pw.IntegerField(default=0)
     price = pw.BigIntegerField(default=0)  # cents
     discount = pw.BigIntegerField(default=0)  # cents
     status = pw.CharField(default="existing")
-    renewed_from = pw.ForeignKeyField("self", null=True, backref="renewals", on_delete="SET NULL")
-    created = UTCTimestampField()
+    renewed_from: pw.ForeignKeyField[Line | None] = pw.ForeignKeyField(
+        "self", null=True, backref="renewals", on_delete="SET NULL"
+    )
+    created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
+
+    contract_id: int
+    renewed_from_id: int | None
+    renewals: pw.ModelSelect[Line]
+    cases: pw.ModelSelect[Case]
+    usage: pw.ModelSelect[UsageEntry]
 
     class Meta:
         indexes = (
@@ -170,19 +229,27 @@ class Line(Base):
 
 class Case(Base):
     id = SequenceField()
-    number = pw.CharField(unique=True, null=True)
+    # NULL only inside the transaction that inserts the row and then numbers it from its id:
+    # every row anyone reads has a number, so it is typed as text.
+    number: pw.CharField[str] = pw.CharField(unique=True, null=True)  # type: ignore[assignment]
     customer = pw.ForeignKeyField(Customer, backref="cases", on_delete="RESTRICT")
     title = pw.CharField()
     line = pw.ForeignKeyField(Line, null=True, backref="cases", on_delete="RESTRICT")
     status = pw.CharField(default="open", index=True)
-    opened = UTCTimestampField()
+    opened: pw.DateTimeField[dt.datetime] = UTCTimestampField()
     opened_by = pw.CharField()
-    resolved_at = UTCTimestampField(null=True)
-    resolved_on = CalendarDateField(null=True)  # the business day it was resolved
+    resolved_at: pw.DateTimeField[dt.datetime | None] = UTCTimestampField(null=True)
+    resolved_on: pw.DateField[pendulum.Date | None] = CalendarDateField(
+        null=True
+    )  # the business day it was resolved
     resolved_by = pw.CharField(null=True)
     resolution = pw.TextField(null=True)
     spent = pw.IntegerField(null=True)  # minutes entered by the rep
     charged = pw.IntegerField(default=0)  # outstanding charge against the line
+
+    customer_id: int
+    line_id: int | None
+    usage: pw.ModelSelect[UsageEntry]
 
     class Meta:
         indexes = ((("customer", "status"), False),)
@@ -191,22 +258,27 @@ class Case(Base):
 class UsageEntry(Base):
     """The ledger: append-only. `used` of a line is the sum of its entries."""
 
+    id = pw.AutoField()
     line = pw.ForeignKeyField(Line, backref="usage", on_delete="RESTRICT")
     case = pw.ForeignKeyField(Case, null=True, backref="usage", on_delete="RESTRICT")
     amount = pw.IntegerField()
     kind = pw.CharField()  # charge, override, reversal, adjustment
     who = pw.CharField()
-    at = UTCTimestampField()
+    at: pw.DateTimeField[dt.datetime] = UTCTimestampField()
     note = pw.TextField(default="")
+
+    line_id: int
+    case_id: int | None
 
 
 class AuditEvent(Base):
+    id = pw.AutoField()
     entity = pw.CharField()  # contract, line, template, case, customer, user
     ref = pw.CharField()  # CNR-000001, CNR-000001/2, CAS-000001, a name
     action = pw.CharField()
     who = pw.CharField()  # the operating-system login of the process
     db_user = pw.CharField(null=True)  # the database role (PostgreSQL), when it says more
-    at = UTCTimestampField()
+    at: pw.DateTimeField[dt.datetime] = UTCTimestampField()
     changes = pw.TextField(default="{}")  # JSON
 
     class Meta:
@@ -216,6 +288,7 @@ class AuditEvent(Base):
 class Setting(Base):
     """The database's own settings (business time zone, ...): one row per name."""
 
+    id = pw.AutoField()
     name = pw.CharField(unique=True)
     value = pw.TextField()
 
@@ -224,9 +297,10 @@ class WriteKey(Base):
     """Idempotency keys: each write stores its key (and its result) in its own transaction,
     so a write retried after a lost reply returns the first result instead of running again."""
 
+    id = pw.AutoField()
     key = pw.CharField(unique=True)
     result = pw.TextField(default="null")  # JSON
-    at = UTCTimestampField()
+    at: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
 
 MODELS = [

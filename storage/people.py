@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import pwd
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .errors import PermissionRefused
@@ -46,7 +47,7 @@ def db_role() -> str | None:
 
 
 @contextmanager
-def acting_as(login: str):
+def acting_as(login: str) -> Iterator[None]:
     """Act as another login (tests and the benchmark; the faces always use the real one)."""
     global _acting
     previous, _acting = _acting, login

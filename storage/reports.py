@@ -19,7 +19,17 @@ from .lookup import (
     find_customer,
     line_ref,
 )
-from .models import STATUSES, AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
+from .models import (
+    STATUSES,
+    AuditEvent,
+    Case,
+    Contract,
+    Customer,
+    Line,
+    Template,
+    UsageEntry,
+    tuples,
+)
 from .views import (
     AuditInfo,
     CaseInfo,
@@ -48,7 +58,9 @@ def days_left(status: str, end: pendulum.Date, day: pendulum.Date | None = None)
     return max(0, (end - (day or today())).days)
 
 
-def line_info(line: Line, contract: Contract, cases: int = 0, day=None) -> LineInfo:
+def line_info(
+    line: Line, contract: Contract, cases: int = 0, day: pendulum.Date | None = None
+) -> LineInfo:
     """`contract.status` is the status the contract is in on `day` (see contract_info)."""
     day = day or today()
     line.status = line_status_on(line.status, line.end, contract.status, day)
@@ -80,7 +92,7 @@ def line_info(line: Line, contract: Contract, cases: int = 0, day=None) -> LineI
     )
 
 
-def _case_counts(line_ids) -> dict[int, int]:
+def _case_counts(line_ids: list[int]) -> dict[int, int]:
     if not line_ids:
         return {}
     rows = (
@@ -88,10 +100,12 @@ def _case_counts(line_ids) -> dict[int, int]:
         .where(Case.line.in_(line_ids) & (Case.status == "resolved"))
         .group_by(Case.line)
     )
-    return {row.line_id: row.n for row in rows}
+    return {line_id: n for line_id, n in tuples(rows)}
 
 
-def contract_info(contract: Contract, with_lines: bool = True, day=None) -> ContractInfo:
+def contract_info(
+    contract: Contract, with_lines: bool = True, day: pendulum.Date | None = None
+) -> ContractInfo:
     day = day or today()
     contract.status = status_on(contract.status, contract.start, contract.end, day)
     lines = list(contract.lines.order_by(Line.position)) if with_lines else []
@@ -145,11 +159,13 @@ def contract_info(contract: Contract, with_lines: bool = True, day=None) -> Cont
 
 
 @reads
-def show(number) -> ContractInfo:
+def show(number: str) -> ContractInfo:
     return contract_info(find_contract(number))
 
 
-def _filtered(status: str | None, text: str | None, customer: str | None, day=None):
+def _filtered(
+    status: str | None, text: str | None, customer: str | None, day: pendulum.Date | None = None
+) -> pw.ModelSelect[Contract]:
     query = Contract.select()
     if status and status != "all":
         if status not in STATUSES:
@@ -175,8 +191,8 @@ def count_contracts(
 def status_counts(text: str | None = None) -> dict[str, int]:
     """How many contracts each status holds (and 'all'), under the filter text."""
     query = _filtered(None, text, None)
-    status = status_column(today())
-    rows = query.select(status, pw.fn.COUNT(Contract.id).alias("n")).group_by(status).tuples()
+    column = status_column(today())
+    rows = tuples(query.select(column, pw.fn.COUNT(Contract.id).alias("n")).group_by(column))
     counts = {status: 0 for status in STATUSES}
     for status, n in rows:
         counts[status] = n
@@ -190,11 +206,10 @@ def _allotments(ids: list[int]) -> dict[int, tuple]:
         return {}
     return {
         cid: (total, used)
-        for cid, total, used in (
+        for cid, total, used in tuples(
             Line.select(Line.contract, pw.fn.SUM(Line.total), pw.fn.SUM(Line.used))
             .where(Line.contract.in_(ids) & (Line.status != "canceled"))
             .group_by(Line.contract)
-            .tuples()
         )
     }
 
@@ -233,7 +248,7 @@ def list_contracts(
     )
     if limit is not None:
         query = query.limit(limit)
-    rows = list(query.tuples())
+    rows = list(tuples(query))
     sums = _allotments([row[0] for row in rows])
     day = today()
     result = []
@@ -260,11 +275,12 @@ def list_contracts(
 
 
 def _case_info(case: Case, kind: str | None = None) -> CaseInfo:
+    line = case.line if case.line_id else None
     return CaseInfo(
         number=case.number or case_number(case.id),
         customer=case.customer.name,
         title=case.title,
-        line=line_ref(case.line.contract_id, case.line.position) if case.line_id else None,
+        line=line_ref(line.contract_id, line.position) if line is not None else None,
         status=case.status,
         opened=case.opened,
         opened_by=case.opened_by,
@@ -278,7 +294,9 @@ def _case_info(case: Case, kind: str | None = None) -> CaseInfo:
     )
 
 
-def _cases(status: str | None, contract: str | None, customer: str | None, text: str | None):
+def _cases(
+    status: str | None, contract: str | None, customer: str | None, text: str | None
+) -> pw.ModelSelect[Case]:
     """The cases a list shows (every filter of `list_cases`), newest first."""
     query = (
         Case.select(Case, Customer, Line, Contract)
@@ -319,7 +337,8 @@ def list_cases(
         query = query.limit(limit)
     out = []
     for case in query:
-        kind = case.line.contract.allotment_type if case.line_id else None
+        line = case.line if case.line_id else None
+        kind = line.contract.allotment_type if line is not None else None
         out.append(_case_info(case, kind))
     return out
 
@@ -336,14 +355,15 @@ def count_cases(
 
 
 @reads
-def show_case(number) -> CaseInfo:
+def show_case(number: str) -> CaseInfo:
     case = find_case(number)
-    kind = case.line.contract.allotment_type if case.line_id else None
+    line = case.line if case.line_id else None
+    kind = line.contract.allotment_type if line is not None else None
     return _case_info(case, kind)
 
 
 @reads
-def ledger(number) -> list[LedgerEntryInfo]:
+def ledger(number: str) -> list[LedgerEntryInfo]:
     """Every usage entry of a contract's lines, oldest first."""
     contract = find_contract(number)
     rows = (

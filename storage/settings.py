@@ -18,7 +18,7 @@ def current_settings() -> dict[str, str]:
     return values
 
 
-def check_zone(name) -> str:
+def check_zone(name: object) -> str:
     """A time zone name as typed, or one sentence saying it is not one."""
     zone = str(name or "").strip()
     if not clock.is_zone(zone):
@@ -29,7 +29,7 @@ def check_zone(name) -> str:
 
 
 @writes
-def set_zone(name) -> str:
+def set_zone(name: object) -> str:
     """Change the business time zone: what "today" is for everyone using the database."""
     zone = check_zone(name)
     who = require(SUPERVISOR_ONLY, "change the database's settings")

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import re
 import weakref
+from typing import Any
 
 from .db import is_postgres
 from .models import database
@@ -31,7 +32,7 @@ def _numbered(sql: str) -> tuple[str, str, int]:
     """(statement name, text with $1…$n, parameter count) for a `?` statement."""
     count = 0
 
-    def number(_match):
+    def number(_match: re.Match[str]) -> str:
         nonlocal count
         count += 1
         return f"${count}"
@@ -41,14 +42,14 @@ def _numbered(sql: str) -> tuple[str, str, int]:
     return name, text, count
 
 
-def execute(sql: str, params: tuple = (), *, prepare: bool = False):
+def execute(sql: str, params: tuple = (), *, prepare: bool = False) -> Any:
     """Run a statement; returns the cursor."""
     if prepare and is_postgres():
         return _execute_prepared(sql, params)
     return database.execute_sql(_convert(sql, database.obj.param), params)
 
 
-def _execute_prepared(sql: str, params: tuple):
+def _execute_prepared(sql: str, params: tuple) -> Any:
     name, text, count = _numbered(sql)
     conn = database.connection()
     done = _prepared.setdefault(conn, set())
@@ -65,7 +66,7 @@ def rowcount(sql: str, params: tuple = ()) -> int:
     return execute(sql, params).rowcount
 
 
-def one(sql: str, params: tuple = (), *, prepare: bool = False):
+def one(sql: str, params: tuple = (), *, prepare: bool = False) -> Any:
     return execute(sql, params, prepare=prepare).fetchone()
 
 

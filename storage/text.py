@@ -8,7 +8,7 @@ from .errors import InvalidInput
 QUOTE_LIMIT = 40  # characters of a typed value quoted back in a message
 
 
-def one_line(text, what: str, limit: int = 200, required: bool = True) -> str:
+def one_line(text: object, what: str, limit: int = 200, required: bool = True) -> str:
     """A name or a title: runs of spaces, tabs and new lines become one space. Refused when
     empty (unless not `required`: then ""), longer than `limit`, or holding control
     characters."""
@@ -23,7 +23,7 @@ def one_line(text, what: str, limit: int = 200, required: bool = True) -> str:
     return value
 
 
-def free_text(text, what: str, limit: int, crlf: bool = False) -> str:
+def free_text(text: object, what: str, limit: int, crlf: bool = False) -> str:
     """A text of several lines (a resolution, a description): stripped at both ends; may be
     empty; new lines and tabs allowed, no other control characters. With `crlf`, Windows
     line ends count as new lines (else their carriage return is refused)."""
@@ -37,7 +37,7 @@ def free_text(text, what: str, limit: int, crlf: bool = False) -> str:
     return value
 
 
-def quoted(text) -> str:
+def quoted(text: object) -> str:
     """A typed value fit to quote back in a message: control characters shown as "?",
     shortened to 40 characters."""
     clean = "".join(ch if ch.isprintable() else "?" for ch in str(text or ""))

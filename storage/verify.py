@@ -6,7 +6,7 @@ import peewee as pw
 
 from .db import read_snapshot, reads
 from .lookup import line_ref
-from .models import Case, Contract, Line, UsageEntry
+from .models import Case, Contract, Line, UsageEntry, tuples
 
 
 @reads
@@ -30,18 +30,21 @@ def _line_violations() -> list[str]:
     problems: list[str] = []
     sums = {
         line_id: total
-        for line_id, total in UsageEntry.select(UsageEntry.line, pw.fn.SUM(UsageEntry.amount))
-        .group_by(UsageEntry.line)
-        .tuples()
+        for line_id, total in tuples(
+            UsageEntry.select(UsageEntry.line, pw.fn.SUM(UsageEntry.amount)).group_by(
+                UsageEntry.line
+            )
+        )
     }
     supervised = {
         line_id
-        for (line_id,) in UsageEntry.select(UsageEntry.line)
-        .where(UsageEntry.kind.in_(("override", "adjustment")))
-        .distinct()
-        .tuples()
+        for (line_id,) in tuples(
+            UsageEntry.select(UsageEntry.line)
+            .where(UsageEntry.kind.in_(("override", "adjustment")))
+            .distinct()
+        )
     }
-    lines = (
+    lines = tuples(
         Line.select(
             Line.id,
             Line.position,
@@ -53,9 +56,7 @@ def _line_violations() -> list[str]:
             Contract.start,
             Contract.end,
             Contract.allotment_type,
-        )
-        .join(Contract)
-        .tuples()
+        ).join(Contract)
     )
     for lid, pos, used, total, l_start, l_end, cid, c_start, c_end, kind in lines:
         ref = line_ref(cid, pos)
@@ -77,30 +78,33 @@ def _case_violations() -> list[str]:
     problems: list[str] = []
     per_case = {
         case_id: (total, n)
-        for case_id, total, n in UsageEntry.select(
-            UsageEntry.case, pw.fn.SUM(UsageEntry.amount), pw.fn.COUNT(UsageEntry.id)
+        for case_id, total, n in tuples(
+            UsageEntry.select(
+                UsageEntry.case, pw.fn.SUM(UsageEntry.amount), pw.fn.COUNT(UsageEntry.id)
+            )
+            .where(UsageEntry.case.is_null(False))
+            .group_by(UsageEntry.case)
         )
-        .where(UsageEntry.case.is_null(False))
-        .group_by(UsageEntry.case)
-        .tuples()
     }
     charges = {
         case_id: n
-        for case_id, n in UsageEntry.select(UsageEntry.case, pw.fn.COUNT(UsageEntry.id))
-        .where(UsageEntry.case.is_null(False) & UsageEntry.kind.in_(("charge", "override")))
-        .group_by(UsageEntry.case)
-        .tuples()
+        for case_id, n in tuples(
+            UsageEntry.select(UsageEntry.case, pw.fn.COUNT(UsageEntry.id))
+            .where(UsageEntry.case.is_null(False) & UsageEntry.kind.in_(("charge", "override")))
+            .group_by(UsageEntry.case)
+        )
     }
     reversals = {
         case_id: n
-        for case_id, n in UsageEntry.select(UsageEntry.case, pw.fn.COUNT(UsageEntry.id))
-        .where(UsageEntry.case.is_null(False) & (UsageEntry.kind == "reversal"))
-        .group_by(UsageEntry.case)
-        .tuples()
+        for case_id, n in tuples(
+            UsageEntry.select(UsageEntry.case, pw.fn.COUNT(UsageEntry.id))
+            .where(UsageEntry.case.is_null(False) & (UsageEntry.kind == "reversal"))
+            .group_by(UsageEntry.case)
+        )
     }
-    for cid, number, status, charged in Case.select(
-        Case.id, Case.number, Case.status, Case.charged
-    ).tuples():
+    for cid, number, status, charged in tuples(
+        Case.select(Case.id, Case.number, Case.status, Case.charged)
+    ):
         total = int((per_case.get(cid) or (0, 0))[0] or 0)
         outstanding = charges.get(cid, 0) - reversals.get(cid, 0)
         if outstanding not in (0, 1):
@@ -116,10 +120,10 @@ def _case_violations() -> list[str]:
 
 def _date_violations() -> list[str]:
     problems: list[str] = []
-    for number, _start, _end in (
-        Contract.select(Contract.number, Contract.start, Contract.end)
-        .where(Contract.end < Contract.start)
-        .tuples()
+    for number, _start, _end in tuples(
+        Contract.select(Contract.number, Contract.start, Contract.end).where(
+            Contract.end < Contract.start
+        )
     ):
         problems.append(f"{number}: ends before it starts.")
     return problems

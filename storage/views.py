@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import pendulum
 
 from .amounts import format_amount, format_money, format_remaining
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:  # stored timestamps are UTC
             value = value.replace(tzinfo=dt.UTC)
@@ -20,12 +21,14 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    if dataclasses.is_dataclass(value):
+    if isinstance(value, JsonMixin):  # every view is a dataclass and a JsonMixin
         return value.to_json()
     return value
 
 
 class JsonMixin:
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]  # every subclass is one
+
     def to_json(self) -> dict:
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 

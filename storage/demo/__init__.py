@@ -24,7 +24,7 @@ from ..db import is_postgres, writes
 from ..errors import InvalidInput, Refused
 from ..models import Contract, database
 from ..people import SUPERVISOR_ONLY, require
-from .generator import Filler
+from .generator import Filler, Progress
 from .rows import COUNT_NAMES
 from .writing import advance_sequences, bulk_load, indexes_rebuilt_after
 
@@ -33,7 +33,7 @@ MAX_CONTRACTS = 10_000_000
 __all__ = ["MAX_CONTRACTS", "fill"]
 
 
-def fill(contracts: int = 200, seed: int = 1, progress=None) -> dict:
+def fill(contracts: int = 200, seed: int = 1, progress: Progress | None = None) -> dict[str, float]:
     """Fill an empty database with `contracts` demo contracts and everything around them.
 
     `progress(done, total, what)` is called as the work goes (done and total in contracts).
@@ -55,7 +55,7 @@ def fill(contracts: int = 200, seed: int = 1, progress=None) -> dict:
 
 
 @writes
-def _fill(contracts: int, seed: int, progress) -> dict:
+def _fill(contracts: int, seed: int, progress: Progress | None) -> dict[str, float]:
     require(SUPERVISOR_ONLY, "fill the database with demo data")
     if is_postgres():
         database.execute_sql('LOCK TABLE "contract" IN SHARE ROW EXCLUSIVE MODE')

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import random
-from bisect import bisect
+from collections.abc import Callable, Iterator
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..clock import today
 from ..db import is_postgres
 from ..lifecycle import _search_text
 from ..lookup import contract_number
-from ..models import AuditEvent, Contract, Customer, Line, Template
+from ..models import AuditEvent, Base, Contract, Customer, Line, Template, tuples
 from .days import DAY, add_months, iso, make_clock, month_start, stamp
+from .dice import Dice
 from .rows import COLUMNS, AuditRow, ContractRow, CustomerRow, LineRow, TemplateRow, maker
 from .usage import FIRST_LEVELS, LineUse, Span
 from .words import (
@@ -43,6 +43,8 @@ from .words import (
 )
 from .writing import insert, next_id, no_cycle_collection
 
+Progress = Callable[[int, int, str], object]  # progress(done, total, what)
+
 BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
 WHO = "demo"  # the audit trail's "who" for everything the generator writes
 
@@ -59,24 +61,6 @@ LINES_PER_CONTRACT = (1, 2, 2, 3, 3, 3, 4, 4, 5, 5)  # about 3 on average (weigh
 STATUSES = tuple(STATUS_WEIGHTS)
 STATUS_CUMULATIVE = list(accumulate(STATUS_WEIGHTS.values()))
 # fmt: on
-
-
-class Dice(random.Random):
-    """random.Random with cheaper integer draws (a few million are needed); seeded, so the
-    same seed still gives the same data."""
-
-    def randint(self, a: int, b: int) -> int:
-        return a + int(self.random() * (b - a + 1))
-
-    def randrange(self, n: int) -> int:
-        return int(self.random() * n)
-
-    def choice(self, seq):
-        return seq[int(self.random() * len(seq))]
-
-    def weighted(self, items, cumulative):
-        """One of `items`, by cumulative weights (itertools.accumulate of the weights)."""
-        return items[bisect(cumulative, self.random() * cumulative[-1])]
 
 
 class Client(NamedTuple):
@@ -140,17 +124,21 @@ class _Contract:
         "template",
         "term",
     )
+    id: int
+    customer: int  # its index in the filler's customers
+    template: Offer
 
-    def __init__(self, status, term, start, end):
-        self.status, self.term, self.start, self.end = status, term, start, end
-        self.cancel_day = self.hold_day = None
-        self.origin = None  # the _Contract this one renews
+    def __init__(self, status: str, term: int, start: int, end: int) -> None:
+        self.status, self.term, self.start, self.end = status, term, start, end  # days: ordinals
+        self.cancel_day: int | None = None
+        self.hold_day: int | None = None
+        self.origin: _Contract | None = None  # the _Contract this one renews
         self.renewed = False
-        self.lines = []  # ids of the lines a renewal copies, by the renewal's positions
+        self.lines: list[int] = []  # ids of the lines a renewal copies, by their positions
 
 
 class Filler(LineUse):
-    def __init__(self, contracts: int, seed: int, progress):
+    def __init__(self, contracts: int, seed: int, progress: Progress | None) -> None:
         self.total = contracts
         self.rng = Dice(seed)
         make_clock()
@@ -166,20 +154,20 @@ class Filler(LineUse):
         self.levels = list(FIRST_LEVELS)
         self.reopens = 2  # the first resolved cases are reopened and resolved again
         # what the user already has: generated names avoid it
-        self.taken_names = {key for (key,) in Customer.select(Customer.name_key).tuples()}
+        self.taken_names = {key for (key,) in tuples(Customer.select(Customer.name_key))}
         self.taken_templates = (
-            {name for (name,) in Template.select(Template.name).tuples()},
-            {abbr for (abbr,) in Template.select(Template.abbr).tuples()},
+            {name for (name,) in tuples(Template.select(Template.name))},
+            {abbr for (abbr,) in tuples(Template.select(Template.abbr))},
         )
 
     # ids and rows
 
-    def _id(self, model) -> int:
+    def _id(self, model: type[Base]) -> int:
         value = self.next_id[model]
         self.next_id[model] = value + 1
         return value
 
-    def _audit(self, entity, ref, action, at, changes) -> None:
+    def _audit(self, entity: str, ref: str, action: str, at: int, changes: dict[str, Any]) -> None:
         self.rows[AuditEvent].append(
             new_audit(
                 (
@@ -194,13 +182,13 @@ class Filler(LineUse):
             )
         )
 
-    def take_batch(self) -> dict:
+    def take_batch(self) -> dict[type[Base], list[Any]]:
         batch, self.rows = self.rows, {model: [] for model in COLUMNS}
         return batch
 
     # the whole run
 
-    def batches(self):
+    def batches(self) -> Iterator[tuple[dict[type[Base], list[Any]], int]]:
         """The rows to write, batch by batch: (rows per model, contracts made so far)."""
         self.make_customers()
         self.make_templates()
@@ -388,9 +376,11 @@ class Filler(LineUse):
         specs = []
         for title, product in kinds:
             if kind == "cases":
+                assert volume is not None  # the demo's case and time templates have one
                 total = volume if rng.random() < 0.5 else rng.choice(CASE_VOLUMES)
                 price = total * rng.choice((45, 60, 75, 90, 120)) * 100
             elif kind == "time":
+                assert volume is not None
                 total = volume if rng.random() < 0.5 else rng.choice(TIME_VOLUMES)
                 price = total // 60 * rng.choice((60, 80, 95, 110, 150)) * 100
             else:
@@ -449,7 +439,9 @@ class Filler(LineUse):
         }.get(contract.status)
         return None if limit is None else min(limit, self.today - 1)
 
-    def write_lines(self, contract: _Contract, specs: list[LineSpec], head: Heading, limit):
+    def write_lines(
+        self, contract: _Contract, specs: list[LineSpec], head: Heading, limit: int | None
+    ) -> tuple[list[int], list[LineSpec], list[int]]:
         """The lines with their use: (every line id, the specs and the line ids a renewal
         copies)."""
         rng, status, template = self.rng, contract.status, contract.template
@@ -475,9 +467,8 @@ class Filler(LineUse):
                     l_status = "expired"
                 else:
                     l_status = "existing"
-            renewed_from = None
-            if contract.origin is not None:
-                renewed_from = contract.origin.lines[position - 1]
+            origin = contract.origin
+            renewed_from = origin.lines[position - 1] if origin is not None else None
             used = 0
             if window_end is not None:
                 window_end = min(window_end, l_end)
@@ -520,6 +511,7 @@ class Filler(LineUse):
             version += 1
             modified = max(modified, (contract.hold_day or self.today - 1) * DAY + 36000)
         elif status == "canceled":
+            assert contract.cancel_day is not None  # drawn for every canceled contract
             version += 1
             modified = max(modified, contract.cancel_day * DAY + 36000)
         elif status == "expired":
@@ -529,11 +521,14 @@ class Filler(LineUse):
             version += 1
         return version, min(modified, self.yesterday_end)
 
-    def write_contract_row(self, contract: _Contract, head: Heading, lines: int, canceled: int):
+    def write_contract_row(
+        self, contract: _Contract, head: Heading, lines: int, canceled: int
+    ) -> None:
         status, template, number = contract.status, contract.template, head.number
         version, modified = self.history(contract, head.created, lines + canceled)
         cancel_date = cancel_reason = None
         if status == "canceled":
+            assert contract.cancel_day is not None
             cancel_date, cancel_reason = iso(contract.cancel_day), self.rng.choice(CANCEL_REASONS)
         origin = contract.origin.id if contract.origin is not None else None
         self.rows[Contract].append(

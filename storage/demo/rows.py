@@ -3,10 +3,13 @@ field names in the order written (rows are tuples, so the bulk writers take them
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from ..models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
+from ..models import AuditEvent, Base, Case, Contract, Customer, Line, Template, UsageEntry
+
+R = TypeVar("R", bound=tuple)
 
 
 class CustomerRow(NamedTuple):
@@ -116,14 +119,14 @@ class AuditRow(NamedTuple):
     changes: str
 
 
-def maker(record):
+def maker(record: type[R]) -> Callable[[tuple[Any, ...]], R]:
     """`record` built from one tuple of its fields, at C speed: a NamedTuple's own __new__
     is a Python function, and the hundreds of thousands of rows of a large fill made it
     the generator's largest single cost."""
     return partial(tuple.__new__, record)
 
 
-ROWS = {
+ROWS: dict[type[Base], Any] = {  # each a NamedTuple class
     Customer: CustomerRow,
     Template: TemplateRow,
     Contract: ContractRow,

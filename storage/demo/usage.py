@@ -3,15 +3,20 @@ behind them, so that every line's `used` equals the sum of its ledger entries.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import accumulate
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..amounts import charge_for, format_amount
 from ..lookup import case_number
-from ..models import Case, UsageEntry
+from ..models import Base, Case, UsageEntry
 from .days import CLOCK, DAY, DAY_PREFIX, ISO, iso, stamp
 from .rows import CaseRow, LedgerRow, maker
 from .words import CASE_TITLES, REPS, RESOLUTIONS, SPENT, SUPERVISORS, TIME_CHUNKS, TIME_MINIMUM
+
+if TYPE_CHECKING:
+    from .dice import Dice
+    from .generator import Offer, _Contract
 
 # fmt: off
 LEVELS = ("fresh", "low", "half", "high", "nearly", "exhausted", "overage")
@@ -48,7 +53,7 @@ class Charge(NamedTuple):
 new_case, new_entry, new_charge = maker(CaseRow), maker(LedgerRow), maker(Charge)
 
 
-def _spent_for(charged: int, increment: int | None, minimum: int | None, rng) -> int:
+def _spent_for(charged: int, increment: int | None, minimum: int | None, rng: Dice) -> int:
     """Minutes a rep might have typed for a time charge of `charged` minutes."""
     if minimum and charged <= minimum:
         return rng.randint(max(1, minimum - 20), minimum)
@@ -57,7 +62,21 @@ def _spent_for(charged: int, increment: int | None, minimum: int | None, rng) ->
     return charged
 
 
-def _unresolved(case_id, customer_id, title, line, status, opened: str, rep) -> CaseRow:
+def _sorted_days(span: Span, count: int, rnd: Callable[[], float]) -> list[int]:
+    """`count` random days of `span` up to its last day of use, in order."""
+    width = span.until - span.start + 1
+    return sorted(span.start + int(rnd() * width) for _ in range(count))
+
+
+def _unresolved(
+    case_id: int,
+    customer_id: int,
+    title: str,
+    line: int | None,
+    status: str,
+    opened: str,
+    rep: str,
+) -> CaseRow:
     """An open or canceled case: nothing resolved, nothing charged."""
     number = case_number(case_id)
     nothing = (None, None, None, None, None, 0)
@@ -68,6 +87,15 @@ class LineUse:
     """The part of the generator (generator.Filler) that uses lines; it relies on the
     filler's rng, today, yesterday_end, rows, next_id, _id, levels and reopens."""
 
+    rng: Dice
+    today: int
+    yesterday_end: int
+    rows: dict[type[Base], list[Any]]
+    next_id: dict[type[Base], int]
+    levels: list[str]
+    reopens: int
+    _id: Callable[[type[Base]], int]
+
     def target_use(self, kind: str, total: int | None, level: str) -> list[int]:
         """The amounts of the resolved cases that bring a line to `level`."""
         rng = self.rng
@@ -76,6 +104,7 @@ class LineUse:
             return [0] * rng.randint(low, high)
         if level == "fresh":
             return []
+        assert total is not None  # a case or time line has a total
         if level == "nearly":
             if kind == "cases":
                 used = total - max(1, round(total * rng.uniform(0.02, 0.1)))
@@ -86,9 +115,9 @@ class LineUse:
         elif level == "overage":
             used = total + (rng.randint(1, 3) if kind == "cases" else 15 * rng.randint(2, 12))
         else:
-            low, high = {"low": (0.1, 0.35), "half": (0.4, 0.6), "high": (0.65, 0.85)}[level]
-            used = total * rng.uniform(low, high)
-            used = round(used) if kind == "cases" else round(used / 15) * 15
+            least, most = {"low": (0.1, 0.35), "half": (0.4, 0.6), "high": (0.65, 0.85)}[level]
+            share = total * rng.uniform(least, most)
+            used = round(share) if kind == "cases" else round(share / 15) * 15
         if kind == "cases":
             return [1] * max(1, used)
         used = max(TIME_MINIMUM, used)
@@ -106,14 +135,22 @@ class LineUse:
         parts.append(used)
         return parts
 
-    def pick_level(self, l_start, l_end, window_end, forced: bool) -> str:
+    def pick_level(self, l_start: int, l_end: int, window_end: int, forced: bool) -> str:
         if forced and self.levels:
             return self.levels.pop(0)
         passed = (window_end - l_start + 1) / (l_end - l_start + 1)
         weights = LEVEL_CUMULATIVE[0 if passed < 0.2 else 1 if passed < 0.6 else 2]
         return self.rng.weighted(LEVELS, weights)
 
-    def use_line(self, lid, template, total, span: Span, customer_id, usable: bool) -> int:
+    def use_line(
+        self,
+        lid: int,
+        template: Offer,
+        total: int | None,
+        span: Span,
+        customer_id: int,
+        usable: bool,
+    ) -> int:
         """Resolved (and reopened) cases on the line between its start and `span.until`;
         returns the line's `used`, which equals the sum of the ledger entries written."""
         kind = template.kind
@@ -124,16 +161,16 @@ class LineUse:
             self.open_case(lid, template, span, customer_id, charges, cases)
         return self.write_ledger(lid, kind, total, charges, cases)
 
-    def resolved_cases(self, lid, template, amounts, span: Span, customer_id):
+    def resolved_cases(
+        self, lid: int, template: Offer, amounts: list[int], span: Span, customer_id: int
+    ) -> tuple[list[Charge], list[CaseRow]]:
         """One resolved case per amount, on sorted random days of `span`; a few (the first
         ones, then 3 %) were resolved once, reopened and resolved again. Returns the charges
         (unsorted) and the case rows (who resolved them is the rep, until the ledger says)."""
         rng = self.rng
         rnd = rng.random
         kind, increment, minimum = template.kind, template.increment, template.minimum
-        l_start = span.start
-        width = span.until - l_start + 1
-        days = sorted(l_start + int(rnd() * width) for _ in amounts)
+        days = _sorted_days(span, len(amounts), rnd)
         day_prefix, clock = DAY_PREFIX, CLOCK
         charges, cases = [], []
         case_id = self.next_id[Case]
@@ -169,11 +206,11 @@ class LineUse:
                 )
             )
             first = opened + (resolved - opened) // 3
-            if (self.reopens or rnd() < 0.03) and first // DAY >= l_start:
+            if (self.reopens or rnd() < 0.03) and first // DAY >= span.start:
                 # resolved once (for less time), reopened, resolved again: charged once
                 self.reopens = max(0, self.reopens - 1)
                 earlier = amount
-                if kind == "time" and amount > max(minimum or 0, 30):
+                if kind == "time" and spent is not None and amount > max(minimum or 0, 30):
                     earlier = charge_for(max(1, spent - 30), increment, minimum)
                 reopened = first + (resolved - opened) // 3
                 charges.append(new_charge((first, case_id, earlier, "charge", rep, number, True)))
@@ -184,7 +221,9 @@ class LineUse:
         self.next_id[Case] = case_id
         return charges, cases
 
-    def write_ledger(self, lid, kind, total, charges: list[Charge], cases: list[CaseRow]):
+    def write_ledger(
+        self, lid: int, kind: str, total: int | None, charges: list[Charge], cases: list[CaseRow]
+    ) -> int:
         """The ledger of the line in time order (a charge past the total is a supervisor's
         override), then its cases, each resolved by whoever made its last charge. Returns
         the line's `used`."""
@@ -218,7 +257,15 @@ class LineUse:
         self.rows[Case].extend(cases)
         return used
 
-    def open_case(self, lid, template, span: Span, customer_id, charges, cases) -> None:
+    def open_case(
+        self,
+        lid: int,
+        template: Offer,
+        span: Span,
+        customer_id: int,
+        charges: list[Charge],
+        cases: list[CaseRow],
+    ) -> None:
         """A case still open on a usable line; a few were resolved once and reopened."""
         rng = self.rng
         case_id = self._id(Case)
@@ -247,7 +294,9 @@ class LineUse:
                     )
                 )
 
-    def other_cases(self, contract, lines: list, customer_id: int, limit) -> None:
+    def other_cases(
+        self, contract: _Contract, lines: list[int], customer_id: int, limit: int | None
+    ) -> None:
         """Cases that charge nothing: canceled ones, and some resolved with no line."""
         rng = self.rng
         if limit is None or limit < contract.start:

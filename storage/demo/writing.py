@@ -7,16 +7,18 @@ from __future__ import annotations
 import gc
 import io
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import chain
+from typing import Any
 
 from ..db import is_postgres
-from ..models import Case, Contract, database
+from ..models import Base, Case, Contract, database
 from .rows import COLUMNS
 
 
 @contextmanager
-def bulk_load():
+def bulk_load() -> Iterator[None]:
     """On SQLite, while filling: no fsync per commit, a larger page cache, and foreign keys
     not looked up row by row (the generator's ids are consistent by construction; the tests
     check them with `PRAGMA foreign_key_check`, and PostgreSQL checks every row anyway).
@@ -39,7 +41,7 @@ def bulk_load():
 
 
 @contextmanager
-def indexes_rebuilt_after():
+def indexes_rebuilt_after() -> Iterator[None]:
     """On SQLite, drop the indexes of the tables being filled and build them again at the
     end (a third faster than updating them row by row; the unique ones check the data again).
     Inside the fill's transaction: readers keep seeing the old state, a failure undoes it.
@@ -62,11 +64,11 @@ def indexes_rebuilt_after():
         database.execute_sql(sql)
 
 
-def _columns(model) -> list[str]:
+def _columns(model: type[Base]) -> list[str]:
     return [model._meta.fields[name].column_name for name in COLUMNS[model]]
 
 
-def insert(model, rows: list, postgres: bool) -> None:
+def insert(model: type[Base], rows: list[tuple[Any, ...]], postgres: bool) -> None:
     """Write rows (tuples in COLUMNS order): COPY on PostgreSQL; on SQLite multi-row INSERTs,
     as many rows per statement as its limit on bound variables allows (at most 500)."""
     table = model._meta.table_name
@@ -92,7 +94,7 @@ def insert(model, rows: list, postgres: bool) -> None:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value) -> str:
+def _copy_text(value: object) -> str:
     """A value in PostgreSQL's COPY text format."""
     if value is None:
         return "\\N"
@@ -109,7 +111,7 @@ def _sqlite_variable_limit() -> int:
         return 999
 
 
-def next_id(model) -> int:
+def next_id(model: type[Base]) -> int:
     """The first id free for `model`: past every row and, for the never-reused numbers of
     contracts and cases, past every id the sequence ever handed out."""
     table = model._meta.table_name
@@ -142,7 +144,7 @@ def advance_sequences() -> None:
 
 
 @contextmanager
-def no_cycle_collection():
+def no_cycle_collection() -> Iterator[None]:
     """The cyclic garbage collector paused while rows are made: the rows (named tuples,
     which the collector keeps tracking, unlike plain tuples of numbers and text) form no
     cycles and are freed by their reference counts, and its passes over each batch of
