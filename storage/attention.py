@@ -83,7 +83,8 @@ def thresholds(day, settings, limit=None) -> list[AttentionEntry]:
     for cid, position, customer, kind, total, used in query.tuples():
         percent = used * 100 // total
         if used >= total:
-            why = f"used up: {format_amount(used, kind)}/{_unit(total, kind)} used"
+            over = f" ({format_amount(used - total, kind)} over)" if used > total else ""
+            why = f"used up: {format_amount(used, kind)} of {_unit(total, kind)} used{over}"
             action = "add a line or renew; a supervisor can override a case"
         else:
             level = settings.alert if percent >= settings.alert else settings.warn
@@ -101,9 +102,15 @@ def thresholds(day, settings, limit=None) -> list[AttentionEntry]:
     return out
 
 
+def _in_days(days: int) -> str:
+    return "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+
+
 def running_out(day, settings, limit=None) -> list[AttentionEntry]:
-    """Lines that will be used up before their end at the current rate, the soonest first."""
-    use = window_use(_metered_in_use(day) & (Line.used < Line.total), day).alias("use")
+    """Lines that will be used up before their end at the current rate, the soonest first;
+    a line already past the lower threshold is listed there, not again here."""
+    below = Line.used * 100 < Line.total * settings.warn
+    use = window_use(_metered_in_use(day) & below, day).alias("use")
     rows = (
         _lines(Line.total, Line.used, Line.start, Line.end, use.c.use_short, use.c.use_long)
         .switch(Line)
@@ -121,7 +128,7 @@ def running_out(day, settings, limit=None) -> list[AttentionEntry]:
     for runs_out, cid, position, customer, kind, rate, end in found[:limit]:
         why = (
             f"at {_rate(rate, kind)} it runs out about {runs_out} "
-            f"({(runs_out - day).days} days), before its end on {end}"
+            f"({_in_days((runs_out - day).days)}), before its end on {end}"
         )
         out.append(
             AttentionEntry(
@@ -152,8 +159,7 @@ def ending(day, settings, limit=None) -> list[AttentionEntry]:
     )
     out = []
     for cid, customer, end in query.tuples():
-        days = (end - day).days
-        when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        when = _in_days((end - day).days)
         out.append(
             AttentionEntry(
                 "ending", contract_number(cid), customer, None, None,
