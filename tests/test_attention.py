@@ -6,31 +6,19 @@ are then set to the days they stand for (`charged_on`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pendulum
 import pytest
 
 import storage
-from storage.models import UsageEntry
-from tests.helpers import TODAY, active_contract, contract_between, make_world, refused
+from tests.helpers import (
+    TODAY,
+    active_contract,
+    charged_on,
+    contract_between,
+    make_world,
+    refused,
+)
 from tests.helpers.cli import Contracts
-
-
-def charged_on(ref: str, *days: pendulum.Date, override: bool = False) -> None:
-    """A resolved case on `ref` for each day, its ledger entry dated at noon UTC that day."""
-    for day in days:
-        storage.resolve(ref, f"Case of {day}", override=override)
-        newest = UsageEntry.select(pw_max()).scalar()
-        UsageEntry.update(at=dt.datetime(day.year, day.month, day.day, 12)).where(
-            UsageEntry.id == newest
-        ).execute()
-
-
-def pw_max():
-    import peewee as pw
-
-    return pw.fn.MAX(UsageEntry.id)
 
 
 def ago(days: int) -> pendulum.Date:
