@@ -119,7 +119,6 @@ def running_out(day, settings, limit=None) -> list[AttentionEntry]:
     )
     found = []
     for cid, position, customer, kind, total, used, start, end, short, long in rows:
-        start, end = Line.start.python_value(start), Line.end.python_value(end)
         _s, _l, rate, runs_out, before = project(total, used, start, end, short, long, day)
         if before:
             found.append((runs_out, cid, position, customer, kind, rate, end))
@@ -128,7 +127,7 @@ def running_out(day, settings, limit=None) -> list[AttentionEntry]:
     for runs_out, cid, position, customer, kind, rate, end in found[:limit]:
         why = (
             f"at {_rate(rate, kind)} it runs out about {runs_out} "
-            f"({_in_days((runs_out - day).days)}), before its end on {end}"
+            f"({_in_days(runs_out.toordinal() - day.toordinal())}), before its end on {end}"
         )
         out.append(
             AttentionEntry(
@@ -159,7 +158,7 @@ def ending(day, settings, limit=None) -> list[AttentionEntry]:
     )
     out = []
     for cid, customer, end in query.tuples():
-        when = _in_days((end - day).days)
+        when = _in_days(end.toordinal() - day.toordinal())
         out.append(
             AttentionEntry(
                 "ending", contract_number(cid), customer, None, None,

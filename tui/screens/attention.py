@@ -40,6 +40,7 @@ class AttentionScreen(DataScreen):
         self.sections: list = []
         self.at = None
         self.settings = ((75, 90), 30)
+        self.complete = False  # every section has been read at least once
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Needs attention")
@@ -71,9 +72,10 @@ class AttentionScreen(DataScreen):
         )
 
     def _first(self, found) -> None:
+        """The first section; the others shown so far stay until their new answer comes."""
         self.at, self.settings = found.at, (found.thresholds, found.within)
-        self.sections = list(found.sections)
-        self._fill(done=False)
+        self.sections = list(found.sections) + self.sections[1:]
+        self._fill(done=self.complete)
         rest = [key for key in storage.attention.SECTIONS if key != FIRST]
         self.call_storage(
             storage.needs_attention,
@@ -86,6 +88,7 @@ class AttentionScreen(DataScreen):
 
     def _rest(self, found) -> None:
         self.sections = self.sections[:1] + list(found.sections)
+        self.complete = True
         self._fill(done=True)
 
     def _fill(self, done: bool) -> None:
