@@ -3,6 +3,8 @@ contract screen (issue 11, items 3 and 4), driven by keys with Pilot on SQLite."
 
 from __future__ import annotations
 
+import threading
+
 import pendulum
 import pytest
 from textual.widgets import Sparkline, Static
@@ -142,5 +144,38 @@ def test_the_selected_line_shows_its_burn_rate_run_out_day_and_chart(desk):
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
         assert text_of(app, "#burn-text").startswith("Line 2 runs out 2026-07-23")
+
+    drive(url, scenario)
+
+
+def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypatch):
+    url, n = desk
+    others_may_answer = threading.Event()
+    real = storage.needs_attention
+
+    def slow_for_the_others(*args, sections=None, **kwargs):
+        if sections != ["threshold"]:
+            others_may_answer.wait(10)
+        return real(*args, sections=sections, **kwargs)
+
+    monkeypatch.setattr(storage, "needs_attention", slow_for_the_others)
+
+    async def scenario(pilot):
+        app = pilot.app
+        await pilot.press("exclamation_mark")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, AttentionScreen) and rows(app):
+                break
+        assert rows(app)[:2] == [
+            "▍ | Lines at or past a usage threshold (1)",
+            f"{n['busy']}/1 | 90 % used (9/10 cases), past the 90 % threshold | Acme Corp",
+        ]
+        assert len(rows(app)) == 2
+        assert "so far (reading the other sections…)" in text_of(app, "#summary")
+        others_may_answer.set()
+        await settle(pilot)
+        assert "▍ | Contracts ending soon with no renewal (1)" in rows(app)
+        assert text_of(app, "#summary").startswith("3 entries  ·")
 
     drive(url, scenario)
