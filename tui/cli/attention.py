@@ -47,5 +47,5 @@ def _print(found) -> None:
             for entry in section.entries
         ]
         click.echo(out.table(None, rows, flex=(2,), indent=2))
-        actions = sorted({entry.what_to_do for entry in section.entries})
-        click.echo(f"  → {'; '.join(actions)}")
+        for action in dict.fromkeys(entry.what_to_do for entry in section.entries):
+            click.echo(f"  → {action}")
