@@ -111,6 +111,8 @@ def contract_info(
     lines = list(contract.lines.order_by(Line.position)) if with_lines else []
     counts = _case_counts([line.id for line in lines])
     infos = [line_info(line, contract, counts.get(line.id, 0), day) for line in lines]
+    if contract.allotment_type != "coverage":
+        infos = _with_forecasts(infos, lines, day)
     if with_lines:
         price = sum(line.price - line.discount for line in lines)
     else:
@@ -156,6 +158,22 @@ def contract_info(
         days_left=days_left(contract.status, contract.end, day),
         lines=infos,
     )
+
+
+def _with_forecasts(infos: list[LineInfo], lines: list[Line], day) -> list[LineInfo]:
+    """The lines' burn per week and run-out day (forecast.py; one query for them all)."""
+    from dataclasses import replace
+
+    from .forecast import line_forecasts
+
+    found = line_forecasts([line.id for line in lines if line.total is not None], day)
+    out = []
+    for info, line in zip(infos, lines):
+        if info.total is not None:
+            burn, runs_out = found.get(line.id, (0.0, None))
+            info = replace(info, burn_per_week=burn, runs_out_on=runs_out)
+        out.append(info)
+    return out
 
 
 @reads

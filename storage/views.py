@@ -54,6 +54,9 @@ class LineInfo(JsonMixin):
     status: str
     usable: bool
     reason: str | None
+    # metered lines: use per week at the current rate, and the day it is used up (forecast.py)
+    burn_per_week: float | None = None
+    runs_out_on: pendulum.Date | None = None
 
     @property
     def remaining_text(self) -> str:
@@ -218,3 +221,69 @@ class AuditInfo(JsonMixin):
         import json
 
         return {**super().to_json(), "changes": json.loads(self.changes)}
+
+
+@dataclass(frozen=True)
+class LineBurn(JsonMixin):
+    """How fast a metered line is used and when it runs out at that rate (forecast.py)."""
+
+    ref: str
+    allotment_type: str
+    total: int | None
+    used: int
+    end: pendulum.Date
+    burn_per_week_30: float  # over the last 30 days
+    burn_per_week_90: float  # over the last 90 days
+    runs_out_on: pendulum.Date | None  # None: no use to project from
+    runs_out_before_end: bool
+    per_week: list[int]  # use in each of the last weeks, oldest first; the last ends today
+
+    @property
+    def burn_per_week(self) -> float:
+        return self.burn_per_week_30 or self.burn_per_week_90
+
+
+@dataclass(frozen=True)
+class AttentionEntry(JsonMixin):
+    """One thing that needs attention: where, why, and what to do (attention.py)."""
+
+    section: str
+    contract: str
+    customer: str
+    line: str | None
+    case: str | None
+    why: str
+    what_to_do: str
+    date: pendulum.Date | None  # the day it is about (runs out, ends, started, period end)
+
+
+@dataclass(frozen=True)
+class AttentionSection(JsonMixin):
+    section: str
+    title: str
+    entries: list[AttentionEntry]
+    more: bool = False  # cut at the limit asked for
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "count": len(self.entries)}
+
+
+@dataclass(frozen=True)
+class Attention(JsonMixin):
+    at: pendulum.Date
+    within: int
+    thresholds: tuple[int, int]
+    sections: list[AttentionSection]
+
+    @property
+    def count(self) -> int:
+        return sum(len(s.entries) for s in self.sections)
+
+    def to_json(self) -> dict:
+        return {
+            "at": self.at.isoformat(),
+            "within": self.within,
+            "thresholds": list(self.thresholds),
+            "count": self.count,
+            "sections": [s.to_json() for s in self.sections],
+        }

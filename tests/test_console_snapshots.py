@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 import storage
-from tests.helpers import active_contract, contract_in, make_world
+from tests.helpers import TODAY, active_contract, charged_on, contract_in, make_world
 from tests.helpers.console import quick_pilot, settle, write  # noqa: F401 - a fixture
 from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
@@ -118,6 +118,45 @@ def test_check_screen_with_a_pick_list(shop, snap_compare, size):
         await pilot.press("c")
         await write(pilot, "e")
         await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+@pytest.fixture
+def burning(shop):
+    """The shop, with a line used at a steady rate over the last weeks and one that ends
+    soon: every section of the attention screen that a small desk fills."""
+    url, numbers = shop
+    numbers["steady"] = active_contract(customer="Initech", lines=2)
+    days = [TODAY.subtract(days=d) for d in (75, 61, 40, 33, 26, 19, 12, 5, 5, 1)]
+    charged_on(f"{numbers['steady']}/1", *days[:6])
+    charged_on(f"{numbers['steady']}/2", *days)
+    numbers["ending"] = active_contract(customer="Globex", end="2026-07-01")
+    return url, numbers
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_attention_screen(burning, snap_compare, size):
+    url, _numbers = burning
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_line_burn_chart(burning, snap_compare, size):
+    url, numbers = burning
+
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(ContractScreen(numbers["steady"]))
+        await settle(pilot)
+        await pilot.press("down")
         await settle(pilot)
 
     assert snap_compare(console(url), terminal_size=size, run_before=run_before)

@@ -48,6 +48,14 @@ class ContractsApp(StorageCalls, App):
         Binding("s", "cases", "Cases", show=False, id="app.cases"),
         Binding("u", "customers", "Customers", show=False, id="app.customers"),
         Binding("t", "templates", "Templates", show=False, id="app.templates"),
+        Binding(
+            "exclamation_mark",
+            "attention",
+            "Attention",
+            key_display="!",
+            show=False,
+            id="app.attention",
+        ),
         Binding("question_mark", "keys", "Keys", key_display="?", id="app.keys"),
         Binding("escape", "back", "Back", id="app.back"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -182,6 +190,11 @@ class ContractsApp(StorageCalls, App):
 
         self._open(TemplatesScreen)
 
+    def action_attention(self) -> None:
+        from .screens.attention import AttentionScreen
+
+        self._open(AttentionScreen)
+
     def action_home(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -248,8 +261,13 @@ class ContractsApp(StorageCalls, App):
         yield SystemCommand(
             "Templates", "List, add and edit contract templates (t)", self.action_templates
         )
+        yield SystemCommand(
+            "Attention",
+            "What needs attention: thresholds, run-outs, endings (!)",
+            self.action_attention,
+        )
         yield SystemCommand("Keys", "Every key of this screen (?)", self.action_keys)
-        seen = {"Check", "Cases", "Customers", "Templates", "Keys", "Back", "Quit"}
+        seen = {"Check", "Cases", "Customers", "Templates", "Attention", "Keys", "Back", "Quit"}
         for active_binding in screen.active_bindings.values():
             binding = active_binding.binding
             title = binding.tooltip or binding.description

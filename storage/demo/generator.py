@@ -153,6 +153,7 @@ class Filler(LineUse):
         self.statuses = list(FIRST_STATUSES)
         self.levels = list(FIRST_LEVELS)
         self.reopens = 2  # the first resolved cases are reopened and resolved again
+        self.invoiced = 0  # the second invoiced contract has started: sweep has not run
         # what the user already has: generated names avoid it
         self.taken_names = {key for (key,) in tuples(Customer.select(Customer.name_key))}
         self.taken_templates = (
@@ -311,7 +312,8 @@ class Filler(LineUse):
         return self.rng.weighted(STATUSES, STATUS_CUMULATIVE)
 
     def dates_for(self, status: str) -> _Contract:
-        """Dates that agree with the status as of today (what sweep would leave)."""
+        """Dates that agree with the status as of today (what sweep would leave), but for the
+        second invoiced contract: it started 3 days ago and is still stored as invoiced."""
         rng, today = self.rng, self.today
         term = rng.choice(TERMS)
         this_month = month_start(today)
@@ -321,6 +323,9 @@ class Filler(LineUse):
                 start = min(today, start + rng.randrange(28))
         elif status == "invoiced":
             start = add_months(this_month, rng.randint(1, 3))
+            self.invoiced += 1
+            if self.invoiced == 2:  # started 3 days ago; sweep has not stored it yet
+                start = today - 3
         elif status == "draft":
             start = add_months(this_month, rng.randint(0, 3))
         elif status == "canceled":
@@ -474,8 +479,11 @@ class Filler(LineUse):
                 window_end = min(window_end, l_end)
                 if window_end >= l_start:
                     usable = status == "active" and l_status == "existing"
+                    stuck = status == "on_hold" or (status == "active" and l_status == "canceled")
                     span = Span(l_start, l_end, window_end)
-                    used = self.use_line(lid, template, spec.total, span, head.customer.id, usable)
+                    used = self.use_line(
+                        lid, template, spec.total, span, head.customer.id, usable, stuck
+                    )
             self.rows[Line].append(
                 new_line(
                     (

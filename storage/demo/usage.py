@@ -150,14 +150,18 @@ class LineUse:
         span: Span,
         customer_id: int,
         usable: bool,
+        stuck: bool = False,
     ) -> int:
         """Resolved (and reopened) cases on the line between its start and `span.until`;
-        returns the line's `used`, which equals the sum of the ledger entries written."""
+        returns the line's `used`, which equals the sum of the ledger entries written.
+
+        A usable line (even one used up) or a `stuck` one (held, or canceled in a live
+        contract) may have a case still open on it: what the attention list shows."""
         kind = template.kind
         level = self.pick_level(span.start, span.end, span.until, usable and kind != "coverage")
         amounts = self.target_use(kind, total, level)
         charges, cases = self.resolved_cases(lid, template, amounts, span, customer_id)
-        if usable and level not in ("exhausted", "overage") and self.rng.random() < 0.1:
+        if (usable or stuck) and self.rng.random() < 0.1:
             self.open_case(lid, template, span, customer_id, charges, cases)
         return self.write_ledger(lid, kind, total, charges, cases)
 

@@ -11,6 +11,7 @@ postgres  the test run's own PostgreSQL database
 from tests.helpers.world import (
     TODAY,
     active_contract,
+    charged_on,
     contract_between,
     contract_in,
     dump,
@@ -22,6 +23,7 @@ from tests.helpers.world import (
 __all__ = [
     "TODAY",
     "active_contract",
+    "charged_on",
     "contract_between",
     "contract_in",
     "dump",

@@ -108,3 +108,20 @@ def tables_changed(before: dict) -> list[str]:
     """The tables whose rows differ from the dump `before` (empty: nothing was written)."""
     after = dump()
     return sorted(name for name in after if after[name] != before.get(name))
+
+
+def charged_on(ref: str, *days, override: bool = False) -> None:
+    """A resolved case on `ref` for each day, its ledger entry then dated at noon UTC that
+    day (the ledger's moments come from the real clock; a forecast needs a history)."""
+    import datetime as dt
+
+    import peewee as pw
+
+    from storage.models import UsageEntry
+
+    for day in days:
+        storage.resolve(ref, f"Case of {day}", override=override)
+        newest = UsageEntry.select(pw.fn.MAX(UsageEntry.id)).scalar()
+        UsageEntry.update(at=dt.datetime(day.year, day.month, day.day, 12)).where(
+            UsageEntry.id == newest
+        ).execute()

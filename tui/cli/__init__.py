@@ -5,7 +5,8 @@ The database is `--db`, else `CONTRACTS_DB`, else an SQLite file in the user's d
 
 Exit codes
     0    done; for `check`: the customer is covered.
-    1    `check` only: not covered. This includes a query that names no known customer or
+    1    `attention`: something needs attention.
+         `check` only: not covered. This includes a query that names no known customer or
          contract and one that matches several customers: the answer to "is this covered?"
          is no, and the reason says why. (An empty query is bad input: 2.)
     2    refused or bad input: a rule of the domain, a missing permission, a date, duration
@@ -71,6 +72,7 @@ COMMANDS = {
         for name in ("init", "info", "demo", "sweep", "verify", "audit", "bench")
     },
     "settings": "tui.cli.admin:settings_cmd",
+    "attention": "tui.cli.attention:attention",
 }
 
 

@@ -56,6 +56,10 @@ def info(as_json: bool) -> None:
                 "schema_version": storage.db.SCHEMA_VERSION,
                 "zone": values["zone"],
                 "today": storage.today().isoformat(),
+                "attention": {
+                    "thresholds": [int(values["threshold_warn"]), int(values["threshold_alert"])],
+                    "within": int(values["ending_within"]),
+                },
                 "login": login,
                 **summary,
             }
@@ -64,6 +68,10 @@ def info(as_json: bool) -> None:
     click.echo(f"Database: {storage.describe(current.url)}")
     click.echo(f"Schema version: {storage.db.SCHEMA_VERSION}")
     click.echo(f"Business time zone: {values['zone']} (today is {storage.today()})")
+    click.echo(
+        f"Attention: lines at {values['threshold_warn']} % and {values['threshold_alert']} % "
+        f"used; contracts ending within {values['ending_within']} days"
+    )
     click.echo(f"You are: {login}")
     click.echo(
         f"Holds: {summary['customers']} customers, {summary['templates']} templates, "
@@ -73,12 +81,29 @@ def info(as_json: bool) -> None:
 
 @click.command("settings")
 @click.option("--zone", metavar="ZONE", help="The business time zone (supervisors).")
+@click.option(
+    "--thresholds",
+    metavar="LOW,HIGH",
+    help="Attention: lines used at or past these percentages (default 75,90; supervisors).",
+)
+@click.option(
+    "--within",
+    metavar="DAYS",
+    help="Attention: contracts ending within this many days (default 30; supervisors).",
+)
 @needs_db
-def settings_cmd(zone: str | None) -> None:
+def settings_cmd(zone: str | None, thresholds: str | None, within: str | None) -> None:
     """Show the database's settings, or change them (supervisors)."""
     if zone is not None:
         storage.set_zone(zone)
         click.echo(f"Business time zone is now {zone}; today is {storage.today()}.")
+    if thresholds is not None or within is not None:
+        now = storage.set_attention(thresholds=thresholds, within=within)
+        click.echo(
+            f"Attention: lines at {now.warn} % and {now.alert} % used; "
+            f"contracts ending within {now.within} days."
+        )
+    if zone is not None or thresholds is not None or within is not None:
         return
     for name, value in sorted(storage.current_settings().items()):
         click.echo(f"{name}: {value}")

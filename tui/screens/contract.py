@@ -27,6 +27,7 @@ from ..format import (
     when_words,
 )
 from ..widgets.bars import KeyFooter, TabBar, TitleBar
+from ..widgets.burn import BurnChart
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
 from .base import DataScreen, tab_bindings
@@ -161,6 +162,7 @@ class ContractScreen(LineActions, DataScreen):
             ],
             id="lines",
         )
+        yield BurnChart("#lines", id="burn")
         yield TabBar(LOWER_TABS, "cases", id="detail-tabs")
         with ContentSwitcher(initial="cases", id="lower"):
             yield KeyTable(
@@ -237,6 +239,7 @@ class ContractScreen(LineActions, DataScreen):
         self.query_one("#summary", Static).update(self._summary(info))
         lines = self.query_one("#lines", KeyTable)
         lines.fill([(line.ref, self._line_cells(line)) for line in info.lines])
+        self.query_one(BurnChart).follow()
         self.refresh_bindings()
 
     def _summary(self, info) -> Text:

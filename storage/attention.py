@@ -1,0 +1,345 @@
+"""What needs attention (issue 11, SPEC §5 and §6): one list in sections, each entry saying
+why and what to do.
+
+Every section is one query over the whole database (no query per line or contract), so the
+list stays quick at 100,000 contracts; `needs_attention` runs the sections asked for.
+
+"Overage not yet billed": overage is billed with the billing period it falls in (billing.py),
+on the bill for that period, sent when the period ends. A line's overage is not yet billed
+while the last entry that raised it lies in a period that has not ended (or after the
+contract's last billing period).
+"""
+
+from __future__ import annotations
+
+import peewee as pw
+import pendulum
+
+from .amounts import format_amount, format_money
+from .billing import BILLING_MONTHS
+from .by_dates import status_is
+from .clock import today
+from .db import reads
+from .forecast import project, stored_day, window_use
+from .lookup import case_number, contract_number, line_ref
+from .models import Case, Contract, Customer, Line, UsageEntry
+from .settings import attention_settings
+from .views import Attention, AttentionEntry, AttentionSection
+
+SECTIONS = {
+    "threshold": "Lines at or past a usage threshold",
+    "runs_out": "Lines that will run out before their end",
+    "ending": "Contracts ending soon with no renewal",
+    "not_started": "Invoiced contracts whose start has come",
+    "open_cases": "Open cases on unusable lines",
+    "overage": "Overage not yet billed",
+}
+
+
+def _unit(amount: int, kind: str) -> str:
+    if kind == "time":
+        return format_amount(amount, kind)
+    return f"{amount} case{'s' if amount != 1 else ''}"
+
+
+def _rate(per_week: float, kind: str) -> str:
+    if kind == "time":
+        return f"{format_amount(max(1, round(per_week)), kind)}/week"
+    return f"{per_week:.1f} cases/week"
+
+
+def _metered_in_use(day):
+    """Lines that can still be charged on `day`, metered: of a contract active that day, not
+    canceled, between their start and end, with a total."""
+    return (
+        status_is("active", day)
+        & (Contract.allotment_type != "coverage")
+        & Line.total.is_null(False)
+        & (Line.total > 0)
+        & (Line.status != "canceled")
+        & (Line.start <= day)
+        & (Line.end >= day)
+    )
+
+
+def _lines(*fields):
+    return (
+        Line.select(Line.contract, Line.position, Customer.name, Contract.allotment_type, *fields)
+        .join(Contract, on=Line.contract == Contract.id)
+        .join(Customer, on=Contract.customer == Customer.id)
+    )
+
+
+def thresholds(day, settings, limit=None) -> list[AttentionEntry]:
+    """Lines used at or past the lower threshold, the most used first."""
+    share = (Line.used * 100) / Line.total
+    query = (
+        _lines(Line.total, Line.used)
+        .where(_metered_in_use(day) & (Line.used * 100 >= Line.total * settings.warn))
+        .order_by(share.desc(), Line.contract, Line.position)
+        .limit(limit)
+    )
+    out = []
+    for cid, position, customer, kind, total, used in query.tuples():
+        percent = used * 100 // total
+        if used >= total:
+            over = f" ({format_amount(used - total, kind)} over)" if used > total else ""
+            why = f"used up: {format_amount(used, kind)} of {_unit(total, kind)} used{over}"
+            action = "add a line or renew; a supervisor can override a case"
+        else:
+            level = settings.alert if percent >= settings.alert else settings.warn
+            why = (
+                f"{percent} % used ({format_amount(used, kind)}/{_unit(total, kind)}), "
+                f"past the {level} % threshold"
+            )
+            action = "renew early or add a line"
+        out.append(
+            AttentionEntry(
+                "threshold", contract_number(cid), customer, line_ref(cid, position), None,
+                why, action, None,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _in_days(days: int) -> str:
+    return "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+
+
+def running_out(day, settings, limit=None) -> list[AttentionEntry]:
+    """Lines that will be used up before their end at the current rate, the soonest first;
+    a line already past the lower threshold is listed there, not again here."""
+    below = Line.used * 100 < Line.total * settings.warn
+    use = window_use(_metered_in_use(day) & below, day).alias("use")
+    rows = (
+        _lines(Line.total, Line.used, Line.start, Line.end, use.c.use_short, use.c.use_long)
+        .switch(Line)
+        .join(use, on=use.c.line_id == Line.id)
+        .tuples()
+    )
+    found = []
+    for cid, position, customer, kind, total, used, start, end, short, long in rows:
+        _s, _l, rate, runs_out, before = project(total, used, start, end, short, long, day)
+        if before:
+            found.append((runs_out, cid, position, customer, kind, rate, end))
+    found.sort()
+    out = []
+    for runs_out, cid, position, customer, kind, rate, end in found[:limit]:
+        why = (
+            f"at {_rate(rate, kind)} it runs out about {runs_out} "
+            f"({_in_days(runs_out.toordinal() - day.toordinal())}), before its end on {end}"
+        )
+        out.append(
+            AttentionEntry(
+                "runs_out", contract_number(cid), customer, line_ref(cid, position), None,
+                why, "add a line or renew early", runs_out,
+            )
+        )  # fmt: skip
+    return out
+
+
+def ending(day, settings, limit=None) -> list[AttentionEntry]:
+    """Contracts active or on hold that end within `settings.within` days and have no
+    renewal yet, the soonest first."""
+    Successor = Contract.alias("successor")
+    renewed = Successor.select(pw.SQL("1")).where(
+        (Successor.origin == Contract.id) & (Successor.origin_kind == "renewal")
+    )
+    query = (
+        Contract.select(Contract.id, Customer.name, Contract.end)
+        .join(Customer, on=Contract.customer == Customer.id)
+        .where(
+            (status_is("active", day) | status_is("on_hold", day))
+            & (Contract.end <= day.add(days=settings.within))
+            & ~pw.fn.EXISTS(renewed)
+        )
+        .order_by(Contract.end, Contract.id)
+        .limit(limit)
+    )
+    out = []
+    for cid, customer, end in query.tuples():
+        when = _in_days(end.toordinal() - day.toordinal())
+        out.append(
+            AttentionEntry(
+                "ending", contract_number(cid), customer, None, None,
+                f"ends on {end} ({when}) and has no renewal yet", "renew it (or let it end)",
+                end,
+            )
+        )  # fmt: skip
+    return out
+
+
+def not_started(day, settings, limit=None) -> list[AttentionEntry]:
+    """Contracts still stored as invoiced although their start has come: the daily sweep has
+    not run (reads show them active, but the status indexes and other tools do not)."""
+    query = (
+        Contract.select(Contract.id, Customer.name, Contract.start)
+        .join(Customer, on=Contract.customer == Customer.id)
+        .where((Contract.status == "invoiced") & (Contract.start <= day) & (Contract.end >= day))
+        .order_by(Contract.start, Contract.id)
+        .limit(limit)
+    )
+    return [
+        AttentionEntry(
+            "not_started", contract_number(cid), customer, None, None,
+            f"started on {start} but is still stored as invoiced",
+            "run `contracts sweep` (daily, from cron) or open the console", start,
+        )
+        for cid, customer, start in query.tuples()
+    ]  # fmt: skip
+
+
+def _case_trouble(kind, total, used, line_status, stored, end, day) -> tuple[str, str]:
+    """Why a line cannot take its open case, and what to do."""
+    if stored == "canceled" or line_status == "canceled":
+        return "canceled", "move the case to another line, or cancel it"
+    if stored == "on_hold" and day <= end:
+        return "on hold", "release the contract, or move the case to another line"
+    used_text = f"{format_amount(used, kind)}/{_unit(total, kind)}"
+    return f"used up ({used_text})", "add a line, renew, or override (supervisor)"
+
+
+def open_cases(day, settings, limit=None) -> list[AttentionEntry]:
+    """Open cases on lines that are used up, held or canceled, the oldest first."""
+    exhausted = (Contract.allotment_type != "coverage") & (Line.used >= Line.total)
+    held = status_is("on_hold", day)
+    canceled = (Contract.status == "canceled") | (Line.status == "canceled")
+    query = (
+        Case.select(
+            Case.id, Customer.name, Line.contract, Line.position, Contract.allotment_type,
+            Line.total, Line.used, Line.status, Contract.status, Contract.end,
+        )
+        .join(Line, on=Case.line == Line.id)
+        .join(Contract, on=Line.contract == Contract.id)
+        .join(Customer, on=Case.customer == Customer.id)
+        .where((Case.status == "open") & (exhausted | held | canceled))
+        .order_by(Case.id)
+        .limit(limit)
+    )  # fmt: skip
+    out = []
+    for (
+        case_id,
+        customer,
+        cid,
+        position,
+        kind,
+        total,
+        used,
+        line_status,
+        stored,
+        end,
+    ) in query.tuples():
+        why, action = _case_trouble(kind, total, used, line_status, stored, end, day)
+        ref = line_ref(cid, position)
+        out.append(
+            AttentionEntry(
+                "open_cases", contract_number(cid), customer, ref, case_number(case_id),
+                f"{case_number(case_id)} is open on {ref}, which is {why}", action, None,
+            )
+        )  # fmt: skip
+    return out
+
+
+def _period_end(billing_start, billing_end, billing: str, on: pendulum.Date) -> pendulum.Date:
+    """The last day of the billing period that holds `on` (billing.schedule's periods)."""
+    months = BILLING_MONTHS[billing]
+    on = max(on, billing_start)
+    k = ((on.year - billing_start.year) * 12 + on.month - billing_start.month) // months
+    while billing_start.add(months=months * (k + 1)) <= on:
+        k += 1
+    while k > 0 and billing_start.add(months=months * k) > on:
+        k -= 1
+    return min(billing_start.add(months=months * (k + 1)).subtract(days=1), billing_end)
+
+
+def overage(day, settings, limit=None) -> list[AttentionEntry]:
+    """Lines over their total whose overage grew in a billing period that has not ended."""
+    raised = (
+        UsageEntry.select(UsageEntry.line, pw.fn.MAX(UsageEntry.at).alias("last_at"))
+        .join(Line, on=UsageEntry.line == Line.id)
+        .where((Line.used > Line.total) & (UsageEntry.amount > 0))
+        .group_by(UsageEntry.line)
+        .alias("raised")
+    )
+    query = (
+        _lines(
+            Line.total, Line.used, Line.price - Line.discount, Contract.billing,
+            Contract.billing_start, Contract.billing_end, raised.c.last_at,
+        )
+        .switch(Line)
+        .join(raised, on=raised.c.line_id == Line.id)
+        .where(
+            (Contract.allotment_type != "coverage")
+            & (Contract.status != "draft")
+            & (Line.total > 0)
+            & (Line.used > Line.total)
+        )
+        .order_by(Line.contract, Line.position)
+    )  # fmt: skip
+    out = []
+    for (
+        cid,
+        position,
+        customer,
+        kind,
+        total,
+        used,
+        net,
+        billing,
+        b_start,
+        b_end,
+        last,
+    ) in query.tuples():
+        on = stored_day(last)
+        period_end = _period_end(b_start, b_end, billing, on)
+        if period_end < day and on <= b_end:
+            continue  # billed with a period that has ended
+        over = used - total
+        cents = round(over * net / total)
+        why = (
+            f"{_unit(over, kind)} over its {_unit(total, kind)} (about {format_money(cents)}), "
+            f"on the bill for the period ending {period_end}"
+        )
+        out.append(
+            AttentionEntry(
+                "overage", contract_number(cid), customer, line_ref(cid, position), None,
+                why, "check it is billed with that period; add a line if this goes on",
+                period_end,
+            )
+        )  # fmt: skip
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+FINDERS = {
+    "threshold": thresholds,
+    "runs_out": running_out,
+    "ending": ending,
+    "not_started": not_started,
+    "open_cases": open_cases,
+    "overage": overage,
+}
+
+
+@reads
+def needs_attention(within: int | None = None, sections=None, limit=None) -> Attention:
+    """What needs attention today, by section (all of them unless `sections` names some);
+    `within` days overrides the "ending within" setting; `limit` entries at most per section
+    (then `more` says there were more)."""
+    from dataclasses import replace
+
+    from .settings import check_within
+
+    settings = attention_settings()
+    if within is not None:
+        settings = replace(settings, within=check_within(within))
+    day = today()
+    found = []
+    for key in sections or SECTIONS:
+        entries = FINDERS[key](day, settings, None if limit is None else limit + 1)
+        more = limit is not None and len(entries) > limit
+        found.append(
+            AttentionSection(key, SECTIONS[key], entries[:limit] if more else entries, more)
+        )
+    return Attention(day, settings.within, (settings.warn, settings.alert), found)

@@ -1,0 +1,276 @@
+"""What needs attention and when a line runs out (issue 11, items 3 and 4), on SQLite and
+PostgreSQL: the settings, the forecast, every section of the list, and `contracts attention`.
+
+Today is 2026-06-15 (frozen); use in the past is made by real charges whose ledger moments
+are then set to the days they stand for (`charged_on`)."""
+
+from __future__ import annotations
+
+import pendulum
+import pytest
+
+import storage
+from tests.helpers import (
+    TODAY,
+    active_contract,
+    charged_on,
+    contract_between,
+    make_world,
+    refused,
+)
+from tests.helpers.cli import Contracts
+
+
+def ago(days: int) -> pendulum.Date:
+    return TODAY.subtract(days=days)
+
+
+def section(result, key: str) -> list:
+    return next(s for s in result.sections if s.section == key).entries
+
+
+def line_of(number: str, position: int = 1):
+    return storage.show(number).lines[position - 1]
+
+
+@pytest.fixture
+def world(db_url):
+    make_world()
+    return db_url
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+def test_attention_settings_default_and_change(world):
+    assert storage.attention_settings() == storage.settings.AttentionSettings(75, 90, 30)
+    changed = storage.set_attention(thresholds="80, 95%", within="14")
+    assert (changed.warn, changed.alert, changed.within) == (80, 95, 14)
+    shown = storage.current_settings()
+    assert shown["threshold_warn"] == "80" and shown["ending_within"] == "14"
+
+
+@pytest.mark.parametrize(
+    "thresholds, within, match",
+    [
+        ("75", None, "not two thresholds"),
+        ("0,90", None, "not two thresholds"),
+        ("75,101", None, "not two thresholds"),
+        ("a,b", None, "not two thresholds"),
+        (None, "-3", "not a number of days"),
+        (None, "forever", "not a number of days"),
+    ],
+)
+def test_bad_attention_settings_are_refused(world, thresholds, within, match):
+    refused(storage.set_attention, thresholds=thresholds, within=within, match=match)
+    assert storage.attention_settings().warn == 75
+
+
+def test_only_a_supervisor_changes_the_thresholds(world):
+    storage.add_user(storage.current_login(), "supervisor")
+    storage.add_user("rita", "rep")
+    with storage.acting_as("rita"):
+        refused(storage.set_attention, thresholds="50,60", match="supervisor")
+
+
+# ---------------------------------------------------------------------------- forecast
+
+
+def test_a_line_with_no_use_has_no_run_out_day(world):
+    number = active_contract()
+    line = line_of(number)
+    assert (line.burn_per_week, line.runs_out_on) == (0.0, None)
+    burn = storage.line_burn(f"{number}/1")
+    assert burn.runs_out_on is None and not burn.runs_out_before_end
+    assert burn.per_week == [0] * 12
+
+
+def test_steady_use_projects_the_day_it_runs_out(world):
+    number = active_contract()  # 10 cases, 2026-01-01 to 2026-12-31
+    charged_on(f"{number}/1", ago(27), ago(20), ago(13), ago(6))  # one a week
+    line = line_of(number)
+    assert line.burn_per_week == pytest.approx(0.93, abs=0.01)  # 4 cases in 30 days
+    # 6 cases left at 4 per 30 days: 45 days
+    assert line.runs_out_on == TODAY.add(days=45)
+    burn = storage.line_burn(f"{number}/1")
+    assert burn.per_week[-4:] == [1, 1, 1, 1] and sum(burn.per_week) == 4
+    assert burn.runs_out_before_end
+    data = Contracts(world).json(f"show {number}")
+    assert data["lines"][0]["burn_per_week"] == pytest.approx(0.93, abs=0.01)
+    assert data["lines"][0]["runs_out_on"] == str(TODAY.add(days=45))
+
+
+def test_a_burst_counts_at_the_last_30_days_rate(world):
+    number = active_contract()
+    charged_on(f"{number}/1", *[ago(1)] * 3)
+    burn = storage.line_burn(f"{number}/1")
+    assert burn.burn_per_week_30 == pytest.approx(0.7)  # 3 cases in 30 days
+    assert burn.burn_per_week_90 == pytest.approx(3 * 7 / 90, abs=0.01)
+    assert burn.runs_out_on == TODAY.add(days=70)  # 7 left at 0.7 a week
+    assert burn.per_week[-1] == 3
+
+
+def test_an_old_burst_runs_at_the_90_days_rate(world):
+    number = active_contract()
+    charged_on(f"{number}/1", *[ago(60)] * 9)
+    line = line_of(number)
+    assert line.burn_per_week == pytest.approx(0.7)  # 9 cases in 90 days
+    assert line.runs_out_on == TODAY.add(days=10)
+
+
+def test_use_after_the_day_asked_is_not_counted(world):
+    number = active_contract()
+    charged_on(f"{number}/1", ago(2))
+    storage.set_today(ago(5))
+    assert line_of(number).runs_out_on is None
+
+
+def test_coverage_lines_have_no_forecast(world):
+    number = active_contract("Premium Cover", customer="Globex")
+    storage.resolve(f"{number}/1", "Outage")
+    line = line_of(number)
+    assert (line.burn_per_week, line.runs_out_on) == (None, None)
+
+
+# ---------------------------------------------------------------------------- attention
+
+
+def test_nothing_needs_attention_on_a_quiet_desk(world):
+    active_contract()
+    result = storage.needs_attention()
+    assert result.count == 0
+    assert [s.section for s in result.sections] == list(storage.attention.SECTIONS)
+
+
+def test_lines_at_or_past_a_threshold(world):
+    number = active_contract(lines=4)
+    for position, n in ((1, 7), (2, 8), (3, 9), (4, 10)):
+        for i in range(n):
+            storage.resolve(f"{number}/{position}", f"Case {i}")
+    found = section(storage.needs_attention(), "threshold")
+    assert [e.line for e in found] == [f"{number}/4", f"{number}/3", f"{number}/2"]
+    assert "used up" in found[0].why and "override" in found[0].what_to_do
+    assert "90 % used" in found[1].why and "past the 90 % threshold" in found[1].why
+    assert "80 % used" in found[2].why and "past the 75 % threshold" in found[2].why
+    storage.set_attention(thresholds="70,95")
+    assert len(section(storage.needs_attention(), "threshold")) == 4
+
+
+def test_lines_that_will_run_out_before_their_end(world):
+    fast = active_contract()
+    slow = active_contract(customer="Globex")
+    charged_on(f"{fast}/1", *[ago(d) for d in (25, 20, 15, 10, 5)])  # 5 in 30 days
+    charged_on(f"{slow}/1", ago(80))
+    found = section(storage.needs_attention(), "runs_out")
+    assert [e.line for e in found] == [f"{fast}/1"]
+    assert found[0].date == TODAY.add(days=30)
+    assert "1.2 cases/week" in found[0].why and "before its end on 2026-12-31" in found[0].why
+    assert "add a line" in found[0].what_to_do
+
+
+def test_contracts_ending_soon_without_a_renewal(world):
+    soon = active_contract(start="2026-01-01", end="2026-07-01")
+    renewed = active_contract(start="2026-01-01", end="2026-07-10")
+    storage.renew(renewed)
+    active_contract(start="2026-01-01", end="2026-08-30")  # 76 days away
+    found = section(storage.needs_attention(), "ending")
+    assert [e.contract for e in found] == [soon]
+    assert "ends on 2026-07-01 (in 16 days)" in found[0].why and "renew" in found[0].what_to_do
+    assert len(section(storage.needs_attention(within=90), "ending")) == 2
+
+
+def test_invoiced_contracts_whose_start_has_come(world):
+    number = contract_between("2026-06-01", "2026-12-31", pendulum.Date(2026, 5, 1))
+    found = section(storage.needs_attention(), "not_started")
+    assert [e.contract for e in found] == [number]
+    assert "sweep" in found[0].what_to_do
+    storage.clock.freeze(None)
+    storage.set_today(None)
+
+
+def test_open_cases_on_exhausted_held_and_canceled_lines(world):
+    used_up = active_contract()
+    for i in range(10):
+        storage.resolve(f"{used_up}/1", f"Case {i}")
+    held = active_contract(customer="Globex")
+    gone = active_contract(lines=2)
+    fine = active_contract()
+    cases = {}
+    for name, ref in (
+        ("used_up", f"{used_up}/1"),
+        ("held", f"{held}/1"),
+        ("gone", f"{gone}/2"),
+        ("fine", f"{fine}/1"),
+    ):
+        customer = "Globex" if name == "held" else "Acme Corp"
+        cases[name] = storage.open_case(customer, f"Open {name}", line=ref)
+    storage.hold(held)
+    storage.cancel_line(f"{gone}/2")
+    found = section(storage.needs_attention(), "open_cases")
+    assert [e.case for e in found] == [cases["used_up"], cases["held"], cases["gone"]]
+    assert "used up" in found[0].why and "override" in found[0].what_to_do
+    assert "on hold" in found[1].why and "release" in found[1].what_to_do
+    assert "canceled" in found[2].why
+
+
+def test_overage_not_yet_billed(world):
+    number = active_contract()  # billed quarterly from 2026-01-01
+    charged_on(f"{number}/1", *[ago(100)] * 10)
+    charged_on(f"{number}/1", ago(100), override=True)  # overage in Q1: billed
+    billed = section(storage.needs_attention(), "overage")
+    assert billed == []
+    charged_on(f"{number}/1", ago(5), override=True)  # overage in Q2, which ends 2026-06-30
+    found = section(storage.needs_attention(), "overage")
+    assert [e.line for e in found] == [f"{number}/1"]
+    assert "2 cases over its 10 cases (about 240.00)" in found[0].why
+    assert found[0].date == pendulum.Date(2026, 6, 30)
+
+
+def test_a_limit_cuts_each_section_and_says_so(world):
+    number = active_contract(lines=3)
+    for position in (1, 2, 3):
+        for i in range(9):
+            storage.resolve(f"{number}/{position}", f"Case {i}")
+    result = storage.needs_attention(sections=["threshold"], limit=2)
+    (only,) = result.sections
+    assert len(only.entries) == 2 and only.more
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def test_attention_command_exit_codes_and_json(world):
+    run = Contracts(world)
+    quiet = run("attention", today=str(TODAY))
+    assert quiet.stdout.strip() == "Nothing needs attention on 2026-06-15."
+    number = active_contract(start="2026-01-01", end="2026-06-20")
+    out = run("attention", today=str(TODAY), code=1).stdout
+    assert "Contracts ending soon with no renewal (1)" in out
+    assert f"{number}  Acme Corp  ends on 2026-06-20 (in 5 days)" in out
+    data = run.json("attention", today=str(TODAY), code=1)
+    assert data["count"] == 1 and data["within"] == 30 and data["thresholds"] == [75, 90]
+    ending = next(s for s in data["sections"] if s["section"] == "ending")
+    assert ending["entries"] == [
+        {
+            "section": "ending",
+            "contract": number,
+            "customer": "Acme Corp",
+            "line": None,
+            "case": None,
+            "why": "ends on 2026-06-20 (in 5 days) and has no renewal yet",
+            "what_to_do": "renew it (or let it end)",
+            "date": "2026-06-20",
+        }
+    ]
+    assert run.json("attention --within 3", today=str(TODAY))["count"] == 0
+    run.refused("attention --within soon", "not a number of days")
+
+
+def test_settings_command_shows_and_changes_the_thresholds(world):
+    run = Contracts(world)
+    shown = run.out("settings")
+    assert "threshold_warn: 75" in shown and "ending_within: 30" in shown
+    said = run.out("settings --thresholds 60,80 --within 45")
+    assert said == "Attention: lines at 60 % and 80 % used; contracts ending within 45 days."
+    assert run.json("info")["attention"] == {"thresholds": [60, 80], "within": 45}
+    run.refused("settings --thresholds 60", "not two thresholds")
