@@ -96,6 +96,9 @@ _WHERE = {
     "show_case": "reports",
     "status_counts": "reports",
     "verify": "verify",
+    "case_detail": "details",
+    "template_detail": "details",
+    "user_admin_refusal": "details",
 }
 
 
