@@ -80,6 +80,7 @@ _WHERE = {
     "ALLOTMENT_TYPES": "models",
     "BILLING_FREQUENCIES": "models",
     "STATUSES": "models",
+    "ROLES": "models",
     "acting_as": "people",
     "current_login": "people",
     "current_settings": "settings",

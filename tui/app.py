@@ -48,6 +48,7 @@ class ContractsApp(StorageCalls, App):
         Binding("s", "cases", "Cases", show=False, id="app.cases"),
         Binding("u", "customers", "Customers", show=False, id="app.customers"),
         Binding("t", "templates", "Templates", show=False, id="app.templates"),
+        Binding("U", "users", "Users", show=False, id="app.users"),
         Binding("question_mark", "keys", "Keys", key_display="?", id="app.keys"),
         Binding("escape", "back", "Back", id="app.back"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -182,6 +183,11 @@ class ContractsApp(StorageCalls, App):
 
         self._open(TemplatesScreen)
 
+    def action_users(self) -> None:
+        from .screens.users import UsersScreen
+
+        self._open(UsersScreen)
+
     def action_home(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -250,8 +256,9 @@ class ContractsApp(StorageCalls, App):
         yield SystemCommand(
             "Templates", "List, add and edit contract templates (t)", self.action_templates
         )
+        yield SystemCommand("Users", "Users and their roles (U)", self.action_users)
         yield SystemCommand("Keys", "Every key of this screen (?)", self.action_keys)
-        seen = {"Check", "Cases", "Customers", "Templates", "Keys", "Back", "Quit"}
+        seen = {"Check", "Cases", "Customers", "Templates", "Users", "Keys", "Back", "Quit"}
         for active_binding in screen.active_bindings.values():
             binding = active_binding.binding
             title = binding.tooltip or binding.description

@@ -47,6 +47,7 @@ class KeyTable(DataTable):
         self.specs = list(columns)
         self._rows: list[tuple[str, Sequence[Any]]] = []
         self._widths: list[int] = []
+        self._wanted: str | None = None  # the row to select once a fill brings it
 
     @property
     def row_keys(self) -> list[str]:
@@ -68,6 +69,8 @@ class KeyTable(DataTable):
     def fill(self, rows: Sequence[tuple[str, Sequence[Any]]], keep: bool = True) -> None:
         """Replace the rows; with `keep` the cursor stays on the same key (or index)."""
         previous_key = self.selected_key if keep else None
+        if self._wanted is not None and any(key == self._wanted for key, _ in rows):
+            previous_key, self._wanted = self._wanted, None
         previous_index = self.cursor_row if keep else 0
         self._rows = list(rows)
         self._rebuild()
@@ -77,6 +80,15 @@ class KeyTable(DataTable):
         if previous_key is not None:
             index = next((i for i, (k, _) in enumerate(self._rows) if k == previous_key), index)
         self.move_cursor(row=index, animate=False)
+
+    def select_key(self, key: str) -> None:
+        """Put the cursor on the row `key`: now, or when a fill first brings it."""
+        keys = self.row_keys
+        if key in keys:
+            self._wanted = None
+            self.move_cursor(row=keys.index(key), animate=False)
+        else:
+            self._wanted = key
 
     def _widths_for(self, width: int) -> list[int]:
         padding = 2 * self.cell_padding
