@@ -35,7 +35,7 @@ class CasesScreen(FilteredScreen):
         Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),
         Binding("o", "reopen", "Reopen", id="cases.reopen"),
         Binding("n", "new_case", "New case", id="cases.new"),
-        Binding("v", "view_case", "Case detail", id="cases.view"),
+        Binding("v", "view_case", "Detail", tooltip="The selected case in full", id="cases.view"),
         Binding("enter", "open_contract", "Open contract", show=False, id="cases.open"),
     ]
 

@@ -156,7 +156,12 @@ class TemplatesScreen(DataScreen):
         Binding("n", "new", "New template", id="templates.new"),
         Binding("e", "edit", "Edit", id="templates.edit"),
         Binding(
-            "enter", "open_template", "Open", tooltip="Its terms and contracts", id="templates.open"
+            "enter",
+            "open_template",
+            "Open",
+            tooltip="Its terms and contracts",
+            priority=True,  # before the table's own enter, so that the footer shows it
+            id="templates.open",
         ),
     ]
 

@@ -125,12 +125,9 @@ class ContractScreen(LineActions, DataScreen):
             tooltip="Correct the selected line's use with a ledger entry (supervisors)",
             id="contract.adjust",
         ),
-        Binding(
-            "v", "view_case", "Case detail", tooltip="The selected case in full", id="contract.case"
-        ),
-        Binding(
-            "H", "history", "History", tooltip="This contract's audit trail", id="contract.history"
-        ),
+        # in `?` (the footer has no room for them at 120 columns)
+        Binding("v", "view_case", "Case detail", show=False, id="contract.case"),
+        Binding("H", "history", "History", show=False, id="contract.history"),
         *tab_bindings(LOWER_TABS, "contract", "Show this contract's {label}", LOWER_KEYS),
         # The same keys when the contract's status does not allow the action: they say why.
         Binding("r", "why('record')", show=False),

@@ -49,7 +49,7 @@ class TemplateScreen(DataScreen):
     TemplateScreen #contracts-label { height: 1; padding: 0 1; margin-top: 1; }
     """
     BINDINGS: ClassVar = [
-        Binding("enter", "open_contract", "Open contract", id="template.contract"),
+        Binding("enter", "open_contract", "Open contract", priority=True, id="template.contract"),
         Binding(
             "H", "history", "History", tooltip="The template's audit trail", id="template.history"
         ),
