@@ -415,3 +415,25 @@ def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
         assert "time charged in increment 15m, minimum 30m" in terms
 
     drive(url, scenario)
+
+
+def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
+    url, _n = desk
+
+    async def keys_of(pilot, *keys) -> list[tuple[str, str]]:
+        await press(pilot, *keys)
+        await press(pilot, "question_mark")
+        lines = pilot.app.screen.lines
+        await press(pilot, "escape")
+        return lines
+
+    async def scenario(pilot):
+        cases = await keys_of(pilot, "s")
+        assert ("v", "Detail") in cases
+        assert ("U", "Users") in cases  # everywhere
+        assert ("H", "History") in await keys_of(pilot, "u")
+        assert ("⏎", "Open") in await keys_of(pilot, "t")
+        users = await keys_of(pilot, "U")
+        assert {("n", "Add user"), ("r", "Change role"), ("d", "Remove")} <= set(users)
+
+    drive(url, scenario)
