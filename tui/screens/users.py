@@ -130,6 +130,8 @@ class UsersScreen(DataScreen):
                 )
                 return
             self.notify(message.format(result=result), markup=False)
+            if isinstance(getattr(result, "login", None), str):
+                self.query_one("#users", KeyTable).select_key(result.login)
             self.reload()
 
         return callback
