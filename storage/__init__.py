@@ -84,6 +84,7 @@ _WHERE = {
     "ALLOTMENT_TYPES": "models",
     "BILLING_FREQUENCIES": "models",
     "STATUSES": "models",
+    "ROLES": "models",
     "acting_as": "people",
     "current_login": "people",
     "current_settings": "settings",
@@ -106,6 +107,9 @@ _WHERE = {
     "show_case": "reports",
     "status_counts": "reports",
     "verify": "verify",
+    "case_detail": "details",
+    "template_detail": "details",
+    "user_admin_refusal": "details",
 }
 
 if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs here)

@@ -287,3 +287,36 @@ class Attention(JsonMixin):
             "count": self.count,
             "sections": [s.to_json() for s in self.sections],
         }
+
+
+@dataclass(frozen=True)
+class CaseDetail(JsonMixin):
+    """One case with what the case detail screen shows: where it was charged, by whom, and
+    its ledger entries (charges, overrides, reversals), oldest first."""
+
+    case: CaseInfo
+    contract: str | None
+    contract_title: str | None
+    line_title: str | None
+    increment: int | None  # the contract's rounding of a time charge (minutes)
+    minimum: int | None
+    entries: list[LedgerEntryInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TemplateUse(JsonMixin):
+    """A contract made from a template, as the template screen lists it."""
+
+    number: str
+    title: str
+    customer: str
+    status: str
+    start: pendulum.Date
+    end: pendulum.Date
+
+
+@dataclass(frozen=True)
+class TemplateDetail(JsonMixin):
+    template: TemplateInfo
+    contracts: list[TemplateUse]  # the newest first, at most the limit asked
+    count: int  # every contract made from it

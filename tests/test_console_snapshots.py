@@ -160,3 +160,54 @@ def test_line_burn_chart(burning, snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+@pytest.fixture
+def vpn_case(shop, monkeypatch):
+    """A time case on Initech's Dev Hours, opened by rita, resolved, reopened and resolved
+    again by sam, every stamp at 2026-06-15 09:30 UTC and shown in UTC."""
+    import pendulum
+
+    url, numbers = shop
+    stamp = pendulum.datetime(2026, 6, 15, 9, 30).timestamp()
+    monkeypatch.setattr(storage.clock, "time", type("Clock", (), {"time": lambda: stamp}))
+    monkeypatch.setattr(storage.clock, "local_zone", lambda: pendulum.timezone("UTC"))
+    with storage.acting_as("rita"):
+        case = storage.open_case("Initech", "VPN drops every hour", line=numbers["dev"] + "/1")
+    with storage.acting_as("sam"):
+        storage.resolve_case(case, spent="10m", resolution="restarted the gateway")
+        storage.reopen_case(case)
+        storage.resolve_case(
+            case,
+            spent="1h5m",
+            resolution="replaced the gateway's power supply; the tunnel has held for a day",
+        )
+    return url, case
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_case_detail(vpn_case, snap_compare, size):
+    from tui.screens.case_detail import CaseScreen
+
+    url, case = vpn_case
+
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(CaseScreen(case))
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_audit_trail(vpn_case, snap_compare, size):
+    from tui.screens.audit import AuditScreen
+
+    url, case = vpn_case
+
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(AuditScreen(case))
+        await settle(pilot)
+
+    assert snap_compare(console(url), terminal_size=size, run_before=run_before)

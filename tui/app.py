@@ -56,6 +56,7 @@ class ContractsApp(StorageCalls, App):
             show=False,
             id="app.attention",
         ),
+        Binding("U", "users", "Users", show=False, id="app.users"),
         Binding("question_mark", "keys", "Keys", key_display="?", id="app.keys"),
         Binding("escape", "back", "Back", id="app.back"),
         Binding("q", "quit", "Quit", id="app.quit"),
@@ -195,6 +196,11 @@ class ContractsApp(StorageCalls, App):
 
         self._open(AttentionScreen)
 
+    def action_users(self) -> None:
+        from .screens.users import UsersScreen
+
+        self._open(UsersScreen)
+
     def action_home(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
@@ -266,8 +272,19 @@ class ContractsApp(StorageCalls, App):
             "What needs attention: thresholds, run-outs, endings (!)",
             self.action_attention,
         )
+        yield SystemCommand("Users", "Users and their roles (U)", self.action_users)
         yield SystemCommand("Keys", "Every key of this screen (?)", self.action_keys)
-        seen = {"Check", "Cases", "Customers", "Templates", "Attention", "Keys", "Back", "Quit"}
+        seen = {
+            "Check",
+            "Cases",
+            "Customers",
+            "Templates",
+            "Attention",
+            "Users",
+            "Keys",
+            "Back",
+            "Quit",
+        }
         for active_binding in screen.active_bindings.values():
             binding = active_binding.binding
             title = binding.tooltip or binding.description

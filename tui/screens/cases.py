@@ -47,6 +47,7 @@ class CasesScreen(FilteredScreen):
         Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),
         Binding("o", "reopen", "Reopen", id="cases.reopen"),
         Binding("n", "new_case", "New case", id="cases.new"),
+        Binding("v", "view_case", "Detail", tooltip="The selected case in full", id="cases.view"),
         Binding("enter", "open_contract", "Open contract", id="cases.open"),
     ]
 
@@ -250,13 +251,15 @@ class CasesScreen(FilteredScreen):
         )
 
     @on(KeyTable.RowSelected, "#cases")
-    def action_open_contract(self, event=None) -> None:
-        case = self.selected
-        if case is None:
-            return
-        if not case.line:
-            self.notify(f"{case.number} is not linked to a contract line.", markup=False)
-            return
-        from .contract import ContractScreen
+    async def action_open_contract(self, event=None) -> None:
+        """The case's contract, with the case's line selected."""
+        from .case_detail import open_contract_at
 
-        self.app.push_screen(ContractScreen(case.line.split("/")[0]))
+        case = self.selected
+        if case is not None:
+            await open_contract_at(self, case.line, case.number)
+
+    def action_view_case(self) -> None:
+        from .case_detail import show_case
+
+        show_case(self, self.query_one("#cases", KeyTable).selected_key)

@@ -28,6 +28,9 @@ class CustomersScreen(FilteredScreen):
         Binding("n", "new", "New customer", id="customers.new"),
         Binding("e", "edit", "Edit", id="customers.edit"),
         Binding("enter", "contracts", "Contracts", id="customers.contracts"),
+        Binding(
+            "H", "history", "History", tooltip="The customer's audit trail", id="customers.history"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -135,6 +138,13 @@ class CustomersScreen(FilteredScreen):
         if customer is not None:
             self.app.show_customer_contracts(customer.name)
 
+    def action_history(self) -> None:
+        from .audit import AuditScreen
+
+        customer = self.selected
+        if customer is not None:
+            self.app.push_screen(AuditScreen(customer.name))
+
 
 def _volume_text(t) -> str:
     if t.volume is None:
@@ -188,7 +198,15 @@ class TemplatesScreen(DataScreen):
     AUTO_FOCUS = "#templates"
     BINDINGS: ClassVar = [
         Binding("n", "new", "New template", id="templates.new"),
-        Binding("e,enter", "edit", "Edit", id="templates.edit"),
+        Binding("e", "edit", "Edit", id="templates.edit"),
+        Binding(
+            "enter",
+            "open_template",
+            "Open",
+            tooltip="Its terms and contracts",
+            priority=True,  # before the table's own enter, so that the footer shows it
+            id="templates.open",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -235,6 +253,14 @@ class TemplatesScreen(DataScreen):
     def selected(self):
         key = self.query_one("#templates", KeyTable).selected_key
         return next((t for t in self.templates if t.name == key), None)
+
+    @on(KeyTable.RowSelected, "#templates")
+    def action_open_template(self, event=None) -> None:
+        from .template import TemplateScreen
+
+        t = self.selected
+        if t is not None:
+            self.app.push_screen(TemplateScreen(t.name))
 
     def action_new(self) -> None:
         def submit(v):

@@ -126,6 +126,9 @@ class ContractScreen(LineActions, DataScreen):
             tooltip="Correct the selected line's use with a ledger entry (supervisors)",
             id="contract.adjust",
         ),
+        # in `?` (the footer has no room for them at 120 columns)
+        Binding("v", "view_case", "Case detail", show=False, id="contract.case"),
+        Binding("H", "history", "History", show=False, id="contract.history"),
         *tab_bindings(LOWER_TABS, "contract", "Show this contract's {label}", LOWER_KEYS),
         # The same keys when the contract's status does not allow the action: they say why.
         Binding("r", "why('record')", show=False),
@@ -600,6 +603,16 @@ class ContractScreen(LineActions, DataScreen):
             ),
             self._after_form(f"{number} saved."),
         )
+
+    def action_view_case(self) -> None:
+        from .case_detail import show_case
+
+        show_case(self, self.query_one("#cases", KeyTable).selected_key)
+
+    def action_history(self) -> None:
+        from .audit import AuditScreen
+
+        self.app.push_screen(AuditScreen(self.number))
 
     def action_delete(self) -> None:
         number = self.number

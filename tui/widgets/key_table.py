@@ -51,6 +51,7 @@ class KeyTable(DataTable):
         self._widths: list[tuple[int, int]] = []  # (index in specs, width) of the shown columns
         self.hidden: frozenset[str] = frozenset()
         self._enter_bound: bool | None = None
+        self._pending: str | None = None  # the row to select once a fill brings it
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter is the screen's when the screen binds it (open, edit…): the footer and `?`
@@ -103,6 +104,8 @@ class KeyTable(DataTable):
     def fill(self, rows: Sequence[tuple[str, Sequence[Any]]], keep: bool = True) -> None:
         """Replace the rows; with `keep` the cursor stays on the same key (or index)."""
         previous_key = self.selected_key if keep else None
+        if self._pending is not None and any(key == self._pending for key, _ in rows):
+            previous_key, self._pending = self._pending, None
         previous_index = self.cursor_row if keep else 0
         self._rows = list(rows)
         self._rebuild()
@@ -112,6 +115,15 @@ class KeyTable(DataTable):
         if previous_key is not None:
             index = next((i for i, (k, _) in enumerate(self._rows) if k == previous_key), index)
         self.move_cursor(row=index, animate=False)
+
+    def select_key(self, key: str) -> None:
+        """Put the cursor on the row `key`: now, or when a fill first brings it."""
+        keys = self.row_keys
+        if key in keys:
+            self._pending = None
+            self.move_cursor(row=keys.index(key), animate=False)
+        else:
+            self._pending = key
 
     def _shown_for(self, width: int) -> list[int]:
         """The columns shown at `width`: all but the hidden ones, less the ones that drop

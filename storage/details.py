@@ -1,0 +1,104 @@
+"""One thing in full, for the faces' detail views: a case with its ledger entries, a
+template with the contracts made from it, and whether the acting login may manage users."""
+
+from __future__ import annotations
+
+import peewee as pw
+
+from .by_dates import status_on
+from .catalog import template_info
+from .clock import today
+from .db import reads
+from .errors import PermissionRefused
+from .lookup import find_case, find_template, line_ref
+from .models import Contract, Customer, Line, UsageEntry
+from .people import SUPERVISOR_ONLY, require
+from .reports import show_case
+from .views import CaseDetail, LedgerEntryInfo, TemplateDetail, TemplateUse
+
+
+@reads
+def case_detail(number) -> CaseDetail:
+    """A case with its contract line, the contract's rounding of time and its ledger."""
+    info = show_case(number)
+    case = find_case(number)
+    line = contract = None
+    if case.line_id:
+        line = Line.get_by_id(case.line_id)
+        contract = Contract.get_by_id(line.contract_id)
+    entries = []
+    if line is not None:
+        rows = (
+            UsageEntry.select(UsageEntry, Line.position, Line.contract)
+            .join(Line)
+            .where(UsageEntry.case == case.id)
+            .order_by(UsageEntry.id)
+        )
+        entries = [
+            LedgerEntryInfo(
+                line=line_ref(e.line.contract_id, e.line.position),
+                case=info.number,
+                amount=e.amount,
+                kind=e.kind,
+                who=e.who,
+                at=e.at,
+                note=e.note,
+                allotment_type=contract.allotment_type,
+            )
+            for e in rows
+        ]
+    return CaseDetail(
+        case=info,
+        contract=contract.number if contract else None,
+        contract_title=contract.title if contract else None,
+        line_title=line.title if line else None,
+        increment=contract.increment if contract else None,
+        minimum=contract.minimum if contract else None,
+        entries=entries,
+    )
+
+
+@reads
+def template_detail(name, limit: int = 200) -> TemplateDetail:
+    """A template's terms and the contracts made from it, the newest first."""
+    template = find_template(name)
+    query = (
+        Contract.select(
+            Contract.number,
+            Contract.title,
+            Contract.status,
+            Contract.start,
+            Contract.end,
+            Customer.name,
+        )
+        .join(Customer, on=(Contract.customer == Customer.id))
+        .where(Contract.template == template.id)
+    )
+    day = today()
+    uses = [
+        TemplateUse(
+            number=number,
+            title=title,
+            customer=customer,
+            status=status_on(stored, start, end, day),
+            start=start,
+            end=end,
+        )
+        for number, title, stored, start, end, customer in (
+            query.order_by(Contract.id.desc()).limit(limit).tuples()
+        )
+    ]
+    count = (
+        Contract.select(pw.fn.COUNT(Contract.id)).where(Contract.template == template.id).scalar()
+    )
+    return TemplateDetail(template=template_info(template), contracts=uses, count=count or 0)
+
+
+@reads
+def user_admin_refusal() -> str | None:
+    """Why the acting login may not manage users (the sentence), or None when it may."""
+    try:
+        require(SUPERVISOR_ONLY, "manage users")
+    except PermissionRefused as exc:
+        return str(exc)
+    return None
