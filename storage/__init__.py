@@ -93,7 +93,6 @@ _WHERE = {
     "attention_settings": "settings",
     "set_attention": "settings",
     "needs_attention": "attention",
-    "forecast_lines": "forecast",
     "line_burn": "forecast",
     "audit_trail": "reports",
     "change_marker": "reports",
@@ -121,6 +120,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         parse_date,
         parse_duration,
     )
+    from .attention import needs_attention
     from .billing import billing_schedule
     from .by_dates import sweep, sweep_if_due, sweep_needed
     from .catalog import (
@@ -148,6 +148,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
     from .clock import set_today, today
     from .db import close_database, default_url, describe, migrate, open_database, session
     from .entitlement import CHECK_MATCHES, check
+    from .forecast import line_burn
     from .lifecycle import (
         add_line,
         cancel,
@@ -177,7 +178,13 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         show_case,
         status_counts,
     )
-    from .settings import check_zone, current_settings, set_zone
+    from .settings import (
+        attention_settings,
+        check_zone,
+        current_settings,
+        set_attention,
+        set_zone,
+    )
     from .statuses import (
         STATUS_TABLE,
         TRANSITIONS,

@@ -12,6 +12,8 @@ contract's last billing period).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import peewee as pw
 import pendulum
 
@@ -22,8 +24,8 @@ from .clock import today
 from .db import reads
 from .forecast import project, stored_day, window_use
 from .lookup import case_number, contract_number, line_ref
-from .models import Case, Contract, Customer, Line, UsageEntry
-from .settings import attention_settings
+from .models import Case, Contract, Customer, Line, UsageEntry, tuples
+from .settings import AttentionSettings, attention_settings
 from .views import Attention, AttentionEntry, AttentionSection
 
 SECTIONS = {
@@ -48,7 +50,7 @@ def _rate(per_week: float, kind: str) -> str:
     return f"{per_week:.1f} cases/week"
 
 
-def _metered_in_use(day):
+def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
     """Lines that can still be charged on `day`, metered: of a contract active that day, not
     canceled, between their start and end, with a total."""
     return (
@@ -62,7 +64,7 @@ def _metered_in_use(day):
     )
 
 
-def _lines(*fields):
+def _lines(*fields: pw.ColumnBase) -> pw.ModelSelect[Line]:
     return (
         Line.select(Line.contract, Line.position, Customer.name, Contract.allotment_type, *fields)
         .join(Contract, on=Line.contract == Contract.id)
@@ -70,7 +72,9 @@ def _lines(*fields):
     )
 
 
-def thresholds(day, settings, limit=None) -> list[AttentionEntry]:
+def thresholds(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
+) -> list[AttentionEntry]:
     """Lines used at or past the lower threshold, the most used first."""
     share = (Line.used * 100) / Line.total
     query = (
@@ -80,7 +84,7 @@ def thresholds(day, settings, limit=None) -> list[AttentionEntry]:
         .limit(limit)
     )
     out = []
-    for cid, position, customer, kind, total, used in query.tuples():
+    for cid, position, customer, kind, total, used in tuples(query):
         percent = used * 100 // total
         if used >= total:
             over = f" ({format_amount(used - total, kind)} over)" if used > total else ""
@@ -106,7 +110,9 @@ def _in_days(days: int) -> str:
     return "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
 
 
-def running_out(day, settings, limit=None) -> list[AttentionEntry]:
+def running_out(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
+) -> list[AttentionEntry]:
     """Lines that will be used up before their end at the current rate, the soonest first;
     a line already past the lower threshold is listed there, not again here."""
     below = Line.used * 100 < Line.total * settings.warn
@@ -115,12 +121,11 @@ def running_out(day, settings, limit=None) -> list[AttentionEntry]:
         _lines(Line.total, Line.used, Line.start, Line.end, use.c.use_short, use.c.use_long)
         .switch(Line)
         .join(use, on=use.c.line_id == Line.id)
-        .tuples()
     )
     found = []
-    for cid, position, customer, kind, total, used, start, end, short, long in rows:
+    for cid, position, customer, kind, total, used, start, end, short, long in tuples(rows):
         _s, _l, rate, runs_out, before = project(total, used, start, end, short, long, day)
-        if before:
+        if runs_out is not None and before:  # before: a run-out day before the end
             found.append((runs_out, cid, position, customer, kind, rate, end))
     found.sort()
     out = []
@@ -138,7 +143,9 @@ def running_out(day, settings, limit=None) -> list[AttentionEntry]:
     return out
 
 
-def ending(day, settings, limit=None) -> list[AttentionEntry]:
+def ending(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
+) -> list[AttentionEntry]:
     """Contracts active or on hold that end within `settings.within` days and have no
     renewal yet, the soonest first."""
     Successor = Contract.alias("successor")
@@ -157,7 +164,7 @@ def ending(day, settings, limit=None) -> list[AttentionEntry]:
         .limit(limit)
     )
     out = []
-    for cid, customer, end in query.tuples():
+    for cid, customer, end in tuples(query):
         when = _in_days(end.toordinal() - day.toordinal())
         out.append(
             AttentionEntry(
@@ -169,7 +176,9 @@ def ending(day, settings, limit=None) -> list[AttentionEntry]:
     return out
 
 
-def not_started(day, settings, limit=None) -> list[AttentionEntry]:
+def not_started(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
+) -> list[AttentionEntry]:
     """Contracts still stored as invoiced although their start has come: the daily sweep has
     not run (reads show them active, but the status indexes and other tools do not)."""
     query = (
@@ -185,11 +194,19 @@ def not_started(day, settings, limit=None) -> list[AttentionEntry]:
             f"started on {start} but is still stored as invoiced",
             "run `contracts sweep` (daily, from cron) or open the console", start,
         )
-        for cid, customer, start in query.tuples()
+        for cid, customer, start in tuples(query)
     ]  # fmt: skip
 
 
-def _case_trouble(kind, total, used, line_status, stored, end, day) -> tuple[str, str]:
+def _case_trouble(
+    kind: str,
+    total: int,
+    used: int,
+    line_status: str,
+    stored: str,
+    end: pendulum.Date,
+    day: pendulum.Date,
+) -> tuple[str, str]:
     """Why a line cannot take its open case, and what to do."""
     if stored == "canceled" or line_status == "canceled":
         return "canceled", "move the case to another line, or cancel it"
@@ -199,7 +216,9 @@ def _case_trouble(kind, total, used, line_status, stored, end, day) -> tuple[str
     return f"used up ({used_text})", "add a line, renew, or override (supervisor)"
 
 
-def open_cases(day, settings, limit=None) -> list[AttentionEntry]:
+def open_cases(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
+) -> list[AttentionEntry]:
     """Open cases on lines that are used up, held or canceled, the oldest first."""
     exhausted = (Contract.allotment_type != "coverage") & (Line.used >= Line.total)
     held = status_is("on_hold", day)
@@ -228,7 +247,7 @@ def open_cases(day, settings, limit=None) -> list[AttentionEntry]:
         line_status,
         stored,
         end,
-    ) in query.tuples():
+    ) in tuples(query):
         why, action = _case_trouble(kind, total, used, line_status, stored, end, day)
         ref = line_ref(cid, position)
         out.append(
@@ -240,7 +259,9 @@ def open_cases(day, settings, limit=None) -> list[AttentionEntry]:
     return out
 
 
-def _period_end(billing_start, billing_end, billing: str, on: pendulum.Date) -> pendulum.Date:
+def _period_end(
+    billing_start: pendulum.Date, billing_end: pendulum.Date, billing: str, on: pendulum.Date
+) -> pendulum.Date:
     """The last day of the billing period that holds `on` (billing.schedule's periods)."""
     months = BILLING_MONTHS[billing]
     on = max(on, billing_start)
@@ -252,7 +273,9 @@ def _period_end(billing_start, billing_end, billing: str, on: pendulum.Date) -> 
     return min(billing_start.add(months=months * (k + 1)).subtract(days=1), billing_end)
 
 
-def overage(day, settings, limit=None) -> list[AttentionEntry]:
+def overage(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
+) -> list[AttentionEntry]:
     """Lines over their total whose overage grew in a billing period that has not ended."""
     raised = (
         UsageEntry.select(UsageEntry.line, pw.fn.MAX(UsageEntry.at).alias("last_at"))
@@ -289,7 +312,7 @@ def overage(day, settings, limit=None) -> list[AttentionEntry]:
         b_start,
         b_end,
         last,
-    ) in query.tuples():
+    ) in tuples(query):
         on = stored_day(last)
         period_end = _period_end(b_start, b_end, billing, on)
         if period_end < day and on <= b_end:
@@ -323,7 +346,9 @@ FINDERS = {
 
 
 @reads
-def needs_attention(within: int | None = None, sections=None, limit=None) -> Attention:
+def needs_attention(
+    within: int | None = None, sections: Iterable[str] | None = None, limit: int | None = None
+) -> Attention:
     """What needs attention today, by section (all of them unless `sections` names some);
     `within` days overrides the "ending within" setting; `limit` entries at most per section
     (then `more` says there were more)."""

@@ -9,6 +9,7 @@ function of it (`project`), so the attention list, `show` and the console share 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import peewee as pw
 import pendulum
@@ -16,7 +17,7 @@ import pendulum
 from .clock import business_zone, today
 from .db import reads
 from .lookup import find_line, line_ref
-from .models import Contract, Line, UsageEntry
+from .models import Contract, Line, UsageEntry, tuples
 from .views import LineBurn
 
 SHORT, LONG = 30, 90  # days of the two windows
@@ -33,21 +34,21 @@ def day_start(day: pendulum.Date) -> dt.datetime:
     return moment.in_timezone("UTC").naive()
 
 
-def stored_day(stamp) -> pendulum.Date:
+def stored_day(stamp: dt.datetime | str) -> pendulum.Date:
     """The business day of a stored (naive UTC) moment (through zoneinfo: pendulum's own
     conversion costs milliseconds)."""
     from zoneinfo import ZoneInfo
 
-    stamp = UsageEntry.at.python_value(stamp)
+    moment: dt.datetime = UsageEntry.at.python_value(stamp)
     try:
         zone = ZoneInfo(business_zone().name)
     except (KeyError, ValueError):  # pragma: no cover - a zone zoneinfo does not know
         zone = business_zone()
-    day = stamp.replace(tzinfo=dt.UTC).astimezone(zone).date()
+    day = moment.replace(tzinfo=dt.UTC).astimezone(zone).date()
     return pendulum.Date(day.year, day.month, day.day)
 
 
-def window_use(condition, day: pendulum.Date):
+def window_use(condition: pw.ColumnBase, day: pendulum.Date) -> pw.ModelSelect[UsageEntry]:
     """(line id, use in the last SHORT days, use in the last LONG days) of the lines that
     meet `condition` (on Line and Contract) and were used in the last LONG days up to `day`:
     one grouped query over the ledger (columns line_id, use_short, use_long)."""
@@ -78,7 +79,15 @@ def _window(age: int, window: int) -> int:
     return min(window, max(SHORTEST, age))
 
 
-def project(total, used, start, end, use_short, use_long, day):
+def project(
+    total: int,
+    used: int,
+    start: pendulum.Date,
+    end: pendulum.Date,
+    use_short: int | None,
+    use_long: int | None,
+    day: pendulum.Date,
+) -> tuple[float, float, float, pendulum.Date | None, bool]:
     """(burn per week over SHORT days, over LONG days, the rate the projection uses, the day
     the allotment is used up, whether that is before the line's end).
 
@@ -105,7 +114,9 @@ def project(total, used, start, end, use_short, use_long, day):
     return (*rates, runs_out, runs_out_n < end.toordinal())
 
 
-def line_forecasts(line_ids, day=None) -> dict[int, tuple[float, pendulum.Date | None]]:
+def line_forecasts(
+    line_ids: Collection[int], day: pendulum.Date | None = None
+) -> dict[int, tuple[float, pendulum.Date | None]]:
     """(burn per week, runs out on) of the given lines that had use, by line id (one query).
     The caller knows the lines; metered ones only."""
     if not line_ids:
@@ -118,8 +129,9 @@ def line_forecasts(line_ids, day=None) -> dict[int, tuple[float, pendulum.Date |
         )
     }
     out = {}
-    for line_id, use_short, use_long in window_use(Line.id.in_(list(lines)), day).tuples():
+    for line_id, use_short, use_long in tuples(window_use(Line.id.in_(list(lines)), day)):
         line = lines[line_id]
+        assert line.total is not None  # only lines with a total were selected
         _s, _l, rate, runs_out, _before = project(
             line.total, line.used, line.start, line.end, use_short or 0, use_long or 0, day
         )
@@ -148,7 +160,7 @@ def line_burn(ref: str, weeks: int = WEEKS_CHARTED) -> LineBurn:
         & UsageEntry.kind.in_(USE_KINDS)
     )
     use_short = use_long = 0
-    for amount, at in entries.tuples():
+    for amount, at in tuples(entries):
         age = day.toordinal() - stored_day(at).toordinal()
         if age < LONG:
             use_long += amount

@@ -160,7 +160,7 @@ def contract_info(
     )
 
 
-def _with_forecasts(infos: list[LineInfo], lines: list[Line], day) -> list[LineInfo]:
+def _with_forecasts(infos: list[LineInfo], lines: list[Line], day: pendulum.Date) -> list[LineInfo]:
     """The lines' burn per week and run-out day (forecast.py; one query for them all)."""
     from dataclasses import replace
 

@@ -74,7 +74,7 @@ def attention_settings() -> AttentionSettings:
     )
 
 
-def check_thresholds(text) -> tuple[int, int]:
+def check_thresholds(text: object) -> tuple[int, int]:
     """Two percentages as typed ("75,90"), the lower first, or one sentence saying why not."""
     parts = [p.strip().rstrip("%").strip() for p in str(text or "").split(",")]
     if len(parts) != 2 or not all(p.isdigit() and 1 <= int(p) <= 100 for p in parts):
@@ -86,7 +86,7 @@ def check_thresholds(text) -> tuple[int, int]:
     return low, high
 
 
-def check_within(value) -> int:
+def check_within(value: object) -> int:
     """A number of days (0 to 3650), or one sentence saying it is not one."""
     text = str(value if value is not None else "").strip()
     if not text.isdigit() or int(text) > 3650:
@@ -95,7 +95,7 @@ def check_within(value) -> int:
 
 
 @writes
-def set_attention(thresholds=None, within=None) -> AttentionSettings:
+def set_attention(thresholds: object = None, within: object = None) -> AttentionSettings:
     """Change the attention thresholds ("75,90") and/or the days "ending within" counts."""
     new = {}
     if thresholds is not None:
