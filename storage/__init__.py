@@ -147,6 +147,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
     )
     from .clock import set_today, today
     from .db import close_database, default_url, describe, migrate, open_database, session
+    from .details import case_detail, template_detail, user_admin_refusal
     from .entitlement import CHECK_MATCHES, check
     from .forecast import line_burn
     from .lifecycle import (
@@ -163,7 +164,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         release,
         renew,
     )
-    from .models import ALLOTMENT_TYPES, BILLING_FREQUENCIES, STATUSES
+    from .models import ALLOTMENT_TYPES, BILLING_FREQUENCIES, ROLES, STATUSES
     from .people import acting_as, current_login
     from .reports import (
         audit_trail,

@@ -11,23 +11,24 @@ from .clock import today
 from .db import reads
 from .errors import PermissionRefused
 from .lookup import find_case, find_template, line_ref
-from .models import Contract, Customer, Line, UsageEntry
+from .models import Contract, Customer, Line, UsageEntry, tuples
 from .people import SUPERVISOR_ONLY, require
 from .reports import show_case
 from .views import CaseDetail, LedgerEntryInfo, TemplateDetail, TemplateUse
 
 
 @reads
-def case_detail(number) -> CaseDetail:
+def case_detail(number: str) -> CaseDetail:
     """A case with its contract line, the contract's rounding of time and its ledger."""
     info = show_case(number)
     case = find_case(number)
-    line = contract = None
+    line: Line | None = None
+    contract: Contract | None = None
     if case.line_id:
         line = Line.get_by_id(case.line_id)
         contract = Contract.get_by_id(line.contract_id)
     entries = []
-    if line is not None:
+    if line is not None and contract is not None:
         rows = (
             UsageEntry.select(UsageEntry, Line.position, Line.contract)
             .join(Line)
@@ -59,7 +60,7 @@ def case_detail(number) -> CaseDetail:
 
 
 @reads
-def template_detail(name, limit: int = 200) -> TemplateDetail:
+def template_detail(name: str, limit: int = 200) -> TemplateDetail:
     """A template's terms and the contracts made from it, the newest first."""
     template = find_template(name)
     query = (
@@ -85,7 +86,7 @@ def template_detail(name, limit: int = 200) -> TemplateDetail:
             end=end,
         )
         for number, title, stored, start, end, customer in (
-            query.order_by(Contract.id.desc()).limit(limit).tuples()
+            tuples(query.order_by(Contract.id.desc()).limit(limit))
         )
     ]
     count = (
