@@ -22,10 +22,11 @@ from .errors import (
 )
 
 _WHERE = {
-    "format_amount": "amounts",
+    "ALLOTMENTS": "allotments",
+    "ALLOTMENT_TYPES": "allotments",
+    "allotment": "allotments",
     "format_minutes": "amounts",
     "format_money": "amounts",
-    "format_remaining": "amounts",
     "parse_date": "amounts",
     "parse_duration": "amounts",
     "billing_schedule": "billing",
@@ -77,7 +78,6 @@ _WHERE = {
     "sweep": "by_dates",
     "sweep_needed": "by_dates",
     "sweep_if_due": "by_dates",
-    "ALLOTMENT_TYPES": "models",
     "BILLING_FREQUENCIES": "models",
     "STATUSES": "models",
     "acting_as": "people",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pendulum
 
 from . import audit, sql
-from .amounts import charge_for, format_amount, parse_count, parse_duration, use_refusal
+from .allotments import allotment
+from .amounts import parse_duration
 from .charge_sql import ChargeRow, LoadedLine, load_line, write_charge
 from .clock import now_utc, today
 from .db import writes
@@ -49,35 +50,25 @@ def charge_refusal(
         return f"line {ref} starts only on {line.start}."
     if on > line.end:
         return f"line {ref} ended on {line.end}."
-    if contract.allotment_type == "coverage" or override:
+    kind = allotment(contract.allotment_type)
+    if not kind.metered or override:
         return None
     remaining = line.total - line.used
     if amount > remaining:
-        kind = contract.allotment_type
         if remaining <= 0:
-            unit = "" if kind != "cases" else (" case" if line.total == 1 else " cases")
-            return (
-                f"allotment exhausted: line {ref} has used all "
-                f"{format_amount(line.total, kind)}{unit}."
-            )
+            return f"allotment exhausted: line {ref} has used all {kind.words(line.total)}."
         return (
-            f"allotment exhausted: line {ref} has {format_amount(remaining, kind)} left, "
-            f"this case needs {format_amount(amount, kind)}."
+            f"allotment exhausted: line {ref} has {kind.format(remaining)} left, "
+            f"this case needs {kind.format(amount)}."
         )
     return None
 
 
 def amount_for(contract: Contract, spent) -> tuple[int, int | None]:
     """(amount charged, minutes spent) for a resolved case on a line of this contract."""
-    kind = contract.allotment_type
     minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
-    if kind == "time":
-        if minutes is None:
-            raise InvalidInput("give the time spent (e.g. 45m, 1h30m, 1.5h) for a time line.")
-        return charge_for(minutes, contract.increment, contract.minimum), minutes
-    if kind == "cases":
-        return 1, minutes
-    return 0, minutes
+    kind = allotment(contract.allotment_type)
+    return kind.charge(minutes, contract.increment, contract.minimum), minutes
 
 
 def _check_link(customer: Customer, line: Line) -> None:
@@ -111,7 +102,8 @@ def _charge(
     if refusal:
         raise Refused(refusal)
     ref = line_ref(contract.id, line.position)
-    metered = contract.allotment_type != "coverage"
+    kind = allotment(contract.allotment_type)
+    metered = kind.metered
     over = metered and line.used + amount > line.total
     if over:
         require(SUPERVISOR_ONLY, "override an exhausted line", line.standing)
@@ -121,7 +113,7 @@ def _charge(
         ref=ref,
         amount=amount,
         kind="override" if over else "charge",
-        note=f"overage {format_amount(overage, contract.allotment_type)}" if over else "",
+        note=f"overage {kind.format(overage)}" if over else "",
         who=who,
         stamp=Case.resolved_at.db_value(now_utc()),
         day=Line.start.db_value(day),
@@ -300,8 +292,8 @@ def adjust(line, amount, note) -> int:
     who = require(SUPERVISOR_ONLY, "adjust a line's use")
     target = load_line(ref=line, lock=True)
     contract = target.contract
-    kind = contract.allotment_type
-    if kind == "coverage":
+    kind = allotment(contract.allotment_type)
+    if not kind.metered:
         raise Refused(
             f"line {linked_ref(target)} covers unlimited cases: there is no use to adjust."
         )
@@ -309,17 +301,15 @@ def adjust(line, amount, note) -> int:
     raw = str(amount or "").strip()
     sign = -1 if raw.startswith("-") else 1
     size = raw.lstrip("+-").strip()
-    magnitude = (
-        parse_duration(size, "adjustment") if kind == "time" else parse_count(size, "adjustment")
-    )
+    magnitude = kind.parse(size, "adjustment")
     delta = sign * magnitude
-    too_large = use_refusal(linked_ref(target), target.used + delta, kind)
+    too_large = kind.use_refusal(linked_ref(target), target.used + delta)
     if too_large:
         raise InvalidInput(too_large)
     if target.used + delta < 0:
         raise Refused(
-            f"line {linked_ref(target)} has used {format_amount(target.used, kind)}; "
-            f"it cannot be lowered by {format_amount(magnitude, kind)}."
+            f"line {linked_ref(target)} has used {kind.format(target.used)}; "
+            f"it cannot be lowered by {kind.format(magnitude)}."
         )
     changed = (
         Line.update(used=Line.used + delta)

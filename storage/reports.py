@@ -7,6 +7,7 @@ from __future__ import annotations
 import peewee as pw
 import pendulum
 
+from .allotments import allotment
 from .by_dates import line_status_on, status_column, status_is, status_on
 from .charging import charge_refusal
 from .clock import today
@@ -52,17 +53,17 @@ def line_info(line: Line, contract: Contract, cases: int = 0, day=None) -> LineI
     """`contract.status` is the status the contract is in on `day` (see contract_info)."""
     day = day or today()
     line.status = line_status_on(line.status, line.end, contract.status, day)
-    kind = contract.allotment_type
-    unit = 0 if kind == "coverage" else 1
+    kind = allotment(contract.allotment_type)
+    unit = 1 if kind.metered else 0
     refusal = charge_refusal(contract, line, None, day, unit)
     net = line.price - line.discount
-    total = line.total if kind != "coverage" else None
+    total = line.total if kind.metered else None
     return LineInfo(
         ref=line_ref(contract.id, line.position),
         position=line.position,
         title=line.title,
         product=line.product,
-        allotment_type=kind,
+        allotment_type=kind.name,
         start=line.start,
         end=line.end,
         total=total,

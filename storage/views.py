@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import pendulum
 
-from .amounts import format_amount, format_money, format_remaining
+from .allotments import Allotment, allotment
+from .amounts import format_money
 
 
 def _plain(value):
@@ -53,14 +54,19 @@ class LineInfo(JsonMixin):
     reason: str | None
 
     @property
+    def kind(self) -> Allotment:
+        return allotment(self.allotment_type)
+
+    @property
     def remaining_text(self) -> str:
-        return format_remaining(self.used, self.total, self.allotment_type)
+        return self.kind.remaining(self.used, self.total)
 
     @property
     def used_text(self) -> str:
-        if self.allotment_type == "coverage":
-            return f"{self.cases} case{'s' if self.cases != 1 else ''}"
-        return f"{format_amount(self.used, self.allotment_type)}/{format_amount(self.total, self.allotment_type)}"
+        kind = self.kind
+        if not kind.metered:
+            return kind.words(self.cases)
+        return f"{kind.format(self.used)}/{kind.format(self.total)}"
 
 
 @dataclass(frozen=True)
@@ -112,10 +118,14 @@ class ContractRow(JsonMixin):
     days_left: int | None
 
     @property
+    def kind(self) -> Allotment:
+        return allotment(self.allotment_type)
+
+    @property
     def remaining_text(self) -> str:
-        if self.allotment_type != "coverage" and self.total is None:
+        if self.kind.metered and self.total is None:
             return "no lines"
-        return format_remaining(self.used, self.total, self.allotment_type)
+        return self.kind.remaining(self.used, self.total)
 
 
 @dataclass(frozen=True)

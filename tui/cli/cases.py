@@ -25,8 +25,10 @@ def _charge_note(case_number: str) -> str:
             f"{case.number} resolved; it is not linked to a contract line, so nothing was charged."
         )
     line = _line_of(case.line)
-    if case.allotment_type == "coverage":
-        return f"{case.number} resolved on {case.line} (coverage: {line.cases} cases so far)."
+    if not line.kind.metered:
+        return (
+            f"{case.number} resolved on {case.line} ({line.kind.name}: {line.cases} cases so far)."
+        )
     return (
         f"{case.number} resolved: charged {out.amount(case.charged, case.allotment_type)} to "
         f"{case.line}; {out.left(line)}."

@@ -131,10 +131,10 @@ def list_contracts(status, customer, text, limit, as_json) -> None:
 
 def _row_remaining(row) -> str:
     """`7/10 cases`, `12h 30m/40h`, `covered`; an overdrawn contract shows `0/10 cases (+2)`."""
-    if row.allotment_type == "coverage" or row.total is None or row.used <= row.total:
+    kind = row.kind
+    if not kind.metered or row.total is None or row.used <= row.total:
         return row.remaining_text
-    text = storage.format_remaining(row.total, row.total, row.allotment_type)
-    return f"{text} (+{storage.format_amount(row.used - row.total, row.allotment_type)})"
+    return f"{kind.remaining(row.total, row.total)} (+{kind.format(row.used - row.total)})"
 
 
 def _row_json(row) -> dict:

@@ -156,7 +156,7 @@ class CasesScreen(FilteredScreen):
         fields = []
         if case.line is None:
             fields.append(Field("line", "Line", placeholder="CNR-…/N to charge (optional)"))
-        spent = time_spent_field(required=case.allotment_type == "time")
+        spent = time_spent_field(required=storage.allotment(case.allotment_type or "cases").rounded)
         resolution = Field("resolution", "Resolution", placeholder="how it was solved")
         fields += [spent, resolution] if spent.required else [resolution, spent]
         number = case.number

@@ -133,7 +133,7 @@ class CustomersScreen(FilteredScreen):
 def _volume_text(t) -> str:
     if t.volume is None:
         return ""
-    return storage.format_amount(t.volume, t.allotment_type)
+    return storage.allotment(t.allotment_type).format(t.volume)
 
 
 def _duration_text(minutes) -> str:
@@ -211,7 +211,8 @@ class TemplatesScreen(DataScreen):
                 required=True,
                 options=storage.ALLOTMENT_TYPES,
                 suggestions=storage.ALLOTMENT_TYPES,
-                placeholder="cases, time or coverage",
+                placeholder=", ".join(storage.ALLOTMENT_TYPES[:-1])
+                + f" or {storage.ALLOTMENT_TYPES[-1]}",
             ),
             Field(
                 "billing",
@@ -253,6 +254,7 @@ class TemplatesScreen(DataScreen):
         if t is None:
             return
         name = t.name
+        kind = storage.allotment(t.allotment_type)
 
         def submit(v):
             return storage.edit_template(
@@ -280,11 +282,11 @@ class TemplatesScreen(DataScreen):
                 "volume",
                 "Volume",
                 _volume_text(t),
-                placeholder="per line" if t.allotment_type != "coverage" else "none: coverage",
+                placeholder="per line" if kind.metered else f"none: {kind.name}",
             ),
             Field("hours", "Service hours", t.hours, check=storage.check_hours),
         ]
-        if t.allotment_type == "time":
+        if kind.rounded:
             fields += [
                 Field(
                     "increment",

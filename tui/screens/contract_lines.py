@@ -10,21 +10,21 @@ from typing import Any
 from rich.text import Text
 
 import storage
-from storage.amounts import parse_allotment, parse_money
+from storage.amounts import parse_money
 
-from ..format import amount
 from .forms import Field, FormModal, time_spent_field
 
 
 def left_sentence(line) -> str:
     """What is left on a line, in words: `6/10 cases left`, `37h 30m of 40h left`."""
-    if line.allotment_type == "coverage":
+    kind = line.kind
+    if not kind.metered:
         return f"covered without limit ({line.used_text} so far)"
     if line.overage:
-        return f"nothing left; {amount(line.overage, line.allotment_type)} over the allotment"
-    if line.allotment_type == "time":
-        return f"{amount(line.remaining, 'time')} of {amount(line.total, 'time')} left"
-    return f"{line.remaining}/{line.total} cases left"
+        return f"nothing left; {kind.format(line.overage)} over the allotment"
+    if kind.shows_unit:
+        return f"{kind.format(line.remaining)} of {kind.format(line.total)} left"
+    return f"{kind.fraction(line.remaining, line.total)} left"
 
 
 class RecordCaseModal(FormModal):
@@ -34,7 +34,7 @@ class RecordCaseModal(FormModal):
         fields = [
             Field("title", "Case title", required=True, placeholder="what the customer asked")
         ]
-        if line.allotment_type == "time":
+        if line.kind.rounded:
             fields.append(time_spent_field(True, note="charged after the template's rounding"))
         fields.append(Field("resolution", "Resolution", placeholder="how it was solved"))
         fields.append(
@@ -88,12 +88,10 @@ class LineActions:
     def _line_fields(self, line=None) -> list[Field]:
         """The terms of a line, empty for a new one or filled with `line`'s."""
         info = self.info
-        kind = info.allotment_type
+        kind = storage.allotment(info.allotment_type)
 
         def amount(value):
-            if value is None:
-                return ""
-            return storage.format_minutes(value) if kind == "time" else str(value)
+            return "" if value is None else kind.format(value)
 
         def money(cents):
             return "" if line is None else f"{cents / 100:.2f}"
@@ -104,15 +102,14 @@ class LineActions:
                 "product", "Product", line.product if line else "", placeholder="product or service"
             ),
         ]
-        if kind != "coverage":
-            example = "40h" if kind == "time" else "10"
+        if kind.metered:
             fields.append(
                 Field(
                     "allotment",
                     "Allotment",
                     amount(line.total) if line else "",
-                    placeholder=f"e.g. {example}; empty: the template's volume",
-                    check=partial(parse_allotment, allotment_type=kind),
+                    placeholder=f"e.g. {kind.example}; empty: the template's volume",
+                    check=kind.parse_total,
                 )
             )
         fields += [
@@ -207,11 +204,11 @@ class LineActions:
 
     def action_adjust(self) -> None:
         line = self.selected_line
-        if line is None or line.allotment_type == "coverage":
+        if line is None or not line.kind.metered:
             what = "has no lines" if line is None else f"line {line.ref} covers unlimited cases"
             self.notify(f"Nothing to adjust: {what}.", severity="error", markup=False)
             return
-        example = "-30m or +1h" if line.allotment_type == "time" else "-1 or +2"
+        example = line.kind.change_example
 
         def submit(values):
             return storage.adjust(line.ref, values["amount"], values["note"])

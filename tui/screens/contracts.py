@@ -32,7 +32,7 @@ TAB_KEYS = Binding.Group("Tab", compact=True)
 
 
 def _remaining_style(row) -> str:
-    return usage_style(row.used, row.total) if row.allotment_type != "coverage" else ""
+    return usage_style(row.used, row.total) if row.kind.metered else ""
 
 
 COLUMNS = [
