@@ -57,6 +57,8 @@ _WHERE = {
     "open_database": "db",
     "session": "db",
     "check": "entitlement",
+    "reopened_notice": "notices",
+    "resolved_notice": "notices",
     "TRANSITIONS": "statuses",
     "refusal": "statuses",
     "status_words": "statuses",

@@ -78,19 +78,40 @@ class Allotment:
             )
         return charge_for(spent, increment, minimum)
 
-    def fraction(self, left: int, total: int) -> str:
-        """`7/10 cases`, `12h 30m/40h`."""
-        text = f"{self.show(left)}/{self.show(total)}"
-        return text if self.shows_unit else f"{text} {self.units}"
+    def of_total(self, amount: int, total: int) -> str:
+        """`7 of 10 cases`, `12h 30m of 40h`."""
+        text = f"{self.show(amount)} of {self.show(total)}"
+        return text if self.shows_unit else f"{text} {self.unit if total == 1 else self.units}"
 
-    def remaining(self, used: int, total: int | None) -> str:
-        """`7/10 cases`, `12h 30m/40h`, `covered`: what is left of what was bought; an
-        overdrawn line adds `(+1 over)`."""
-        if not self.metered or total is None:
-            return "covered"
-        over = used - total
-        text = self.fraction(max(0, total - used), total)
+    def left(self, left: int | None, total: int | None, over: int = 0) -> str:
+        """What is left of what was bought: `7 of 10 cases left`, `12h 30m of 40h left`; an
+        overdrawn line adds `(+1 over)`; `no limit` when nothing is counted."""
+        if not self.metered or total is None or left is None:
+            return "no limit"
+        text = f"{self.of_total(left, total)} left"
         return text + (f" (+{self.show(over)} over)" if over > 0 else "")
+
+    def used_of(self, used: int, total: int | None) -> str:
+        """What was used of what was bought: `2 of 12 used`, `30m of 10h used`."""
+        if total is None:
+            return f"{self.show(used)} used"
+        return f"{self.show(used)} of {self.show(total)} used"
+
+    def charged_words(
+        self, spent: int | None, charged: int, increment: int | None, minimum: int | None
+    ) -> str:
+        """What a case charged, and why when the template rounded it: `charged 1 case`,
+        `10m spent, 30m charged (minimum 30m)`, `40m spent, 45m charged (rounded up to 15m
+        steps)`."""
+        if not self.rounded or spent is None or spent == charged:
+            return f"charged {self.words(charged)}"
+        stepped = charge_for(spent, increment, None)
+        why = (
+            f"minimum {self.show(minimum)}"
+            if minimum and charged == minimum and stepped < minimum
+            else f"rounded up to {self.show(increment)} steps"
+        )
+        return f"{self.show(spent)} spent, {self.show(charged)} charged ({why})"
 
     def use_refusal(self, ref: str, used: int) -> str | None:
         """Why a line cannot be brought to this use (more than can be stored), or None."""

@@ -186,13 +186,18 @@ def status_counts(text: str | None = None) -> dict[str, int]:
 
 
 def _allotments(ids: list[int]) -> dict[int, tuple]:
-    """(total, used) of the lines not canceled, by contract id."""
+    """(total, used, used within the totals) of the lines not canceled, by contract id: a
+    line used beyond its total counts its total, so its overage eats no other line's
+    remainder."""
     if not ids:
         return {}
+    within = pw.Case(None, [(Line.used > Line.total, Line.total)], Line.used)
     return {
-        cid: (total, used)
-        for cid, total, used in (
-            Line.select(Line.contract, pw.fn.SUM(Line.total), pw.fn.SUM(Line.used))
+        cid: (total, used, capped)
+        for cid, total, used, capped in (
+            Line.select(
+                Line.contract, pw.fn.SUM(Line.total), pw.fn.SUM(Line.used), pw.fn.SUM(within)
+            )
             .where(Line.contract.in_(ids) & (Line.status != "canceled"))
             .group_by(Line.contract)
             .tuples()
@@ -242,7 +247,7 @@ def list_contracts(
         start = Contract.start.python_value(raw_start)
         end = Contract.end.python_value(raw_end)
         row_status = status_on(stored, start, end, day)
-        total, used = sums.get(cid, (None, 0))
+        total, used, capped = sums.get(cid, (None, 0, 0))
         result.append(
             ContractRow(
                 number=number,
@@ -255,6 +260,8 @@ def list_contracts(
                 total=None if total is None else int(total),
                 used=int(used or 0),
                 days_left=days_left(row_status, end, day),
+                remaining=None if total is None else int(total) - int(capped or 0),
+                overage=int(used or 0) - int(capped or 0) if total is not None else 0,
             )
         )
     return result

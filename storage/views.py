@@ -58,15 +58,25 @@ class LineInfo(JsonMixin):
         return allotment(self.allotment_type)
 
     @property
-    def remaining_text(self) -> str:
-        return self.kind.remaining(self.used, self.total)
+    def left_text(self) -> str:
+        """`10 of 12 cases left`, `0 of 5 cases left (+1 over)`, `no limit`."""
+        return self.kind.left(self.remaining, self.total, self.overage)
 
     @property
     def used_text(self) -> str:
+        """`2 of 12 used`, `30m of 10h used`; a coverage line: `3 cases`."""
         kind = self.kind
         if not kind.metered:
             return kind.words(self.cases)
-        return f"{kind.format(self.used)}/{kind.format(self.total)}"
+        return kind.used_of(self.used, self.total)
+
+    @property
+    def left_sentence(self) -> str:
+        """What is left on the line, in a sentence: `10 of 12 cases left`, `covered without
+        limit (3 cases so far)`."""
+        if not self.kind.metered:
+            return f"covered without limit ({self.used_text} so far)"
+        return self.left_text
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,10 @@ class ContractRow(JsonMixin):
     total: int | None
     used: int
     days_left: int | None
+    # what is left of the lines' totals (a line used beyond its total counts as 0 left, never
+    # less) and the use beyond them
+    remaining: int | None = None
+    overage: int = 0
 
     @property
     def kind(self) -> Allotment:
@@ -123,9 +137,10 @@ class ContractRow(JsonMixin):
 
     @property
     def remaining_text(self) -> str:
+        """`12 of 25 cases left (+1 over)`, `no lines`, `no limit`."""
         if self.kind.metered and self.total is None:
             return "no lines"
-        return self.kind.remaining(self.used, self.total)
+        return self.kind.left(self.remaining, self.total, self.overage)
 
 
 @dataclass(frozen=True)

@@ -105,10 +105,10 @@ def when_words(info, today: pendulum.Date | None = None) -> str:
 
 
 def line_used(line) -> Text:
-    """Bar and numbers of one contract line: `███████░░░ 7/10`."""
+    """Bar and numbers of one contract line: `█████░ 7 of 10 used`."""
     if not line.kind.metered:
         return Text(f"covered · {line.used_text}", style="green")
-    text = usage_bar(line.used, line.total)
+    text = usage_bar(line.used, line.total, width=6)
     text.append(" ")
     text.append(line.used_text, style=usage_style(line.used, line.total))
     return text
@@ -117,18 +117,15 @@ def line_used(line) -> Text:
 def line_left(line) -> Text:
     if not line.kind.metered:
         return Text("no limit")
-    return Text(line.kind.format(line.remaining), style=usage_style(line.used, line.total))
+    return Text(
+        f"{line.kind.format(line.remaining)} left", style=usage_style(line.used, line.total)
+    )
 
 
 def left_of_total(line) -> str:
-    """`7/10 cases`, `12h 30m/40h`, `covered`; an overdrawn line reads `0/10 cases +1`."""
-    kind = line.kind
-    if not kind.metered or line.total is None:
-        return "covered"
-    text = kind.fraction(line.remaining, line.total)
-    if line.overage:
-        text += f" +{kind.format(line.overage)}"
-    return text
+    """`7 of 10 cases left`, `12h 30m of 40h left`, `no limit`; an overdrawn line reads
+    `0 of 10 cases left (+1 over)`."""
+    return line.left_text
 
 
 def line_overage(line) -> Text:

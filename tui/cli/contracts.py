@@ -112,7 +112,7 @@ def list_contracts(status, customer, text, limit, as_json) -> None:
         click.echo("No contracts match.")
         return
     table = [
-        [r.number, r.customer, r.title, r.status, r.end, _row_remaining(r), r.days_left]
+        [r.number, r.customer, r.title, r.status, r.end, r.remaining_text, r.days_left]
         for r in rows
     ]
     click.echo(
@@ -129,18 +129,8 @@ def list_contracts(status, customer, text, limit, as_json) -> None:
             click.echo(f"showing {limit:,} of {total:,} contracts; use --limit N (0: all).")
 
 
-def _row_remaining(row) -> str:
-    """`7/10 cases`, `12h 30m/40h`, `covered`; an overdrawn contract shows `0/10 cases (+2)`."""
-    kind = row.kind
-    if not kind.metered or row.total is None or row.used <= row.total:
-        return row.remaining_text
-    return f"{kind.remaining(row.total, row.total)} (+{kind.format(row.used - row.total)})"
-
-
 def _row_json(row) -> dict:
-    data = row.to_json()
-    data["remaining"] = None if row.total is None else max(0, row.total - row.used)
-    return data
+    return row.to_json()
 
 
 @click.command()
@@ -183,8 +173,7 @@ def show(number: str, as_json: bool) -> None:
             li.position,
             li.title,
             li.used_text,
-            out.remaining(li),
-            out.amount(li.overage, li.allotment_type) if li.overage else "",
+            li.left_text,
             storage.format_money(li.net_price_cents),
             li.status,
         ]
@@ -193,9 +182,9 @@ def show(number: str, as_json: bool) -> None:
     click.echo()
     click.echo(
         out.table(
-            ["#", "Line", "Used", "Remaining", "Overage", "Net price", "Status"],
+            ["#", "Line", "Used", "Remaining", "Net price", "Status"],
             rows,
-            right=(0, 5),
+            right=(0, 4),
             flex=(1,),
         )
     )

@@ -1,5 +1,5 @@
 """What the command line prints: one-line failures, JSON, tables that fit the terminal, and
-the sentences' small words (`2/3 cases left`, `1 case`, `on hold`).
+the sentences' small words (`2 of 3 cases left`, `1 case`, `on hold`).
 
 Imported as `from tui.cli import output as out`; nothing here reads the database.
 """
@@ -101,21 +101,9 @@ def signed(value: int, kind: str) -> str:
 
 
 def left(line) -> str:
-    """What is left on a line: `2/3 cases left`, `1h 30m/3h left`, `unlimited cases`."""
-    kind = line.kind
-    if not kind.metered or line.total is None:
-        return f"unlimited cases ({line.cases} so far)"
-    text = kind.remaining(min(line.used, line.total), line.total) + " left"
-    if line.overage:
-        text += f", overage {kind.words(line.overage)}"
-    return text
-
-
-def remaining(line) -> str:
-    kind = line.kind
-    if not kind.metered or line.total is None:
-        return "covered"
-    return kind.remaining(min(line.used, line.total), line.total)
+    """What is left on a line: `2 of 3 cases left`, `1h 30m of 3h left`, `covered without
+    limit (3 cases so far)`."""
+    return line.left_sentence
 
 
 def days(n: int | None) -> str:

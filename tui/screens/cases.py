@@ -24,6 +24,11 @@ CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
 SHOWN = 500
 
 
+def _reopen(number: str) -> str:
+    """Reopen a case (in a worker); the sentence saying what went back to the line."""
+    return storage.reopened_notice(number, storage.reopen_case(number))
+
+
 class CasesScreen(FilteredScreen):
     LIST_SELECTOR = "#cases"
 
@@ -162,13 +167,13 @@ class CasesScreen(FilteredScreen):
         number = case.number
 
         def submit(values):
-            charged = storage.resolve_case(
+            storage.resolve_case(
                 number,
                 spent=values["spent"] or None,
                 resolution=values["resolution"] or None,
                 line=values.get("line") or None,
             )
-            return charged
+            return storage.resolved_notice(number)
 
         where = f" on {case.line}" if case.line else " (link it to a line to charge it)"
         self.app.push_screen(
@@ -179,7 +184,7 @@ class CasesScreen(FilteredScreen):
                 intro=f"{number} · {case.customer} · {case.title}{where}",
                 submit_label="Resolve",
             ),
-            self._after(f"{number} resolved."),
+            self._after("{result}"),
         )
 
     def action_cancel_case(self) -> None:
@@ -202,9 +207,9 @@ class CasesScreen(FilteredScreen):
         self.confirm(
             f"Reopen {case.number}",
             f"Reopen {case.number} ({case.title})?{gives_back}",
-            partial(storage.reopen_case, case.number),
+            partial(_reopen, case.number),
             "Reopen",
-            self._after(f"{case.number} reopened."),
+            self._after("{result}"),
         )
 
     def action_new_case(self) -> None:

@@ -15,18 +15,6 @@ from storage.amounts import parse_money
 from .forms import Field, FormModal, time_spent_field
 
 
-def left_sentence(line) -> str:
-    """What is left on a line, in words: `6/10 cases left`, `37h 30m of 40h left`."""
-    kind = line.kind
-    if not kind.metered:
-        return f"covered without limit ({line.used_text} so far)"
-    if line.overage:
-        return f"nothing left; {kind.format(line.overage)} over the allotment"
-    if kind.shows_unit:
-        return f"{kind.format(line.remaining)} of {kind.format(line.total)} left"
-    return f"{kind.fraction(line.remaining, line.total)} left"
-
-
 class RecordCaseModal(FormModal):
     """Record a resolved case on one line; an exhausted line offers the supervisor override."""
 
@@ -58,12 +46,12 @@ class RecordCaseModal(FormModal):
                 override=values["override"],
             )
             number = then_show or ref.split("/")[0]
-            return case, storage.show(number)
+            return case, storage.show(number), storage.resolved_notice(case)
 
         intro = Text()
         intro.append(f"{line.ref}", style="bold")
         intro.append(f"  {line.title}\n")
-        intro.append(left_sentence(line).capitalize())
+        intro.append(line.left_sentence.capitalize())
         warning = f"Not usable now: {line.reason}" if line.reason else ""
         super().__init__(
             "Record a resolved case",
