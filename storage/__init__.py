@@ -57,6 +57,7 @@ _WHERE = {
     "open_database": "db",
     "session": "db",
     "check": "entitlement",
+    "adjusted_notice": "notices",
     "reopened_notice": "notices",
     "resolved_notice": "notices",
     "TRANSITIONS": "statuses",

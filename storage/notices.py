@@ -5,7 +5,7 @@ console print the same sentence."""
 from __future__ import annotations
 
 from .db import reads
-from .lookup import find_case
+from .lookup import find_case, find_contract
 from .reports import contract_info
 
 
@@ -44,3 +44,12 @@ def reopened_notice(number, returned: int) -> str:
         f"{case.number} reopened; {line.kind.words(returned)} returned to {line.ref} "
         f"({line.left_sentence})."
     )
+
+
+@reads
+def adjusted_notice(ref: str, change) -> str:
+    """`Adjusted CNR-000001/1 by -1: 9 of 10 cases left.`"""
+    number, _, position = str(ref).partition("/")
+    info = contract_info(find_contract(number))
+    line = next(li for li in info.lines if li.position == int(position))
+    return f"Adjusted {line.ref} by {change}: {line.left_sentence}."

@@ -18,6 +18,7 @@ from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
 )
 from tui.screens.cases import CasesScreen
 from tui.screens.contracts import ContractsScreen
+from tui.screens.forms import FormModal
 from tui.widgets.key_table import KeyTable
 from tui.widgets.paged_table import PagedTable
 
@@ -166,3 +167,26 @@ def test_resolving_and_reopening_on_the_cases_screen_say_what_is_left(sqlite_url
 
     drive(sqlite_url, scenario)
     assert storage.show(number).lines[0].used == 0
+
+
+def test_adjusting_a_line_reads_its_use_once_and_says_what_is_left(sqlite_url):
+    make_world()
+    number = active_contract(allotment="10")
+    storage.resolve(f"{number}/1", "One")
+    storage.resolve(f"{number}/1", "Two")
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, number)
+        await press(pilot, "A")
+        form = app.screen
+        assert isinstance(form, FormModal)
+        intro = str(form.query_one("#intro").render())
+        assert "Line 1: 2 of 10 used." in intro and "used used" not in intro
+        form.widget("amount").value = "-1"
+        form.widget("note").value = "charged twice by mistake"
+        await press(pilot, "ctrl+s")
+        assert app.said(f"Adjusted {number}/1 by -1: 9 of 10 cases left.")
+
+    drive(sqlite_url, scenario, size=(120, 36))
+    assert storage.show(number).lines[0].used == 1

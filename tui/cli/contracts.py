@@ -79,9 +79,7 @@ def line_cancel(ref) -> None:
 def line_adjust(ref, amount, note) -> None:
     """Correct a line's use with a new ledger entry (supervisors): +2, -1, -30m, +1h."""
     storage.adjust(ref, amount, note)
-    number, _, position = ref.partition("/")
-    line = next(x for x in storage.show(number).lines if x.position == int(position))
-    click.echo(f"Adjusted {line.ref} by {amount}: {out.left(line)}.")
+    click.echo(storage.adjusted_notice(ref, amount))
 
 
 def _line_of_ref(ref: str) -> str:

@@ -199,7 +199,8 @@ class LineActions:
         example = line.kind.change_example
 
         def submit(values):
-            return storage.adjust(line.ref, values["amount"], values["note"])
+            storage.adjust(line.ref, values["amount"], values["note"])
+            return storage.adjusted_notice(line.ref, values["amount"].strip())
 
         self.app.push_screen(
             FormModal(
@@ -209,11 +210,11 @@ class LineActions:
                     Field("note", "Why", required=True, placeholder="kept in the ledger"),
                 ],
                 submit,
-                intro=f"{line.title}: {line.used_text} used. A supervisor's correction is a "
+                intro=f"{line.title}: {line.used_text}. A supervisor's correction is a "
                 "new ledger entry; nothing is edited.",
                 submit_label="Adjust",
             ),
-            self._after_form(f"Use of {line.ref} adjusted."),
+            self._after_form("{result}"),
         )
 
     def action_cancel_line(self) -> None:
