@@ -42,9 +42,11 @@ def test_an_overdrawn_line_does_not_eat_the_other_lines_remainder(db_url):
     row = next(r for r in storage.list_contracts() if r.number == number)
     assert (row.remaining, row.overage) == (12, 1)
     assert row.remaining_text == "12 of 25 cases left (+1 over)"
-    # the same contract's lines, as show and check read them
+    # the same contract's lines, as show and check read them (each line on its own)
     lines = storage.show(number).lines
     assert sum(li.remaining for li in lines) == 12
+    checked = storage.check(number).contracts[0].lines
+    assert [(li.remaining, li.overage) for li in checked] == [(3, 0), (0, 1), (9, 0)]
     assert [li.left_text for li in lines] == [
         "3 of 8 cases left",
         "0 of 5 cases left (+1 over)",
