@@ -25,10 +25,11 @@ from .errors import (
 )
 
 _WHERE = {
-    "format_amount": "amounts",
+    "ALLOTMENTS": "allotments",
+    "ALLOTMENT_TYPES": "allotments",
+    "allotment": "allotments",
     "format_minutes": "amounts",
     "format_money": "amounts",
-    "format_remaining": "amounts",
     "parse_date": "amounts",
     "parse_duration": "amounts",
     "billing_schedule": "billing",
@@ -60,6 +61,9 @@ _WHERE = {
     "session": "db",
     "check": "entitlement",
     "CHECK_MATCHES": "entitlement",
+    "adjusted_notice": "notices",
+    "reopened_notice": "notices",
+    "resolved_notice": "notices",
     "TRANSITIONS": "statuses",
     "refusal": "statuses",
     "status_words": "statuses",
@@ -81,7 +85,6 @@ _WHERE = {
     "sweep": "by_dates",
     "sweep_needed": "by_dates",
     "sweep_if_due": "by_dates",
-    "ALLOTMENT_TYPES": "models",
     "BILLING_FREQUENCIES": "models",
     "STATUSES": "models",
     "ROLES": "models",
@@ -112,11 +115,10 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs here)
+    from .allotments import ALLOTMENT_TYPES, ALLOTMENTS, allotment
     from .amounts import (
-        format_amount,
         format_minutes,
         format_money,
-        format_remaining,
         parse_date,
         parse_duration,
     )
@@ -164,7 +166,8 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         release,
         renew,
     )
-    from .models import ALLOTMENT_TYPES, BILLING_FREQUENCIES, ROLES, STATUSES
+    from .models import BILLING_FREQUENCIES, ROLES, STATUSES
+    from .notices import adjusted_notice, reopened_notice, resolved_notice
     from .people import acting_as, current_login
     from .reports import (
         audit_trail,

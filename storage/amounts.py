@@ -1,4 +1,4 @@
-"""Reading and writing what users type: dates, durations, money and allotments."""
+"""Reading and writing what users type: dates, durations, money (allotments: allotments.py)."""
 
 from __future__ import annotations
 
@@ -100,17 +100,6 @@ def parse_count(text: object, what: str = "number") -> int:
     return value
 
 
-def parse_allotment(text: object, allotment_type: str, what: str = "allotment") -> int | None:
-    """The total of a line: cases for `cases`, minutes for `time`, nothing for `coverage`."""
-    if allotment_type == "coverage":
-        if text not in (None, ""):
-            raise InvalidInput("a coverage line has no allotment: it covers unlimited cases.")
-        return None
-    if allotment_type == "time":
-        return parse_duration(text, what)
-    return parse_count(text, what)
-
-
 def parse_money(text: object, what: str = "price") -> int:
     """Cents from `1200`, `1200.5` or `1,200.50`; never negative. A comma only separates
     thousands (`12,345,678`): `1200,50` is refused, not read as 120,050."""
@@ -130,16 +119,6 @@ def parse_money(text: object, what: str = "price") -> int:
     if cents > MAX_CENTS:
         raise InvalidInput(f"{what} is too large.")
     return cents
-
-
-def use_refusal(ref: str, used: int, allotment_type: str) -> str | None:
-    """Why a line cannot be brought to this use (more than can be stored), or None."""
-    if used <= MAX_USE:
-        return None
-    return (
-        f"that is too large: line {ref} would have used {format_amount(used, allotment_type)}, "
-        f"more than the {format_amount(MAX_USE, allotment_type)} a line can record."
-    )
 
 
 def charge_for(spent_minutes: int, increment: int | None, minimum: int | None) -> int:
@@ -163,26 +142,6 @@ def format_minutes(minutes: int | None) -> str:
     if hours:
         return f"{sign}{hours}h"
     return f"{sign}{mins}m"
-
-
-def format_amount(amount: int | None, allotment_type: str) -> str:
-    if amount is None:
-        return "unlimited"
-    if allotment_type == "time":
-        return format_minutes(amount)
-    return str(amount)
-
-
-def format_remaining(used: int, total: int | None, allotment_type: str) -> str:
-    """`7/10 cases`, `12h 30m/40h`, `covered`: what is left of what was bought."""
-    if allotment_type == "coverage" or total is None:
-        return "covered"
-    remaining = max(0, total - used)
-    over = used - total
-    if allotment_type == "time":
-        text = f"{format_minutes(remaining)}/{format_minutes(total)}"
-        return text + (f" (+{format_minutes(over)} over)" if over > 0 else "")
-    return f"{remaining}/{total} cases" + (f" (+{over} over)" if over > 0 else "")
 
 
 def format_money(cents: int | None) -> str:

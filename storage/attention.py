@@ -17,7 +17,8 @@ from collections.abc import Iterable
 import peewee as pw
 import pendulum
 
-from .amounts import format_amount, format_money
+from .allotments import allotment, metered_types
+from .amounts import format_money
 from .billing import BILLING_MONTHS
 from .by_dates import status_is
 from .clock import today
@@ -38,16 +39,9 @@ SECTIONS = {
 }
 
 
-def _unit(amount: int, kind: str) -> str:
-    if kind == "time":
-        return format_amount(amount, kind)
-    return f"{amount} case{'s' if amount != 1 else ''}"
-
-
-def _rate(per_week: float, kind: str) -> str:
-    if kind == "time":
-        return f"{format_amount(max(1, round(per_week)), kind)}/week"
-    return f"{per_week:.1f} cases/week"
+def _rate(per_week: float, kind_name: str) -> str:
+    kind = allotment(kind_name)
+    return kind.rate(max(per_week, 1) if kind.shows_unit else per_week)
 
 
 def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
@@ -55,7 +49,7 @@ def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
     canceled, between their start and end, with a total."""
     return (
         status_is("active", day)
-        & (Contract.allotment_type != "coverage")
+        & Contract.allotment_type.in_(metered_types())
         & Line.total.is_null(False)
         & (Line.total > 0)
         & (Line.status != "canceled")
@@ -87,13 +81,13 @@ def thresholds(
     for cid, position, customer, kind, total, used in tuples(query):
         percent = used * 100 // total
         if used >= total:
-            over = f" ({format_amount(used - total, kind)} over)" if used > total else ""
-            why = f"used up: {format_amount(used, kind)} of {_unit(total, kind)} used{over}"
+            over = f" (+{allotment(kind).show(used - total)} over)" if used > total else ""
+            why = f"used up: {allotment(kind).of_total(used, total)} used{over}"
             action = "add a line or renew; a supervisor can override a case"
         else:
             level = settings.alert if percent >= settings.alert else settings.warn
             why = (
-                f"{percent} % used ({format_amount(used, kind)}/{_unit(total, kind)}), "
+                f"{percent} % used ({allotment(kind).of_total(used, total)}), "
                 f"past the {level} % threshold"
             )
             action = "renew early or add a line"
@@ -212,7 +206,7 @@ def _case_trouble(
         return "canceled", "move the case to another line, or cancel it"
     if stored == "on_hold" and day <= end:
         return "on hold", "release the contract, or move the case to another line"
-    used_text = f"{format_amount(used, kind)}/{_unit(total, kind)}"
+    used_text = f"{allotment(kind).of_total(used, total)} used"
     return f"used up ({used_text})", "add a line, renew, or override (supervisor)"
 
 
@@ -220,7 +214,7 @@ def open_cases(
     day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
 ) -> list[AttentionEntry]:
     """Open cases on lines that are used up, held or canceled, the oldest first."""
-    exhausted = (Contract.allotment_type != "coverage") & (Line.used >= Line.total)
+    exhausted = Contract.allotment_type.in_(metered_types()) & (Line.used >= Line.total)
     held = status_is("on_hold", day)
     canceled = (Contract.status == "canceled") | (Line.status == "canceled")
     query = (
@@ -292,7 +286,7 @@ def overage(
         .switch(Line)
         .join(raised, on=raised.c.line_id == Line.id)
         .where(
-            (Contract.allotment_type != "coverage")
+            Contract.allotment_type.in_(metered_types())
             & (Contract.status != "draft")
             & (Line.total > 0)
             & (Line.used > Line.total)
@@ -320,7 +314,7 @@ def overage(
         over = used - total
         cents = round(over * net / total)
         why = (
-            f"{_unit(over, kind)} over its {_unit(total, kind)} (about {format_money(cents)}), "
+            f"{allotment(kind).words(over)} over its {allotment(kind).words(total)} (about {format_money(cents)}), "
             f"on the bill for the period ending {period_end}"
         )
         out.append(

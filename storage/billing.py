@@ -11,6 +11,7 @@ from fractions import Fraction
 import peewee as pw
 import pendulum
 
+from .allotments import allotment
 from .db import reads
 from .lookup import find_contract
 from .models import Contract, Line, UsageEntry, tuples
@@ -53,7 +54,7 @@ def overage(contract: Contract) -> list[tuple[pendulum.Date, Fraction]]:
             (Line.contract == contract.id) & Line.total.is_null(False) & (Line.total > 0)
         )
     }
-    if contract.allotment_type == "coverage" or not lines:
+    if not allotment(contract.allotment_type).metered or not lines:
         return []
     used = dict.fromkeys(lines, 0)
     zone = business_zone()

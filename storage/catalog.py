@@ -8,13 +8,14 @@ from typing import Any
 import peewee as pw
 
 from . import audit
-from .amounts import parse_count, parse_duration
+from .allotments import allotment as allotment_kind
+from .allotments import rounded_types
+from .amounts import parse_duration
 from .clock import now_utc
 from .db import is_postgres, reads, writes
 from .errors import InvalidInput, NeedsConfirmation, NotFound, Refused
 from .lookup import find_customer, find_template
 from .models import (
-    ALLOTMENT_TYPES,
     BILLING_FREQUENCIES,
     ROLES,
     Contract,
@@ -149,24 +150,19 @@ def _template_fields(
     increment: str | int | None,
     minimum: str | int | None,
 ) -> dict[str, Any]:
-    if allotment not in ALLOTMENT_TYPES:
-        raise InvalidInput(
-            f"allotment type '{allotment}' is not one of {', '.join(ALLOTMENT_TYPES)}."
-        )
+    kind = allotment_kind(allotment)
     if billing not in BILLING_FREQUENCIES:
         raise InvalidInput(f"billing '{billing}' is not one of {', '.join(BILLING_FREQUENCIES)}.")
-    if allotment == "coverage":
+    if not kind.metered:
         if volume not in (None, ""):
-            raise InvalidInput("a coverage template has no volume: it covers unlimited cases.")
+            raise InvalidInput(f"a {kind.name} template has no volume: it covers unlimited cases.")
         vol = None
-    elif volume in (None, ""):
-        vol = None
-    elif allotment == "time":
-        vol = parse_duration(volume, "volume")
     else:
-        vol = parse_count(volume, "volume")
-    if allotment != "time" and (increment not in (None, "") or minimum not in (None, "")):
-        raise InvalidInput("billing increment and minimum apply only to time templates.")
+        vol = None if volume in (None, "") else kind.parse(volume, "volume")
+    if not kind.rounded and (increment not in (None, "") or minimum not in (None, "")):
+        raise InvalidInput(
+            f"billing increment and minimum apply only to {rounded_types()} templates."
+        )
     inc = parse_duration(increment, "billing increment") if increment not in (None, "") else None
     mini = parse_duration(minimum, "billing minimum") if minimum not in (None, "") else None
     return {

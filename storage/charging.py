@@ -7,7 +7,8 @@ from typing import overload
 import pendulum
 
 from . import audit, sql
-from .amounts import charge_for, format_amount, parse_count, parse_duration, use_refusal
+from .allotments import allotment
+from .amounts import parse_duration
 from .charge_sql import ChargeRow, LoadedContract, LoadedLine, load_line, write_charge
 from .clock import now_utc, today
 from .db import writes
@@ -51,21 +52,17 @@ def charge_refusal(
         return f"line {ref} starts only on {line.start}."
     if on > line.end:
         return f"line {ref} ended on {line.end}."
-    if contract.allotment_type == "coverage" or override:
+    kind = allotment(contract.allotment_type)
+    if not kind.metered or override:
         return None
     assert line.total is not None  # a case or time line always has a total (add_line)
     remaining = line.total - line.used
     if amount > remaining:
-        kind = contract.allotment_type
         if remaining <= 0:
-            unit = "" if kind != "cases" else (" case" if line.total == 1 else " cases")
-            return (
-                f"allotment exhausted: line {ref} has used all "
-                f"{format_amount(line.total, kind)}{unit}."
-            )
+            return f"allotment exhausted: line {ref} has used all {kind.words(line.total)}."
         return (
-            f"allotment exhausted: line {ref} has {format_amount(remaining, kind)} left, "
-            f"this case needs {format_amount(amount, kind)}."
+            f"allotment exhausted: line {ref} has {kind.format(remaining)} left, "
+            f"this case needs {kind.format(amount)}."
         )
     return None
 
@@ -74,15 +71,9 @@ def amount_for(
     contract: Contract | LoadedContract, spent: str | int | None
 ) -> tuple[int, int | None]:
     """(amount charged, minutes spent) for a resolved case on a line of this contract."""
-    kind = contract.allotment_type
     minutes = parse_duration(spent, "time spent") if spent not in (None, "") else None
-    if kind == "time":
-        if minutes is None:
-            raise InvalidInput("give the time spent (e.g. 45m, 1h30m, 1.5h) for a time line.")
-        return charge_for(minutes, contract.increment, contract.minimum), minutes
-    if kind == "cases":
-        return 1, minutes
-    return 0, minutes
+    kind = allotment(contract.allotment_type)
+    return kind.charge(minutes, contract.increment, contract.minimum), minutes
 
 
 def _check_link(customer: Customer, line: LoadedLine) -> None:
@@ -116,8 +107,9 @@ def _charge(
     if refusal:
         raise Refused(refusal)
     ref = line_ref(contract.id, line.position)
-    metered = contract.allotment_type != "coverage"
-    total = line.total or 0  # none on a coverage line, which is never over
+    kind = allotment(contract.allotment_type)
+    metered = kind.metered
+    total = line.total or 0  # none on an unmetered line, which is never over
     over = metered and line.used + amount > total
     if over:
         require(SUPERVISOR_ONLY, "override an exhausted line", line.standing)
@@ -127,7 +119,7 @@ def _charge(
         ref=ref,
         amount=amount,
         kind="override" if over else "charge",
-        note=f"overage {format_amount(overage, contract.allotment_type)}" if over else "",
+        note=f"overage {kind.format(overage)}" if over else "",
         who=who,
         stamp=Case.resolved_at.db_value(now_utc()),
         day=Line.start.db_value(day),
@@ -322,8 +314,8 @@ def adjust(line: str, amount: str | int | None, note: str) -> int:
     who = require(SUPERVISOR_ONLY, "adjust a line's use")
     target = load_line(ref=line, lock=True)
     contract = target.contract
-    kind = contract.allotment_type
-    if kind == "coverage":
+    kind = allotment(contract.allotment_type)
+    if not kind.metered:
         raise Refused(
             f"line {linked_ref(target)} covers unlimited cases: there is no use to adjust."
         )
@@ -331,17 +323,15 @@ def adjust(line: str, amount: str | int | None, note: str) -> int:
     raw = str(amount or "").strip()
     sign = -1 if raw.startswith("-") else 1
     size = raw.lstrip("+-").strip()
-    magnitude = (
-        parse_duration(size, "adjustment") if kind == "time" else parse_count(size, "adjustment")
-    )
+    magnitude = kind.parse(size, "adjustment")
     delta = sign * magnitude
-    too_large = use_refusal(linked_ref(target), target.used + delta, kind)
+    too_large = kind.use_refusal(linked_ref(target), target.used + delta)
     if too_large:
         raise InvalidInput(too_large)
     if target.used + delta < 0:
         raise Refused(
-            f"line {linked_ref(target)} has used {format_amount(target.used, kind)}; "
-            f"it cannot be lowered by {format_amount(magnitude, kind)}."
+            f"line {linked_ref(target)} has used {kind.format(target.used)}; "
+            f"it cannot be lowered by {kind.format(magnitude)}."
         )
     changed = (
         Line.update(used=Line.used + delta)

@@ -14,6 +14,7 @@ from collections.abc import Collection
 import peewee as pw
 import pendulum
 
+from .allotments import allotment
 from .clock import business_zone, today
 from .db import reads
 from .lookup import find_line, line_ref
@@ -148,7 +149,7 @@ def line_burn(ref: str, weeks: int = WEEKS_CHARTED) -> LineBurn:
     day = today()
     kind = contract.allotment_type
     per_week = [0] * weeks
-    if kind == "coverage" or line.total is None:
+    if not allotment(kind).metered or line.total is None:
         ref = line_ref(line.contract_id, line.position)
         return LineBurn(ref, kind, None, line.used, line.end, 0, 0, None, False, per_week)
     first = day.subtract(days=7 * weeks - 1)

@@ -9,7 +9,8 @@ import peewee as pw
 import pendulum
 
 from . import audit
-from .amounts import FIRST_DAY, LAST_DAY, parse_allotment, parse_date, parse_money
+from .allotments import allotment as allotment_kind
+from .amounts import FIRST_DAY, LAST_DAY, parse_date, parse_money
 from .by_dates import line_status_on, status_on
 from .clock import now_utc, today
 from .db import writes
@@ -169,17 +170,17 @@ def _line_terms(
     end: str | pendulum.Date | None,
     defaults: Line | None = None,
 ) -> tuple[int | None, int, int, pendulum.Date, pendulum.Date]:
-    kind = contract.allotment_type
+    kind = allotment_kind(contract.allotment_type)
     if allotment is None:
         total = defaults.total if defaults else contract.template.volume
-        if total is None and kind != "coverage":
+        if total is None and kind.metered:
             raise InvalidInput(
-                f"give the line's allotment ({'e.g. 40h' if kind == 'time' else 'e.g. 10'}): "
+                f"give the line's allotment (e.g. {kind.example}): "
                 f"template {contract.template.name} has no default volume."
             )
     else:
-        total = parse_allotment(allotment, kind)
-    if kind == "coverage":
+        total = kind.parse_total(allotment)
+    if not kind.metered:
         total = None
     price_c = (
         parse_money(price, "price") if price is not None else (defaults.price if defaults else 0)

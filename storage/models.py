@@ -14,7 +14,6 @@ database = pw.DatabaseProxy()
 STATUSES = ("draft", "invoiced", "active", "on_hold", "canceled", "expired")
 LINE_STATUSES = ("existing", "renewed", "canceled", "expired")
 CASE_STATUSES = ("open", "resolved", "canceled")
-ALLOTMENT_TYPES = ("cases", "time", "coverage")
 BILLING_FREQUENCIES = ("monthly", "bimonthly", "quarterly", "semiannually", "annually")
 ROLES = ("supervisor", "rep")
 

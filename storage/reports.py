@@ -7,6 +7,7 @@ from __future__ import annotations
 import peewee as pw
 import pendulum
 
+from .allotments import allotment
 from .by_dates import line_status_on, status_column, status_is, status_on
 from .charging import charge_refusal
 from .clock import today
@@ -64,17 +65,17 @@ def line_info(
     """`contract.status` is the status the contract is in on `day` (see contract_info)."""
     day = day or today()
     line.status = line_status_on(line.status, line.end, contract.status, day)
-    kind = contract.allotment_type
-    unit = 0 if kind == "coverage" else 1
+    kind = allotment(contract.allotment_type)
+    unit = 1 if kind.metered else 0
     refusal = charge_refusal(contract, line, None, day, unit)
     net = line.price - line.discount
-    total = line.total if kind != "coverage" else None
+    total = line.total if kind.metered else None
     return LineInfo(
         ref=line_ref(contract.id, line.position),
         position=line.position,
         title=line.title,
         product=line.product,
-        allotment_type=kind,
+        allotment_type=kind.name,
         start=line.start,
         end=line.end,
         total=total,
@@ -111,7 +112,7 @@ def contract_info(
     lines = list(contract.lines.order_by(Line.position)) if with_lines else []
     counts = _case_counts([line.id for line in lines])
     infos = [line_info(line, contract, counts.get(line.id, 0), day) for line in lines]
-    if contract.allotment_type != "coverage":
+    if allotment(contract.allotment_type).metered:
         infos = _with_forecasts(infos, lines, day)
     if with_lines:
         price = sum(line.price - line.discount for line in lines)
@@ -219,13 +220,18 @@ def status_counts(text: str | None = None) -> dict[str, int]:
 
 
 def _allotments(ids: list[int]) -> dict[int, tuple]:
-    """(total, used) of the lines not canceled, by contract id."""
+    """(total, used, used within the totals) of the lines not canceled, by contract id: a
+    line used beyond its total counts its total, so its overage eats no other line's
+    remainder."""
     if not ids:
         return {}
+    within = pw.Case(None, [(Line.used > Line.total, Line.total)], Line.used)
     return {
-        cid: (total, used)
-        for cid, total, used in tuples(
-            Line.select(Line.contract, pw.fn.SUM(Line.total), pw.fn.SUM(Line.used))
+        cid: (total, used, capped)
+        for cid, total, used, capped in tuples(
+            Line.select(
+                Line.contract, pw.fn.SUM(Line.total), pw.fn.SUM(Line.used), pw.fn.SUM(within)
+            )
             .where(Line.contract.in_(ids) & (Line.status != "canceled"))
             .group_by(Line.contract)
         )
@@ -274,7 +280,7 @@ def list_contracts(
         start = Contract.start.python_value(raw_start)
         end = Contract.end.python_value(raw_end)
         row_status = status_on(stored, start, end, day)
-        total, used = sums.get(cid, (None, 0))
+        total, used, capped = sums.get(cid, (None, 0, 0))
         result.append(
             ContractRow(
                 number=number,
@@ -287,6 +293,8 @@ def list_contracts(
                 total=None if total is None else int(total),
                 used=int(used or 0),
                 days_left=days_left(row_status, end, day),
+                remaining=None if total is None else int(total) - int(capped or 0),
+                overage=int(used or 0) - int(capped or 0) if total is not None else 0,
             )
         )
     return result

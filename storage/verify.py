@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee as pw
 
+from .allotments import ALLOTMENTS
 from .db import read_snapshot, reads
 from .lookup import line_ref
 from .models import Case, Contract, Line, UsageEntry, tuples
@@ -65,7 +66,8 @@ def _line_violations() -> list[str]:
             problems.append(f"{ref}: used is {used} but its ledger sums to {ledger_sum}.")
         if used < 0:
             problems.append(f"{ref}: used is negative ({used}).")
-        if kind != "coverage" and total is not None and used > total and lid not in supervised:
+        metered = kind not in ALLOTMENTS or ALLOTMENTS[kind].metered
+        if metered and total is not None and used > total and lid not in supervised:
             problems.append(f"{ref}: used {used} exceeds the total {total} without an override.")
         if l_start < c_start or l_end > c_end:
             problems.append(f"{ref}: its dates {l_start}..{l_end} lie outside the contract's.")

@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 
 import pendulum
 
-from .amounts import format_amount, format_money, format_remaining
+from .allotments import Allotment, allotment
+from .amounts import format_money
 
 
 def _plain(value: Any) -> Any:
@@ -59,14 +60,29 @@ class LineInfo(JsonMixin):
     runs_out_on: pendulum.Date | None = None
 
     @property
-    def remaining_text(self) -> str:
-        return format_remaining(self.used, self.total, self.allotment_type)
+    def kind(self) -> Allotment:
+        return allotment(self.allotment_type)
+
+    @property
+    def left_text(self) -> str:
+        """`10 of 12 cases left`, `0 of 5 cases left (+1 over)`, `no limit`."""
+        return self.kind.left(self.remaining, self.total, self.overage)
 
     @property
     def used_text(self) -> str:
-        if self.allotment_type == "coverage":
-            return f"{self.cases} case{'s' if self.cases != 1 else ''}"
-        return f"{format_amount(self.used, self.allotment_type)}/{format_amount(self.total, self.allotment_type)}"
+        """`2 of 12 used`, `30m of 10h used`; a coverage line: `3 cases`."""
+        kind = self.kind
+        if not kind.metered:
+            return kind.words(self.cases)
+        return kind.used_of(self.used, self.total)
+
+    @property
+    def left_sentence(self) -> str:
+        """What is left on the line, in a sentence: `10 of 12 cases left`, `covered without
+        limit (3 cases so far)`."""
+        if not self.kind.metered:
+            return f"covered without limit ({self.used_text} so far)"
+        return self.left_text
 
 
 @dataclass(frozen=True)
@@ -116,12 +132,21 @@ class ContractRow(JsonMixin):
     total: int | None
     used: int
     days_left: int | None
+    # what is left of the lines' totals (a line used beyond its total counts as 0 left, never
+    # less) and the use beyond them
+    remaining: int | None = None
+    overage: int = 0
+
+    @property
+    def kind(self) -> Allotment:
+        return allotment(self.allotment_type)
 
     @property
     def remaining_text(self) -> str:
-        if self.allotment_type != "coverage" and self.total is None:
+        """`12 of 25 cases left (+1 over)`, `no lines`, `no limit`."""
+        if self.kind.metered and self.total is None:
             return "no lines"
-        return format_remaining(self.used, self.total, self.allotment_type)
+        return self.kind.left(self.remaining, self.total, self.overage)
 
 
 @dataclass(frozen=True)

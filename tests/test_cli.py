@@ -44,11 +44,13 @@ def test_a_contract_from_start_to_check(run):
     )
     case = run("resolve CNR-000001/1 --title 'Printer jam'", today="2026-06-15")
     assert case.stdout == "CAS-000001\n"
-    assert case.stderr == "CAS-000001 resolved: charged 1 case to CNR-000001/1; 9/10 cases left.\n"
+    assert (
+        case.stderr == "CAS-000001 resolved: charged 1 case to CNR-000001/1; 9 of 10 cases left.\n"
+    )
 
     assert run.out("check Acme", today="2026-06-15").splitlines() == [
         "Acme Corp is covered (as of 2026-06-15)",
-        "  CNR-000001/1  Phone support  9/10 cases left  199 days left",
+        "  CNR-000001/1  Phone support  9 of 10 cases left  199 days left",
     ]
 
     shown = run.json("show cnr-1", today="2026-06-15")
@@ -346,10 +348,10 @@ def test_human_output_fits_80_columns(lite):
         out = lite.out(command, today="2026-06-15")
         assert max(len(line) for line in out.splitlines()) <= 80, (command, out)
     listing = lite.out("list", today="2026-06-15")
-    assert "30h 30m/40h" in listing
-    assert "The Extraord…" in listing
+    assert "30h 30m of 40h left" in listing
+    assert "The Extr…" in listing
     shown = lite.out(f"show {number}", today="2026-06-15")
-    assert "9h 30m/40h" in shown and "30h 30m/40h" in shown
+    assert "9h 30m of 40h used" in shown and "30h 30m of 40h left" in shown
 
 
 def test_list_filters_and_limits(lite):
@@ -370,10 +372,10 @@ def test_cases_on_the_command_line(lite):
     case = lite.out(f"case open --customer 'Acme Corp' --title 'VPN down' --line {number}/1")
     assert case == "CAS-000001"
     assert lite.out(f"case resolve {case} --resolution restarted", today="2026-06-15") == (
-        "CAS-000001 resolved: charged 1 case to CNR-000001/1; 9/10 cases left."
+        "CAS-000001 resolved: charged 1 case to CNR-000001/1; 9 of 10 cases left."
     )
     assert lite.out(f"case reopen {case}", today="2026-06-15") == (
-        "CAS-000001 reopened; 1 case returned to CNR-000001/1 (10/10 cases left)."
+        "CAS-000001 reopened; 1 case returned to CNR-000001/1 (10 of 10 cases left)."
     )
     assert lite.out(f"case cancel {case}") == "CAS-000001 canceled; nothing was charged."
     lite.refused(f"case reopen {case}", match="only a resolved case can be reopened")
@@ -528,7 +530,7 @@ def test_line_adjust_on_the_command_line(lite):
     lite(f"resolve {number}/1 --title One", today="2026-06-15")
     assert lite.out(
         f"line adjust {number}/1 -1 --note 'charged by mistake'", today="2026-06-15"
-    ) == (f"Adjusted {number}/1 by -1: 5/5 cases left.")
+    ) == (f"Adjusted {number}/1 by -1: 5 of 5 cases left.")
     lite.refused(
         f"line adjust {number}/1 -1 --note again",
         match="cannot be lowered by 1",

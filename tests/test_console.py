@@ -163,7 +163,7 @@ def test_enter_opens_the_contract_with_the_first_line_selected(world):
         lines = app.screen.query_one("#lines", KeyTable)
         assert app.focused is lines and lines.cursor_row == 0
         assert lines.selected_key == n["cases"] + "/1"
-        assert line_cells(app, n["cases"] + "/1")[2].endswith("0/10")
+        assert line_cells(app, n["cases"] + "/1")[2].endswith("0 of 10 used")
         assert app.screen.info.customer == "Acme Corp"
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractsScreen)
@@ -224,9 +224,9 @@ def test_record_a_case_updates_the_line_at_once(world):
         await write(pilot, "new toner")
         await press(pilot, "enter")  # enter in the last field submits
         assert isinstance(app.screen, ContractScreen)
-        assert line_cells(app, ref)[2].endswith("1/10")
-        assert line_cells(app, ref)[3] == "9"
-        assert app.said("recorded on " + ref + ": 9/10 cases left")
+        assert line_cells(app, ref)[2].endswith("1 of 10 used")
+        assert line_cells(app, ref)[3] == "9 left"
+        assert app.said("charged 1 case to " + ref + "; 9 of 10 cases left")
 
     drive(url, scenario)
     line = storage.show(n["cases"]).lines[0]
@@ -254,7 +254,7 @@ def test_record_on_a_time_line_validates_the_time_spent(world):
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
         # Dev Hours rounds up to 15 minutes: 1h20m is charged as 1h30m
-        assert line_cells(app, ref)[2].endswith("1h 30m/40h")
+        assert line_cells(app, ref)[2].endswith("1h 30m of 40h used")
         assert app.said("38h 30m of 40h left")
 
     drive(url, scenario)
@@ -275,7 +275,7 @@ def test_a_refused_charge_shows_the_reason_and_changes_nothing(world):
         assert form.error_message.startswith("allotment exhausted: line " + n["used_up"] + "/1")
         assert not form._field("override").hidden  # the supervisor override is offered
         await press(pilot, "escape")
-        assert line_cells(app, n["used_up"] + "/1")[2].endswith("1/1")
+        assert line_cells(app, n["used_up"] + "/1")[2].endswith("1 of 1 used")
 
     drive(url, scenario)
     assert dump() == before
@@ -477,7 +477,7 @@ def test_a_supervisor_adjusts_a_lines_use(world):
         form.widget("amount").value = "-1"
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
-        assert line_cells(app, ref)[2].endswith("1/10")
+        assert line_cells(app, ref)[2].endswith("1 of 10 used")
 
     drive(url, scenario)
     assert [e.kind for e in storage.ledger(n["cases"])] == ["charge", "charge", "adjustment"]
@@ -528,7 +528,7 @@ def test_check_a_covered_and_an_uncovered_customer(world):
         assert result.entitled
         table = app.screen.query_one("#lines", KeyTable)
         assert n["cases"] + "/1" in table.row_keys
-        assert table.cells(n["cases"] + "/1")[2] == "10/10 cases"
+        assert table.cells(n["cases"] + "/1")[2] == "10 of 10 cases left"
         assert table.cells(n["used_up"] + "/1")[5].startswith("✘ allotment exhausted")
         verdict = str(app.screen.query_one("#verdict").render())
         assert "COVERED" in verdict and "NOT" not in verdict
@@ -555,8 +555,11 @@ def test_record_from_the_check_screen(world):
         await write(pilot, "Password reset")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, CheckScreen)
-        assert app.said("9/10 cases left")
-        assert app.screen.query_one("#lines", KeyTable).cells(n["cases"] + "/1")[2] == "9/10 cases"
+        assert app.said("9 of 10 cases left")
+        assert (
+            app.screen.query_one("#lines", KeyTable).cells(n["cases"] + "/1")[2]
+            == "9 of 10 cases left"
+        )
 
     drive(url, scenario)
 
@@ -716,7 +719,7 @@ def test_a_change_made_elsewhere_shows_without_a_key_press(world):
     async def scenario(pilot):
         app = pilot.app
         await open_contract(pilot, n["cases"])
-        assert line_cells(app, ref)[2].endswith("0/10")
+        assert line_cells(app, ref)[2].endswith("0 of 10 used")
         assert app.marker is not None  # the poller has read the change marker
         marker = app.marker
         await asyncio.to_thread(change_in_another_process, url, ref)
@@ -724,7 +727,7 @@ def test_a_change_made_elsewhere_shows_without_a_key_press(world):
         while app.marker == marker and time.monotonic() < deadline:
             await pilot.pause(0.05)  # no key: only the poller's interval timer can see it
         await settle(pilot)
-        assert line_cells(app, ref)[2].endswith("1/10")
+        assert line_cells(app, ref)[2].endswith("1 of 10 used")
         assert app.screen.query_one("#lines", KeyTable).cursor_row == 0
         await press(pilot, "escape")
         await press(pilot, "escape")  # clears the filter at once

@@ -64,7 +64,7 @@ def test_exclamation_mark_lists_what_needs_attention_and_enter_opens_it(desk):
         assert isinstance(app.screen, AttentionScreen)
         shown = rows(app)
         assert shown[0] == "▍ | Lines at or past a usage threshold (1)"
-        assert shown[1].startswith(f"{n['busy']}/1 | 90 % used (9/10 cases)")
+        assert shown[1].startswith(f"{n['busy']}/1 | 90 % used (9 of 10 cases)")
         assert shown[1].endswith("| Acme Corp")
         assert "▍ | Contracts ending soon with no renewal (1)" in shown
         assert (
@@ -169,7 +169,7 @@ def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypat
                 break
         assert rows(app)[:2] == [
             "▍ | Lines at or past a usage threshold (1)",
-            f"{n['busy']}/1 | 90 % used (9/10 cases), past the 90 % threshold | Acme Corp",
+            f"{n['busy']}/1 | 90 % used (9 of 10 cases), past the 90 % threshold | Acme Corp",
         ]
         assert len(rows(app)) == 2
         assert "so far (reading the other sections…)" in text_of(app, "#summary")

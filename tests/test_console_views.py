@@ -402,7 +402,7 @@ def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
         assert isinstance(app.screen, TemplateScreen)
         terms = shown(app.screen.query_one("#terms"))
         assert "PHONE" in terms and "cases" in terms and "billed quarterly" in terms
-        assert "10 per line" in terms
+        assert "10 cases per line" in terms
         assert rows(app, "template-contracts") == [draft, n["cases"]]
         cells = app.screen.query_one("#template-contracts", KeyTable).cells(draft)
         assert cells[0] == draft and cells[3] == "Draft"

@@ -47,11 +47,11 @@ def test_a_contract_year_through_the_command_line(run):
     july = "2026-07-10"
     assert run.out("check Acme", today=july).splitlines() == [
         "Acme Corp is covered (as of 2026-07-10)",
-        "  CNR-000001/1  Phone support  3/3 cases left  355 days left",
+        "  CNR-000001/1  Phone support  3 of 3 cases left  355 days left",
     ]
 
     # Three resolved cases use the line up; each tells the rep what is left.
-    for i, left in enumerate(["2/3", "1/3", "0/3"], start=1):
+    for i, left in enumerate(["2 of 3", "1 of 3", "0 of 3"], start=1):
         result = run(f"resolve {phone}/1 --title 'Call {i}'", today=july)
         assert result.stdout == f"CAS-00000{i}\n"
         assert result.stderr == (
@@ -69,11 +69,11 @@ def test_a_contract_year_through_the_command_line(run):
 
     # Reopening a case gives its charge back; resolving it again charges it once.
     assert run.out("case reopen CAS-000003", today=july) == (
-        "CAS-000003 reopened; 1 case returned to CNR-000001/1 (1/3 cases left)."
+        "CAS-000003 reopened; 1 case returned to CNR-000001/1 (1 of 3 cases left)."
     )
     assert run.out("check Acme", today=july).startswith("Acme Corp is covered")
     assert run.out("case resolve CAS-000003 --resolution 'fixed for good'", today=july) == (
-        "CAS-000003 resolved: charged 1 case to CNR-000001/1; 0/3 cases left."
+        "CAS-000003 resolved: charged 1 case to CNR-000001/1; 0 of 3 cases left."
     )
     line = run.json(f"show {phone}", today=july)["lines"][0]
     assert (line["used"], line["remaining"], line["overage"], line["cases"]) == (3, 0, 0, 3)
@@ -96,7 +96,7 @@ def test_a_contract_year_through_the_command_line(run):
     assert run.out(f"release {phone}", today=july) == "CNR-000001 is released: it is active."
     assert run.out(f"line add {phone} --title 'Extra calls' --allotment 2") == "CNR-000001/2"
     assert run.out("check Acme", today=july).splitlines()[1:] == [
-        "  CNR-000001/2  Extra calls  2/2 cases left  355 days left",
+        "  CNR-000001/2  Extra calls  2 of 2 cases left  355 days left",
     ]
 
     # A time line: 1h30m charges, and a charge one minute too long is refused.
@@ -111,14 +111,16 @@ def test_a_contract_year_through_the_command_line(run):
     # PostgreSQL's sequence may have skipped the refused case's number (never reused).
     case = charged.stdout.strip()
     assert re.fullmatch(r"CAS-00000[45]", case)
-    assert charged.stderr == f"{case} resolved: charged 1h 30m to CNR-000002/1; 1h 30m/3h left.\n"
+    assert (
+        charged.stderr == f"{case} resolved: charged 1h 30m to CNR-000002/1; 1h 30m of 3h left.\n"
+    )
     assert run.refused(
         f"resolve {hours}/1 --title 'Too long' --spent 91", today=july, match="exhausted"
     ) == (
         "contracts: allotment exhausted: line CNR-000002/1 has 1h 30m left, this case needs 1h 31m."
     )
     charged = run(f"resolve {hours}/1 --title Backup --spent 1.5h", today=july)
-    assert charged.stderr.endswith("charged 1h 30m to CNR-000002/1; 0m/3h left.\n")
+    assert charged.stderr.endswith("charged 1h 30m to CNR-000002/1; 0m of 3h left.\n")
     time_line = run.json(f"show {hours}")["lines"][0]
     assert (time_line["total"], time_line["used"], time_line["remaining"]) == (180, 180, 0)
 

@@ -84,7 +84,7 @@ def test_time_line_overdraw_by_one_minute_is_refused(db_url):
     assert message == f"allotment exhausted: line {number}/1 has 30m left, this case needs 31m."
     storage.resolve(f"{number}/1", "Exactly the rest", spent="0.5h")
     line = storage.show(number).lines[0]
-    assert (line.used, line.remaining, line.remaining_text) == (120, 0, "0m/2h")
+    assert (line.used, line.remaining, line.left_text) == (120, 0, "0m of 2h left")
 
 
 def test_time_needs_the_time_spent_and_applies_increment_and_minimum(db_url):
@@ -97,7 +97,7 @@ def test_time_needs_the_time_spent_and_applies_increment_and_minimum(db_url):
     storage.resolve(f"{number}/1", "Long", spent="1.5h")
     assert storage.show(number).lines[0].used == 30 + 45 + 90
     assert [c.charged for c in storage.list_cases(contract=number)] == [90, 45, 30]
-    assert storage.show(number).lines[0].remaining_text == "37h 15m/40h"
+    assert storage.show(number).lines[0].left_text == "37h 15m of 40h left"
 
 
 def test_resolve_reopen_resolve_charges_once(db_url):
@@ -135,7 +135,7 @@ def test_coverage_counts_use_without_decrementing(db_url):
         storage.resolve(f"{number}/1", f"Call {i}")
     line = storage.show(number).lines[0]
     assert (line.total, line.used, line.cases, line.usable) == (None, 0, 3, True)
-    assert line.remaining_text == "covered"
+    assert line.left_text == "no limit"
     assert storage.verify() == []
 
 

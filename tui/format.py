@@ -18,7 +18,7 @@ STATUS_STYLES = {
 }
 CASE_STYLES = {"open": "cyan", "resolved": "green", "canceled": "bright_black"}
 LINE_STYLES = {"existing": "green", "renewed": "cyan", "canceled": "red", "expired": "magenta"}
-TYPE_LABELS = {"cases": "cases", "time": "time", "coverage": "coverage"}
+TYPE_LABELS = {name: name for name in storage.ALLOTMENT_TYPES}
 
 # Usage levels of SPEC §5: under 75 %, 75-90 %, over 90 %, overage.
 LEVEL_STYLES = {"low": "green", "mid": "yellow", "high": "red", "over": "bold magenta"}
@@ -68,7 +68,7 @@ def usage_bar(used: int, total: int | None, width: int = 10) -> Text:
 
 
 def amount(value: int | None, kind: str) -> str:
-    return storage.format_amount(value, kind)
+    return storage.allotment(kind).format(value)
 
 
 def days_left_text(days: int | None) -> str:
@@ -105,40 +105,33 @@ def when_words(info, today: pendulum.Date | None = None) -> str:
 
 
 def line_used(line) -> Text:
-    """Bar and numbers of one contract line: `███████░░░ 7/10`."""
-    if line.allotment_type == "coverage":
+    """Bar and numbers of one contract line: `█████░ 7 of 10 used`."""
+    if not line.kind.metered:
         return Text(f"covered · {line.used_text}", style="green")
-    text = usage_bar(line.used, line.total)
+    text = usage_bar(line.used, line.total, width=6)
     text.append(" ")
     text.append(line.used_text, style=usage_style(line.used, line.total))
     return text
 
 
 def line_left(line) -> Text:
-    if line.allotment_type == "coverage":
+    if not line.kind.metered:
         return Text("no limit")
     return Text(
-        amount(line.remaining, line.allotment_type), style=usage_style(line.used, line.total)
+        f"{line.kind.format(line.remaining)} left", style=usage_style(line.used, line.total)
     )
 
 
 def left_of_total(line) -> str:
-    """`7/10 cases`, `12h 30m/40h`, `covered`; an overdrawn line reads `0/10 cases +1`."""
-    if line.allotment_type == "coverage" or line.total is None:
-        return "covered"
-    kind = line.allotment_type
-    text = f"{amount(line.remaining, kind)}/{amount(line.total, kind)}"
-    if kind == "cases":
-        text += " cases"
-    if line.overage:
-        text += f" +{amount(line.overage, kind)}"
-    return text
+    """`7 of 10 cases left`, `12h 30m of 40h left`, `no limit`; an overdrawn line reads
+    `0 of 10 cases left (+1 over)`."""
+    return line.left_text
 
 
 def line_overage(line) -> Text:
     if not line.overage:
         return Text("")
-    return Text(amount(line.overage, line.allotment_type), style=LEVEL_STYLES["over"])
+    return Text(line.kind.format(line.overage), style=LEVEL_STYLES["over"])
 
 
 def local_stamp(stamp) -> str:
@@ -159,5 +152,4 @@ def local_date(stamp) -> str:
 
 
 def signed_amount(value: int, kind: str) -> str:
-    sign = "+" if value > 0 else "−" if value < 0 else ""
-    return f"{sign}{amount(abs(value), kind)}"
+    return storage.allotment(kind).signed(value, minus="−", zero="")

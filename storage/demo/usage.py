@@ -7,7 +7,8 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..amounts import charge_for, format_amount
+from ..allotments import allotment
+from ..amounts import charge_for
 from ..lookup import case_number
 from ..models import Base, Case, UsageEntry
 from .days import CLOCK, DAY, DAY_PREFIX, ISO, iso, stamp
@@ -245,7 +246,7 @@ class LineUse:
             else:
                 if total is not None and used + amount > total:
                     entry_kind, who = "override", rng.choice(SUPERVISORS)
-                    note = f"overage {format_amount(used + amount - total, kind)}"
+                    note = f"overage {allotment(kind).format(used + amount - total)}"
                 if resolved and (entry_kind == "override" or case_id in resolver):
                     resolver[case_id] = who
             used += amount

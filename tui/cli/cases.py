@@ -11,26 +11,9 @@ from tui.cli import output as out
 from tui.cli.options import acts_on, limit_option, resolving_options, shows, shows_one
 
 
-def _line_of(ref: str):
-    """The LineInfo of a line reference, as it is now."""
-    number = ref.split("/")[0]
-    return next(line for line in storage.show(number).lines if line.ref == ref)
-
-
 def _charge_note(case_number: str) -> str:
     """What a resolution charged and what is left on the line, in one sentence."""
-    case = storage.show_case(case_number)
-    if case.line is None:
-        return (
-            f"{case.number} resolved; it is not linked to a contract line, so nothing was charged."
-        )
-    line = _line_of(case.line)
-    if case.allotment_type == "coverage":
-        return f"{case.number} resolved on {case.line} (coverage: {line.cases} cases so far)."
-    return (
-        f"{case.number} resolved: charged {out.amount(case.charged, case.allotment_type)} to "
-        f"{case.line}; {out.left(line)}."
-    )
+    return storage.resolved_notice(case_number)
 
 
 @click.group()
@@ -73,14 +56,7 @@ def case_cancel(number: str) -> None:
 def case_reopen(number: str) -> None:
     """Reopen a resolved case; its charge goes back to the line."""
     returned = storage.reopen_case(number)
-    info = storage.show_case(number)
-    if returned and info.line:
-        click.echo(
-            f"{info.number} reopened; {out.amount(returned, info.allotment_type)} returned "
-            f"to {info.line} ({out.left(_line_of(info.line))})."
-        )
-    else:
-        click.echo(f"{info.number} reopened.")
+    click.echo(storage.reopened_notice(number, returned))
 
 
 @case.command("list")

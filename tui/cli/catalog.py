@@ -72,10 +72,11 @@ def template() -> None:
 
 def _describe_template(t) -> str:
     """`Dev Hours (DEV): time, billed monthly, 40h per line (rounded up to 15m), 24x7`."""
-    if t.allotment_type == "coverage":
+    kind = storage.allotment(t.allotment_type)
+    if not kind.metered:
         volume = "unlimited cases"
     elif t.volume:
-        volume = f"{out.amount(t.volume, t.allotment_type)} per line"
+        volume = f"{kind.words(t.volume)} per line"
     else:
         volume = "no default volume"
     extra = ""
@@ -134,8 +135,8 @@ def template_list(as_json: bool) -> None:
             t.abbr,
             t.allotment_type,
             t.billing,
-            storage.format_amount(t.volume, t.allotment_type)
-            if t.volume or t.allotment_type == "coverage"
+            storage.allotment(t.allotment_type).format(t.volume)
+            if t.volume or not storage.allotment(t.allotment_type).metered
             else None,
             t.hours,
         ]

@@ -78,9 +78,7 @@ def line_cancel(ref) -> None:
 def line_adjust(ref, amount, note) -> None:
     """Correct a line's use with a new ledger entry (supervisors): +2, -1, -30m, +1h."""
     storage.adjust(ref, amount, note)
-    number, _, position = ref.partition("/")
-    line = next(x for x in storage.show(number).lines if x.position == int(position))
-    click.echo(f"Adjusted {line.ref} by {amount}: {out.left(line)}.")
+    click.echo(storage.adjusted_notice(ref, amount))
 
 
 def _line_of_ref(ref: str) -> str:
@@ -111,7 +109,7 @@ def list_contracts(status, customer, text, limit, as_json) -> None:
         click.echo("No contracts match.")
         return
     table = [
-        [r.number, r.customer, r.title, r.status, r.end, _row_remaining(r), r.days_left]
+        [r.number, r.customer, r.title, r.status, r.end, r.remaining_text, r.days_left]
         for r in rows
     ]
     click.echo(
@@ -128,18 +126,8 @@ def list_contracts(status, customer, text, limit, as_json) -> None:
             click.echo(f"showing {limit:,} of {total:,} contracts; use --limit N (0: all).")
 
 
-def _row_remaining(row) -> str:
-    """`7/10 cases`, `12h 30m/40h`, `covered`; an overdrawn contract shows `0/10 cases (+2)`."""
-    if row.allotment_type == "coverage" or row.total is None or row.used <= row.total:
-        return row.remaining_text
-    text = storage.format_remaining(row.total, row.total, row.allotment_type)
-    return f"{text} (+{storage.format_amount(row.used - row.total, row.allotment_type)})"
-
-
 def _row_json(row) -> dict:
-    data = row.to_json()
-    data["remaining"] = None if row.total is None else max(0, row.total - row.used)
-    return data
+    return row.to_json()
 
 
 @click.command()
@@ -176,8 +164,7 @@ def show(info) -> None:
             li.position,
             li.title,
             li.used_text,
-            out.remaining(li),
-            out.amount(li.overage, li.allotment_type) if li.overage else "",
+            li.left_text,
             storage.format_money(li.net_price_cents),
             li.status,
         ]
@@ -186,9 +173,9 @@ def show(info) -> None:
     click.echo()
     click.echo(
         out.table(
-            ["#", "Line", "Used", "Remaining", "Overage", "Net price", "Status"],
+            ["#", "Line", "Used", "Remaining", "Net price", "Status"],
             rows,
-            right=(0, 5),
+            right=(0, 4),
             flex=(1,),
         )
     )

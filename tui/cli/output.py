@@ -1,5 +1,5 @@
 """What the command line prints: one-line failures, JSON, tables that fit the terminal, and
-the sentences' small words (`2/3 cases left`, `1 case`, `on hold`).
+the sentences' small words (`2 of 3 cases left`, `1 case`, `on hold`).
 
 Imported as `from tui.cli import output as out`; nothing here reads the database.
 """
@@ -120,31 +120,17 @@ def amount(value: int | None, kind: str | None) -> str:
     """`1 case`, `3 cases`, `1h 30m`: an amount in a sentence."""
     if value is None:
         return "-"
-    if kind == "time":
-        return storage.format_minutes(value)
-    return count(value, "case")
+    return storage.allotment(kind or "cases").words(value)
 
 
 def signed(value: int, kind: str) -> str:
-    text = storage.format_minutes(abs(value)) if kind == "time" else str(abs(value))
-    return ("-" if value < 0 else "+") + text
+    return storage.allotment(kind).signed(value)
 
 
 def left(line) -> str:
-    """What is left on a line: `2/3 cases left`, `1h 30m/3h left`, `unlimited cases`."""
-    if line.allotment_type == "coverage" or line.total is None:
-        return f"unlimited cases ({line.cases} so far)"
-    text = storage.format_remaining(min(line.used, line.total), line.total, line.allotment_type)
-    text += " left"
-    if line.overage:
-        text += f", overage {amount(line.overage, line.allotment_type)}"
-    return text
-
-
-def remaining(line) -> str:
-    if line.allotment_type == "coverage" or line.total is None:
-        return "covered"
-    return storage.format_remaining(min(line.used, line.total), line.total, line.allotment_type)
+    """What is left on a line: `2 of 3 cases left`, `1h 30m of 3h left`, `covered without
+    limit (3 cases so far)`."""
+    return line.left_sentence
 
 
 def days(n: int | None) -> str:

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 import storage
 
-from ..format import CASE_STYLES, amount, local_stamp, signed_amount
+from ..format import CASE_STYLES, local_stamp, signed_amount
 from ..widgets.bars import KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
@@ -48,12 +48,11 @@ def charge_words(detail) -> str:
         return spent or "Nothing charged yet."
     if case.line is None:
         return "Resolved without a line: nothing charged."
-    if kind == "coverage":
-        return "Recorded on a coverage line (nothing is counted)."
-    charged = f"{amount(case.charged, kind)} {'charged' if kind == 'time' else 'case charged'}"
-    if kind == "cases" and case.charged != 1:
-        charged = f"{amount(case.charged, kind)} cases charged"
-    if kind != "time":
+    kind = storage.allotment(kind)
+    if not kind.metered:
+        return f"Recorded on a {kind.name} line (nothing is counted)."
+    charged = f"{kind.words(case.charged)} charged"
+    if not kind.rounded:
         return charged.capitalize() + "."
     rules = [
         f"{name} {storage.format_minutes(value)}"

@@ -36,6 +36,11 @@ def _cases_and_count(status: str, text: str | None, shown: int) -> tuple[list, i
     return cases, storage.count_cases(status, text=text)
 
 
+def _reopen(number: str) -> str:
+    """Reopen a case (in a worker); the sentence saying what went back to the line."""
+    return storage.reopened_notice(number, storage.reopen_case(number))
+
+
 class CasesScreen(FilteredScreen):
     LIST_SELECTOR = "#cases"
 
@@ -174,19 +179,19 @@ class CasesScreen(FilteredScreen):
         fields = []
         if case.line is None:
             fields.append(Field("line", "Line", placeholder="CNR-…/N to charge (optional)"))
-        spent = time_spent_field(required=case.allotment_type == "time")
+        spent = time_spent_field(required=storage.allotment(case.allotment_type or "cases").rounded)
         resolution = Field("resolution", "Resolution", placeholder="how it was solved")
         fields += [spent, resolution] if spent.required else [resolution, spent]
         number = case.number
 
         def submit(values):
-            charged = storage.resolve_case(
+            storage.resolve_case(
                 number,
                 spent=values["spent"] or None,
                 resolution=values["resolution"] or None,
                 line=values.get("line") or None,
             )
-            return charged
+            return storage.resolved_notice(number)
 
         where = f" on {case.line}" if case.line else " (link it to a line to charge it)"
         self.app.push_screen(
@@ -197,7 +202,7 @@ class CasesScreen(FilteredScreen):
                 intro=f"{number} · {case.customer} · {case.title}{where}",
                 submit_label="Resolve",
             ),
-            self._after(f"{number} resolved."),
+            self._after("{result}"),
         )
 
     def action_cancel_case(self) -> None:
@@ -220,9 +225,9 @@ class CasesScreen(FilteredScreen):
         self.confirm(
             f"Reopen {case.number}",
             f"Reopen {case.number} ({case.title})?{gives_back}",
-            partial(storage.reopen_case, case.number),
+            partial(_reopen, case.number),
             "Reopen",
-            self._after(f"{case.number} reopened."),
+            self._after("{result}"),
         )
 
     def action_new_case(self) -> None:

@@ -149,7 +149,7 @@ class CustomersScreen(FilteredScreen):
 def _volume_text(t) -> str:
     if t.volume is None:
         return ""
-    return storage.format_amount(t.volume, t.allotment_type)
+    return storage.allotment(t.allotment_type).format(t.volume)
 
 
 def _duration_text(minutes) -> str:
@@ -158,6 +158,7 @@ def _duration_text(minutes) -> str:
 
 def _edit_fields(t) -> list[Field]:
     """The fields of a template that can change (its type and abbreviation cannot)."""
+    kind = storage.allotment(t.allotment_type)
     fields = [
         Field("name", "Name", t.name, required=True),
         Field(
@@ -171,11 +172,11 @@ def _edit_fields(t) -> list[Field]:
             "volume",
             "Volume",
             _volume_text(t),
-            placeholder="per line" if t.allotment_type != "coverage" else "none: coverage",
+            placeholder="per line" if kind.metered else f"none: {kind.name}",
         ),
         Field("hours", "Service hours", t.hours, check=storage.check_hours),
     ]
-    if t.allotment_type == "time":
+    if kind.rounded:
         fields += [
             Field(
                 "increment",

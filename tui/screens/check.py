@@ -24,7 +24,7 @@ from ..format import (
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
-from .contract import ContractScreen, RecordCaseModal, left_sentence
+from .contract import ContractScreen, RecordCaseModal
 
 CHECK_DELAY = 0.3
 
@@ -64,7 +64,7 @@ class CheckScreen(DataScreen):
             [
                 Col("line", "Line", 12),
                 Col("title", "Title", 10, flex=1),
-                Col("left", "Left", 14, align="right"),
+                Col("left", "Left", 20, align="right"),
                 Col("status", "Status", 8),
                 Col("days", "Days", 5, align="right"),
                 Col("usable", "Usable", 16, flex=1, fit=True),
@@ -211,7 +211,7 @@ class CheckScreen(DataScreen):
         text = Text()
         text.append(f"{info.number} ", style="bold")
         text.append(f"{info.customer} · {when_words(info)} · ")
-        text.append(left_sentence(line) if line.usable else (line.reason or ""))
+        text.append(line.left_sentence if line.usable else (line.reason or ""))
         reason.update(text)
 
     # ---------------------------------------------------------------- typing
@@ -256,9 +256,6 @@ class CheckScreen(DataScreen):
     def _recorded(self, result) -> None:
         if result is None:
             return
-        case, info = result
-        _old, line = self._selected()
-        fresh = next((li for li in info.lines if line and li.ref == line.ref), None)
-        left = left_sentence(fresh) if fresh else ""
-        self.notify(f"{case} recorded on {line.ref}: {left}.", title="Case recorded", markup=False)
+        _case, _info, notice = result
+        self.notify(notice, title="Case recorded", markup=False)
         self.reload()

@@ -31,7 +31,7 @@ from ..widgets.burn import BurnChart
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
 from .base import DataScreen, tab_bindings
-from .contract_lines import LineActions, RecordCaseModal, left_sentence
+from .contract_lines import LineActions, RecordCaseModal
 from .forms import Field, FormModal
 
 LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
@@ -158,8 +158,8 @@ class ContractScreen(LineActions, DataScreen):
             [
                 Col("pos", "#", 2, align="right"),
                 Col("title", "Line", 12, flex=1),
-                Col("used", "Used", 22),
-                Col("left", "Left", 8, align="right"),
+                Col("used", "Used", 24),
+                Col("left", "Left", 12, align="right"),
                 Col("over", "Over", 6, align="right"),
                 Col("status", "Status", 8),
             ],
@@ -443,15 +443,9 @@ class ContractScreen(LineActions, DataScreen):
     def _recorded(self, result) -> None:
         if result is None:
             return
-        case, info = result
+        _case, info, notice = result
         self.show_info(info)
-        line = next((li for li in info.lines if li.ref == self.selected_line.ref), None)
-        left = left_sentence(line) if line else ""
-        self.notify(
-            f"{case} recorded on {line.ref if line else self.number}: {left}.",
-            title="Case recorded",
-            markup=False,
-        )
+        self.notify(notice, title="Case recorded", markup=False)
         self.reload()
 
     def action_invoice(self) -> None:

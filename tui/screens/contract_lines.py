@@ -10,21 +10,9 @@ from typing import Any
 from rich.text import Text
 
 import storage
-from storage.amounts import parse_allotment, parse_money
+from storage.amounts import parse_money
 
-from ..format import amount
 from .forms import Field, FormModal, time_spent_field
-
-
-def left_sentence(line) -> str:
-    """What is left on a line, in words: `6/10 cases left`, `37h 30m of 40h left`."""
-    if line.allotment_type == "coverage":
-        return f"covered without limit ({line.used_text} so far)"
-    if line.overage:
-        return f"nothing left; {amount(line.overage, line.allotment_type)} over the allotment"
-    if line.allotment_type == "time":
-        return f"{amount(line.remaining, 'time')} of {amount(line.total, 'time')} left"
-    return f"{line.remaining}/{line.total} cases left"
 
 
 class RecordCaseModal(FormModal):
@@ -34,7 +22,7 @@ class RecordCaseModal(FormModal):
         fields = [
             Field("title", "Case title", required=True, placeholder="what the customer asked")
         ]
-        if line.allotment_type == "time":
+        if line.kind.rounded:
             fields.append(time_spent_field(True, note="charged after the template's rounding"))
         fields.append(Field("resolution", "Resolution", placeholder="how it was solved"))
         fields.append(
@@ -58,12 +46,12 @@ class RecordCaseModal(FormModal):
                 override=values["override"],
             )
             number = then_show or ref.split("/")[0]
-            return case, storage.show(number)
+            return case, storage.show(number), storage.resolved_notice(case)
 
         intro = Text()
         intro.append(f"{line.ref}", style="bold")
         intro.append(f"  {line.title}\n")
-        intro.append(left_sentence(line).capitalize())
+        intro.append(line.left_sentence.capitalize())
         warning = f"Not usable now: {line.reason}" if line.reason else ""
         super().__init__(
             "Record a resolved case",
@@ -88,12 +76,10 @@ class LineActions:
     def _line_fields(self, line=None) -> list[Field]:
         """The terms of a line, empty for a new one or filled with `line`'s."""
         info = self.info
-        kind = info.allotment_type
+        kind = storage.allotment(info.allotment_type)
 
         def amount(value):
-            if value is None:
-                return ""
-            return storage.format_minutes(value) if kind == "time" else str(value)
+            return "" if value is None else kind.format(value)
 
         def money(cents):
             return "" if line is None else f"{cents / 100:.2f}"
@@ -104,15 +90,14 @@ class LineActions:
                 "product", "Product", line.product if line else "", placeholder="product or service"
             ),
         ]
-        if kind != "coverage":
-            example = "40h" if kind == "time" else "10"
+        if kind.metered:
             fields.append(
                 Field(
                     "allotment",
                     "Allotment",
                     amount(line.total) if line else "",
-                    placeholder=f"e.g. {example}; empty: the template's volume",
-                    check=partial(parse_allotment, allotment_type=kind),
+                    placeholder=f"e.g. {kind.example}; empty: the template's volume",
+                    check=kind.parse_total,
                 )
             )
         fields += [
@@ -207,14 +192,15 @@ class LineActions:
 
     def action_adjust(self) -> None:
         line = self.selected_line
-        if line is None or line.allotment_type == "coverage":
+        if line is None or not line.kind.metered:
             what = "has no lines" if line is None else f"line {line.ref} covers unlimited cases"
             self.notify(f"Nothing to adjust: {what}.", severity="error", markup=False)
             return
-        example = "-30m or +1h" if line.allotment_type == "time" else "-1 or +2"
+        example = line.kind.change_example
 
         def submit(values):
-            return storage.adjust(line.ref, values["amount"], values["note"])
+            storage.adjust(line.ref, values["amount"], values["note"])
+            return storage.adjusted_notice(line.ref, values["amount"].strip())
 
         self.app.push_screen(
             FormModal(
@@ -224,11 +210,11 @@ class LineActions:
                     Field("note", "Why", required=True, placeholder="kept in the ledger"),
                 ],
                 submit,
-                intro=f"{line.title}: {line.used_text} used. A supervisor's correction is a "
+                intro=f"{line.title}: {line.used_text}. A supervisor's correction is a "
                 "new ledger entry; nothing is edited.",
                 submit_label="Adjust",
             ),
-            self._after_form(f"Use of {line.ref} adjusted."),
+            self._after_form("{result}"),
         )
 
     def action_cancel_line(self) -> None:

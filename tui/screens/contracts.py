@@ -16,6 +16,7 @@ import storage
 from ..calls import show_error
 from ..first_load import PAGE_SIZE, FirstLoad
 from ..format import (
+    LEVEL_STYLES,
     STATUS_STYLES,
     TYPE_LABELS,
     days_left_text,
@@ -32,7 +33,10 @@ TAB_KEYS = Binding.Group("Tab", compact=True)
 
 
 def _remaining_style(row) -> str:
-    return usage_style(row.used, row.total) if row.allotment_type != "coverage" else ""
+    """The usage level's colour; a contract with a line used beyond its total shows as over."""
+    if not row.kind.metered:
+        return ""
+    return LEVEL_STYLES["over"] if row.overage else usage_style(row.used, row.total)
 
 
 COLUMNS = [
@@ -58,7 +62,7 @@ COLUMNS = [
     Column("start", "Start", 10, lambda r: str(r.start), drop=3, sort="start"),
     Column("end", "End", 10, lambda r: str(r.end), sort="end"),
     Column(
-        "remaining", "Remaining", 12, lambda r: r.remaining_text, _remaining_style, align="right"
+        "remaining", "Remaining", 20, lambda r: r.remaining_text, _remaining_style, align="right"
     ),
     Column(
         "days",

@@ -27,7 +27,7 @@ def terms(t) -> Text:
     text.append(f"{t.abbr}", style="bold")
     text.append(f"  ·  {t.allotment_type}  ·  billed {t.billing}")
     if t.volume is not None:
-        text.append(f"  ·  {storage.format_amount(t.volume, t.allotment_type)} per line")
+        text.append(f"  ·  {storage.allotment(t.allotment_type).words(t.volume)} per line")
     text.append(f"\nService hours {t.hours}")
     rounding = [
         f"{name} {storage.format_minutes(value)}"

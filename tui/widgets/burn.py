@@ -15,9 +15,7 @@ from .key_table import KeyTable
 
 
 def rate_text(per_week: float, kind: str) -> str:
-    if kind == "time":
-        return f"{storage.format_minutes(round(per_week)) or '0m'}/week"
-    return f"{per_week:.1f} cases/week"
+    return storage.allotment(kind).rate(per_week)
 
 
 def burn_sentence(burn) -> Text:

@@ -1,0 +1,59 @@
+"""The sentences that tell a rep what a resolution or a reopening did to a line: what was
+charged (and why, when the template rounded it) and what is left. The command line and the
+console print the same sentence."""
+
+from __future__ import annotations
+
+from .db import reads
+from .lookup import find_case, find_contract
+from .models import Case, Contract
+from .reports import contract_info
+from .views import LineInfo
+
+
+def _line_after(case: Case) -> tuple[LineInfo, Contract]:
+    """The case's line as it is now (a LineInfo), and the contract's terms."""
+    line = case.line
+    assert line is not None  # the callers asked for a case charged to a line
+    contract = line.contract
+    info = contract_info(contract)
+    return next(li for li in info.lines if li.position == line.position), contract
+
+
+@reads
+def resolved_notice(number: str) -> str:
+    """`CAS-000001 resolved: charged 1 case to CNR-000001/1; 2 of 3 cases left.`, or with a
+    rounded time charge `…: 10m spent, 30m charged (minimum 30m) to …; 9h 30m of 10h left.`"""
+    case = find_case(number)
+    if case.line_id is None:
+        return (
+            f"{case.number} resolved; it is not linked to a contract line, so nothing was charged."
+        )
+    line, contract = _line_after(case)
+    kind = line.kind
+    if not kind.metered:
+        return f"{case.number} resolved on {line.ref} ({kind.name}: {line.cases} cases so far)."
+    charged = kind.charged_words(case.spent, case.charged, contract.increment, contract.minimum)
+    return f"{case.number} resolved: {charged} to {line.ref}; {line.left_sentence}."
+
+
+@reads
+def reopened_notice(number: str, returned: int) -> str:
+    """`CAS-000002 reopened; 1 case returned to CNR-000001/1 (1 of 3 cases left).`"""
+    case = find_case(number)
+    if not returned or case.line_id is None:
+        return f"{case.number} reopened."
+    line, _contract = _line_after(case)
+    return (
+        f"{case.number} reopened; {line.kind.words(returned)} returned to {line.ref} "
+        f"({line.left_sentence})."
+    )
+
+
+@reads
+def adjusted_notice(ref: str, change: object) -> str:
+    """`Adjusted CNR-000001/1 by -1: 9 of 10 cases left.`"""
+    number, _, position = str(ref).partition("/")
+    info = contract_info(find_contract(number))
+    line = next(li for li in info.lines if li.position == int(position))
+    return f"Adjusted {line.ref} by {change}: {line.left_sentence}."
