@@ -3,7 +3,6 @@ and every lifecycle action as a key."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,45 +14,25 @@ from textual.widgets import ContentSwitcher, Static
 import storage
 
 from ..format import (
-    CASE_STYLES,
     LINE_STYLES,
     STATUS_STYLES,
     line_left,
     line_overage,
     line_used,
-    local_stamp,
-    signed_amount,
     status_label,
     when_words,
 )
 from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
-from ..widgets.suggest import CustomerSuggester
 from .base import DataScreen, tab_bindings
+from .contract_actions import LIFECYCLE, LifecycleActions
 from .contract_lines import LineActions, RecordCaseModal, left_sentence
-from .forms import Field, FormModal
+from .contract_tabs import CASES_SHOWN, LOWER_KEYS, LOWER_TABS, ContractTabs, compose_tabs
 
-LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
-LOWER_KEYS = Binding.Group("Tab", compact=True)
-LEDGER_SHOWN = 500
-
-# The lifecycle keys and the storage action each stands for (storage.TRANSITIONS names).
-LIFECYCLE = {
-    "invoice": "invoice",
-    "hold": "hold",
-    "release": "release",
-    "cancel_contract": "cancel",
-    "renew": "renew",
-    "copy": "copy",
-    "edit": "edit",
-    "add_line": "add_line",
-    "edit_line": "edit_line",
-    "delete": "delete",
-    "cancel_line": "cancel_line",
-}
+__all__ = ["ContractScreen", "RecordCaseModal", "left_sentence"]
 
 
-class ContractScreen(LineActions, DataScreen):
+class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     AUTO_FOCUS = "#lines"
     BINDINGS: ClassVar = [
         Binding(
@@ -161,39 +140,7 @@ class ContractScreen(LineActions, DataScreen):
             ],
             id="lines",
         )
-        yield TabBar(LOWER_TABS, "cases", id="detail-tabs")
-        with ContentSwitcher(initial="cases", id="lower"):
-            yield KeyTable(
-                [
-                    Col("case", "Case", 10),
-                    Col("title", "Title", 12, flex=1),
-                    Col("line", "Line", 12),
-                    Col("status", "Status", 8),
-                    Col("date", "Resolved", 10),
-                    Col("charged", "Charged", 7, align="right"),
-                ],
-                id="cases",
-            )
-            yield KeyTable(
-                [
-                    Col("at", "When", 16),
-                    Col("line", "Line", 12),
-                    Col("case", "Case", 10),
-                    Col("amount", "Amount", 7, align="right"),
-                    Col("kind", "Kind", 10),
-                    Col("note", "Note", 8, flex=1),
-                ],
-                id="ledger",
-            )
-            yield KeyTable(
-                [
-                    Col("start", "From", 10),
-                    Col("end", "To", 10),
-                    Col("amount", "Amount", 12, align="right"),
-                    Col("note", "", 10, flex=1),
-                ],
-                id="billing",
-            )
+        yield from compose_tabs()
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -207,7 +154,7 @@ class ContractScreen(LineActions, DataScreen):
         def load():
             return (
                 storage.show(number),
-                storage.list_cases(contract=number, limit=500),
+                storage.list_cases(contract=number, limit=CASES_SHOWN),
                 storage.ledger(number),
                 storage.billing_schedule(number),
             )
@@ -227,7 +174,7 @@ class ContractScreen(LineActions, DataScreen):
         info, cases, entries, periods = data
         self.show_info(info)
         self.cases, self.entries, self.periods = cases, entries, periods
-        self._fill_lower()
+        self.fill_tabs()
 
     def show_info(self, info) -> None:
         """Header and lines; called at once after a change made here."""
@@ -286,69 +233,6 @@ class ContractScreen(LineActions, DataScreen):
             line_overage(line),
             Text(line.status, style=LINE_STYLES.get(line.status, "")),
         ]
-
-    def _fill_lower(self) -> None:
-        bar = self.query_one("#detail-tabs", TabBar)
-        bar.set_counts(
-            {"cases": len(self.cases), "ledger": len(self.entries), "billing": len(self.periods)}
-        )
-        self.query_one("#cases", KeyTable).fill(
-            [
-                (
-                    case.number,
-                    [
-                        case.number,
-                        case.title,
-                        case.line or "",
-                        Text(case.status, style=CASE_STYLES.get(case.status, "")),
-                        str(case.resolved_on or ""),
-                        signed_amount(case.charged, case.allotment_type or "cases")
-                        if case.status == "resolved"
-                        else "",
-                    ],
-                )
-                for case in self.cases
-            ]
-        )
-        entries = self.entries[-LEDGER_SHOWN:]
-        self.query_one("#ledger", KeyTable).fill(
-            [
-                (
-                    str(i),
-                    [
-                        local_stamp(e.at),
-                        e.line,
-                        e.case or "",
-                        signed_amount(e.amount, e.allotment_type),
-                        e.kind,
-                        f"{e.who}{': ' + e.note if e.note else ''}",
-                    ],
-                )
-                for i, e in enumerate(reversed(entries))
-            ]
-        )
-        today = storage.today()
-        self.query_one("#billing", KeyTable).fill(
-            [
-                (
-                    str(p.start),
-                    [
-                        str(p.start),
-                        str(p.end),
-                        storage.format_money(p.amount_cents),
-                        Text("current period", style="bold")
-                        if p.start <= today <= p.end
-                        else Text("billed" if p.end < today else "", style="bright_black"),
-                    ],
-                )
-                for p in self.periods
-            ]
-        )
-
-    # ----------------------------------------------------------- lower tabs
-
-    def action_show_tab(self, tab: str) -> None:
-        self.query_one("#detail-tabs", TabBar).active = tab
 
     @on(TabBar.Changed, "#detail-tabs")
     def _tab_changed(self, event: TabBar.Changed) -> None:
@@ -425,195 +309,6 @@ class ContractScreen(LineActions, DataScreen):
                 self.reload()
 
         return callback
-
-    # ---------------------------------------------------------------- actions
-
-    def action_record(self) -> None:
-        line = self.selected_line
-        if line is None:
-            return
-        self.app.push_screen(RecordCaseModal(line, then_show=self.number), self._recorded)
-
-    def _recorded(self, result) -> None:
-        if result is None:
-            return
-        case, info = result
-        self.show_info(info)
-        line = next((li for li in info.lines if li.ref == self.selected_line.ref), None)
-        left = left_sentence(line) if line else ""
-        self.notify(
-            f"{case} recorded on {line.ref if line else self.number}: {left}.",
-            title="Case recorded",
-            markup=False,
-        )
-        self.reload()
-
-    def action_invoice(self) -> None:
-        number, start = self.number, self.info.start
-        done = (
-            f"{number} invoiced and active at once."
-            if start <= storage.today()
-            else f"{number} invoiced; it becomes active on {start}."
-        )
-        self.confirm(
-            f"Invoice {number}",
-            f"Bill {number} to {self.info.bill_to}? Its dates and terms are locked from "
-            "now on; it becomes active at once if it has already started.",
-            partial(storage.invoice, number),
-            "Invoice",
-            self._after_form(done),
-        )
-
-    def action_hold(self) -> None:
-        self._run(
-            storage.hold,
-            self.number,
-            done=f"{self.number} is on hold: no case can be charged to it.",
-        )
-
-    def action_release(self) -> None:
-        self._run(storage.release, self.number, done=f"{self.number} released: it is {{result}}.")
-
-    def action_cancel_contract(self) -> None:
-        info = self.info
-        day = min(max(storage.today(), info.start), info.end)
-        number = self.number
-
-        def submit(values):
-            return storage.cancel(number, values["on"], values["reason"])
-
-        self.app.push_screen(
-            FormModal(
-                f"Cancel {number}",
-                [
-                    Field(
-                        "on",
-                        "Cancel date",
-                        str(day),
-                        required=True,
-                        check=partial(storage.parse_date, what="cancel date"),
-                        note=f"when service ends, between {info.start} and {info.end}",
-                    ),
-                    Field("reason", "Reason", required=True, placeholder="why it is canceled"),
-                ],
-                submit,
-                intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
-                "be charged to it afterwards.",
-                submit_label="Cancel contract",
-            ),
-            self._after_form(f"{number} canceled."),
-        )
-
-    def action_renew(self) -> None:
-        info = self.info
-        number = self.number
-
-        def submit(values):
-            return storage.renew(number, start=values["start"], include_canceled=values["include"])
-
-        self.app.push_screen(
-            FormModal(
-                f"Renew {number}",
-                [
-                    Field(
-                        "start",
-                        "Renewal start",
-                        str(info.end.add(days=1)),
-                        required=True,
-                        check=partial(storage.parse_date, what="renewal start"),
-                        note="the new term is as long as this one",
-                    ),
-                    Field(
-                        "include",
-                        "Canceled lines",
-                        flag=True,
-                        placeholder="copy canceled lines too",
-                    ),
-                ],
-                submit,
-                intro=f"A new draft for the next term of {number}, with fresh allotments; "
-                "this contract's lines become renewed.",
-                submit_label="Renew",
-            ),
-            self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
-        )
-
-    def action_copy(self) -> None:
-        number = self.number
-        self.confirm(
-            f"Copy {number}",
-            f"Make a new draft with the dates and lines of {number} (fresh allotments)?",
-            partial(storage.copy, number),
-            "Copy",
-            self._after_form(f"{number} copied as {{result}} (a draft).", open_new=True),
-        )
-
-    def action_edit(self) -> None:
-        info = self.info
-        number, version = self.number, info.version
-        before = {
-            "title": info.title,
-            "customer": info.customer,
-            "start": str(info.start),
-            "end": str(info.end),
-        }
-
-        def submit(values):
-            changed = {k: v for k, v in values.items() if v != before[k]}
-            if not changed:
-                raise storage.InvalidInput("nothing changed; edit a field or press escape.")
-            return storage.edit_contract(number, expected_version=version, **changed)
-
-        self.app.push_screen(
-            FormModal(
-                f"Edit {number}",
-                [
-                    Field("title", "Title", info.title, required=True),
-                    Field(
-                        "customer",
-                        "Customer",
-                        info.customer,
-                        required=True,
-                        suggestions=CustomerSuggester(),
-                    ),
-                    Field(
-                        "start",
-                        "Start",
-                        str(info.start),
-                        required=True,
-                        check=partial(storage.parse_date, what="start date"),
-                    ),
-                    Field(
-                        "end",
-                        "End",
-                        str(info.end),
-                        required=True,
-                        check=partial(storage.parse_date, what="end date"),
-                    ),
-                ],
-                submit,
-                intro="Only a draft can be edited. Lines that run with the contract follow "
-                "its new dates.",
-            ),
-            self._after_form(f"{number} saved."),
-        )
-
-    def action_delete(self) -> None:
-        number = self.number
-
-        def deleted(result) -> None:
-            if result is None:
-                return
-            self.notify(f"{number} deleted.", markup=False)
-            self.dismiss()
-
-        self.confirm(
-            f"Delete {number}",
-            f"Delete the draft {number} and its lines? This cannot be undone.",
-            partial(storage.delete, number),
-            "Delete",
-            deleted,
-        )
 
     def palette_commands(self):
         yield ("Open the contract list", "back to the contracts", self.app.action_home)

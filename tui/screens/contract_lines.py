@@ -27,6 +27,17 @@ def left_sentence(line) -> str:
     return f"{line.remaining}/{line.total} cases left"
 
 
+def _typed_amount(value, kind: str) -> str:
+    """An allotment as a user types it: `40h`, `10`."""
+    if value is None:
+        return ""
+    return storage.format_minutes(value) if kind == "time" else str(value)
+
+
+def _typed_money(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
 class RecordCaseModal(FormModal):
     """Record a resolved case on one line; an exhausted line offers the supervisor override."""
 
@@ -85,19 +96,30 @@ class LineActions:
     """The line actions of ContractScreen (it provides number, info, selected_line,
     _after_form and confirm)."""
 
+    def action_record(self) -> None:
+        line = self.selected_line
+        if line is None:
+            return
+        self.app.push_screen(RecordCaseModal(line, then_show=self.number), self._recorded)
+
+    def _recorded(self, result) -> None:
+        if result is None:
+            return
+        case, info = result
+        self.show_info(info)
+        line = next((li for li in info.lines if li.ref == self.selected_line.ref), None)
+        left = left_sentence(line) if line else ""
+        self.notify(
+            f"{case} recorded on {line.ref if line else self.number}: {left}.",
+            title="Case recorded",
+            markup=False,
+        )
+        self.reload()
+
     def _line_fields(self, line=None) -> list[Field]:
         """The terms of a line, empty for a new one or filled with `line`'s."""
         info = self.info
         kind = info.allotment_type
-
-        def amount(value):
-            if value is None:
-                return ""
-            return storage.format_minutes(value) if kind == "time" else str(value)
-
-        def money(cents):
-            return "" if line is None else f"{cents / 100:.2f}"
-
         fields = [
             Field("title", "Line title", line.title if line else "", required=True),
             Field(
@@ -110,7 +132,7 @@ class LineActions:
                 Field(
                     "allotment",
                     "Allotment",
-                    amount(line.total) if line else "",
+                    _typed_amount(line.total, kind) if line else "",
                     placeholder=f"e.g. {example}; empty: the template's volume",
                     check=partial(parse_allotment, allotment_type=kind),
                 )
@@ -119,14 +141,14 @@ class LineActions:
             Field(
                 "price",
                 "Price",
-                money(line.price_cents if line else 0),
+                _typed_money(line.price_cents) if line else "",
                 placeholder="e.g. 1200 or 1200.50",
                 check=partial(parse_money, what="price"),
             ),
             Field(
                 "discount",
                 "Discount",
-                money(line.discount_cents if line else 0),
+                _typed_money(line.discount_cents) if line else "",
                 placeholder="e.g. 100",
                 check=partial(parse_money, what="discount"),
             ),

@@ -1,0 +1,199 @@
+"""The contract screen's lifecycle actions (SPEC §3): invoice, hold, release, cancel, renew,
+copy, edit and delete. `LifecycleActions` holds them; the screen (contract.py) keeps the
+layout, the loading and the bindings."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import storage
+
+from ..widgets.suggest import CustomerSuggester
+from .forms import Field, FormModal
+
+# The lifecycle keys and the storage action each stands for (storage.TRANSITIONS names).
+LIFECYCLE = {
+    "invoice": "invoice",
+    "hold": "hold",
+    "release": "release",
+    "cancel_contract": "cancel",
+    "renew": "renew",
+    "copy": "copy",
+    "edit": "edit",
+    "add_line": "add_line",
+    "edit_line": "edit_line",
+    "delete": "delete",
+    "cancel_line": "cancel_line",
+}
+
+
+class LifecycleActions:
+    """The contract actions of ContractScreen (it provides number, info, _run, _after_form
+    and confirm)."""
+
+    def action_invoice(self) -> None:
+        number, start = self.number, self.info.start
+        done = (
+            f"{number} invoiced and active at once."
+            if start <= storage.today()
+            else f"{number} invoiced; it becomes active on {start}."
+        )
+        self.confirm(
+            f"Invoice {number}",
+            f"Bill {number} to {self.info.bill_to}? Its dates and terms are locked from "
+            "now on; it becomes active at once if it has already started.",
+            partial(storage.invoice, number),
+            "Invoice",
+            self._after_form(done),
+        )
+
+    def action_hold(self) -> None:
+        self._run(
+            storage.hold,
+            self.number,
+            done=f"{self.number} is on hold: no case can be charged to it.",
+        )
+
+    def action_release(self) -> None:
+        self._run(storage.release, self.number, done=f"{self.number} released: it is {{result}}.")
+
+    def action_cancel_contract(self) -> None:
+        info = self.info
+        day = min(max(storage.today(), info.start), info.end)
+        number = self.number
+
+        def submit(values):
+            return storage.cancel(number, values["on"], values["reason"])
+
+        self.app.push_screen(
+            FormModal(
+                f"Cancel {number}",
+                [
+                    Field(
+                        "on",
+                        "Cancel date",
+                        str(day),
+                        required=True,
+                        check=partial(storage.parse_date, what="cancel date"),
+                        note=f"when service ends, between {info.start} and {info.end}",
+                    ),
+                    Field("reason", "Reason", required=True, placeholder="why it is canceled"),
+                ],
+                submit,
+                intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
+                "be charged to it afterwards.",
+                submit_label="Cancel contract",
+            ),
+            self._after_form(f"{number} canceled."),
+        )
+
+    def action_renew(self) -> None:
+        info = self.info
+        number = self.number
+
+        def submit(values):
+            return storage.renew(number, start=values["start"], include_canceled=values["include"])
+
+        self.app.push_screen(
+            FormModal(
+                f"Renew {number}",
+                [
+                    Field(
+                        "start",
+                        "Renewal start",
+                        str(info.end.add(days=1)),
+                        required=True,
+                        check=partial(storage.parse_date, what="renewal start"),
+                        note="the new term is as long as this one",
+                    ),
+                    Field(
+                        "include",
+                        "Canceled lines",
+                        flag=True,
+                        placeholder="copy canceled lines too",
+                    ),
+                ],
+                submit,
+                intro=f"A new draft for the next term of {number}, with fresh allotments; "
+                "this contract's lines become renewed.",
+                submit_label="Renew",
+            ),
+            self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
+        )
+
+    def action_copy(self) -> None:
+        number = self.number
+        self.confirm(
+            f"Copy {number}",
+            f"Make a new draft with the dates and lines of {number} (fresh allotments)?",
+            partial(storage.copy, number),
+            "Copy",
+            self._after_form(f"{number} copied as {{result}} (a draft).", open_new=True),
+        )
+
+    def action_edit(self) -> None:
+        info = self.info
+        number, version = self.number, info.version
+        before = {
+            "title": info.title,
+            "customer": info.customer,
+            "start": str(info.start),
+            "end": str(info.end),
+        }
+
+        def submit(values):
+            changed = {k: v for k, v in values.items() if v != before[k]}
+            if not changed:
+                raise storage.InvalidInput("nothing changed; edit a field or press escape.")
+            return storage.edit_contract(number, expected_version=version, **changed)
+
+        self.app.push_screen(
+            FormModal(
+                f"Edit {number}",
+                [
+                    Field("title", "Title", info.title, required=True),
+                    Field(
+                        "customer",
+                        "Customer",
+                        info.customer,
+                        required=True,
+                        suggestions=CustomerSuggester(),
+                    ),
+                    Field(
+                        "start",
+                        "Start",
+                        str(info.start),
+                        required=True,
+                        check=partial(storage.parse_date, what="start date"),
+                    ),
+                    Field(
+                        "end",
+                        "End",
+                        str(info.end),
+                        required=True,
+                        check=partial(storage.parse_date, what="end date"),
+                    ),
+                ],
+                submit,
+                intro="Only a draft can be edited. Lines that run with the contract follow "
+                "its new dates.",
+            ),
+            self._after_form(f"{number} saved."),
+        )
+
+    def action_delete(self) -> None:
+        number = self.number
+
+        def deleted(result) -> None:
+            if result is None:
+                return
+            self.notify(f"{number} deleted.", markup=False)
+            self.dismiss()
+
+        self.confirm(
+            f"Delete {number}",
+            f"Delete the draft {number} and its lines? This cannot be undone.",
+            partial(storage.delete, number),
+            "Delete",
+            deleted,
+        )

@@ -1,0 +1,131 @@
+"""The contract screen's lower tabs: its cases, its ledger and its billing schedule.
+`ContractTabs` fills them; the screen (contract.py) keeps the layout, loading and bindings."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import ContentSwitcher
+
+import storage
+
+from ..format import CASE_STYLES, local_stamp, signed_amount
+from ..widgets.bars import TabBar
+from ..widgets.key_table import Col, KeyTable
+
+LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
+LOWER_KEYS = Binding.Group("Tab", compact=True)
+LEDGER_SHOWN = 500
+CASES_SHOWN = 500
+
+
+def compose_tabs() -> ComposeResult:
+    """The tab bar and the three tables under it."""
+    yield TabBar(LOWER_TABS, "cases", id="detail-tabs")
+    with ContentSwitcher(initial="cases", id="lower"):
+        yield KeyTable(
+            [
+                Col("case", "Case", 10),
+                Col("title", "Title", 12, flex=1),
+                Col("line", "Line", 12),
+                Col("status", "Status", 8),
+                Col("date", "Resolved", 10),
+                Col("charged", "Charged", 7, align="right"),
+            ],
+            id="cases",
+        )
+        yield KeyTable(
+            [
+                Col("at", "When", 16),
+                Col("line", "Line", 12),
+                Col("case", "Case", 10),
+                Col("amount", "Amount", 7, align="right"),
+                Col("kind", "Kind", 10),
+                Col("note", "Note", 8, flex=1),
+            ],
+            id="ledger",
+        )
+        yield KeyTable(
+            [
+                Col("start", "From", 10),
+                Col("end", "To", 10),
+                Col("amount", "Amount", 12, align="right"),
+                Col("note", "", 10, flex=1),
+            ],
+            id="billing",
+        )
+
+
+class ContractTabs:
+    """The lower tabs of ContractScreen (it provides cases, entries, periods and query_one)."""
+
+    def fill_tabs(self) -> None:
+        bar = self.query_one("#detail-tabs", TabBar)
+        bar.set_counts(
+            {"cases": len(self.cases), "ledger": len(self.entries), "billing": len(self.periods)}
+        )
+        self._fill_cases()
+        self._fill_ledger()
+        self._fill_billing()
+
+    def _fill_cases(self) -> None:
+        self.query_one("#cases", KeyTable).fill(
+            [
+                (
+                    case.number,
+                    [
+                        case.number,
+                        case.title,
+                        case.line or "",
+                        Text(case.status, style=CASE_STYLES.get(case.status, "")),
+                        str(case.resolved_on or ""),
+                        signed_amount(case.charged, case.allotment_type or "cases")
+                        if case.status == "resolved"
+                        else "",
+                    ],
+                )
+                for case in self.cases
+            ]
+        )
+
+    def _fill_ledger(self) -> None:
+        entries = self.entries[-LEDGER_SHOWN:]
+        self.query_one("#ledger", KeyTable).fill(
+            [
+                (
+                    str(i),
+                    [
+                        local_stamp(e.at),
+                        e.line,
+                        e.case or "",
+                        signed_amount(e.amount, e.allotment_type),
+                        e.kind,
+                        f"{e.who}{': ' + e.note if e.note else ''}",
+                    ],
+                )
+                for i, e in enumerate(reversed(entries))
+            ]
+        )
+
+    def _fill_billing(self) -> None:
+        today = storage.today()
+        self.query_one("#billing", KeyTable).fill(
+            [
+                (
+                    str(p.start),
+                    [
+                        str(p.start),
+                        str(p.end),
+                        storage.format_money(p.amount_cents),
+                        Text("current period", style="bold")
+                        if p.start <= today <= p.end
+                        else Text("billed" if p.end < today else "", style="bright_black"),
+                    ],
+                )
+                for p in self.periods
+            ]
+        )
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#detail-tabs", TabBar).active = tab
