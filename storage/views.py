@@ -10,6 +10,10 @@ import pendulum
 
 from .amounts import format_amount, format_money, format_remaining
 
+# How charging.charge_refusal begins the refusal of an exhausted line (a supervisor may
+# still charge it, as overage); every other refusal closes the line.
+EXHAUSTED = "allotment exhausted"
+
 
 def _plain(value):
     if isinstance(value, dt.datetime):
@@ -55,6 +59,14 @@ class LineInfo(JsonMixin):
     @property
     def remaining_text(self) -> str:
         return format_remaining(self.used, self.total, self.allotment_type)
+
+    @property
+    def closed_reason(self) -> str | None:
+        """Why nothing can be charged to the line, not even over the allotment by a
+        supervisor's override (an exhausted line is not closed)."""
+        if self.reason is None or self.reason.startswith(EXHAUSTED):
+            return None
+        return self.reason
 
     @property
     def used_text(self) -> str:

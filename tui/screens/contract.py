@@ -37,6 +37,13 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     BINDINGS: ClassVar = [
         Binding(
             "r",
+            "resolve_case",
+            "Resolve case",
+            tooltip="Resolve the selected open case, charging its line",
+            id="contract.resolve_case",
+        ),
+        Binding(
+            "r",
             "record",
             "Record case",
             tooltip="Record a resolved case on the selected line",
@@ -253,6 +260,8 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return False
+        if action == "resolve_case":
+            return self.cases_focused and self.selected_case is not None
         if action == "record":
             return self.info is not None and self.info.status == "active" and bool(self.info.lines)
         if action in LIFECYCLE:

@@ -13,6 +13,7 @@ import storage
 from ..format import CASE_STYLES, local_stamp, signed_amount
 from ..widgets.bars import TabBar
 from ..widgets.key_table import Col, KeyTable
+from .forms import Field, FormModal, time_spent_field
 
 LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
 LOWER_KEYS = Binding.Group("Tab", compact=True)
@@ -129,3 +130,49 @@ class ContractTabs:
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#detail-tabs", TabBar).active = tab
+
+    # ----------------------------------------------------------------- cases
+
+    @property
+    def cases_focused(self) -> bool:
+        return self.focused is self.query_one("#cases", KeyTable)
+
+    @property
+    def selected_case(self):
+        key = self.query_one("#cases", KeyTable).selected_key
+        return next((case for case in self.cases if case.number == key), None)
+
+    def action_resolve_case(self) -> None:
+        """`r` in the cases table: resolve the selected open case, charging its line."""
+        case = self.selected_case
+        if case is None:
+            return
+        line = next((li for li in self.info.lines if li.ref == case.line), None)
+        why = None
+        if case.status != "open":
+            why = f"{case.number} is {case.status}; only an open case can be resolved."
+        elif line is not None and line.closed_reason:
+            why = line.closed_reason
+        if why:
+            self.notify(why, severity="error", markup=False)
+            return
+        number = case.number
+        spent = time_spent_field(required=case.allotment_type == "time")
+        resolution = Field("resolution", "Resolution", placeholder="how it was solved")
+
+        def submit(values):
+            return storage.resolve_case(
+                number, spent=values["spent"] or None, resolution=values["resolution"] or None
+            )
+
+        self.app.push_screen(
+            FormModal(
+                f"Resolve {number}",
+                [spent, resolution] if spent.required else [resolution, spent],
+                submit,
+                intro=f"{number} · {case.title} · on {case.line}",
+                warning=f"Not usable now: {line.reason}" if line and line.reason else "",
+                submit_label="Resolve",
+            ),
+            self._after_form(f"{number} resolved."),
+        )

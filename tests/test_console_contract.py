@@ -1,0 +1,90 @@
+"""The contract detail screen as a rep and a supervisor use it (issue 10): the cases tab,
+the ledger, the confirmations, the footer and `?`, what a login may do, renewals, the lines
+at 80 and 120 columns, and a draft changed by someone else while it was being edited."""
+
+from __future__ import annotations
+
+import pytest
+
+import storage
+from tests.helpers import active_contract, contract_in, dump, make_world
+from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
+    drive,
+    open_contract,
+    press,
+    quick_pilot,
+    settle,
+    write,
+)
+from tui.screens.contract import ContractScreen
+from tui.screens.forms import FormModal
+from tui.widgets.key_table import KeyTable
+
+
+@pytest.fixture
+def desk(sqlite_url):
+    """Today is 2026-06-15. An active contract (10 cases) with one open case on its line,
+    a draft, an expired and a canceled contract."""
+    make_world()
+    numbers = {"active": active_contract()}
+    numbers["open_case"] = storage.open_case(
+        "Acme Corp", "Slow laptop", line=numbers["active"] + "/1"
+    )
+    numbers["draft"] = contract_in("draft")
+    numbers["expired"] = contract_in("expired")
+    numbers["canceled"] = contract_in("canceled")
+    return sqlite_url, numbers
+
+
+async def focus_cases(pilot) -> KeyTable:
+    table = pilot.app.screen.query_one("#cases", KeyTable)
+    table.focus()
+    await settle(pilot)
+    return table
+
+
+# ------------------------------------------------------------------ the cases tab
+
+
+def test_r_on_an_open_case_in_the_cases_tab_resolves_that_case(desk):
+    url, n = desk
+    ref = n["active"] + "/1"
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        table = await focus_cases(pilot)
+        assert table.selected_key == n["open_case"]
+        await press(pilot, "r")
+        form = app.screen
+        assert isinstance(form, FormModal) and form.form_title == f"Resolve {n['open_case']}"
+        await write(pilot, "new memory")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.said(f"{n['open_case']} resolved")
+        assert table.cells(n["open_case"])[3] == "resolved"
+        assert app.screen.info.lines[0].used == 1
+
+    drive(url, scenario)
+    case = storage.show_case(n["open_case"])
+    assert (case.status, case.resolution) == ("resolved", "new memory")
+    assert [c.title for c in storage.list_cases(contract=n["active"])] == ["Slow laptop"]
+    assert storage.show(n["active"]).lines[0].used == 1
+    assert storage.show(n["active"]).lines[0].ref == ref
+
+
+def test_r_on_a_resolved_case_in_the_cases_tab_says_why_and_changes_nothing(desk):
+    url, n = desk
+    storage.resolve_case(n["open_case"])
+    before = dump()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        await focus_cases(pilot)
+        await press(pilot, "r")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.said(f"{n['open_case']} is resolved; only an open case can be resolved.")
+
+    drive(url, scenario)
+    assert dump() == before
