@@ -88,3 +88,36 @@ def test_r_on_a_resolved_case_in_the_cases_tab_says_why_and_changes_nothing(desk
 
     drive(url, scenario)
     assert dump() == before
+
+
+# ------------------------------------------------------------------ the ledger tab
+
+
+def test_the_ledger_shows_who_and_the_note_in_their_own_columns(desk):
+    url, n = desk
+    ref = n["active"] + "/1"
+    storage.resolve(ref, "Printer jam")
+    with storage.acting_as("sam"):
+        storage.adjust(ref, "-1", "charged twice by mistake")
+    login = storage.current_login()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        await press(pilot, "2")
+        ledger = app.screen.query_one("#ledger", KeyTable)
+        assert [label for label in ledger.labels] == [
+            "When",
+            "Line",
+            "Case",
+            "Amount",
+            "Kind",
+            "Who",
+            "Note",
+        ]
+        newest, oldest = (ledger.cells(key) for key in ledger.row_keys)
+        assert newest[4:] == ["adjustment", "sam", "charged twice by mistake"]
+        assert oldest[4:] == ["charge", login, ""]
+        assert oldest[1] == "1"  # the line's position: the contract is the one shown
+
+    drive(url, scenario)

@@ -39,10 +39,11 @@ def compose_tabs() -> ComposeResult:
         yield KeyTable(
             [
                 Col("at", "When", 16),
-                Col("line", "Line", 12),
+                Col("line", "Line", 4, align="right"),
                 Col("case", "Case", 10),
                 Col("amount", "Amount", 7, align="right"),
                 Col("kind", "Kind", 10),
+                Col("who", "Who", 8),
                 Col("note", "Note", 8, flex=1),
             ],
             id="ledger",
@@ -98,11 +99,12 @@ class ContractTabs:
                     str(i),
                     [
                         local_stamp(e.at),
-                        e.line,
+                        e.line.rsplit("/", 1)[-1],  # its position: the contract is this one
                         e.case or "",
                         signed_amount(e.amount, e.allotment_type),
                         e.kind,
-                        f"{e.who}{': ' + e.note if e.note else ''}",
+                        e.who,
+                        e.note or "",
                     ],
                 )
                 for i, e in enumerate(reversed(entries))

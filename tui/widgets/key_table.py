@@ -20,6 +20,7 @@ class Col:
     width: int
     flex: int = 0
     align: str = "left"
+    needs: int = 0  # shown only when the table is at least this wide
 
 
 class KeyTable(DataTable):
@@ -47,6 +48,7 @@ class KeyTable(DataTable):
         self.specs = list(columns)
         self._rows: list[tuple[str, Sequence[Any]]] = []
         self._widths: list[int] = []
+        self._shown: list[int] = list(range(len(self.specs)))
 
     @property
     def row_keys(self) -> list[str]:
@@ -58,12 +60,20 @@ class KeyTable(DataTable):
             return None
         return self._rows[self.cursor_row][0]
 
+    @property
+    def labels(self) -> list[str]:
+        """The labels of the columns shown at the table's width (tests read them)."""
+        return [self.specs[i].label for i in self._shown]
+
     def cells(self, key: str) -> list[str]:
-        """The plain text of a row's cells (tests read it)."""
+        """The plain text of a row's cells, shown or not (tests read it)."""
         for row_key, cells in self._rows:
             if row_key == key:
                 return [c.plain if isinstance(c, Text) else str(c) for c in cells]
         raise KeyError(key)
+
+    def _shown_at(self, width: int) -> list[int]:
+        return [i for i, c in enumerate(self.specs) if c.needs <= width]
 
     def fill(self, rows: Sequence[tuple[str, Sequence[Any]]], keep: bool = True) -> None:
         """Replace the rows; with `keep` the cursor stays on the same key (or index)."""
@@ -79,24 +89,26 @@ class KeyTable(DataTable):
         self.move_cursor(row=index, animate=False)
 
     def _widths_for(self, width: int) -> list[int]:
+        """The widths of the columns shown at `width` (see `_shown_at`)."""
+        specs = [self.specs[i] for i in self._shown_at(width)]
         padding = 2 * self.cell_padding
-        fixed = sum(c.width + padding for c in self.specs)
+        fixed = sum(c.width + padding for c in specs)
         spare = width - fixed
-        flex = sum(c.flex for c in self.specs)
-        widths = [c.width for c in self.specs]
+        flex = sum(c.flex for c in specs)
+        widths = [c.width for c in specs]
         if spare < 0 and flex:
             # Too narrow: flexible columns give way first, down to 4 cells each.
             for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
-                if self.specs[i].flex and spare < 0:
+                if specs[i].flex and spare < 0:
                     give = min(-spare, max(0, widths[i] - 4))
                     widths[i] -= give
                     spare += give
             return widths
         if spare and flex:
-            flexible = [i for i, c in enumerate(self.specs) if c.flex]
+            flexible = [i for i, c in enumerate(specs) if c.flex]
             given = 0
             for i in flexible:
-                share = spare * self.specs[i].flex // flex
+                share = spare * specs[i].flex // flex
                 widths[i] += share
                 given += share
             widths[flexible[0]] += spare - given
@@ -104,13 +116,15 @@ class KeyTable(DataTable):
 
     def _rebuild(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
+        self._shown = self._shown_at(width - 1)
         self._widths = self._widths_for(width - 1)
         cursor = self.cursor_row
         self.clear(columns=True)
-        for spec, w in zip(self.specs, self._widths):
+        specs = [self.specs[i] for i in self._shown]
+        for spec, w in zip(specs, self._widths):
             self.add_column(Text(spec.label, justify=spec.align), width=w, key=spec.key)
         for key, cells in self._rows:
-            self.add_row(*[self._cell(c, spec) for c, spec in zip(cells, self.specs)], key=key)
+            self.add_row(*[self._cell(cells[i], self.specs[i]) for i in self._shown], key=key)
         if self._rows:
             self.move_cursor(row=min(cursor, len(self._rows) - 1), animate=False)
 
@@ -126,5 +140,8 @@ class KeyTable(DataTable):
 
     def on_resize(self, event: events.Resize) -> None:
         width = self.scrollable_content_region.width or self.size.width
-        if self._widths_for(width - 1) != self._widths:
+        if (self._shown_at(width - 1), self._widths_for(width - 1)) != (
+            self._shown,
+            self._widths,
+        ):
             self._rebuild()
