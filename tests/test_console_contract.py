@@ -18,6 +18,7 @@ from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
 )
 from tui.screens.contract import ContractScreen
 from tui.screens.forms import FormModal
+from tui.widgets.bars import KeyFooter
 from tui.widgets.key_table import KeyTable
 
 
@@ -34,6 +35,10 @@ def desk(sqlite_url):
     numbers["expired"] = contract_in("expired")
     numbers["canceled"] = contract_in("canceled")
     return sqlite_url, numbers
+
+
+def footer_line(app) -> str:
+    return "".join(segment.text for segment in app.screen.query_one(KeyFooter).render_line(0))
 
 
 async def focus_cases(pilot) -> KeyTable:
@@ -121,3 +126,34 @@ def test_the_ledger_shows_who_and_the_note_in_their_own_columns(desk):
         assert oldest[1] == "1"  # the line's position: the contract is the one shown
 
     drive(url, scenario)
+
+
+# ------------------------------------------------------------------ confirmations
+
+
+def test_confirmations_name_the_action_on_the_confirm_key(desk):
+    url, n = desk
+    before = dump()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        await press(pilot, "x")
+        assert footer_line(app).split() == ["ctrl+s", "Cancel", "contract", "esc", "Keep", "it"]
+        assert ": cancel contract · esc: keep it" in str(app.screen.query_one("#hint").render())
+        await press(pilot, "escape")
+        await press(pilot, "l")  # cancel the selected line: a question without fields
+        assert footer_line(app).split() == ["⏎", "Cancel", "line", "esc", "Keep", "it"]
+        await press(pilot, "n")
+        assert isinstance(app.screen, ContractScreen)
+        await open_contract(pilot, n["draft"])
+        await press(pilot, "d")
+        assert footer_line(app).split() == ["⏎", "Delete", "esc", "Keep", "it"]
+        await press(pilot, "escape")
+        await press(pilot, "y")  # copy
+        assert footer_line(app).split() == ["⏎", "Copy", "esc", "Not", "now"]
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ContractScreen)
+
+    drive(url, scenario, size=(100, 24))
+    assert dump() == before

@@ -45,6 +45,7 @@ class LifecycleActions:
             partial(storage.invoice, number),
             "Invoice",
             self._after_form(done),
+            keep="Not now",
         )
 
     def action_hold(self) -> None:
@@ -83,6 +84,7 @@ class LifecycleActions:
                 intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
                 "be charged to it afterwards.",
                 submit_label="Cancel contract",
+                cancel_label="Keep it",
             ),
             self._after_form(f"{number} canceled."),
         )
@@ -129,6 +131,7 @@ class LifecycleActions:
             partial(storage.copy, number),
             "Copy",
             self._after_form(f"{number} copied as {{result}} (a draft).", open_new=True),
+            keep="Not now",
         )
 
     def action_edit(self) -> None:
