@@ -18,6 +18,7 @@ from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
 )
 from tui.screens.contract import ContractScreen
 from tui.screens.forms import FormModal
+from tui.screens.keys import KeysScreen
 from tui.widgets.bars import KeyFooter
 from tui.widgets.key_table import KeyTable
 
@@ -157,3 +158,37 @@ def test_confirmations_name_the_action_on_the_confirm_key(desk):
 
     drive(url, scenario, size=(100, 24))
     assert dump() == before
+
+
+# ------------------------------------------------------------------ footer and `?`
+
+
+def test_at_80_columns_the_footer_keeps_keys_and_back_and_the_rest_is_one_question_mark_away(
+    desk,
+):
+    url, n = desk
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        footer = footer_line(app)
+        assert len(footer) == 80
+        assert "? Keys" in footer and "esc Back" in footer
+        assert footer.startswith(" r Record case ")
+        shown = set(footer.split())
+        await press(pilot, "question_mark")
+        assert isinstance(app.screen, KeysScreen)
+        keys = {key for key, _description in app.screen.lines}
+        listed = dict(app.screen.lines)
+        # every key that works on the screen is listed, those the footer has no room for too
+        for key in ("r", "h", "x", "w", "y", "a", "l", "A", "1", "2", "3"):
+            assert key in keys, key
+        for key, description in (("u", "Customers"), ("t", "Templates"), ("s", "Cases")):
+            assert listed[key] == description
+        assert {"?", "esc", "q", "c"} <= keys
+        assert shown & {"r", "h", "x", "?", "esc"} == {"r", "h", "x", "?", "esc"}
+        await press(pilot, "escape")
+        await press(pilot, "l")  # not in the footer, but it works as `?` says
+        assert app.screen.form_title == f"Cancel line {n['active']}/1"
+
+    drive(url, scenario, size=(80, 24))
