@@ -82,6 +82,7 @@ _WHERE = {
     "STATUSES": "models",
     "acting_as": "people",
     "current_login": "people",
+    "refusals": "people",
     "current_settings": "settings",
     "set_zone": "settings",
     "check_zone": "settings",

@@ -21,7 +21,7 @@ from .lookup import (
     lock_rows,
 )
 from .models import Case, Contract, Line, UsageEntry
-from .people import LISTED, SUPERVISOR_ONLY, require
+from .people import BILLED_LINES, LISTED, require
 from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
 from .text import one_line
 
@@ -194,7 +194,7 @@ def add_line(
     is entitled to), only a supervisor."""
     contract, who = _begin(number, "add_line")
     if contract.status != "draft":
-        who = require(SUPERVISOR_ONLY, "add lines to a contract that is no longer a draft")
+        who = require(*BILLED_LINES)
     title = one_line(title, "line title")
     product = one_line(product, "product", required=False)
     total, price_c, discount_c, line_start, line_end = _line_terms(

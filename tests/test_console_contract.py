@@ -192,3 +192,70 @@ def test_at_80_columns_the_footer_keeps_keys_and_back_and_the_rest_is_one_questi
         assert app.screen.form_title == f"Cancel line {n['active']}/1"
 
     drive(url, scenario, size=(80, 24))
+
+
+# ------------------------------------------------------------------ what a login may do
+
+
+def test_a_read_only_login_is_not_offered_what_it_may_not_do_and_is_told_why_at_once(desk):
+    url, n = desk
+    with storage.acting_as("sam"):
+        storage.add_user("sam", "supervisor", confirm=True)
+    before = dump()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        footer = footer_line(app)
+        for word in ("Record", "Hold", "Cancel", "Renew", "Add line"):
+            assert word not in footer, word
+        assert "? Keys" in footer and "y Copy" not in footer
+        await press(pilot, "h")
+        assert app.said("only a supervisor may hold contracts; nobody is not a listed user.")
+        await press(pilot, "r")
+        assert isinstance(app.screen, ContractScreen)  # no form to fill first
+        assert app.said("only listed users (rep or supervisor) may resolve cases; nobody may only")
+        await focus_cases(pilot)
+        await press(pilot, "r")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.notes[-1][1].startswith("only listed users (rep or supervisor) may resolve")
+
+    with storage.acting_as("nobody"):
+        drive(url, scenario)
+    assert dump() == before
+
+
+def test_a_supervisor_is_offered_them(desk):
+    url, n = desk
+    with storage.acting_as("sam"):
+        storage.add_user("sam", "supervisor", confirm=True)
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        footer = footer_line(app)
+        assert footer.startswith(" r Record case  h Hold  x Cancel  w Renew ")
+
+    with storage.acting_as("sam"):
+        drive(url, scenario)
+
+
+def test_r_on_a_canceled_line_is_refused_at_once(desk):
+    url, n = desk
+    storage.add_line(n["active"], "Second line", allotment="5")
+    storage.cancel_line(n["active"] + "/2")
+    before = dump()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        await press(pilot, "j")  # the canceled line
+        assert "Record case" not in footer_line(app)
+        await press(pilot, "r")
+        assert isinstance(app.screen, ContractScreen)
+        assert app.said(f"line {n['active']}/2 is canceled.", "error")
+        await press(pilot, "k")  # the first line is open: r records again
+        assert footer_line(app).startswith(" r Record case ")
+
+    drive(url, scenario)
+    assert dump() == before

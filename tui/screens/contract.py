@@ -32,6 +32,11 @@ from .contract_tabs import CASES_SHOWN, LOWER_KEYS, LOWER_TABS, ContractTabs, co
 __all__ = ["ContractScreen", "RecordCaseModal", "left_sentence"]
 
 
+def action_key(action: str) -> str:
+    """The storage.refusals key of a screen action."""
+    return {"record": "charge"}.get(action) or LIFECYCLE.get(action, action)
+
+
 class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     AUTO_FOCUS = "#lines"
     BINDINGS: ClassVar = [
@@ -123,6 +128,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         Binding("m", "why('edit_line')", show=False),
         Binding("d", "why('delete')", show=False),
         Binding("l", "why('cancel_line')", show=False),
+        Binding("A", "why('adjust')", show=False),
     ]
 
     def __init__(self, number: str) -> None:
@@ -132,6 +138,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         self.cases: list = []
         self.entries: list = []
         self.periods: list = []
+        self.refused: dict[str, str] = {}  # action: why this login may not do it (storage)
 
     def compose(self) -> ComposeResult:
         yield TitleBar(self.number)
@@ -159,8 +166,10 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         number = self.number
 
         def load():
+            info = storage.show(number)
             return (
-                storage.show(number),
+                info,
+                storage.refusals(info.status, number),
                 storage.list_cases(contract=number, limit=CASES_SHOWN),
                 storage.ledger(number),
                 storage.billing_schedule(number),
@@ -178,7 +187,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
             self.dismiss()
 
     def _loaded(self, data) -> None:
-        info, cases, entries, periods = data
+        info, self.refused, cases, entries, periods = data
         self.show_info(info)
         self.cases, self.entries, self.periods = cases, entries, periods
         self.fill_tabs()
@@ -255,15 +264,28 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         return next((line for line in self.info.lines if line.ref == key), self.info.lines[0])
 
     def _allowed(self, action: str) -> bool:
-        return self.info is not None and storage.refusal(self.info.status, action, "") is None
+        """Whether this login may do `action` to the contract as it is (storage.refusals)."""
+        return self.info is not None and action not in self.refused
+
+    @on(KeyTable.RowHighlighted, "#lines")
+    def _line_selected(self) -> None:
+        self.refresh_bindings()  # `r` and `l` depend on the line
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return False
         if action == "resolve_case":
-            return self.cases_focused and self.selected_case is not None
+            return self.cases_focused and self.selected_case is not None and self._allowed("charge")
         if action == "record":
-            return self.info is not None and self.info.status == "active" and bool(self.info.lines)
+            line = self.selected_line
+            return (
+                self._allowed("charge")
+                and self.info.status == "active"
+                and line is not None
+                and line.closed_reason is None
+            )
+        if action == "adjust":
+            return self._allowed("adjust")
         if action in LIFECYCLE:
             if not self._allowed(LIFECYCLE[action]):
                 return False
@@ -280,8 +302,10 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         if info is None:
             self.notify("The contract is still loading.", severity="warning")
             return
-        if action == "record":
-            line = self.selected_line
+        line = self.selected_line
+        if action in ("record", "adjust") and action_key(action) in self.refused:
+            message = self.refused[action_key(action)]
+        elif action == "record":
             if line is None:
                 message = f"{info.number} has no lines; nothing can be charged to it."
             else:
@@ -289,10 +313,9 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         elif action == "renew" and info.renewed_by:
             message = f"{info.number} was already renewed as {info.renewed_by}."
         elif action == "cancel_line" and self._allowed("cancel_line"):
-            line = self.selected_line
             message = f"line {line.ref} is already {line.status}." if line else "no line selected."
         else:  # the engine's own sentence
-            message = storage.refusal(info.status, LIFECYCLE[action], info.number) or ""
+            message = self.refused.get(LIFECYCLE[action], "")
         self.notify(message, severity="error", markup=False)
 
     def _run(self, fn, *args, done: str | None = None) -> None:
