@@ -74,6 +74,8 @@ _WHERE = {
     "new_contract": "lifecycle",
     "release": "lifecycle",
     "renew": "lifecycle",
+    "renewal_start": "renewal",
+    "renewal_title": "renewal",
     "sweep": "by_dates",
     "sweep_needed": "by_dates",
     "sweep_if_due": "by_dates",

@@ -22,6 +22,7 @@ from .lookup import (
 )
 from .models import Case, Contract, Line, UsageEntry
 from .people import BILLED_LINES, LISTED, require
+from .renewal import renewal_start, renewal_title
 from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
 from .text import one_line
 
@@ -482,9 +483,9 @@ def _insert_draft(title, customer, bill_to_id, terms, start, end, who, origin=No
     return contract
 
 
-def _new_from(old: Contract, start, end, kind: str, who: str) -> Contract:
+def _new_from(old: Contract, start, end, kind: str, who: str, title=None) -> Contract:
     return _insert_draft(
-        old.title, old.customer, old.bill_to_id, old, start, end, who, origin=old.id, kind=kind
+        title or old.title, old.customer, old.bill_to_id, old, start, end, who, old.id, kind
     )
 
 
@@ -499,7 +500,7 @@ def renew(number, start=None, include_canceled=False) -> str:
     )
     if successor is not None:
         raise Refused(f"{old.number} was already renewed as {successor.number}.")
-    new_start = parse_date(start, "renewal start") if start is not None else old.end.add(days=1)
+    new_start = parse_date(start, "renewal start") if start is not None else renewal_start(old.end)
     try:
         new_end = _term_end(old.start, old.end, new_start)
     except (ValueError, OverflowError):  # past the year 9999
@@ -510,7 +511,8 @@ def renew(number, start=None, include_canceled=False) -> str:
             f"{new_end or 'after the year 9999'}; contract dates must lie between {FIRST_DAY} "
             f"and {LAST_DAY}."
         )
-    new = _new_from(old, new_start, new_end, "renewal", who)
+    title = renewal_title(old.title, old.start, old.end, new_start)
+    new = _new_from(old, new_start, new_end, "renewal", who, title)
     lines = [
         line
         for line in old.lines.order_by(Line.position)
