@@ -4,10 +4,11 @@ at 80 and 120 columns, and a draft changed by someone else while it was being ed
 
 from __future__ import annotations
 
+import pendulum
 import pytest
 
 import storage
-from tests.helpers import active_contract, contract_in, dump, make_world
+from tests.helpers import TODAY, active_contract, contract_in, dump, make_world
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     drive,
     open_contract,
@@ -259,3 +260,70 @@ def test_r_on_a_canceled_line_is_refused_at_once(desk):
 
     drive(url, scenario)
     assert dump() == before
+
+
+# ------------------------------------------------------------------ renewals
+
+
+def expired_hotline() -> str:
+    """A contract of 2025 titled with its year (expired on 2026-06-15, today)."""
+    storage.clock.freeze(pendulum.Date(2025, 1, 1))
+    number = storage.new_contract("Acme Corp", "Phone Support", "2025-01-01", "2025-12-31")
+    storage.edit_contract(number, title="Hotline 2025")
+    storage.add_line(number, "Phone", allotment="10")
+    storage.invoice(number)
+    storage.clock.freeze(TODAY)
+    return number
+
+
+def test_renewing_an_expired_contract_offers_today_and_moves_the_year(desk):
+    url, _n = desk
+    number = expired_hotline()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, number)
+        await press(pilot, "w")
+        form = app.screen
+        assert form.widget("start").value == "2026-01-01"  # the day after the old end
+        assert "in the past" in str(form.query_one("#note-start").render())
+        assert "Hotline 2026" in str(form.query_one("#intro").render())
+        form.widget("today").value = True  # "start today (2026-06-15) instead"
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ContractScreen) and app.screen.number != number
+        info = app.screen.info
+        assert (info.title, str(info.start), str(info.end)) == (
+            "Hotline 2026",
+            "2026-06-15",
+            "2027-06-14",
+        )
+
+    drive(url, scenario)
+
+
+def test_a_renewed_contract_jumps_to_its_renewal_and_back(desk):
+    url, n = desk
+    renewal = storage.renew(n["active"])
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        assert " n Renewal " in footer_line(app)
+        await press(pilot, "n")
+        assert app.screen.number == renewal
+        assert " p Renews " in footer_line(app)
+        await press(pilot, "p")  # back to the screen it came from, not a new one
+        assert app.screen.number == n["active"]
+        depth = len(app.screen_stack)
+        await press(pilot, "n", "p", "n")
+        assert app.screen.number == renewal and len(app.screen_stack) == depth + 1
+        await press(pilot, "escape")
+        assert app.screen.number == n["active"]
+        await press(pilot, "escape")  # the list
+        await open_contract(pilot, renewal)  # opened from elsewhere: p opens the old one
+        await press(pilot, "p")
+        assert app.screen.number == n["active"]
+        await press(pilot, "escape")
+        assert app.screen.number == renewal
+
+    drive(url, scenario)

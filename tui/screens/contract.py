@@ -76,6 +76,20 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
             id="contract.renew",
         ),
         Binding(
+            "n",
+            "next_term",
+            "Renewal",
+            tooltip="Open the contract that renews this one",
+            id="contract.next_term",
+        ),
+        Binding(
+            "p",
+            "previous_term",
+            "Renews",
+            tooltip="Open the contract this one renews",
+            id="contract.previous_term",
+        ),
+        Binding(
             "y", "copy", "Copy", tooltip="Copy this contract into a new draft", id="contract.copy"
         ),
         Binding(
@@ -286,6 +300,10 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
             )
         if action == "adjust":
             return self._allowed("adjust")
+        if action == "next_term":
+            return self.info is not None and bool(self.info.renewed_by)
+        if action == "previous_term":
+            return self.info is not None and self.info.origin_kind == "renewal"
         if action in LIFECYCLE:
             if not self._allowed(LIFECYCLE[action]):
                 return False
@@ -327,6 +345,15 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
             self.reload()
 
         self.call_storage(fn, *args, then=after, group="action")
+
+    def open_contract(self, number: str) -> None:
+        """Another contract: back to it when it is the screen below, else on top."""
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) > 1 else None
+        if isinstance(below, ContractScreen) and below.number == number:
+            self.dismiss()
+        else:
+            self.app.push_screen(ContractScreen(number))
 
     def _after_form(self, message: str | None = None, open_new: bool = False):
         def callback(result) -> None:

@@ -92,36 +92,48 @@ class LifecycleActions:
     def action_renew(self) -> None:
         info = self.info
         number = self.number
+        start, today = storage.renewal_start(info.end), storage.today()
+        fields = [
+            Field(
+                "start",
+                "Renewal start",
+                str(start),
+                required=True,
+                check=partial(storage.parse_date, what="renewal start"),
+                note="the new term is as long as this one"
+                if start >= today
+                else "the day after the old end, in the past: tick below to start today",
+            ),
+            Field("include", "Canceled lines", flag=True, placeholder="copy canceled lines too"),
+        ]
+        if start < today:
+            fields.insert(
+                1, Field("today", "Start today", flag=True, placeholder=f"{today} instead")
+            )
 
         def submit(values):
-            return storage.renew(number, start=values["start"], include_canceled=values["include"])
+            begin = "today" if values.get("today") else values["start"]
+            return storage.renew(number, start=begin, include_canceled=values["include"])
 
+        title = storage.renewal_title(info.title, info.start, info.end, start)
         self.app.push_screen(
             FormModal(
                 f"Renew {number}",
-                [
-                    Field(
-                        "start",
-                        "Renewal start",
-                        str(info.end.add(days=1)),
-                        required=True,
-                        check=partial(storage.parse_date, what="renewal start"),
-                        note="the new term is as long as this one",
-                    ),
-                    Field(
-                        "include",
-                        "Canceled lines",
-                        flag=True,
-                        placeholder="copy canceled lines too",
-                    ),
-                ],
+                fields,
                 submit,
-                intro=f"A new draft for the next term of {number}, with fresh allotments; "
-                "this contract's lines become renewed.",
+                intro=f"A new draft, '{title}', for the next term of {number}, with fresh "
+                "allotments; this contract's lines become renewed.",
                 submit_label="Renew",
             ),
             self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
         )
+
+    def action_next_term(self) -> None:
+        """`n`: the contract's renewal; `p`: the contract it renews (back, if it is below)."""
+        self.open_contract(self.info.renewed_by)
+
+    def action_previous_term(self) -> None:
+        self.open_contract(self.info.origin)
 
     def action_copy(self) -> None:
         number = self.number

@@ -258,7 +258,8 @@ class KeyFooter(Widget):
         return chunks
 
     def _fit(self, chunks: list[list], width: int) -> list[list]:
-        """The chunks that fit in `width`: the last ones give way first, never `?` or esc."""
+        """The chunks that fit in `width`, in order: those that do not give way (never `?`
+        or esc), and a later, shorter one takes the room left."""
         display = self.app.get_key_display
 
         def size(chunk) -> int:
@@ -275,13 +276,15 @@ class KeyFooter(Widget):
         def kept(chunk) -> bool:
             return any(entry and entry[0].id in self.ALWAYS for _t, _s, entry in chunk)
 
-        chunks = list(chunks)
-        while sum(size(c) for c in chunks) > width:
-            droppable = [i for i, c in enumerate(chunks) if not kept(c)]
-            if not droppable:
-                break
-            del chunks[droppable[-1]]
-        return chunks
+        room = width - sum(size(c) for c in chunks if kept(c))
+        fitted = []
+        for chunk in chunks:  # in order, each that still fits; a later short one may
+            if kept(chunk):
+                fitted.append(chunk)
+            elif size(chunk) <= room:
+                fitted.append(chunk)
+                room -= size(chunk)
+        return fitted
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
