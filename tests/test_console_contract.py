@@ -327,3 +327,40 @@ def test_a_renewed_contract_jumps_to_its_renewal_and_back(desk):
         assert app.screen.number == renewal
 
     drive(url, scenario)
+
+
+# ------------------------------------------------------------------ the lines' terms
+
+
+def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk):
+    url, n = desk
+    ref = storage.add_line(
+        n["active"], "Spring", allotment="4", price="1000", discount="200", start="2026-03-01",
+        end="2026-05-31",
+    )  # fmt: skip
+
+    async def wide(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        lines = app.screen.query_one("#lines", KeyTable)
+        assert {"Price", "Net", "Rate"} <= set(lines.labels)
+        cells = dict(zip([c.label for c in lines.specs], lines.cells(ref)))
+        assert (cells["Price"], cells["Net"], cells["Rate"]) == ("1,000.00", "800.00", "200.00")
+        assert (cells["From"], cells["To"]) == ("2026-03-01", "2026-05-31")
+        await press(pilot, "j")
+        detail = str(app.screen.query_one("#line-detail").render())
+        assert "2026-03-01 → 2026-05-31" in detail  # the dates, if not in the table
+        assert app.screen.query_one("#line-detail").display != ("From" in lines.labels)
+
+    async def narrow(pilot):
+        app = pilot.app
+        await open_contract(pilot, n["active"])
+        lines = app.screen.query_one("#lines", KeyTable)
+        assert lines.labels == ["#", "Line", "Used", "Left", "Over", "Status"]
+        await press(pilot, "j")
+        detail = str(app.screen.query_one("#line-detail").render())
+        for words in ("1,000.00", "net 800.00", "200.00 per case", "2026-03-01 → 2026-05-31"):
+            assert words in detail, detail
+
+    drive(url, wide, size=(120, 36))
+    drive(url, narrow, size=(80, 24))

@@ -26,10 +26,13 @@ from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen, tab_bindings
 from .contract_actions import LIFECYCLE, LifecycleActions
-from .contract_lines import LineActions, RecordCaseModal, left_sentence
+from .contract_lines import LineActions, RecordCaseModal, left_sentence, line_terms, rate_text
 from .contract_tabs import CASES_SHOWN, LOWER_KEYS, LOWER_TABS, ContractTabs, compose_tabs
 
 __all__ = ["ContractScreen", "RecordCaseModal", "left_sentence"]
+
+
+WIDE, WIDER = 110, 140  # the lines table's width for its price columns, for its dates
 
 
 def action_key(action: str) -> str:
@@ -165,9 +168,16 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
                 Col("left", "Left", 8, align="right"),
                 Col("over", "Over", 6, align="right"),
                 Col("status", "Status", 8),
+                # where there is room (120 columns and more); else in #line-detail
+                Col("price", "Price", 9, align="right", needs=WIDE),
+                Col("net", "Net", 9, align="right", needs=WIDE),
+                Col("rate", "Rate", 9, align="right", needs=WIDE),
+                Col("start", "From", 10, needs=WIDER),
+                Col("end", "To", 10, needs=WIDER),
             ],
             id="lines",
         )
+        yield Static("", id="line-detail")
         yield from compose_tabs()
         yield KeyFooter()
 
@@ -214,7 +224,20 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         self.query_one("#summary", Static).update(self._summary(info))
         lines = self.query_one("#lines", KeyTable)
         lines.fill([(line.ref, self._line_cells(line)) for line in info.lines])
+        self.show_line_detail()
         self.refresh_bindings()
+
+    def show_line_detail(self) -> None:
+        """The selected line's terms under the table, when the table has no room for them."""
+        lines = self.query_one("#lines", KeyTable)
+        detail = self.query_one("#line-detail", Static)
+        line = self.selected_line
+        detail.display = line is not None and len(lines.labels) < len(lines.specs)
+        if detail.display:
+            detail.update(line_terms(line, detail.size.width or self.size.width - 2))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_line_detail)  # once the table has its new columns
 
     def _summary(self, info) -> Text:
         first = Text()
@@ -262,6 +285,11 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
             line_left(line),
             line_overage(line),
             Text(line.status, style=LINE_STYLES.get(line.status, "")),
+            storage.format_money(line.price_cents),
+            storage.format_money(line.net_price_cents),
+            rate_text(line),
+            str(line.start),
+            str(line.end),
         ]
 
     @on(TabBar.Changed, "#detail-tabs")
@@ -284,6 +312,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     @on(KeyTable.RowHighlighted, "#lines")
     def _line_selected(self) -> None:
         self.refresh_bindings()  # `r` and `l` depend on the line
+        self.show_line_detail()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:

@@ -27,6 +27,33 @@ def left_sentence(line) -> str:
     return f"{line.remaining}/{line.total} cases left"
 
 
+def rate_text(line) -> str:
+    """The net price per case, or per hour of a time line; nothing for coverage."""
+    if not line.total or line.allotment_type == "coverage":
+        return ""
+    per = 60 if line.allotment_type == "time" else 1
+    return storage.format_money(round(line.net_price_cents * per / line.total))
+
+
+def line_terms(line, width: int) -> Text:
+    """A line's terms in one line, or two when `width` is short: `#2 Spring · 2026-03-01 →
+    2026-05-31 · price 1,000.00 − 200.00 · net 800.00 · 200.00 per case`."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"#{line.position} {line.title}", style="bold")
+    text.append(f"  ·  {line.start} → {line.end}")
+    parts = [f"price {storage.format_money(line.price_cents)}"]
+    if line.discount_cents:
+        parts[0] += f" − {storage.format_money(line.discount_cents)}"
+    parts.append(f"net {storage.format_money(line.net_price_cents)}")
+    if rate_text(line):
+        parts.append(f"{rate_text(line)} per {'hour' if line.allotment_type == 'time' else 'case'}")
+    money = "  ·  ".join(parts)
+    one_line = text.cell_len + 5 + len(money) <= width
+    text.append("  ·  " if one_line else "\n")
+    text.append(money)
+    return text
+
+
 def _typed_amount(value, kind: str) -> str:
     """An allotment as a user types it: `40h`, `10`."""
     if value is None:
