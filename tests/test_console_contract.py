@@ -4,6 +4,8 @@ at 80 and 120 columns, and a draft changed by someone else while it was being ed
 
 from __future__ import annotations
 
+import asyncio
+
 import pendulum
 import pytest
 
@@ -364,3 +366,37 @@ def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk):
 
     drive(url, wide, size=(120, 36))
     drive(url, narrow, size=(80, 24))
+
+
+# ------------------------------------------------------------------ edited by two people
+
+
+def test_a_draft_changed_elsewhere_while_edited_keeps_what_was_typed_and_can_be_reapplied(desk):
+    url, n = desk
+    draft = n["draft"]
+
+    def someone_else():
+        with storage.session():
+            storage.edit_contract(draft, end="2026-11-30")
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_contract(pilot, draft)
+        await press(pilot, "e")
+        form = app.screen
+        await pilot.press("ctrl+a", "ctrl+k")
+        await write(pilot, "Support 2026 (renegotiated)")
+        await asyncio.to_thread(someone_else)
+        await press(pilot, "ctrl+s")
+        assert app.screen is form  # still open, nothing saved
+        assert form.widget("title").value == "Support 2026 (renegotiated)"
+        assert "changed by someone else" in form.error_message
+        assert "end 2026-12-31 → 2026-11-30" in form.error_message
+        assert storage.show(draft).title != "Support 2026 (renegotiated)"
+        await press(pilot, "ctrl+s")  # re-apply what was typed over their change
+        assert isinstance(app.screen, ContractScreen)
+        assert app.said(f"{draft} saved.")
+
+    drive(url, scenario)
+    info = storage.show(draft)
+    assert (info.title, str(info.end)) == ("Support 2026 (renegotiated)", "2026-11-30")

@@ -27,6 +27,44 @@ LIFECYCLE = {
 }
 
 
+def editable(info) -> dict[str, str]:
+    """The fields of a draft the edit form changes, as typed."""
+    return {
+        "title": info.title,
+        "customer": info.customer,
+        "start": str(info.start),
+        "end": str(info.end),
+    }
+
+
+def edit_submit(number: str, info):
+    """The edit form's submit: what was typed, against the version last read. When someone
+    else changed the draft meanwhile, say what they changed and take their version, so the
+    next ctrl+s re-applies what was typed (fields left alone keep their change)."""
+    before = editable(info)
+    seen = {"version": info.version, "terms": before}  # the draft as last read
+
+    def submit(values):
+        changed = {k: v for k, v in values.items() if v != before[k]}  # what was typed
+        if not changed:
+            raise storage.InvalidInput("nothing changed; edit a field or press escape.")
+        try:
+            return storage.edit_contract(number, expected_version=seen["version"], **changed)
+        except storage.Conflict:
+            now = storage.show(number)
+            theirs = editable(now)
+            old = seen["terms"]
+            what = [f"{k} {old[k]} → {v}" for k, v in theirs.items() if v != old[k]]
+            seen.update(version=now.version, terms=theirs)
+            raise storage.Conflict(
+                f"{number} was changed by someone else while you edited it"
+                f"{': ' + '; '.join(what) if what else ''}. What you typed is kept: "
+                "ctrl+s saves it over their change, esc keeps theirs."
+            ) from None
+
+    return submit
+
+
 class LifecycleActions:
     """The contract actions of ContractScreen (it provides number, info, _run, _after_form
     and confirm)."""
@@ -148,20 +186,8 @@ class LifecycleActions:
 
     def action_edit(self) -> None:
         info = self.info
-        number, version = self.number, info.version
-        before = {
-            "title": info.title,
-            "customer": info.customer,
-            "start": str(info.start),
-            "end": str(info.end),
-        }
-
-        def submit(values):
-            changed = {k: v for k, v in values.items() if v != before[k]}
-            if not changed:
-                raise storage.InvalidInput("nothing changed; edit a field or press escape.")
-            return storage.edit_contract(number, expected_version=version, **changed)
-
+        number = self.number
+        submit = edit_submit(number, info)
         self.app.push_screen(
             FormModal(
                 f"Edit {number}",
