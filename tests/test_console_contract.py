@@ -310,10 +310,10 @@ def test_a_renewed_contract_jumps_to_its_renewal_and_back(desk):
     async def scenario(pilot):
         app = pilot.app
         await open_contract(pilot, n["active"])
-        assert " n Renewal " in footer_line(app)
+        assert " n Next term " in footer_line(app)
         await press(pilot, "n")
         assert app.screen.number == renewal
-        assert " p Renews " in footer_line(app)
+        assert " p Previous term " in footer_line(app)
         await press(pilot, "p")  # back to the screen it came from, not a new one
         assert app.screen.number == n["active"]
         depth = len(app.screen_stack)

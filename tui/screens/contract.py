@@ -81,14 +81,14 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         Binding(
             "n",
             "next_term",
-            "Renewal",
+            "Next term",
             tooltip="Open the contract that renews this one",
             id="contract.next_term",
         ),
         Binding(
             "p",
             "previous_term",
-            "Renews",
+            "Previous term",
             tooltip="Open the contract this one renews",
             id="contract.previous_term",
         ),

@@ -140,7 +140,7 @@ class LifecycleActions:
                 check=partial(storage.parse_date, what="renewal start"),
                 note="the new term is as long as this one"
                 if start >= today
-                else "the day after the old end, in the past: tick below to start today",
+                else "in the past (the day after the old end); or start today:",
             ),
             Field("include", "Canceled lines", flag=True, placeholder="copy canceled lines too"),
         ]

@@ -43,7 +43,7 @@ def compose_tabs() -> ComposeResult:
                 Col("case", "Case", 10),
                 Col("amount", "Amount", 7, align="right"),
                 Col("kind", "Kind", 10),
-                Col("who", "Who", 8),
+                Col("who", "Who", 10),
                 Col("note", "Note", 8, flex=1),
             ],
             id="ledger",
