@@ -234,7 +234,8 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         line = self.selected_line
         detail.display = line is not None and len(lines.labels) < len(lines.specs)
         if detail.display:
-            detail.update(line_terms(line, detail.size.width or self.size.width - 2))
+            width = detail.size.width or self.size.width - 2
+            detail.update(line_terms(line, width, money="Price" not in lines.labels))
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.show_line_detail)  # once the table has its new columns

@@ -35,12 +35,15 @@ def rate_text(line) -> str:
     return storage.format_money(round(line.net_price_cents * per / line.total))
 
 
-def line_terms(line, width: int) -> Text:
+def line_terms(line, width: int, money: bool = True) -> Text:
     """A line's terms in one line, or two when `width` is short: `#2 Spring · 2026-03-01 →
-    2026-05-31 · price 1,000.00 − 200.00 · net 800.00 · 200.00 per case`."""
+    2026-05-31 · price 1,000.00 − 200.00 · net 800.00 · 200.00 per case` (without the
+    prices when the table shows them)."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"#{line.position} {line.title}", style="bold")
     text.append(f"  ·  {line.start} → {line.end}")
+    if not money:
+        return text
     parts = [f"price {storage.format_money(line.price_cents)}"]
     if line.discount_cents:
         parts[0] += f" − {storage.format_money(line.discount_cents)}"
