@@ -82,6 +82,8 @@ _WHERE = {
     "new_contract": "lifecycle",
     "release": "lifecycle",
     "renew": "lifecycle",
+    "renewal_start": "renewal",
+    "renewal_title": "renewal",
     "sweep": "by_dates",
     "sweep_needed": "by_dates",
     "sweep_if_due": "by_dates",
@@ -90,6 +92,7 @@ _WHERE = {
     "ROLES": "models",
     "acting_as": "people",
     "current_login": "people",
+    "refusals": "people",
     "current_settings": "settings",
     "set_zone": "settings",
     "check_zone": "settings",
@@ -168,7 +171,8 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
     )
     from .models import BILLING_FREQUENCIES, ROLES, STATUSES
     from .notices import adjusted_notice, reopened_notice, resolved_notice
-    from .people import acting_as, current_login
+    from .people import acting_as, current_login, refusals
+    from .renewal import renewal_start, renewal_title
     from .reports import (
         audit_trail,
         change_marker,

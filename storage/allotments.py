@@ -31,6 +31,8 @@ class Allotment:
     read: Callable[..., int] | None  # text -> amount (None: there is no amount to type)
     show: Callable[[int], str] = _count  # amount -> text, without a sign
     shows_unit: bool = False  # `show` already writes the unit (`1h 30m`)
+    priced_per: str = "case"  # a line's rate is shown per this: case, hour
+    priced_units: int = 1  # … which is this many units
 
     @property
     def rounded(self) -> bool:
@@ -83,12 +85,13 @@ class Allotment:
         text = f"{self.show(amount)} of {self.show(total)}"
         return text if self.shows_unit else f"{text} {self.unit if total == 1 else self.units}"
 
-    def left(self, left: int | None, total: int | None, over: int = 0) -> str:
+    def left(self, left: int | None, total: int | None, over: int = 0, word: bool = True) -> str:
         """What is left of what was bought: `7 of 10 cases left`, `12h 30m of 40h left`; an
-        overdrawn line adds `(+1 over)`; `no limit` when nothing is counted."""
+        overdrawn line adds `(+1 over)`; `no limit` when nothing is counted. Without `word`
+        (under a column headed Left): `7 of 10 cases`."""
         if not self.metered or total is None or left is None:
             return "no limit"
-        text = f"{self.of_total(left, total)} left"
+        text = self.of_total(left, total) + (" left" if word else "")
         return text + (f" (+{self.show(over)} over)" if over > 0 else "")
 
     def used_of(self, used: int, total: int | None) -> str:
@@ -151,6 +154,8 @@ TIME = Allotment(
     read=parse_duration,
     show=format_minutes,
     shows_unit=True,
+    priced_per="hour",
+    priced_units=60,
 )
 COVERAGE = Allotment(
     name="coverage",

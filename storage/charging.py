@@ -15,7 +15,7 @@ from .db import writes
 from .errors import InvalidInput, Refused
 from .lookup import case_number, find_case, find_customer, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry
-from .people import LISTED, SUPERVISOR_ONLY, require
+from .people import ADJUST_USE, LISTED, RESOLVE_CASES, SUPERVISOR_ONLY, require
 from .statuses import words as status_words
 from .text import free_text, one_line
 
@@ -188,7 +188,7 @@ def resolve_case(
     line: str | None = None,
 ) -> int:
     """Resolve an open case; when it has a line, charge it there. Returns the amount charged."""
-    who = require(LISTED, "resolve cases")
+    who = require(*RESOLVE_CASES)
     if override:
         require(SUPERVISOR_ONLY, "override an exhausted line")
     case = find_case(number, lock=True)
@@ -244,7 +244,7 @@ def _resolve_guarded(line: str, title: str, spent: str | int | None, resolution:
     title = one_line(title, "case title")
     resolution = free_text(resolution, "resolution", 4000)
     target = load_line(ref=line, reserve_case=True, with_standing=True)
-    who = require(LISTED, "resolve cases", target.standing)
+    who = require(*RESOLVE_CASES, target.standing)
     number, _amount = _charge(
         target, target.contract.customer_id, spent, False, resolution, who, new_case_title=title
     )
@@ -256,7 +256,7 @@ def _resolve_locked(line: str, title: str, spent: str | int | None, resolution: 
     title = one_line(title, "case title")
     resolution = free_text(resolution, "resolution", 4000)
     target = load_line(ref=line, reserve_case=True, with_standing=True, lock=True)
-    who = require(LISTED, "resolve cases", target.standing)
+    who = require(*RESOLVE_CASES, target.standing)
     require(SUPERVISOR_ONLY, "override an exhausted line", target.standing)
     number, _amount = _charge(
         target, target.contract.customer_id, spent, True, resolution, who, new_case_title=title
@@ -311,7 +311,7 @@ def adjust(line: str, amount: str | int | None, note: str) -> int:
     """A supervisor's correction of a line's use: a new ledger entry, never an edit.
 
     `amount` is signed: `+2` or `-1` (cases), `-30m` or `+1h` (time). Returns the new use."""
-    who = require(SUPERVISOR_ONLY, "adjust a line's use")
+    who = require(*ADJUST_USE)
     target = load_line(ref=line, lock=True)
     contract = target.contract
     kind = allotment(contract.allotment_type)

@@ -25,7 +25,8 @@ from .lookup import (
     lock_rows,
 )
 from .models import Case, Contract, Customer, Line, Template, UsageEntry
-from .people import LISTED, SUPERVISOR_ONLY, require
+from .people import BILLED_LINES, LISTED, require
+from .renewal import renewal_start, renewal_title
 from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
 from .terms import term_end
 from .text import one_line
@@ -228,7 +229,7 @@ def add_line(
     is entitled to), only a supervisor."""
     contract, who = _begin(number, "add_line")
     if contract.status != "draft":
-        who = require(SUPERVISOR_ONLY, "add lines to a contract that is no longer a draft")
+        who = require(*BILLED_LINES)
     title = one_line(title, "line title")
     product = one_line(product, "product", required=False)
     total, price_c, discount_c, line_start, line_end = _line_terms(
@@ -512,10 +513,15 @@ def _insert_draft(
 
 
 def _new_from(
-    old: Contract, start: pendulum.Date, end: pendulum.Date, kind: str, who: str
+    old: Contract,
+    start: pendulum.Date,
+    end: pendulum.Date,
+    kind: str,
+    who: str,
+    title: str | None = None,
 ) -> Contract:
     return _insert_draft(
-        old.title, old.customer, old.bill_to_id, old, start, end, who, origin=old.id, kind=kind
+        title or old.title, old.customer, old.bill_to_id, old, start, end, who, old.id, kind
     )
 
 
@@ -532,7 +538,7 @@ def renew(
     )
     if successor is not None:
         raise Refused(f"{old.number} was already renewed as {successor.number}.")
-    new_start = parse_date(start, "renewal start") if start is not None else old.end.add(days=1)
+    new_start = parse_date(start, "renewal start") if start is not None else renewal_start(old.end)
     try:
         new_end = term_end(old.start, old.end, new_start)
     except (ValueError, OverflowError):  # past the year 9999
@@ -543,7 +549,8 @@ def renew(
             f"{new_end or 'after the year 9999'}; contract dates must lie between {FIRST_DAY} "
             f"and {LAST_DAY}."
         )
-    new = _new_from(old, new_start, new_end, "renewal", who)
+    title = renewal_title(old.title, old.start, old.end, new_start)
+    new = _new_from(old, new_start, new_end, "renewal", who, title)
     lines = [
         line
         for line in old.lines.order_by(Line.position)

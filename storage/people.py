@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from .errors import PermissionRefused
 from .models import User
-from .statuses import LISTED, SUPERVISOR_ONLY
+from .statuses import LISTED, SUPERVISOR_ONLY, TRANSITIONS, USER_ACTIONS, refusal
 
 _acting: str | None = None
 _db_role: str | None = None  # the PostgreSQL role the process is connected as
@@ -100,3 +100,39 @@ def require(level: str, doing: str, standing: tuple[bool, str | None] | None = N
             f"only listed users (rep or supervisor) may {doing}; {login} may only read."
         )
     return login
+
+
+# What the faces offer beyond the transitions table, with the level each needs and the
+# words of its refusal (charging.resolve and lifecycle.add_line require the same).
+RESOLVE_CASES = (LISTED, "resolve cases")
+ADJUST_USE = (SUPERVISOR_ONLY, "adjust a line's use")
+BILLED_LINES = (SUPERVISOR_ONLY, "add lines to a contract that is no longer a draft")
+
+
+def _role_refusal(level: str, doing: str, standing: tuple[bool, str | None]) -> str | None:
+    try:
+        require(level, doing, standing)
+    except PermissionRefused as exc:
+        return str(exc)
+    return None
+
+
+def refusals(status: str, number: str) -> dict[str, str]:
+    """Why the acting login may not do each action on contract `number` in `status`: first
+    its role (require's sentence), then the status (refusal's). The actions it may do are
+    absent. Keys: the user actions of the transitions table, "charge" (resolving a case on
+    one of its lines) and "adjust"."""
+    standing = _standing(current_login())
+    out: dict[str, str] = {}
+    for action in USER_ACTIONS:
+        level, doing = TRANSITIONS[action].role, TRANSITIONS[action].may
+        why = _role_refusal(level, doing, standing) or refusal(status, action, number)
+        if not why and action == "add_line" and status != "draft":
+            why = _role_refusal(*BILLED_LINES, standing)
+        if why:
+            out[action] = why
+    for action, (level, doing) in (("charge", RESOLVE_CASES), ("adjust", ADJUST_USE)):
+        why = _role_refusal(level, doing, standing)
+        if why:
+            out[action] = why
+    return out

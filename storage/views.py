@@ -12,6 +12,10 @@ import pendulum
 from .allotments import Allotment, allotment
 from .amounts import format_money
 
+# How charging.charge_refusal begins the refusal of an exhausted line (a supervisor may
+# still charge it, as overage); every other refusal closes the line.
+EXHAUSTED = "allotment exhausted"
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
@@ -67,6 +71,14 @@ class LineInfo(JsonMixin):
     def left_text(self) -> str:
         """`10 of 12 cases left`, `0 of 5 cases left (+1 over)`, `no limit`."""
         return self.kind.left(self.remaining, self.total, self.overage)
+
+    @property
+    def closed_reason(self) -> str | None:
+        """Why nothing can be charged to the line, not even over the allotment by a
+        supervisor's override (an exhausted line is not closed)."""
+        if self.reason is None or self.reason.startswith(EXHAUSTED):
+            return None
+        return self.reason
 
     @property
     def used_text(self) -> str:

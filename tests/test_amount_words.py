@@ -108,7 +108,7 @@ def test_the_contract_screen_reads_left_and_used_the_same_way(sqlite_url):
         await write(pilot, "acme")
         await press(pilot, "enter")
         left = pilot.app.screen.query_one("#lines", KeyTable).cells(f"{number}/1")[2]
-        assert left == "10 of 12 cases left"
+        assert left == "10 of 12 cases"  # under the column headed Left
 
     drive(sqlite_url, scenario, size=(120, 36))
 

@@ -191,3 +191,69 @@ def test_overage_is_billed_at_the_line_rate_in_its_period(db_url, monkeypatch):
         ("2026-06-01", 375)
     ]
     assert sum(p.overage_cents for p in periods) == 375
+
+
+def _expired_hotline(title="Hotline 2025") -> str:
+    """A contract of 2025 (expired on 2026-06-15, today) titled with its year."""
+    make_world()
+    storage.clock.freeze(pendulum.Date(2025, 1, 1))
+    number = storage.new_contract("Acme Corp", "Phone Support", "2025-01-01", "2025-12-31")
+    storage.edit_contract(number, title=title)
+    storage.add_line(number, "Phone", allotment="10")
+    storage.invoice(number)
+    storage.clock.freeze(pendulum.Date(2026, 6, 15))
+    return number
+
+
+def test_a_renewal_moves_the_year_in_its_title_with_the_term(db_url):
+    number = _expired_hotline()
+    assert storage.show(number).status == "expired"
+    info = storage.show(storage.renew(number))
+    # the spec's default start (the day after the old end), even when it is past
+    assert (info.title, str(info.start), str(info.end)) == (
+        "Hotline 2026",
+        "2026-01-01",
+        "2026-12-31",
+    )
+    assert storage.renewal_start(storage.show(number).end) == pendulum.Date(2026, 1, 1)
+    # a year the term does not cover stays as it is; a term moved by two years moves it twice
+    day = pendulum.Date
+    assert (
+        storage.renewal_title(
+            "Since 1999: Hotline 2025", day(2025, 1, 1), day(2025, 12, 31), day(2026, 1, 1)
+        )
+        == "Since 1999: Hotline 2026"
+    )
+    assert (
+        storage.renewal_title(
+            "Hotline 2025/2026", day(2025, 7, 1), day(2026, 6, 30), day(2027, 7, 1)
+        )
+        == "Hotline 2027/2028"
+    )
+    assert (
+        storage.renewal_title("Hotline", day(2025, 1, 1), day(2025, 12, 31), day(2026, 1, 1))
+        == "Hotline"
+    )
+    assert (
+        storage.renewal_title("Hotline 2025", day(2025, 1, 1), day(2025, 1, 31), day(2025, 2, 1))
+        == "Hotline 2025"
+    )
+
+
+def test_an_expired_contract_renewed_from_today(db_url):
+    number = _expired_hotline()
+    info = storage.show(storage.renew(number, start="today"))
+    assert (info.title, str(info.start), str(info.end)) == (
+        "Hotline 2026",
+        "2026-06-15",
+        "2027-06-14",
+    )
+
+
+def test_the_command_line_renews_with_the_title_moved_and_says_when_the_start_is_past(db_url, run):
+    number = _expired_hotline()
+    result = run(f"renew {number}", today="2026-06-15")
+    new = result.stdout.strip()
+    assert "starts on 2026-01-01, in the past" in result.stderr and "--start today" in result.stderr
+    shown = run.json(f"show {new}", today="2026-06-15")
+    assert (shown["title"], shown["start"]) == ("Hotline 2026", "2026-01-01")

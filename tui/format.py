@@ -123,9 +123,9 @@ def line_left(line) -> Text:
 
 
 def left_of_total(line) -> str:
-    """`7 of 10 cases left`, `12h 30m of 40h left`, `no limit`; an overdrawn line reads
-    `0 of 10 cases left (+1 over)`."""
-    return line.left_text
+    """Under a column headed Left: `7 of 10 cases`, `12h 30m of 40h`, `no limit`; an
+    overdrawn line reads `0 of 10 cases (+1 over)`."""
+    return line.kind.left(line.remaining, line.total, line.overage, word=False)
 
 
 def line_overage(line) -> Text:

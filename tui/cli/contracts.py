@@ -249,8 +249,17 @@ def cancel(number: str, on: str, reason: str) -> None:
 @click.option("--include-canceled", is_flag=True, help="Copy canceled lines too.")
 @needs_db
 def renew(number: str, start: str | None, include_canceled: bool) -> None:
-    """Renew into a new draft for the next term; prints its number."""
-    click.echo(storage.renew(number, start=start, include_canceled=include_canceled))
+    """Renew into a new draft for the next term; prints its number. A year of the old term
+    in the title moves with it (Hotline 2026 -> Hotline 2027)."""
+    new = storage.renew(number, start=start, include_canceled=include_canceled)
+    click.echo(new)
+    began = storage.show(new).start
+    if start is None and began < storage.today():
+        click.echo(
+            f"{out.PROG}: note: {new} starts on {began}, in the past (the day after the old "
+            f"end); to start it today, delete it and renew with --start today.",
+            err=True,
+        )
 
 
 @click.command()

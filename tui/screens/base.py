@@ -42,12 +42,16 @@ class DataScreen(StorageCalls, Screen):
     TITLE_TEXT = ""
     stale = False
 
-    def confirm(self, title: str, question: str, call, label: str, then=None) -> None:
+    def confirm(
+        self, title: str, question: str, call, label: str, then=None, keep: str = "Keep it"
+    ) -> None:
         """Ask before an action that cannot be undone; `call` runs on the confirm key, and
-        `then(result)` after (None when the user kept things as they were)."""
+        `then(result)` after (None when the user kept things as they were). The footer
+        names both: `enter {label}  esc {keep}`."""
         from .forms import ConfirmModal
 
-        self.app.push_screen(ConfirmModal(title, question, call, submit_label=label), then)
+        modal = ConfirmModal(title, question, call, submit_label=label, cancel_label=keep)
+        self.app.push_screen(modal, then)
 
     def reload(self) -> None:  # pragma: no cover - every screen overrides it
         raise NotImplementedError

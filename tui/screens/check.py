@@ -64,7 +64,7 @@ class CheckScreen(DataScreen):
             [
                 Col("line", "Line", 12),
                 Col("title", "Title", 10, flex=1),
-                Col("left", "Left", 20, align="right"),
+                Col("left", "Left", 14, align="right"),
                 Col("status", "Status", 8),
                 Col("days", "Days", 5, align="right"),
                 Col("usable", "Usable", 16, flex=1, fit=True),

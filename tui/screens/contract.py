@@ -3,7 +3,6 @@ and every lifecycle action as a key."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,48 +14,43 @@ from textual.widgets import ContentSwitcher, Static
 import storage
 
 from ..format import (
-    CASE_STYLES,
     LINE_STYLES,
     STATUS_STYLES,
     line_left,
     line_overage,
     line_used,
-    local_stamp,
-    signed_amount,
     status_label,
     when_words,
 )
 from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.burn import BurnChart
 from ..widgets.key_table import Col, KeyTable
-from ..widgets.suggest import CustomerSuggester
 from .base import DataScreen, tab_bindings
-from .contract_lines import LineActions, RecordCaseModal
-from .forms import Field, FormModal
+from .contract_actions import LIFECYCLE, LifecycleActions
+from .contract_lines import LineActions, RecordCaseModal, line_terms, rate_text
+from .contract_tabs import CASES_SHOWN, LOWER_KEYS, LOWER_TABS, ContractTabs, compose_tabs
 
-LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
-LOWER_KEYS = Binding.Group("Tab", compact=True)
-LEDGER_SHOWN = 500
-
-# The lifecycle keys and the storage action each stands for (storage.TRANSITIONS names).
-LIFECYCLE = {
-    "invoice": "invoice",
-    "hold": "hold",
-    "release": "release",
-    "cancel_contract": "cancel",
-    "renew": "renew",
-    "copy": "copy",
-    "edit": "edit",
-    "add_line": "add_line",
-    "edit_line": "edit_line",
-    "delete": "delete",
-    "cancel_line": "cancel_line",
-}
+__all__ = ["ContractScreen", "RecordCaseModal"]
 
 
-class ContractScreen(LineActions, DataScreen):
+WIDE, WIDER = 110, 140  # the lines table's width for its price columns, for its dates
+
+
+def action_key(action: str) -> str:
+    """The storage.refusals key of a screen action."""
+    return {"record": "charge"}.get(action) or LIFECYCLE.get(action, action)
+
+
+class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     AUTO_FOCUS = "#lines"
     BINDINGS: ClassVar = [
+        Binding(
+            "r",
+            "resolve_case",
+            "Resolve case",
+            tooltip="Resolve the selected open case, charging its line",
+            id="contract.resolve_case",
+        ),
         Binding(
             "r",
             "record",
@@ -84,6 +78,20 @@ class ContractScreen(LineActions, DataScreen):
             "Renew",
             tooltip="Renew this contract for the next term",
             id="contract.renew",
+        ),
+        Binding(
+            "n",
+            "next_term",
+            "Next term",
+            tooltip="Open the contract that renews this one",
+            id="contract.next_term",
+        ),
+        Binding(
+            "p",
+            "previous_term",
+            "Previous term",
+            tooltip="Open the contract this one renews",
+            id="contract.previous_term",
         ),
         Binding(
             "y", "copy", "Copy", tooltip="Copy this contract into a new draft", id="contract.copy"
@@ -141,6 +149,7 @@ class ContractScreen(LineActions, DataScreen):
         Binding("m", "why('edit_line')", show=False),
         Binding("d", "why('delete')", show=False),
         Binding("l", "why('cancel_line')", show=False),
+        Binding("A", "why('adjust')", show=False),
     ]
 
     def __init__(self, number: str) -> None:
@@ -150,6 +159,7 @@ class ContractScreen(LineActions, DataScreen):
         self.cases: list = []
         self.entries: list = []
         self.periods: list = []
+        self.refused: dict[str, str] = {}  # action: why this login may not do it (storage)
 
     def compose(self) -> ComposeResult:
         yield TitleBar(self.number)
@@ -162,43 +172,18 @@ class ContractScreen(LineActions, DataScreen):
                 Col("left", "Left", 12, align="right"),
                 Col("over", "Over", 6, align="right"),
                 Col("status", "Status", 8),
+                # where there is room (120 columns and more); else in #line-detail
+                Col("price", "Price", 9, align="right", needs=WIDE),
+                Col("net", "Net", 9, align="right", needs=WIDE),
+                Col("rate", "Rate", 9, align="right", needs=WIDE),
+                Col("start", "From", 10, needs=WIDER),
+                Col("end", "To", 10, needs=WIDER),
             ],
             id="lines",
         )
+        yield Static("", id="line-detail")
         yield BurnChart("#lines", id="burn")
-        yield TabBar(LOWER_TABS, "cases", id="detail-tabs")
-        with ContentSwitcher(initial="cases", id="lower"):
-            yield KeyTable(
-                [
-                    Col("case", "Case", 10),
-                    Col("title", "Title", 12, flex=1),
-                    Col("line", "Line", 12),
-                    Col("status", "Status", 8),
-                    Col("date", "Resolved", 10),
-                    Col("charged", "Charged", 7, align="right"),
-                ],
-                id="cases",
-            )
-            yield KeyTable(
-                [
-                    Col("at", "When", 16),
-                    Col("line", "Line", 12),
-                    Col("case", "Case", 10),
-                    Col("amount", "Amount", 7, align="right"),
-                    Col("kind", "Kind", 10),
-                    Col("note", "Note", 8, flex=1),
-                ],
-                id="ledger",
-            )
-            yield KeyTable(
-                [
-                    Col("start", "From", 10),
-                    Col("end", "To", 10),
-                    Col("amount", "Amount", 12, align="right"),
-                    Col("note", "", 10, flex=1),
-                ],
-                id="billing",
-            )
+        yield from compose_tabs()
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -210,9 +195,11 @@ class ContractScreen(LineActions, DataScreen):
         number = self.number
 
         def load():
+            info = storage.show(number)
             return (
-                storage.show(number),
-                storage.list_cases(contract=number, limit=500),
+                info,
+                storage.refusals(info.status, number),
+                storage.list_cases(contract=number, limit=CASES_SHOWN),
                 storage.ledger(number),
                 storage.billing_schedule(number),
             )
@@ -229,10 +216,10 @@ class ContractScreen(LineActions, DataScreen):
             self.dismiss()
 
     def _loaded(self, data) -> None:
-        info, cases, entries, periods = data
+        info, self.refused, cases, entries, periods = data
         self.show_info(info)
         self.cases, self.entries, self.periods = cases, entries, periods
-        self._fill_lower()
+        self.fill_tabs()
 
     def show_info(self, info) -> None:
         """Header and lines; called at once after a change made here."""
@@ -242,8 +229,22 @@ class ContractScreen(LineActions, DataScreen):
         self.query_one("#summary", Static).update(self._summary(info))
         lines = self.query_one("#lines", KeyTable)
         lines.fill([(line.ref, self._line_cells(line)) for line in info.lines])
+        self.show_line_detail()
         self.query_one(BurnChart).follow()
         self.refresh_bindings()
+
+    def show_line_detail(self) -> None:
+        """The selected line's terms under the table, when the table has no room for them."""
+        lines = self.query_one("#lines", KeyTable)
+        detail = self.query_one("#line-detail", Static)
+        line = self.selected_line
+        detail.display = line is not None and len(lines.labels) < len(lines.specs)
+        if detail.display:
+            width = detail.size.width or self.size.width - 2
+            detail.update(line_terms(line, width, money="Price" not in lines.labels))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.show_line_detail)  # once the table has its new columns
 
     def _summary(self, info) -> Text:
         first = Text()
@@ -291,70 +292,12 @@ class ContractScreen(LineActions, DataScreen):
             line_left(line),
             line_overage(line),
             Text(line.status, style=LINE_STYLES.get(line.status, "")),
+            storage.format_money(line.price_cents),
+            storage.format_money(line.net_price_cents),
+            rate_text(line),
+            str(line.start),
+            str(line.end),
         ]
-
-    def _fill_lower(self) -> None:
-        bar = self.query_one("#detail-tabs", TabBar)
-        bar.set_counts(
-            {"cases": len(self.cases), "ledger": len(self.entries), "billing": len(self.periods)}
-        )
-        self.query_one("#cases", KeyTable).fill(
-            [
-                (
-                    case.number,
-                    [
-                        case.number,
-                        case.title,
-                        case.line or "",
-                        Text(case.status, style=CASE_STYLES.get(case.status, "")),
-                        str(case.resolved_on or ""),
-                        signed_amount(case.charged, case.allotment_type or "cases")
-                        if case.status == "resolved"
-                        else "",
-                    ],
-                )
-                for case in self.cases
-            ]
-        )
-        entries = self.entries[-LEDGER_SHOWN:]
-        self.query_one("#ledger", KeyTable).fill(
-            [
-                (
-                    str(i),
-                    [
-                        local_stamp(e.at),
-                        e.line,
-                        e.case or "",
-                        signed_amount(e.amount, e.allotment_type),
-                        e.kind,
-                        f"{e.who}{': ' + e.note if e.note else ''}",
-                    ],
-                )
-                for i, e in enumerate(reversed(entries))
-            ]
-        )
-        today = storage.today()
-        self.query_one("#billing", KeyTable).fill(
-            [
-                (
-                    str(p.start),
-                    [
-                        str(p.start),
-                        str(p.end),
-                        storage.format_money(p.amount_cents),
-                        Text("current period", style="bold")
-                        if p.start <= today <= p.end
-                        else Text("billed" if p.end < today else "", style="bright_black"),
-                    ],
-                )
-                for p in self.periods
-            ]
-        )
-
-    # ----------------------------------------------------------- lower tabs
-
-    def action_show_tab(self, tab: str) -> None:
-        self.query_one("#detail-tabs", TabBar).active = tab
 
     @on(TabBar.Changed, "#detail-tabs")
     def _tab_changed(self, event: TabBar.Changed) -> None:
@@ -370,13 +313,33 @@ class ContractScreen(LineActions, DataScreen):
         return next((line for line in self.info.lines if line.ref == key), self.info.lines[0])
 
     def _allowed(self, action: str) -> bool:
-        return self.info is not None and storage.refusal(self.info.status, action, "") is None
+        """Whether this login may do `action` to the contract as it is (storage.refusals)."""
+        return self.info is not None and action not in self.refused
+
+    @on(KeyTable.RowHighlighted, "#lines")
+    def _line_selected(self) -> None:
+        self.refresh_bindings()  # `r` and `l` depend on the line
+        self.show_line_detail()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return False
+        if action == "resolve_case":
+            return self.cases_focused and self.selected_case is not None and self._allowed("charge")
         if action == "record":
-            return self.info is not None and self.info.status == "active" and bool(self.info.lines)
+            line = self.selected_line
+            return (
+                self._allowed("charge")
+                and self.info.status == "active"
+                and line is not None
+                and line.closed_reason is None
+            )
+        if action == "adjust":
+            return self._allowed("adjust")
+        if action == "next_term":
+            return self.info is not None and bool(self.info.renewed_by)
+        if action == "previous_term":
+            return self.info is not None and self.info.origin_kind == "renewal"
         if action in LIFECYCLE:
             if not self._allowed(LIFECYCLE[action]):
                 return False
@@ -393,8 +356,10 @@ class ContractScreen(LineActions, DataScreen):
         if info is None:
             self.notify("The contract is still loading.", severity="warning")
             return
-        if action == "record":
-            line = self.selected_line
+        line = self.selected_line
+        if action in ("record", "adjust") and action_key(action) in self.refused:
+            message = self.refused[action_key(action)]
+        elif action == "record":
             if line is None:
                 message = f"{info.number} has no lines; nothing can be charged to it."
             else:
@@ -402,10 +367,9 @@ class ContractScreen(LineActions, DataScreen):
         elif action == "renew" and info.renewed_by:
             message = f"{info.number} was already renewed as {info.renewed_by}."
         elif action == "cancel_line" and self._allowed("cancel_line"):
-            line = self.selected_line
             message = f"line {line.ref} is already {line.status}." if line else "no line selected."
         else:  # the engine's own sentence
-            message = storage.refusal(info.status, LIFECYCLE[action], info.number) or ""
+            message = self.refused.get(LIFECYCLE[action], "")
         self.notify(message, severity="error", markup=False)
 
     def _run(self, fn, *args, done: str | None = None) -> None:
@@ -417,6 +381,15 @@ class ContractScreen(LineActions, DataScreen):
             self.reload()
 
         self.call_storage(fn, *args, then=after, group="action")
+
+    def open_contract(self, number: str) -> None:
+        """Another contract: back to it when it is the screen below, else on top."""
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) > 1 else None
+        if isinstance(below, ContractScreen) and below.number == number:
+            self.dismiss()
+        else:
+            self.app.push_screen(ContractScreen(number))
 
     def _after_form(self, message: str | None = None, open_new: bool = False):
         def callback(result) -> None:
@@ -432,171 +405,8 @@ class ContractScreen(LineActions, DataScreen):
 
         return callback
 
-    # ---------------------------------------------------------------- actions
-
-    def action_record(self) -> None:
-        line = self.selected_line
-        if line is None:
-            return
-        self.app.push_screen(RecordCaseModal(line, then_show=self.number), self._recorded)
-
-    def _recorded(self, result) -> None:
-        if result is None:
-            return
-        _case, info, notice = result
-        self.show_info(info)
-        self.notify(notice, title="Case recorded", markup=False)
-        self.reload()
-
-    def action_invoice(self) -> None:
-        number, start = self.number, self.info.start
-        done = (
-            f"{number} invoiced and active at once."
-            if start <= storage.today()
-            else f"{number} invoiced; it becomes active on {start}."
-        )
-        self.confirm(
-            f"Invoice {number}",
-            f"Bill {number} to {self.info.bill_to}? Its dates and terms are locked from "
-            "now on; it becomes active at once if it has already started.",
-            partial(storage.invoice, number),
-            "Invoice",
-            self._after_form(done),
-        )
-
-    def action_hold(self) -> None:
-        self._run(
-            storage.hold,
-            self.number,
-            done=f"{self.number} is on hold: no case can be charged to it.",
-        )
-
-    def action_release(self) -> None:
-        self._run(storage.release, self.number, done=f"{self.number} released: it is {{result}}.")
-
-    def action_cancel_contract(self) -> None:
-        info = self.info
-        day = min(max(storage.today(), info.start), info.end)
-        number = self.number
-
-        def submit(values):
-            return storage.cancel(number, values["on"], values["reason"])
-
-        self.app.push_screen(
-            FormModal(
-                f"Cancel {number}",
-                [
-                    Field(
-                        "on",
-                        "Cancel date",
-                        str(day),
-                        required=True,
-                        check=partial(storage.parse_date, what="cancel date"),
-                        note=f"when service ends, between {info.start} and {info.end}",
-                    ),
-                    Field("reason", "Reason", required=True, placeholder="why it is canceled"),
-                ],
-                submit,
-                intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
-                "be charged to it afterwards.",
-                submit_label="Cancel contract",
-            ),
-            self._after_form(f"{number} canceled."),
-        )
-
-    def action_renew(self) -> None:
-        info = self.info
-        number = self.number
-
-        def submit(values):
-            return storage.renew(number, start=values["start"], include_canceled=values["include"])
-
-        self.app.push_screen(
-            FormModal(
-                f"Renew {number}",
-                [
-                    Field(
-                        "start",
-                        "Renewal start",
-                        str(info.end.add(days=1)),
-                        required=True,
-                        check=partial(storage.parse_date, what="renewal start"),
-                        note="the new term is as long as this one",
-                    ),
-                    Field(
-                        "include",
-                        "Canceled lines",
-                        flag=True,
-                        placeholder="copy canceled lines too",
-                    ),
-                ],
-                submit,
-                intro=f"A new draft for the next term of {number}, with fresh allotments; "
-                "this contract's lines become renewed.",
-                submit_label="Renew",
-            ),
-            self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
-        )
-
-    def action_copy(self) -> None:
-        number = self.number
-        self.confirm(
-            f"Copy {number}",
-            f"Make a new draft with the dates and lines of {number} (fresh allotments)?",
-            partial(storage.copy, number),
-            "Copy",
-            self._after_form(f"{number} copied as {{result}} (a draft).", open_new=True),
-        )
-
-    def action_edit(self) -> None:
-        info = self.info
-        number, version = self.number, info.version
-        before = {
-            "title": info.title,
-            "customer": info.customer,
-            "start": str(info.start),
-            "end": str(info.end),
-        }
-
-        def submit(values):
-            changed = {k: v for k, v in values.items() if v != before[k]}
-            if not changed:
-                raise storage.InvalidInput("nothing changed; edit a field or press escape.")
-            return storage.edit_contract(number, expected_version=version, **changed)
-
-        self.app.push_screen(
-            FormModal(
-                f"Edit {number}",
-                [
-                    Field("title", "Title", info.title, required=True),
-                    Field(
-                        "customer",
-                        "Customer",
-                        info.customer,
-                        required=True,
-                        suggestions=CustomerSuggester(),
-                    ),
-                    Field(
-                        "start",
-                        "Start",
-                        str(info.start),
-                        required=True,
-                        check=partial(storage.parse_date, what="start date"),
-                    ),
-                    Field(
-                        "end",
-                        "End",
-                        str(info.end),
-                        required=True,
-                        check=partial(storage.parse_date, what="end date"),
-                    ),
-                ],
-                submit,
-                intro="Only a draft can be edited. Lines that run with the contract follow "
-                "its new dates.",
-            ),
-            self._after_form(f"{number} saved."),
-        )
+    def palette_commands(self):
+        yield ("Open the contract list", "back to the contracts", self.app.action_home)
 
     def action_view_case(self) -> None:
         from .case_detail import show_case
@@ -607,23 +417,3 @@ class ContractScreen(LineActions, DataScreen):
         from .audit import AuditScreen
 
         self.app.push_screen(AuditScreen(self.number))
-
-    def action_delete(self) -> None:
-        number = self.number
-
-        def deleted(result) -> None:
-            if result is None:
-                return
-            self.notify(f"{number} deleted.", markup=False)
-            self.dismiss()
-
-        self.confirm(
-            f"Delete {number}",
-            f"Delete the draft {number} and its lines? This cannot be undone.",
-            partial(storage.delete, number),
-            "Delete",
-            deleted,
-        )
-
-    def palette_commands(self):
-        yield ("Open the contract list", "back to the contracts", self.app.action_home)

@@ -15,6 +15,40 @@ from storage.amounts import parse_money
 from .forms import Field, FormModal, time_spent_field
 
 
+def rate_text(line) -> str:
+    """The net price per case, or per hour of a time line; nothing when unmetered."""
+    kind = line.kind
+    if not line.total or not kind.metered:
+        return ""
+    return storage.format_money(round(line.net_price_cents * kind.priced_units / line.total))
+
+
+def line_terms(line, width: int, money: bool = True) -> Text:
+    """A line's terms in one line, or two when `width` is short: `#2 Spring · 2026-03-01 →
+    2026-05-31 · price 1,000.00 − 200.00 · net 800.00 · 200.00 per case` (without the
+    prices when the table shows them)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"#{line.position} {line.title}", style="bold")
+    text.append(f"  ·  {line.start} → {line.end}")
+    if not money:
+        return text
+    parts = [f"price {storage.format_money(line.price_cents)}"]
+    if line.discount_cents:
+        parts[0] += f" − {storage.format_money(line.discount_cents)}"
+    parts.append(f"net {storage.format_money(line.net_price_cents)}")
+    if rate_text(line):
+        parts.append(f"{rate_text(line)} per {line.kind.priced_per}")
+    money = "  ·  ".join(parts)
+    one_line = text.cell_len + 5 + len(money) <= width
+    text.append("  ·  " if one_line else "\n")
+    text.append(money)
+    return text
+
+
+def _typed_money(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
 class RecordCaseModal(FormModal):
     """Record a resolved case on one line; an exhausted line offers the supervisor override."""
 
@@ -73,17 +107,24 @@ class LineActions:
     """The line actions of ContractScreen (it provides number, info, selected_line,
     _after_form and confirm)."""
 
+    def action_record(self) -> None:
+        line = self.selected_line
+        if line is None:
+            return
+        self.app.push_screen(RecordCaseModal(line, then_show=self.number), self._recorded)
+
+    def _recorded(self, result) -> None:
+        if result is None:
+            return
+        _case, info, notice = result
+        self.show_info(info)
+        self.notify(notice, title="Case recorded", markup=False)
+        self.reload()
+
     def _line_fields(self, line=None) -> list[Field]:
         """The terms of a line, empty for a new one or filled with `line`'s."""
         info = self.info
         kind = storage.allotment(info.allotment_type)
-
-        def amount(value):
-            return "" if value is None else kind.format(value)
-
-        def money(cents):
-            return "" if line is None else f"{cents / 100:.2f}"
-
         fields = [
             Field("title", "Line title", line.title if line else "", required=True),
             Field(
@@ -95,7 +136,7 @@ class LineActions:
                 Field(
                     "allotment",
                     "Allotment",
-                    amount(line.total) if line else "",
+                    kind.format(line.total) if line else "",
                     placeholder=f"e.g. {kind.example}; empty: the template's volume",
                     check=kind.parse_total,
                 )
@@ -104,14 +145,14 @@ class LineActions:
             Field(
                 "price",
                 "Price",
-                money(line.price_cents if line else 0),
+                _typed_money(line.price_cents) if line else "",
                 placeholder="e.g. 1200 or 1200.50",
                 check=partial(parse_money, what="price"),
             ),
             Field(
                 "discount",
                 "Discount",
-                money(line.discount_cents if line else 0),
+                _typed_money(line.discount_cents) if line else "",
                 placeholder="e.g. 100",
                 check=partial(parse_money, what="discount"),
             ),

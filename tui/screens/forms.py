@@ -8,7 +8,7 @@ stays open showing the refusal sentence, having changed nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, ClassVar
 
@@ -119,6 +119,7 @@ class FormModal(StorageCalls, ModalScreen):
         intro: str | Text = "",
         warning: str = "",
         submit_label: str = "Save",
+        cancel_label: str = "Cancel",
     ) -> None:
         super().__init__()
         self.form_title = title
@@ -127,8 +128,30 @@ class FormModal(StorageCalls, ModalScreen):
         self.intro = intro
         self.warning = warning
         self.submit_label = submit_label
+        self.cancel_label = cancel_label
+        self._name_keys()
         self.busy = False
         self.error_message = ""  # the refusal shown in the form (tests read it)
+
+    SUBMIT_KEY = "ctrl+s"  # the submit key the footer shows
+
+    def _name_keys(self) -> None:
+        """The footer names what the keys do in this form: `ctrl+s Cancel contract  esc
+        Keep it`. (Each screen holds its own copy of its class's bindings.)"""
+        keys = self._bindings.key_to_bindings
+        ordered = {self.SUBMIT_KEY: keys.pop(self.SUBMIT_KEY), **keys}  # shown before esc
+        keys.clear()
+        keys.update(ordered)
+        for key, bindings in list(keys.items()):
+            if bindings[0].action == "submit":
+                named = {
+                    "description": self.submit_label,
+                    "show": key == self.SUBMIT_KEY,
+                    "key_display": "ctrl+s" if key == "ctrl+s" else None,  # not `^s`
+                }
+                keys[key] = [replace(b, **named) for b in bindings]
+            elif key == "escape":
+                keys[key] = [replace(b, description=self.cancel_label) for b in bindings]
 
     # ---------------------------------------------------------------- compose
 
@@ -177,7 +200,8 @@ class FormModal(StorageCalls, ModalScreen):
                 yield Static(Text(f.note), classes="row-note", id=f"note-{f.name}")
             yield Static("", id="error")
             keys = "enter" if not self.fields else "ctrl+s or enter on the last field"
-            yield Static(Text(f"{keys}: {self.submit_label.lower()} · escape: cancel"), id="hint")
+            hint = f"{keys}: {self.submit_label.lower()} · esc: {self.cancel_label.lower()}"
+            yield Static(Text(hint), id="hint")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -318,15 +342,24 @@ class ConfirmModal(FormModal):
     """A question with no fields: enter or y does it, escape or n does not."""
 
     BINDINGS: ClassVar = [
-        Binding("y", "submit", "Yes", id="confirm.yes"),
-        Binding("n", "cancel", "No", id="confirm.no"),
+        Binding("enter", "submit", "Yes", id="confirm.enter"),
+        Binding("y", "submit", "Yes", show=False, id="confirm.yes"),
+        Binding("n", "cancel", "No", show=False, id="confirm.no"),
     ]
+    SUBMIT_KEY = "enter"
 
     def __init__(
-        self, title: str, question: str | Text, action: Callable[[], Any], submit_label: str = "Yes"
+        self,
+        title: str,
+        question: str | Text,
+        action: Callable[[], Any],
+        submit_label: str = "Yes",
+        cancel_label: str = "Keep it",
     ) -> None:
         def run(_values: dict[str, Any]) -> Any:
             result = action()
             return True if result is None else result  # None would read as "not done"
 
-        super().__init__(title, [], run, intro=question, submit_label=submit_label)
+        super().__init__(
+            title, [], run, intro=question, submit_label=submit_label, cancel_label=cancel_label
+        )

@@ -233,6 +233,60 @@ class KeyFooter(Widget):
                 by_action.setdefault(binding.action, (binding, enabled, tooltip))
         return groupby(by_action.values(), lambda entry: entry[0].group)
 
+    # Kept when the line is too short for every key: `?` lists whatever was left out.
+    ALWAYS: ClassVar = ("app.keys", "app.back")
+
+    def _chunks(self, key_style: Style, text_style: Style, blank: Style) -> list[list]:
+        """The footer's pieces, one per key or key group: [(text, style, entry)], where
+        `entry` = (binding, enabled, tooltip) marks a key (its label is `text`, None for
+        the keys of a group) and None plain text."""
+        chunks: list[list] = []
+        for group, entries in self._groups():
+            entries = list(entries)
+            if group is not None and len(entries) > 1:
+                margin = "" if group.compact else " "
+                chunk: list = [(" " if group.compact else "", blank, None)]
+                for binding, enabled, tooltip in entries:
+                    entry = (binding, enabled, tooltip or binding.description)
+                    chunk += [(margin, blank, None), (None, key_style, entry)]
+                    chunk.append((margin, blank, None))
+                chunk.append((" " if group.compact else "", blank, None))
+                chunk += [(group.description, text_style, None), (" ", blank, None)]
+                chunks.append(chunk)
+            else:
+                for binding, enabled, tooltip in entries:
+                    chunks.append([(binding.description, text_style, (binding, enabled, tooltip))])
+        return chunks
+
+    def _fit(self, chunks: list[list], width: int) -> list[list]:
+        """The chunks that fit in `width`, in order: those that do not give way (never `?`
+        or esc), and a later, shorter one takes the room left."""
+        display = self.app.get_key_display
+
+        def size(chunk) -> int:
+            total = 0
+            for text, _style, entry in chunk:
+                if entry is None:
+                    total += cell_len(text)
+                elif text is None:  # a key of a group
+                    total += cell_len(display(entry[0]))
+                else:
+                    total += cell_len(f" {display(entry[0])} {text} ")
+            return total
+
+        def kept(chunk) -> bool:
+            return any(entry and entry[0].id in self.ALWAYS for _t, _s, entry in chunk)
+
+        room = width - sum(size(c) for c in chunks if kept(c))
+        fitted = []
+        for chunk in chunks:  # in order, each that still fits; a later short one may
+            if kept(chunk):
+                fitted.append(chunk)
+            elif size(chunk) <= room:
+                fitted.append(chunk)
+                room -= size(chunk)
+        return fitted
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         base = self.rich_style
@@ -270,21 +324,12 @@ class KeyFooter(Widget):
                 add(shown, key_style + extra)
             items.append(_FooterItem(start, x, binding.key, enabled, tooltip))
 
-        for group, entries in self._groups():
-            entries = list(entries)
-            if group is not None and len(entries) > 1:
-                margin = "" if group.compact else " "
-                add(" " if group.compact else "", blank)  # the group's left padding
-                for binding, enabled, tooltip in entries:
-                    add(margin, blank)
-                    key(binding, enabled, tooltip or binding.description, "")
-                    add(margin, blank)
-                add(" " if group.compact else "", blank)  # the group's right margin
-                add(group.description, text_style)
-                add(" ", blank)
-            else:
-                for binding, enabled, tooltip in entries:
-                    key(binding, enabled, tooltip, binding.description)
+        for chunk in self._fit(self._chunks(key_style, text_style, blank), width):
+            for text, style, entry in chunk:
+                if entry is None:
+                    add(text, style)
+                else:
+                    key(*entry, text or "")
         self._items = items
         strip = Strip(Segment.simplify(segments)).crop(0, width)
         return strip.adjust_cell_length(width, blank)

@@ -21,6 +21,7 @@ class Col:
     flex: int = 0
     align: str = "left"
     drop: int = 0  # dropped when the flexible columns would get less than their width: higher first
+    needs: int = 0  # shown only when the table is at least this wide
     fit: bool = False  # a flexible column that takes the spare room its longest cell needs first
 
 
@@ -71,6 +72,11 @@ class KeyTable(DataTable):
         if frozenset(keys) != self.hidden:
             self.hidden = frozenset(keys)
             self._rebuild()
+
+    @property
+    def labels(self) -> list[str]:
+        """The labels of the columns shown at the table's width (tests read them)."""
+        return [self.specs[i].label for i, _ in self._widths]
 
     @property
     def shown_keys(self) -> list[str]:
@@ -128,7 +134,9 @@ class KeyTable(DataTable):
     def _shown_for(self, width: int) -> list[int]:
         """The columns shown at `width`: all but the hidden ones, less the ones that drop
         (highest `drop` first) while they leave the flexible columns less than their width."""
-        shown = [i for i, c in enumerate(self.specs) if c.key not in self.hidden]
+        shown = [
+            i for i, c in enumerate(self.specs) if c.key not in self.hidden and c.needs <= width
+        ]
         padding = 2 * self.cell_padding
         while sum(self.specs[i].width + padding for i in shown) > width:
             droppable = [i for i in shown if self.specs[i].drop]

@@ -1,0 +1,240 @@
+"""The contract screen's lifecycle actions (SPEC §3): invoice, hold, release, cancel, renew,
+copy, edit and delete. `LifecycleActions` holds them; the screen (contract.py) keeps the
+layout, the loading and the bindings."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import storage
+
+from ..widgets.suggest import CustomerSuggester
+from .forms import Field, FormModal
+
+# The lifecycle keys and the storage action each stands for (storage.TRANSITIONS names).
+LIFECYCLE = {
+    "invoice": "invoice",
+    "hold": "hold",
+    "release": "release",
+    "cancel_contract": "cancel",
+    "renew": "renew",
+    "copy": "copy",
+    "edit": "edit",
+    "add_line": "add_line",
+    "edit_line": "edit_line",
+    "delete": "delete",
+    "cancel_line": "cancel_line",
+}
+
+
+def editable(info) -> dict[str, str]:
+    """The fields of a draft the edit form changes, as typed."""
+    return {
+        "title": info.title,
+        "customer": info.customer,
+        "start": str(info.start),
+        "end": str(info.end),
+    }
+
+
+def edit_submit(number: str, info):
+    """The edit form's submit: what was typed, against the version last read. When someone
+    else changed the draft meanwhile, say what they changed and take their version, so the
+    next ctrl+s re-applies what was typed (fields left alone keep their change)."""
+    before = editable(info)
+    seen = {"version": info.version, "terms": before}  # the draft as last read
+
+    def submit(values):
+        changed = {k: v for k, v in values.items() if v != before[k]}  # what was typed
+        if not changed:
+            raise storage.InvalidInput("nothing changed; edit a field or press escape.")
+        try:
+            return storage.edit_contract(number, expected_version=seen["version"], **changed)
+        except storage.Conflict:
+            now = storage.show(number)
+            theirs = editable(now)
+            old = seen["terms"]
+            what = [f"{k} {old[k]} → {v}" for k, v in theirs.items() if v != old[k]]
+            seen.update(version=now.version, terms=theirs)
+            raise storage.Conflict(
+                f"{number} was changed by someone else while you edited it"
+                f"{': ' + '; '.join(what) if what else ''}. What you typed is kept: "
+                "ctrl+s saves it over their change, esc keeps theirs."
+            ) from None
+
+    return submit
+
+
+class LifecycleActions:
+    """The contract actions of ContractScreen (it provides number, info, _run, _after_form
+    and confirm)."""
+
+    def action_invoice(self) -> None:
+        number, start = self.number, self.info.start
+        done = (
+            f"{number} invoiced and active at once."
+            if start <= storage.today()
+            else f"{number} invoiced; it becomes active on {start}."
+        )
+        self.confirm(
+            f"Invoice {number}",
+            f"Bill {number} to {self.info.bill_to}? Its dates and terms are locked from "
+            "now on; it becomes active at once if it has already started.",
+            partial(storage.invoice, number),
+            "Invoice",
+            self._after_form(done),
+            keep="Not now",
+        )
+
+    def action_hold(self) -> None:
+        self._run(
+            storage.hold,
+            self.number,
+            done=f"{self.number} is on hold: no case can be charged to it.",
+        )
+
+    def action_release(self) -> None:
+        self._run(storage.release, self.number, done=f"{self.number} released: it is {{result}}.")
+
+    def action_cancel_contract(self) -> None:
+        info = self.info
+        day = min(max(storage.today(), info.start), info.end)
+        number = self.number
+
+        def submit(values):
+            return storage.cancel(number, values["on"], values["reason"])
+
+        self.app.push_screen(
+            FormModal(
+                f"Cancel {number}",
+                [
+                    Field(
+                        "on",
+                        "Cancel date",
+                        str(day),
+                        required=True,
+                        check=partial(storage.parse_date, what="cancel date"),
+                        note=f"when service ends, between {info.start} and {info.end}",
+                    ),
+                    Field("reason", "Reason", required=True, placeholder="why it is canceled"),
+                ],
+                submit,
+                intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
+                "be charged to it afterwards.",
+                submit_label="Cancel contract",
+                cancel_label="Keep it",
+            ),
+            self._after_form(f"{number} canceled."),
+        )
+
+    def action_renew(self) -> None:
+        info = self.info
+        number = self.number
+        start, today = storage.renewal_start(info.end), storage.today()
+        fields = [
+            Field(
+                "start",
+                "Renewal start",
+                str(start),
+                required=True,
+                check=partial(storage.parse_date, what="renewal start"),
+                note="the new term is as long as this one"
+                if start >= today
+                else "in the past (the day after the old end); or start today:",
+            ),
+            Field("include", "Canceled lines", flag=True, placeholder="copy canceled lines too"),
+        ]
+        if start < today:
+            fields.insert(
+                1, Field("today", "Start today", flag=True, placeholder=f"{today} instead")
+            )
+
+        def submit(values):
+            begin = "today" if values.get("today") else values["start"]
+            return storage.renew(number, start=begin, include_canceled=values["include"])
+
+        title = storage.renewal_title(info.title, info.start, info.end, start)
+        self.app.push_screen(
+            FormModal(
+                f"Renew {number}",
+                fields,
+                submit,
+                intro=f"A new draft, '{title}', for the next term of {number}, with fresh "
+                "allotments; this contract's lines become renewed.",
+                submit_label="Renew",
+            ),
+            self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
+        )
+
+    def action_next_term(self) -> None:
+        """`n`: the contract's renewal; `p`: the contract it renews (back, if it is below)."""
+        self.open_contract(self.info.renewed_by)
+
+    def action_previous_term(self) -> None:
+        self.open_contract(self.info.origin)
+
+    def action_copy(self) -> None:
+        number = self.number
+        self.confirm(
+            f"Copy {number}",
+            f"Make a new draft with the dates and lines of {number} (fresh allotments)?",
+            partial(storage.copy, number),
+            "Copy",
+            self._after_form(f"{number} copied as {{result}} (a draft).", open_new=True),
+            keep="Not now",
+        )
+
+    def action_edit(self) -> None:
+        info = self.info
+        number = self.number
+        submit = edit_submit(number, info)
+        self.app.push_screen(
+            FormModal(
+                f"Edit {number}",
+                [
+                    Field("title", "Title", info.title, required=True),
+                    Field(
+                        "customer",
+                        "Customer",
+                        info.customer,
+                        required=True,
+                        suggestions=CustomerSuggester(),
+                    ),
+                    Field(
+                        "start",
+                        "Start",
+                        str(info.start),
+                        required=True,
+                        check=partial(storage.parse_date, what="start date"),
+                    ),
+                    Field(
+                        "end",
+                        "End",
+                        str(info.end),
+                        required=True,
+                        check=partial(storage.parse_date, what="end date"),
+                    ),
+                ],
+                submit,
+                intro="Only a draft can be edited. Lines that run with the contract follow "
+                "its new dates.",
+            ),
+            self._after_form(f"{number} saved."),
+        )
+
+    def action_delete(self) -> None:
+        number = self.number
+
+        def deleted(result) -> None:
+            if result is None:
+                return
+            self.notify(f"{number} deleted.", markup=False)
+            self.dismiss()
+
+        self.confirm(
+            f"Delete {number}",
+            f"Delete the draft {number} and its lines? This cannot be undone.",
+            partial(storage.delete, number),
+            "Delete",
+            deleted,
+        )

@@ -1,0 +1,180 @@
+"""The contract screen's lower tabs: its cases, its ledger and its billing schedule.
+`ContractTabs` fills them; the screen (contract.py) keeps the layout, loading and bindings."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import ContentSwitcher
+
+import storage
+
+from ..format import CASE_STYLES, local_stamp, signed_amount
+from ..widgets.bars import TabBar
+from ..widgets.key_table import Col, KeyTable
+from .forms import Field, FormModal, time_spent_field
+
+LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
+LOWER_KEYS = Binding.Group("Tab", compact=True)
+LEDGER_SHOWN = 500
+CASES_SHOWN = 500
+
+
+def compose_tabs() -> ComposeResult:
+    """The tab bar and the three tables under it."""
+    yield TabBar(LOWER_TABS, "cases", id="detail-tabs")
+    with ContentSwitcher(initial="cases", id="lower"):
+        yield KeyTable(
+            [
+                Col("case", "Case", 10),
+                Col("title", "Title", 12, flex=1),
+                Col("line", "Line", 12),
+                Col("status", "Status", 8),
+                Col("date", "Resolved", 10),
+                Col("charged", "Charged", 7, align="right"),
+            ],
+            id="cases",
+        )
+        yield KeyTable(
+            [
+                Col("at", "When", 16),
+                Col("line", "Line", 4, align="right"),
+                Col("case", "Case", 10),
+                Col("amount", "Amount", 7, align="right"),
+                Col("kind", "Kind", 10),
+                Col("who", "Who", 10),
+                Col("note", "Note", 8, flex=1),
+            ],
+            id="ledger",
+        )
+        yield KeyTable(
+            [
+                Col("start", "From", 10),
+                Col("end", "To", 10),
+                Col("amount", "Amount", 12, align="right"),
+                Col("note", "", 10, flex=1),
+            ],
+            id="billing",
+        )
+
+
+class ContractTabs:
+    """The lower tabs of ContractScreen (it provides cases, entries, periods and query_one)."""
+
+    def fill_tabs(self) -> None:
+        bar = self.query_one("#detail-tabs", TabBar)
+        bar.set_counts(
+            {"cases": len(self.cases), "ledger": len(self.entries), "billing": len(self.periods)}
+        )
+        self._fill_cases()
+        self._fill_ledger()
+        self._fill_billing()
+
+    def _fill_cases(self) -> None:
+        self.query_one("#cases", KeyTable).fill(
+            [
+                (
+                    case.number,
+                    [
+                        case.number,
+                        case.title,
+                        case.line or "",
+                        Text(case.status, style=CASE_STYLES.get(case.status, "")),
+                        str(case.resolved_on or ""),
+                        signed_amount(case.charged, case.allotment_type or "cases")
+                        if case.status == "resolved"
+                        else "",
+                    ],
+                )
+                for case in self.cases
+            ]
+        )
+
+    def _fill_ledger(self) -> None:
+        entries = self.entries[-LEDGER_SHOWN:]
+        self.query_one("#ledger", KeyTable).fill(
+            [
+                (
+                    str(i),
+                    [
+                        local_stamp(e.at),
+                        e.line.rsplit("/", 1)[-1],  # its position: the contract is this one
+                        e.case or "",
+                        signed_amount(e.amount, e.allotment_type),
+                        e.kind,
+                        e.who,
+                        e.note or "",
+                    ],
+                )
+                for i, e in enumerate(reversed(entries))
+            ]
+        )
+
+    def _fill_billing(self) -> None:
+        today = storage.today()
+        self.query_one("#billing", KeyTable).fill(
+            [
+                (
+                    str(p.start),
+                    [
+                        str(p.start),
+                        str(p.end),
+                        storage.format_money(p.amount_cents),
+                        Text("current period", style="bold")
+                        if p.start <= today <= p.end
+                        else Text("billed" if p.end < today else "", style="bright_black"),
+                    ],
+                )
+                for p in self.periods
+            ]
+        )
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#detail-tabs", TabBar).active = tab
+
+    # ----------------------------------------------------------------- cases
+
+    @property
+    def cases_focused(self) -> bool:
+        return self.focused is self.query_one("#cases", KeyTable)
+
+    @property
+    def selected_case(self):
+        key = self.query_one("#cases", KeyTable).selected_key
+        return next((case for case in self.cases if case.number == key), None)
+
+    def action_resolve_case(self) -> None:
+        """`r` in the cases table: resolve the selected open case, charging its line."""
+        case = self.selected_case
+        if case is None:
+            return
+        line = next((li for li in self.info.lines if li.ref == case.line), None)
+        why = None
+        if case.status != "open":
+            why = f"{case.number} is {case.status}; only an open case can be resolved."
+        elif line is not None and line.closed_reason:
+            why = line.closed_reason
+        if why:
+            self.notify(why, severity="error", markup=False)
+            return
+        number = case.number
+        spent = time_spent_field(required=case.allotment_type == "time")
+        resolution = Field("resolution", "Resolution", placeholder="how it was solved")
+
+        def submit(values):
+            return storage.resolve_case(
+                number, spent=values["spent"] or None, resolution=values["resolution"] or None
+            )
+
+        self.app.push_screen(
+            FormModal(
+                f"Resolve {number}",
+                [spent, resolution] if spent.required else [resolution, spent],
+                submit,
+                intro=f"{number} · {case.title} · on {case.line}",
+                warning=f"Not usable now: {line.reason}" if line and line.reason else "",
+                submit_label="Resolve",
+            ),
+            self._after_form(f"{number} resolved."),
+        )
