@@ -51,6 +51,10 @@ class LineInfo(JsonMixin):
     status: str
     usable: bool
     reason: str | None
+    # Set by the check only (None elsewhere): within the contract's service hours at the
+    # moment asked, and when service opens next while outside them (in the hours' zone).
+    in_hours: bool | None = None
+    opens_at: dt.datetime | None = None
 
     @property
     def remaining_text(self) -> str:
@@ -185,6 +189,17 @@ class CheckResult(JsonMixin):
     customer: str | None
     reason: str | None
     contracts: list[ContractInfo]
+    # The moment asked about (None: a whole day, `--today` without `--at`); whether a usable
+    # line is within its service hours then, when the first opens next, and in words.
+    moment: dt.datetime | None = None
+    in_hours: bool | None = None
+    opens_at: dt.datetime | None = None
+    hours_note: str | None = None
+
+    @property
+    def covered_now(self) -> bool:
+        """Entitled, and within service hours (or no moment asked)."""
+        return self.entitled and self.in_hours is not False
 
 
 @dataclass(frozen=True)
