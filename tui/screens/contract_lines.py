@@ -58,7 +58,7 @@ class RecordCaseModal(FormModal):
                 override=values["override"],
             )
             number = then_show or ref.split("/")[0]
-            return case, storage.show(number)
+            return case, storage.show(number), storage.outside_hours_notice(ref)
 
         intro = Text()
         intro.append(f"{line.ref}", style="bold")
@@ -74,6 +74,14 @@ class RecordCaseModal(FormModal):
             submit_label="Record",
         )
         self.line = line
+
+    def _done(self, result) -> None:
+        """Recording outside the service hours is allowed, and said; the screens get
+        (case, contract)."""
+        case, info, late = result
+        if late:
+            self.app.notify(late, title="Outside service hours", severity="warning", markup=False)
+        super()._done((case, info))
 
     def show_refusal(self, error: Exception) -> None:
         super().show_refusal(error)
