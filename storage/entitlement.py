@@ -79,6 +79,25 @@ def _hours_verdict(infos, notes) -> tuple[bool, object, str | None]:
     return False, opening, notes.get(number)
 
 
+RANK = {"active": 0, "on_hold": 1, "invoiced": 2, "expired": 3, "canceled": 4, "draft": 5}
+
+
+def _rank(info) -> tuple:
+    """Contracts with a usable line first, those within their hours before those outside."""
+    return (
+        not any(li.usable for li in info.lines),
+        not any(li.usable and li.in_hours is not False for li in info.lines),
+        RANK[info.status],
+    )
+
+
+def _why_not(infos, customer_name) -> str:
+    if not infos:
+        return f"{customer_name} has no contract."
+    reasons = [li.reason for info in infos for li in info.lines if li.reason]
+    return reasons[0] if reasons else f"{infos[0].number} has no lines."
+
+
 @reads
 def check(query: str, at=None) -> CheckResult:
     """Is this customer (or contract) covered right now, by which lines, how much is left?
@@ -127,25 +146,12 @@ def check(query: str, at=None) -> CheckResult:
     notes = {}
     if moment is not None:
         infos, notes = _with_hours(list(zip(contracts, infos, strict=True)), moment)
-    rank = {"active": 0, "on_hold": 1, "invoiced": 2, "expired": 3, "canceled": 4, "draft": 5}
-    infos.sort(
-        key=lambda i: (
-            not any(li.usable for li in i.lines),
-            not any(li.usable and li.in_hours is not False for li in i.lines),
-            rank[i.status],
-        )
-    )
+    infos.sort(key=_rank)
     entitled = any(li.usable for info in infos for li in info.lines)
     hours = (None, None, None)
     if moment is not None and entitled:
         hours = _hours_verdict(infos, notes)
-    reason = None
-    if not entitled:
-        if not infos:
-            reason = f"{customer_name} has no contract."
-        else:
-            reasons = [li.reason for info in infos for li in info.lines if li.reason]
-            reason = reasons[0] if reasons else f"{infos[0].number} has no lines."
+    reason = None if entitled else _why_not(infos, customer_name)
     return CheckResult(raw, day, entitled, customer_name, reason, infos, moment, *hours)
 
 
