@@ -16,6 +16,7 @@ that started the day before runs to its end); `24x7` is closed for the whole day
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -100,9 +101,13 @@ def _window(part: str, text: str) -> tuple[Window, str]:
 
 def parse(text) -> ServiceHours:
     """Read service hours; InvalidInput (one sentence) when they cannot be read."""
+    return _parse(" ".join(str(text if text is not None else "24x7").split()) or "24x7")
+
+
+@functools.lru_cache(maxsize=256)  # a check reads the same few texts many times
+def _parse(value: str) -> ServiceHours:
     from .clock import is_zone
 
-    value = " ".join(str(text if text is not None else "24x7").split()) or "24x7"
     words = value.split(" ")
     zone = None
     if len(words) > 1 and ":" not in words[-1]:  # a range ends in a time: this is a zone
@@ -131,7 +136,7 @@ def _wall(day: dt.date, minutes: int, zone) -> dt.datetime:
     day = day + dt.timedelta(days=minutes // DAY_MINUTES)
     minutes %= DAY_MINUTES
     local = dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=zone)
-    return pendulum.instance(local.astimezone(dt.UTC))
+    return local.astimezone(dt.UTC)
 
 
 def _windows_of(hours: ServiceHours, day: dt.date, days_off: Collection, zone):
@@ -157,7 +162,7 @@ def _dates(days_off) -> set[dt.date]:
 
 
 def _local_day(moment: dt.datetime, zone) -> dt.date:
-    local = pendulum.instance(moment).in_timezone(zone)
+    local = moment.astimezone(zone)
     return dt.date(local.year, local.month, local.day)
 
 
@@ -186,7 +191,7 @@ def opens_at(hours, days_off, moment: dt.datetime) -> pendulum.DateTime | None:
     for ahead in range(LOOK_AHEAD_DAYS):
         for opens, _closes in _windows_of(hours, day + dt.timedelta(days=ahead), off, zone):
             if opens >= moment:
-                return opens.in_timezone(zone)
+                return pendulum.instance(opens).in_timezone(zone)
     return None
 
 
