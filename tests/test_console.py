@@ -890,3 +890,22 @@ def test_check_outside_service_hours_says_when_they_open(sqlite_url):
 
     drive(sqlite_url, scenario)
     assert storage.show(number).lines[0].used == 1
+
+
+def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
+    number = office_hours_contract()
+    case = storage.open_case("Acme Corp", "Router down", line=number + "/1")
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "s")
+        assert isinstance(app.screen, CasesScreen)
+        assert app.screen.query_one("#cases", KeyTable).selected_key == case
+        await press(pilot, "r")
+        await write(pilot, "rebooted it")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, CasesScreen)
+        assert app.said(f"{case} resolved. Recorded outside service hours Mon-Fri 08:00-18:00")
+
+    drive(sqlite_url, scenario)
+    assert storage.show_case(case).status == "resolved"

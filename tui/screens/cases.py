@@ -162,13 +162,15 @@ class CasesScreen(FilteredScreen):
         number = case.number
 
         def submit(values):
-            charged = storage.resolve_case(
+            storage.resolve_case(
                 number,
                 spent=values["spent"] or None,
                 resolution=values["resolution"] or None,
                 line=values.get("line") or None,
             )
-            return charged
+            line = values.get("line") or case.line
+            late = storage.outside_hours_notice(line) if line else None
+            return f" {late}" if late else ""
 
         where = f" on {case.line}" if case.line else " (link it to a line to charge it)"
         self.app.push_screen(
@@ -179,7 +181,7 @@ class CasesScreen(FilteredScreen):
                 intro=f"{number} · {case.customer} · {case.title}{where}",
                 submit_label="Resolve",
             ),
-            self._after(f"{number} resolved."),
+            self._after(f"{number} resolved.{{result}}"),
         )
 
     def action_cancel_case(self) -> None:
