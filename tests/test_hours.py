@@ -273,7 +273,7 @@ def test_template_holidays_commands(madrid):
     assert run.out("template holidays add OFFICE 2026-12-25 2026-12-08") == (
         "Days off of Office: 2026-12-08, 2026-12-25."
     )
-    run("check acme --at 2026-12-08T10:00", code=4)
+    assert run.out("template show OFFICE").splitlines()[1] == "Days off: 2026-12-08, 2026-12-25."
     assert "(2026-12-08 is a day off)" in run.out("check acme --at 2026-12-08T10:00", code=4)
     assert run.json("template holidays list Office") == ["2026-12-08", "2026-12-25"]
     run.refused("template holidays add OFFICE 2026-12-25", match="already days off of Office")

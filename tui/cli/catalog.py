@@ -156,6 +156,9 @@ def template_list(as_json: bool) -> None:
 def template_show(info) -> None:
     """Show one template."""
     click.echo(_describe_template(info))
+    days = storage.list_days_off(info.name)
+    if days:
+        click.echo(f"Days off: {', '.join(day.isoformat() for day in days)}.")
     if info.description:
         click.echo(info.description)
 
