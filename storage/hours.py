@@ -108,6 +108,8 @@ def parse(text) -> ServiceHours:
 def _parse(value: str) -> ServiceHours:
     from .clock import is_zone
 
+    if len(value) > 200:
+        raise _bad(value, "at most 200 characters")
     words = value.split(" ")
     zone = None
     if len(words) > 1 and ":" not in words[-1]:  # a range ends in a time: this is a zone

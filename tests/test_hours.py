@@ -313,3 +313,29 @@ def test_a_database_of_schema_2_gets_days_off_on_upgrade(sqlite_url):
     assert db.schema_version() == 4
     storage.add_days_off("OFFICE", ["2026-12-07"])
     assert answer("2026-12-07T10:00:00+01:00") == (False, "2026-12-08T08:00:00+01:00")
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("Mon-Fri", "not understood"),
+        ("Mon 8:00-18:00", "'8:00' is not a time"),
+        ("Mon 08:00-24:30", "'24:30' is not a time"),
+        ("Mon 24:00-06:00", "'24:00' is not a time"),
+        ("Mon 08:00-18:00,", "not understood"),
+        ("Mon 08:00-18:00 Mars/Olympus", "'Mars/Olympus' is not a time zone"),
+        ("Mon 08:00-09:00, " * 20 + "Tue 08:00-09:00", "at most 200 characters"),
+    ],
+)
+def test_hours_that_cannot_be_read_are_one_sentence(typed, problem):
+    with pytest.raises(storage.InvalidInput, match=problem) as info:
+        storage.check_hours(typed)
+    assert "\n" not in str(info.value)
+
+
+def test_hours_are_written_back_in_one_spelling():
+    assert storage.check_hours("  mon-FRI 08:00-18:00 ,sat 09:00-13:00  Europe/Madrid") == (
+        "Mon-Fri 08:00-18:00, Sat 09:00-13:00 Europe/Madrid"
+    )
+    assert storage.check_hours("") == "24x7"
+    assert storage.check_hours("24X7 Asia/Tokyo") == "24x7 Asia/Tokyo"
