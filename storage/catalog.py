@@ -31,11 +31,6 @@ from .views import CustomerInfo, TemplateInfo, UserInfo
 
 NAME_LIMIT = 120  # characters of a customer's or template's name
 
-_HOURS = re.compile(
-    r"^(?:24x7|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) "
-    r"(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-4]):[0-5]\d(?: [A-Za-z_]+(?:/[A-Za-z_+\-0-9]+)*)?)$"
-)
-
 
 def _optional(text: object, what: str, pattern: str | None = None) -> str | None:
     if text is None or not str(text).strip():
@@ -47,21 +42,10 @@ def _optional(text: object, what: str, pattern: str | None = None) -> str | None
 
 
 def check_hours(text: object) -> str:
-    value = " ".join(str(text or "24x7").split())
-    if not _HOURS.match(value):
-        raise InvalidInput(
-            f"service hours '{value[:40]}' are not understood; write 24x7 or like "
-            "'Mon-Fri 08:00-18:00 Europe/Madrid'."
-        )
-    zone = value.split(" ")[2] if value.count(" ") >= 2 else None
-    if zone:
-        import pendulum
+    """Service hours as written back, or InvalidInput (the rules are in hours.py)."""
+    from .hours import parse
 
-        try:
-            pendulum.timezone(zone)
-        except (ValueError, KeyError, LookupError):
-            raise InvalidInput(f"'{zone}' is not a time zone (e.g. Europe/Madrid).") from None
-    return value
+    return parse(text if text not in (None, "") else "24x7").text
 
 
 def _customer_info(c: Customer, contracts: int = 0) -> CustomerInfo:

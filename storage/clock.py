@@ -17,6 +17,7 @@ import pendulum
 
 _today_override: pendulum.Date | None = None
 _frozen_day: pendulum.Date | None = None  # tests and the benchmark only: see freeze
+_frozen_moment: pendulum.DateTime | None = None  # tests only: see freeze_moment
 _zone_name: str = "UTC"  # the database's business zone, set when a database is opened
 _offset_s: float = 0.0  # the database server's clock minus this machine's (PostgreSQL)
 
@@ -30,9 +31,19 @@ def set_today(day: pendulum.Date | None) -> None:
 def freeze(day: pendulum.Date | None) -> None:
     """Stand in for the clock itself: the real business day is `day` (None: the clock again).
 
-    For the test suite and the benchmark, in-process; no face and no option reaches it."""
-    global _frozen_day
+    For the test suite and the benchmark, in-process; no face and no option reaches it.
+    The moment (`now`) is then noon of that day in the business zone."""
+    global _frozen_day, _frozen_moment
     _frozen_day = day
+    _frozen_moment = None
+
+
+def freeze_moment(moment: dt.datetime | None) -> None:
+    """Stand in for the clock at one moment (an aware datetime): `now` is `moment`, the real
+    business day its date in the business zone. For the test suite only; None: the clock."""
+    global _frozen_day, _frozen_moment
+    _frozen_moment = None if moment is None else pendulum.instance(moment)
+    _frozen_day = None if moment is None else _frozen_moment.in_timezone(business_zone()).date()
 
 
 def acting_as_of_another_day() -> bool:
@@ -94,6 +105,16 @@ def is_zone(name: str) -> bool:
 def now_utc() -> dt.datetime:
     """A naive UTC datetime, as stored in the database (the server's clock on PostgreSQL)."""
     return dt.datetime.fromtimestamp(time.time() + _offset_s, dt.UTC).replace(tzinfo=None)
+
+
+def now() -> pendulum.DateTime:
+    """This moment, in the business zone (the server's clock on PostgreSQL)."""
+    if _frozen_moment is not None:
+        return _frozen_moment.in_timezone(business_zone())
+    if _frozen_day is not None:
+        day = _frozen_day
+        return pendulum.datetime(day.year, day.month, day.day, 12, tz=business_zone())
+    return pendulum.instance(now_utc().replace(tzinfo=dt.UTC)).in_timezone(business_zone())
 
 
 def real_today() -> pendulum.Date:

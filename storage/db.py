@@ -16,12 +16,12 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee as pw
 
 from .errors import DatabaseUnavailable, InvalidInput
-from .models import MODELS, AuditEvent, SchemaVersion, Setting, WriteKey, database
+from .models import MODELS, AuditEvent, DayOff, SchemaVersion, Setting, WriteKey, database
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 # How long a write waits, in total, for another writer to finish before it gives up.
 BUSY_TIMEOUT_S = float(os.environ.get("CONTRACTS_BUSY_TIMEOUT", "10"))
 # FULL: a charge reported as done survives a power loss. The test suite sets NORMAL (still
@@ -251,7 +251,7 @@ def setting(name: str, default: str | None = None) -> str | None:
 
 
 def _migration_1() -> None:
-    database.create_tables([m for m in MODELS if m not in (Setting, WriteKey)])
+    database.create_tables([m for m in MODELS if m not in (Setting, WriteKey, DayOff)])
 
 
 def _migration_2() -> None:
@@ -268,7 +268,16 @@ def _migration_2() -> None:
     initial_zone = None  # for this one new database only
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2}
+def _migration_3() -> None:
+    """Customer phones and e-mails: another branch's migration (issue 11, caller ID)."""
+
+
+def _migration_4() -> None:
+    """Days off of templates (service hours)."""
+    database.create_tables([DayOff])
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4}
 initial_zone: str | None = None  # `init --zone`: the business zone a new database starts with
 
 

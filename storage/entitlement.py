@@ -1,13 +1,21 @@
 """The entitlement check: is this customer (or contract) covered right now, by which lines,
-and how much is left? What `contracts check` and the console's check screen ask."""
+and how much is left? What `contracts check` and the console's check screen ask.
+
+"Right now" has two parts: entitled today (the contract's and line's status and allotment)
+and within the contract's service hours at this moment (hours.py, with the template's days
+off). `--today` asks about a whole day and leaves the hours out; `at` asks about a moment."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from .by_dates import status_is
-from .clock import today
+from .clock import acting_as_of_another_day, business_zone_name, now, today
+from .days_off import days_off_of
 from .db import reads
 from .errors import InvalidInput
-from .lookup import contract_id, looks_like_contract
+from .hours import closed_sentence, in_hours, opens_at, parse_moment
+from .lookup import contract_id, find_contract, looks_like_contract
 from .models import Contract, Customer
 from .reports import contract_info
 from .views import CheckResult
@@ -37,23 +45,84 @@ def _resolve_customer(query: str) -> tuple[Customer | None, str | None, list[str
     return None, reason, [m.name for m in matches]
 
 
+def _moment(at):
+    """The moment asked about and its business day; no moment for `--today` alone."""
+    if at is not None:
+        moment = parse_moment(at, business_zone_name())
+        return moment, moment.in_timezone(business_zone_name()).date()
+    if acting_as_of_another_day():
+        return None, today()
+    return now(), today()
+
+
+def _with_hours(pairs, moment):
+    """Each ContractInfo with its lines' in_hours and opens_at at `moment`; the closed
+    sentence of each contract outside its hours, by number."""
+    off = days_off_of([contract.template_id for contract, _info in pairs], moment.date())
+    infos, notes = [], {}
+    for contract, info in pairs:
+        days = off[contract.template_id]
+        inside = in_hours(info.hours, days, moment)
+        opening = None if inside else opens_at(info.hours, days, moment)
+        if not inside:
+            notes[info.number] = closed_sentence(info.hours, days, moment, business_zone_name())
+        lines = [dataclasses.replace(li, in_hours=inside, opens_at=opening) for li in info.lines]
+        infos.append(dataclasses.replace(info, lines=lines))
+    return infos, notes
+
+
+def _hours_verdict(infos, notes) -> tuple[bool, object, str | None]:
+    """Overall: a usable line within its hours; else the first opening and its sentence."""
+    usable = [(info, li) for info in infos for li in info.lines if li.usable]
+    if any(li.in_hours for _info, li in usable):
+        return True, None, None
+    waiting = [(li.opens_at, info.number) for info, li in usable if li.opens_at is not None]
+    if not waiting:
+        return False, None, notes.get(usable[0][0].number)
+    opening, number = min(waiting)
+    return False, opening, notes.get(number)
+
+
+RANK = {"active": 0, "on_hold": 1, "invoiced": 2, "expired": 3, "canceled": 4, "draft": 5}
+
+
+def _rank(info) -> tuple:
+    """Contracts with a usable line first, those within their hours before those outside."""
+    return (
+        not any(li.usable for li in info.lines),
+        not any(li.usable and li.in_hours is not False for li in info.lines),
+        RANK[info.status],
+    )
+
+
+def _why_not(infos, customer_name) -> str:
+    if not infos:
+        return f"{customer_name} has no contract."
+    reasons = [li.reason for info in infos for li in info.lines if li.reason]
+    return reasons[0] if reasons else f"{infos[0].number} has no lines."
+
+
 @reads
-def check(query: str) -> CheckResult:
-    """Is this customer (or contract) covered right now, by which lines, how much is left?"""
+def check(query: str, at=None) -> CheckResult:
+    """Is this customer (or contract) covered right now, by which lines, how much is left?
+    `at`: another moment (ISO 8601 text or an aware datetime; without an offset, in the
+    business zone)."""
     raw = " ".join(str(query or "").split())
     if not raw:
         raise InvalidInput("give a customer name or a contract number to check.")
-    day = today()
+    moment, day = _moment(at)
     if looks_like_contract(raw):
         contract = Contract.get_or_none(Contract.id == contract_id(raw))
         if contract is None:
-            return CheckResult(raw, day, False, None, f"there is no contract {raw.upper()}.", [])
+            return CheckResult(
+                raw, day, False, None, f"there is no contract {raw.upper()}.", [], moment=moment
+            )
         contracts = [contract]
         customer_name = contract.customer.name
     else:
         customer, reason, matches = _resolve_customer(raw)
         if customer is None:
-            return CheckResult(raw, day, False, None, reason, [], matches)
+            return CheckResult(raw, day, False, None, reason, [], matches=matches, moment=moment)
         customer_name = customer.name
         current = list(
             Contract.select()
@@ -78,14 +147,39 @@ def check(query: str) -> CheckResult:
         )
         contracts = current + past
     infos = [contract_info(c, day=day) for c in contracts]
-    rank = {"active": 0, "on_hold": 1, "invoiced": 2, "expired": 3, "canceled": 4, "draft": 5}
-    infos.sort(key=lambda i: (not any(li.usable for li in i.lines), rank[i.status]))
+    notes = {}
+    if moment is not None:
+        infos, notes = _with_hours(list(zip(contracts, infos, strict=True)), moment)
+    infos.sort(key=_rank)
     entitled = any(li.usable for info in infos for li in info.lines)
-    reason = None
-    if not entitled:
-        if not infos:
-            reason = f"{customer_name} has no contract."
-        else:
-            reasons = [li.reason for info in infos for li in info.lines if li.reason]
-            reason = reasons[0] if reasons else f"{infos[0].number} has no lines."
-    return CheckResult(raw, day, entitled, customer_name, reason, infos)
+    hours = (None, None, None)
+    if moment is not None and entitled:
+        hours = _hours_verdict(infos, notes)
+    reason = None if entitled else _why_not(infos, customer_name)
+    in_hours, opens_at, hours_note = hours
+    return CheckResult(
+        raw,
+        day,
+        entitled,
+        customer_name,
+        reason,
+        infos,
+        moment=moment,
+        in_hours=in_hours,
+        opens_at=opens_at,
+        hours_note=hours_note,
+    )
+
+
+@reads
+def outside_hours_notice(line_ref: str) -> str | None:
+    """After a case is recorded on a line: a sentence when this moment is outside the
+    contract's service hours (recording is allowed: work happens late), else None."""
+    if acting_as_of_another_day():
+        return None
+    contract = find_contract(str(line_ref or "").split("/")[0])
+    moment = now()
+    days = days_off_of([contract.template_id], moment.date())[contract.template_id]
+    if in_hours(contract.hours, days, moment):
+        return None
+    return f"Recorded {closed_sentence(contract.hours, days, moment, business_zone_name())}."

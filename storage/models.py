@@ -302,6 +302,16 @@ class WriteKey(Base):
     at: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
 
+class DayOff(Base):
+    """A date on which a template's contracts give no service (SPEC §2: days off)."""
+
+    template = pw.ForeignKeyField(Template, backref="days_off", on_delete="CASCADE")
+    day = CalendarDateField()
+
+    class Meta:
+        indexes = ((("template", "day"), True),)
+
+
 MODELS = [
     SchemaVersion,
     User,
@@ -314,4 +324,5 @@ MODELS = [
     AuditEvent,
     Setting,
     WriteKey,
+    DayOff,
 ]

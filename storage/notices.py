@@ -32,9 +32,20 @@ def resolved_notice(number: str) -> str:
     line, contract = _line_after(case)
     kind = line.kind
     if not kind.metered:
-        return f"{case.number} resolved on {line.ref} ({kind.name}: {line.cases} cases so far)."
+        return _late(
+            f"{case.number} resolved on {line.ref} ({kind.name}: {line.cases} cases so far).", line
+        )
     charged = kind.charged_words(case.spent, case.charged, contract.increment, contract.minimum)
-    return f"{case.number} resolved: {charged} to {line.ref}; {line.left_sentence}."
+    return _late(f"{case.number} resolved: {charged} to {line.ref}; {line.left_sentence}.", line)
+
+
+def _late(sentence: str, line: LineInfo) -> str:
+    """The sentence, and that the case was recorded outside the contract's service hours
+    when it was (recording is allowed: work happens late)."""
+    from .entitlement import outside_hours_notice
+
+    late = outside_hours_notice(line.ref)
+    return f"{sentence} {late}" if late else sentence
 
 
 @reads

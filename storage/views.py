@@ -62,6 +62,10 @@ class LineInfo(JsonMixin):
     # metered lines: use per week at the current rate, and the day it is used up (forecast.py)
     burn_per_week: float | None = None
     runs_out_on: pendulum.Date | None = None
+    # Set by the check only (None elsewhere): within the contract's service hours at the
+    # moment asked, and when service opens next while outside them (in the hours' zone).
+    in_hours: bool | None = None
+    opens_at: dt.datetime | None = None
 
     @property
     def kind(self) -> Allotment:
@@ -236,6 +240,18 @@ class CheckResult(JsonMixin):
         out = super().to_json()
         del out["matches"]
         return out
+
+    # The moment asked about (None: a whole day, `--today` without `--at`); whether a usable
+    # line is within its service hours then, when the first opens next, and in words.
+    moment: dt.datetime | None = None
+    in_hours: bool | None = None
+    opens_at: dt.datetime | None = None
+    hours_note: str | None = None
+
+    @property
+    def covered_now(self) -> bool:
+        """Entitled, and within service hours (or no moment asked)."""
+        return self.entitled and self.in_hours is not False
 
 
 @dataclass(frozen=True)

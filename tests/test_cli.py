@@ -308,7 +308,7 @@ def test_init_says_where_the_database_is(tmp_path):
     lines = Contracts(f"sqlite:///{path}").out("init --zone Pacific/Auckland").splitlines()
     assert lines[:2] == [
         f"Database ready: sqlite:///{path}",
-        "Schema version 2; 0 customers, 0 templates, 0 contracts.",
+        "Schema version 4; 0 customers, 0 templates, 0 contracts.",
     ]
     assert lines[2].startswith("Business time zone: Pacific/Auckland (today is 20")
     assert path.stat().st_mode & 0o777 == 0o660

@@ -835,3 +835,77 @@ def test_an_empty_database_opens_and_says_so(sqlite_url):
         assert app.said("There is no contract template yet", "warning")
 
     drive(sqlite_url, scenario)
+
+
+# ------------------------------------------------------------------ service hours
+
+
+def office_hours_contract() -> str:
+    """Acme Corp's contract on Madrid office hours; now is Monday 2026-06-15, 22:00 in Madrid."""
+    make_world()
+    storage.set_zone("Europe/Madrid")
+    storage.add_template(
+        "Office",
+        abbr="OFFICE",
+        allotment="cases",
+        billing="monthly",
+        volume="10",
+        hours="Mon-Fri 08:00-18:00 Europe/Madrid",
+    )
+    number = active_contract("Office")
+    storage.clock.freeze_moment(pendulum.datetime(2026, 6, 15, 20, tz="UTC"))
+    return number
+
+
+def test_check_outside_service_hours_says_when_they_open(sqlite_url):
+    number = office_hours_contract()
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "c")
+        await write(pilot, "Acme Corp")
+        await press(pilot, "enter")
+        assert app.screen.result.entitled and not app.screen.result.covered_now
+        verdict = str(app.screen.query_one("#verdict").render())
+        assert "OUTSIDE HOURS" in verdict and "COVERED" not in verdict
+        hours = str(app.screen.query_one("#hours").render())
+        assert hours == (
+            "Outside service hours Mon-Fri 08:00-18:00 Europe/Madrid; opens Tue 08:00 (in 10 h)."
+        )
+        reason = str(app.screen.query_one("#reason").render())
+        assert "closed now, opens Tue 08:00" in reason
+        await press(pilot, "r")
+        await write(pilot, "Late call")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, CheckScreen)
+        assert app.said("Recorded outside service hours Mon-Fri 08:00-18:00", "warning")
+        assert app.said("9/10 cases left")
+        storage.clock.freeze_moment(pendulum.datetime(2026, 6, 16, 6, tz="UTC"))  # Tue 08:00
+        app.screen.reload()
+        await settle(pilot)
+        assert "COVERED" in str(app.screen.query_one("#verdict").render())
+        assert str(app.screen.query_one("#hours").render()) == (
+            "Within service hours now (Mon-Fri 08:00-18:00 Europe/Madrid)."
+        )
+
+    drive(sqlite_url, scenario)
+    assert storage.show(number).lines[0].used == 1
+
+
+def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
+    number = office_hours_contract()
+    case = storage.open_case("Acme Corp", "Router down", line=number + "/1")
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "s")
+        assert isinstance(app.screen, CasesScreen)
+        assert app.screen.query_one("#cases", KeyTable).selected_key == case
+        await press(pilot, "r")
+        await write(pilot, "rebooted it")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, CasesScreen)
+        assert app.said(f"{case} resolved. Recorded outside service hours Mon-Fri 08:00-18:00")
+
+    drive(sqlite_url, scenario)
+    assert storage.show_case(case).status == "resolved"

@@ -211,3 +211,36 @@ def test_audit_trail(vpn_case, snap_compare, size):
         await settle(pilot)
 
     assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+
+
+@pytest.fixture
+def after_hours(sqlite_url):
+    """Acme Corp on Madrid office hours, checked on Monday 2026-06-15 at 22:00 in Madrid."""
+    import pendulum
+
+    make_world()
+    storage.set_zone("Europe/Madrid")
+    storage.add_template(
+        "Office",
+        abbr="OFFICE",
+        allotment="cases",
+        billing="monthly",
+        volume="10",
+        hours="Mon-Fri 08:00-18:00, Sat 09:00-13:00 Europe/Madrid",
+    )
+    number = active_contract("Office", lines=2)
+    storage.resolve(number + "/1", "Printer jam")
+    storage.clock.freeze_moment(pendulum.datetime(2026, 6, 15, 20, tz="UTC"))
+    return sqlite_url
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_check_screen_outside_hours(after_hours, snap_compare, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("c")
+        await write(pilot, "Acme Corp")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(console(after_hours), terminal_size=size, run_before=run_before)

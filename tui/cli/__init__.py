@@ -4,7 +4,7 @@
 The database is `--db`, else `CONTRACTS_DB`, else an SQLite file in the user's data folder.
 
 Exit codes
-    0    done; for `check`: the customer is covered.
+    0    done; for `check`: the customer is covered now.
     1    `attention`: something needs attention.
          `check` only: not covered. This includes a query that names no known customer or
          contract and one that matches several customers: the answer to "is this covered?"
@@ -15,6 +15,8 @@ Exit codes
          on stdout, a summary line on stderr), and any unexpected error: one sentence on
          stderr, the traceback in a log file under the user's state folder.
     3    the database cannot be opened, reached or written (one line on stderr).
+    4    `check` only: entitled, but outside the service hours at that moment (the answer
+         says when service opens next; `--at` asks about another moment).
     130  interrupted (Ctrl+C).
 
 Output: human tables fit the terminal (or `COLUMNS`); piped or redirected, nothing is cut.

@@ -128,17 +128,25 @@ def resolve(ref, title, spent, resolution, override) -> None:
 
 
 @click.command()
+@click.option(
+    "--at",
+    metavar="DATETIME",
+    help="Ask about another moment: 2026-12-05T22:00 (the business zone) or with an offset.",
+)
 @shows("query")
-def check(query: str, as_json: bool) -> None:
-    """Is a customer or contract covered? Exit 0 yes, 1 no.
+def check(query: str, at: str | None, as_json: bool) -> None:
+    """Is a customer or contract covered now? Exit 0 yes, 1 no, 4 entitled but outside the
+    service hours (the answer says when service opens next).
 
     QUERY is a customer name (or part of one) or a contract number.
     """
-    result = storage.check(query)
+    result = storage.check(query, at=at)
     if not out.json_or_nothing(result, as_json):
         _print_check(result)
     if not result.entitled:
         click.get_current_context().exit(1)
+    if not result.covered_now:
+        click.get_current_context().exit(4)
 
 
 def _print_check(result) -> None:
@@ -147,11 +155,21 @@ def _print_check(result) -> None:
         who = f"{result.customer} is NOT covered" if result.customer else "NOT covered"
         click.echo(f"{who}{as_of}: {result.reason}")
         return
-    click.echo(f"{result.customer} is covered{as_of}")
+    if result.covered_now:
+        click.echo(f"{result.customer} is covered{as_of}")
+    else:
+        click.echo(f"{result.customer} is entitled but {result.hours_note}")
+    lines = [li for info in result.contracts for li in info.lines if li.usable]
     rows = [
         [li.ref, li.title, out.left(li), out.days((li.end - result.at).days)]
-        for info in result.contracts
-        for li in info.lines
-        if li.usable
+        + ([] if result.covered_now else [_opens(li)])
+        for li in lines
     ]
     click.echo(out.table(None, rows, flex=(1,), indent=2))
+
+
+def _opens(line) -> str:
+    """`opens Mon 08:00` for a line outside its service hours (the hours' zone)."""
+    if line.in_hours is not False:
+        return "in hours"
+    return f"opens {line.opens_at:%a %H:%M}" if line.opens_at is not None else "closed"

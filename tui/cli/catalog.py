@@ -157,8 +157,50 @@ def template_list(as_json: bool) -> None:
 def template_show(info) -> None:
     """Show one template."""
     click.echo(_describe_template(info))
+    days = storage.list_days_off(info.name)
+    if days:
+        click.echo(f"Days off: {', '.join(day.isoformat() for day in days)}.")
     if info.description:
         click.echo(info.description)
+
+
+@template.group("holidays")
+def holidays() -> None:
+    """Days off: dates on which the template's contracts give no service."""
+
+
+def _say_days_off(name: str, days) -> None:
+    listed = ", ".join(day.isoformat() for day in days) or "none"
+    click.echo(f"Days off of {storage.get_template(name).name}: {listed}.")
+
+
+@holidays.command("add")
+@click.argument("name")
+@click.argument("dates", nargs=-1, required=True, metavar="DATE...")
+@needs_db
+def holidays_add(name: str, dates: tuple[str, ...]) -> None:
+    """Add days off (YYYY-MM-DD) to a template; its contracts follow at once."""
+    _say_days_off(name, storage.add_days_off(name, list(dates)))
+
+
+@holidays.command("remove")
+@click.argument("name")
+@click.argument("dates", nargs=-1, required=True, metavar="DATE...")
+@needs_db
+def holidays_remove(name: str, dates: tuple[str, ...]) -> None:
+    """Take days off away from a template."""
+    _say_days_off(name, storage.remove_days_off(name, list(dates)))
+
+
+@holidays.command("list")
+@shows("name")
+def holidays_list(name: str, as_json: bool) -> None:
+    """List a template's days off."""
+    days = storage.list_days_off(name)
+    if as_json:
+        out.emit_json([day.isoformat() for day in days])
+        return
+    _say_days_off(name, days)
 
 
 # ---------------------------------------------------------------------------------------

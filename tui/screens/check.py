@@ -60,6 +60,7 @@ class CheckScreen(DataScreen):
             ),
             id="verdict",
         )
+        yield Static("", id="hours")
         yield KeyTable(
             [
                 Col("line", "Line", 12),
@@ -121,7 +122,8 @@ class CheckScreen(DataScreen):
             if result.customer:
                 verdict.append(f" {result.customer}", style="bold")
             verdict.append(f" {result.reason}")
-        self.query_one("#verdict", Static).update(verdict)
+        self.query_one("#verdict", Static).update(self._hours_verdict(result) or verdict)
+        self._show_hours(result)
         rows = []
         for info in result.contracts:
             for line in info.lines:
@@ -191,6 +193,28 @@ class CheckScreen(DataScreen):
     def _picked(self, event) -> None:
         self.action_pick()
 
+    # ---------------------------------------------------------- service hours
+
+    def _hours_verdict(self, result) -> Text | None:
+        """Entitled, but outside the service hours at this moment: said instead of COVERED."""
+        if not result.entitled or result.covered_now:
+            return None
+        verdict = Text()
+        verdict.append("◷ OUTSIDE HOURS ", style="bold reverse yellow")
+        verdict.append(f" {result.customer}", style="bold")
+        verdict.append(f" is entitled on {result.at}, not at this hour.")
+        return verdict
+
+    def _show_hours(self, result) -> None:
+        """One line under the verdict: within service hours now, or when they open next."""
+        hours = self.query_one("#hours", Static)
+        hours.display = result.in_hours is not None
+        if result.in_hours:
+            shown = {li.hours for li in result.contracts if any(x.usable for x in li.lines)}
+            hours.update(Text(f"Within service hours now ({'; '.join(sorted(shown))}).", "green"))
+        elif result.hours_note:
+            hours.update(Text(result.hours_note[0].upper() + result.hours_note[1:] + ".", "yellow"))
+
     def _selected(self):
         if self.result is None:
             return None, None
@@ -212,6 +236,8 @@ class CheckScreen(DataScreen):
         text.append(f"{info.number} ", style="bold")
         text.append(f"{info.customer} · {when_words(info)} · ")
         text.append(line.left_sentence if line.usable else (line.reason or ""))
+        if line.in_hours is False and line.opens_at is not None:
+            text.append(f" · closed now, opens {line.opens_at:%a %H:%M}", style="yellow")
         reason.update(text)
 
     # ---------------------------------------------------------------- typing

@@ -1,0 +1,90 @@
+"""Days off: the dates on which a template's contracts give no service (SPEC §2).
+
+Contracts read their template's list when they are checked (unlike the hours, which are
+copied at creation): a team adds next year's holidays once and every contract follows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+
+from . import audit
+from .amounts import parse_date
+from .db import reads, writes
+from .errors import InvalidInput, Refused
+from .lookup import find_template
+from .models import DayOff
+from .people import SUPERVISOR_ONLY, require
+
+
+def _dates(days) -> list[pendulum.Date]:
+    if isinstance(days, (str, dt.date)):
+        days = [days]
+    dates = sorted({parse_date(day, "day off") for day in days or ()})
+    if not dates:
+        raise InvalidInput("give at least one date (YYYY-MM-DD).")
+    return dates
+
+
+def _listed(template_id: int) -> list[pendulum.Date]:
+    query = DayOff.select(DayOff.day).where(DayOff.template == template_id).order_by(DayOff.day)
+    return [row.day for row in query]
+
+
+@writes
+def add_days_off(template, days) -> list[pendulum.Date]:
+    """Add dates to a template's days off; returns its whole list."""
+    who = require(SUPERVISOR_ONLY, "change templates")
+    found = find_template(template)
+    dates = _dates(days)
+    have = set(_listed(found.id))
+    new = [day for day in dates if day not in have]
+    if not new:
+        listed = ", ".join(d.isoformat() for d in dates)
+        raise Refused(
+            f"{listed} {'is' if len(dates) == 1 else 'are'} already days off of {found.name}."
+        )
+    DayOff.insert_many([{"template": found.id, "day": day} for day in new]).execute()
+    audit.record(
+        "template", found.name, "days off added", who, {"days": [d.isoformat() for d in new]}
+    )
+    return _listed(found.id)
+
+
+@writes
+def remove_days_off(template, days) -> list[pendulum.Date]:
+    """Take dates off a template's days off; returns its whole list."""
+    who = require(SUPERVISOR_ONLY, "change templates")
+    found = find_template(template)
+    dates = _dates(days)
+    missing = [day.isoformat() for day in dates if day not in set(_listed(found.id))]
+    if missing:
+        raise Refused(f"{', '.join(missing)} is not a day off of {found.name}.")
+    DayOff.delete().where((DayOff.template == found.id) & DayOff.day.in_(dates)).execute()
+    audit.record(
+        "template", found.name, "days off removed", who, {"days": [d.isoformat() for d in dates]}
+    )
+    return _listed(found.id)
+
+
+@reads
+def list_days_off(template) -> list[pendulum.Date]:
+    return _listed(find_template(template).id)
+
+
+def days_off_of(template_ids, around: dt.date) -> dict[int, set[pendulum.Date]]:
+    """The days off of these templates near a day (a week before to a year and more after:
+    what the hours need to answer now and find the next opening), by template id."""
+    ids = sorted(set(template_ids))
+    found: dict[int, set[pendulum.Date]] = {tid: set() for tid in ids}
+    if not ids:
+        return found
+    first = around - dt.timedelta(days=7)
+    last = around + dt.timedelta(days=410)
+    rows = DayOff.select(DayOff.template, DayOff.day).where(
+        DayOff.template.in_(ids) & (DayOff.day >= first) & (DayOff.day <= last)
+    )
+    for row in rows:
+        found[row.template_id].add(row.day)
+    return found
