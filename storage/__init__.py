@@ -84,6 +84,8 @@ _WHERE = {
     "current_login": "people",
     "current_settings": "settings",
     "set_zone": "settings",
+    "set_phone_region": "settings",
+    "check_region": "caller_id",
     "check_zone": "settings",
     "audit_trail": "reports",
     "change_marker": "reports",

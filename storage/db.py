@@ -13,9 +13,18 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee as pw
 
 from .errors import DatabaseUnavailable, InvalidInput
-from .models import MODELS, AuditEvent, SchemaVersion, Setting, WriteKey, database
+from .models import (
+    MODELS,
+    AuditEvent,
+    CustomerEmail,
+    CustomerPhone,
+    SchemaVersion,
+    Setting,
+    WriteKey,
+    database,
+)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # How long a write waits, in total, for another writer to finish before it gives up.
 BUSY_TIMEOUT_S = float(os.environ.get("CONTRACTS_BUSY_TIMEOUT", "10"))
 # FULL: a charge reported as done survives a power loss. The test suite sets NORMAL (still
@@ -241,7 +250,8 @@ def setting(name: str, default: str | None = None) -> str | None:
 
 
 def _migration_1() -> None:
-    database.create_tables([m for m in MODELS if m not in (Setting, WriteKey)])
+    later = (Setting, WriteKey, CustomerPhone, CustomerEmail)
+    database.create_tables([m for m in MODELS if m not in later])
 
 
 def _migration_2() -> None:
@@ -258,8 +268,74 @@ def _migration_2() -> None:
     initial_zone = None  # for this one new database only
 
 
-MIGRATIONS = {1: _migration_1, 2: _migration_2}
+def _migration_3() -> None:
+    """Caller ID: a customer's phone numbers and e-mail addresses in tables of their own
+    (unique, indexed), the default phone region (`init --phone-region`, else the country of
+    the business zone), and each customer's single email and phone moved into them."""
+    from . import caller_id
+
+    global initial_region
+    database.create_tables([CustomerPhone, CustomerEmail])
+    region = setting(caller_id.REGION_SETTING)
+    if region is None:
+        region = initial_region or caller_id.region_of_zone(setting("zone"))
+        if region:
+            Setting.create(name=caller_id.REGION_SETTING, value=region)
+    initial_region = None  # for this one database only
+    columns = {c.name for c in database.get_columns("customer")}
+    if {"email", "phone"} <= columns:
+        rows = database.execute_sql(
+            'SELECT id, name, email, phone FROM "customer" '
+            "WHERE email IS NOT NULL OR phone IS NOT NULL ORDER BY id"
+        ).fetchall()
+        for customer_id, name, email, phone in rows:
+            _move_contacts(customer_id, name, email, phone, region)
+        for column in ("email", "phone"):
+            database.execute_sql(f'ALTER TABLE "customer" DROP COLUMN {column}')
+
+
+def _move_contacts(customer_id, name, email, phone, region) -> None:
+    """One customer's old email and phone into the new tables. A value that cannot be kept
+    (not a valid number, or already another customer's) is left out and said so in the
+    audit trail, with the value, so that nothing is lost without a trace."""
+    from . import audit, caller_id
+    from .clock import now_utc
+    from .people import current_login
+
+    for kind, value in (("email", email), ("phone", phone)):
+        if not (value or "").strip():
+            continue
+        try:
+            if kind == "email":
+                address, key, domain = caller_id.email_address(value)
+                owner = CustomerEmail.get_or_none(CustomerEmail.address_key == key)
+                if owner is None:
+                    CustomerEmail.create(
+                        customer=customer_id, address=address, address_key=key, domain=domain
+                    )
+                    continue
+            else:
+                number, shown = caller_id.phone_number(value, region)
+                owner = CustomerPhone.get_or_none(CustomerPhone.number == number)
+                if owner is None:
+                    CustomerPhone.create(customer=customer_id, number=number, shown=shown)
+                    continue
+            why = "it already belongs to another customer"
+        except InvalidInput as refused:
+            why = str(refused)
+        AuditEvent.create(
+            entity="customer",
+            ref=name,
+            action="migrate",
+            who=current_login(),
+            at=now_utc(),
+            changes=audit.encode({kind: [value, None], "why": why}),
+        )
+
+
+MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
 initial_zone: str | None = None  # `init --zone`: the business zone a new database starts with
+initial_region: str | None = None  # `init --phone-region`: the default phone region
 
 
 last_migration: tuple[int | None, int] | None = None  # (from, to) of this process's last one

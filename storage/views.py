@@ -151,9 +151,11 @@ class LedgerEntryInfo(JsonMixin):
 @dataclass(frozen=True)
 class CustomerInfo(JsonMixin):
     name: str
-    email: str | None
-    phone: str | None
+    email: str | None  # the first of `emails` (kept for scripts written before several)
+    phone: str | None  # the first of `phones`
     contracts: int = 0
+    phones: list[str] = field(default_factory=list)  # as people read them: +34 911 23 45 67
+    emails: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ class CheckResult(JsonMixin):
     customer: str | None
     reason: str | None
     contracts: list[ContractInfo]
+    matched_by: str | None = None  # name, contract, phone or email
+    candidates: list[str] = field(default_factory=list)  # customers at an address's domain
 
 
 @dataclass(frozen=True)

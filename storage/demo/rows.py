@@ -6,16 +6,39 @@ from __future__ import annotations
 from functools import partial
 from typing import NamedTuple
 
-from ..models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
+from ..models import (
+    AuditEvent,
+    Case,
+    Contract,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Line,
+    Template,
+    UsageEntry,
+)
 
 
 class CustomerRow(NamedTuple):
     id: int
     name: str
     name_key: str
-    email: str | None
-    phone: str | None
     created: str
+
+
+class PhoneRow(NamedTuple):
+    id: int
+    customer: int
+    number: str  # E.164
+    shown: str
+
+
+class EmailRow(NamedTuple):
+    id: int
+    customer: int
+    address: str
+    address_key: str
+    domain: str
 
 
 class TemplateRow(NamedTuple):
@@ -125,6 +148,8 @@ def maker(record):
 
 ROWS = {
     Customer: CustomerRow,
+    CustomerPhone: PhoneRow,
+    CustomerEmail: EmailRow,
     Template: TemplateRow,
     Contract: ContractRow,
     Line: LineRow,
@@ -135,6 +160,8 @@ ROWS = {
 COLUMNS = {model: row._fields for model, row in ROWS.items()}  # the fields written, in order
 COUNT_NAMES = {
     Customer: "customers",
+    CustomerPhone: "phones",
+    CustomerEmail: "emails",
     Template: "templates",
     Contract: "contracts",
     Line: "lines",
