@@ -217,3 +217,82 @@ def test_a_new_database_takes_the_region_of_its_zone(tmp_path):
     finally:
         storage.db.initial_zone = None
         storage.close_database()
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(run):
+    """`contracts` with Acme Corp (two numbers, two addresses) under contract; region ES."""
+    from tests.helpers.cli import active_contract as contract_by_cli
+    from tests.helpers.cli import make_world as world_by_cli
+
+    run("settings --phone-region es")
+    world_by_cli(run)
+    run("customer edit 'Acme Corp' --add-phone '+34 911 23 45 67' --add-phone '932 000 000'")
+    run("customer edit 'Acme Corp' --add-email Desk@Acme.test")
+    contract_by_cli(run)
+    return run
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_check_by_phone_on_the_command_line(cli, spelling):
+    answer = cli.json(f"check '{spelling}'", today="2026-06-15")
+    assert (answer["customer"], answer["entitled"], answer["matched_by"]) == (
+        "Acme Corp",
+        True,
+        "phone",
+    )
+    assert cli.out(f"check '{spelling}'", today="2026-06-15").startswith("Acme Corp is covered")
+
+
+def test_check_exit_codes_for_unknown_invalid_and_candidates(cli):
+    unknown = cli("check '912 000 000'", code=1)
+    assert (
+        unknown.stdout.strip() == "NOT covered: no customer has the phone number +34 912 00 00 00."
+    )
+    cli.refused("check 12345", match="'12345' is not a valid phone number")
+    answer = json.loads(cli("check bob@ACME.TEST --json", code=1).stdout)
+    assert (answer["entitled"], answer["customer"], answer["candidates"]) == (
+        False,
+        None,
+        ["Acme Corp"],
+    )
+    plain = cli("check bob@acme.test", code=1).stdout.strip()
+    assert plain == (
+        "NOT covered: no customer has the address bob@acme.test; "
+        "the domain acme.test belongs to Acme Corp."
+    )
+    assert cli.json("check DESK@acme.test", today="2026-06-15")["entitled"] is True
+
+
+def test_customer_add_and_edit_take_several_numbers_and_addresses(cli):
+    cli("customer add Initech --phone '+44 20 7946 0000' --phone 933000000 --email a@initech.test")
+    cli("customer edit Initech --remove-phone 933000000 --add-email B@initech.test")
+    initech = next(c for c in cli.json("customer list") if c["name"] == "Initech")
+    assert (initech["phones"], initech["emails"]) == (
+        ["+44 20 7946 0000"],
+        ["a@initech.test", "B@initech.test"],
+    )
+    listed = cli.out("customer list --filter acme")
+    assert "+34 911 23 45 67, +34 932 00 00 00" in listed
+
+
+def test_duplicates_are_refused_on_the_command_line_and_nothing_changes(cli):
+    cli.refused(
+        "customer add Newco --email new@newco.test --phone 0034911234567",
+        match="the phone number +34 911 23 45 67 already belongs to Acme Corp.",
+    )
+    cli.refused(
+        "customer edit Globex --add-email OPS@ACME.TEST", match="already belongs to Acme Corp"
+    )
+    cli.refused("customer add Newco --phone 'call me'", match="is not a valid phone number")
+
+
+def test_the_phone_region_in_settings_and_info(cli):
+    assert "Default phone region: ES" in cli.out("info")
+    assert cli.json("info")["phone_region"] == "ES"
+    cli.refused("settings --phone-region Spain", match="is not a phone region")
+    assert cli.out("settings --phone-region gb").startswith("Default phone region is now GB")
+    assert "phone_region: GB" in cli.out("settings")

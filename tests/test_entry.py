@@ -65,3 +65,10 @@ def test_the_script_reaches_postgres_too():
     assert "no customer or contract matches 'Acme'" in done.stdout
     env_done = _script("check", "Acme", env={"CONTRACTS_DB": db_url})
     assert env_done.returncode == 1, env_done.stderr
+
+
+def test_check_loads_the_phone_rules_only_for_a_phone_number(sqlite_url):
+    """phonenumbers is heavy: `check ACME` (or an address) never imports it."""
+    for query in ("Acme", "ops@acme.test", "CNR-000001"):
+        assert "phonenumbers" not in _modules_loaded_by(["check", query], sqlite_url), query
+    assert "phonenumbers" in _modules_loaded_by(["check", "+34 911 234 567"], sqlite_url)

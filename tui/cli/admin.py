@@ -20,12 +20,20 @@ from tui.cli.options import json_option, limit_option, shows
     metavar="ZONE",
     help="Business time zone of a new database (default: this machine's system zone).",
 )
-def init(zone: str | None) -> None:
+@click.option(
+    "--phone-region",
+    metavar="CC",
+    help="Default phone region of a new database, a country code like ES (default: the "
+    "country of its business zone).",
+)
+def init(zone: str | None, phone_region: str | None) -> None:
     """Create or upgrade the schema; print where the database is."""
     current = session()
     storage.db.last_migration = None
     if zone is not None:
         storage.db.initial_zone = storage.check_zone(zone)
+    if phone_region is not None:
+        storage.db.initial_region = storage.check_region(phone_region)
     current.open(upgrade=True)
     new = storage.db.SCHEMA_VERSION
     old = storage.db.last_migration[0] if storage.db.last_migration else new
@@ -55,6 +63,7 @@ def info(as_json: bool) -> None:
                 "database": storage.describe(current.url),
                 "schema_version": storage.db.SCHEMA_VERSION,
                 "zone": values["zone"],
+                "phone_region": values.get("phone_region"),
                 "today": storage.today().isoformat(),
                 "login": login,
                 **summary,
@@ -64,6 +73,7 @@ def info(as_json: bool) -> None:
     click.echo(f"Database: {storage.describe(current.url)}")
     click.echo(f"Schema version: {storage.db.SCHEMA_VERSION}")
     click.echo(f"Business time zone: {values['zone']} (today is {storage.today()})")
+    click.echo(f"Default phone region: {_region_words(values.get('phone_region'))}")
     click.echo(f"You are: {login}")
     click.echo(
         f"Holds: {summary['customers']} customers, {summary['templates']} templates, "
@@ -71,14 +81,31 @@ def info(as_json: bool) -> None:
     )
 
 
+def _region_words(region: str | None) -> str:
+    if not region:
+        return "none (phone numbers need their country code)"
+    return f"{region} (a phone number without a country code is read as one of {region})"
+
+
 @click.command("settings")
 @click.option("--zone", metavar="ZONE", help="The business time zone (supervisors).")
+@click.option(
+    "--phone-region",
+    metavar="CC",
+    help="The default phone region, a country code like ES (supervisors).",
+)
 @needs_db
-def settings_cmd(zone: str | None) -> None:
+def settings_cmd(zone: str | None, phone_region: str | None) -> None:
     """Show the database's settings, or change them (supervisors)."""
+    if phone_region is not None:
+        storage.check_region(phone_region)  # bad input changes nothing, the zone neither
     if zone is not None:
         storage.set_zone(zone)
         click.echo(f"Business time zone is now {zone}; today is {storage.today()}.")
+    if phone_region is not None:
+        region = storage.set_phone_region(phone_region)
+        click.echo(f"Default phone region is now {_region_words(region)}.")
+    if zone is not None or phone_region is not None:
         return
     for name, value in sorted(storage.current_settings().items()):
         click.echo(f"{name}: {value}")
