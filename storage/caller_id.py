@@ -91,6 +91,8 @@ def phone_number(text, region: str | None) -> tuple[str, str]:
     shown = quoted(typed)[:40]
     if not typed:
         raise InvalidInput("the phone number is empty.")
+    if region is None and typed.startswith("00"):
+        typed = "+" + typed[2:]  # the international prefix of most of the world
     try:
         number = phonenumbers.parse(typed, region)
     except phonenumbers.NumberParseException as exc:

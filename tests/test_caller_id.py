@@ -63,6 +63,8 @@ def test_without_a_region_a_national_number_needs_its_country_code(db_url):
     refused(storage.add_customer, "Newco", phone="911 234 567", match="has no country code")
     storage.add_customer("Newco", phone="+34 911 234 567")
     assert storage.check("+34911234567").customer == "Newco"
+    storage.add_customer("Globex Two", phone="0044 20 7946 0000")  # 00: as most countries
+    assert storage.check("+44 20 7946 0000").customer == "Globex Two"
 
 
 def test_a_number_belongs_to_one_customer_only(world):
