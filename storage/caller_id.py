@@ -293,3 +293,47 @@ def replace_emails(customer: Customer, texts: list[str]) -> None:
     for key, text in wanted.items():
         if key not in have:
             add_email(customer, text)
+
+
+# ---------------------------------------------------------------------------------------
+# Upgrading (migration 3)
+
+
+def move_old_contacts(customer_id, name, email, phone, region) -> None:
+    """One customer's old email and phone into the new tables. A value that cannot be kept
+    (not a valid number, or already another customer's) is left out and said so in the
+    audit trail, with the value, so that nothing is lost without a trace."""
+    from . import audit
+    from .clock import now_utc
+    from .models import AuditEvent
+    from .people import current_login
+
+    for kind, value in (("email", email), ("phone", phone)):
+        if not (value or "").strip():
+            continue
+        try:
+            if kind == "email":
+                address, key, domain = email_address(value)
+                owner = CustomerEmail.get_or_none(CustomerEmail.address_key == key)
+                if owner is None:
+                    CustomerEmail.create(
+                        customer=customer_id, address=address, address_key=key, domain=domain
+                    )
+                    continue
+            else:
+                number, shown = phone_number(value, region)
+                owner = CustomerPhone.get_or_none(CustomerPhone.number == number)
+                if owner is None:
+                    CustomerPhone.create(customer=customer_id, number=number, shown=shown)
+                    continue
+            why = "it already belongs to another customer"
+        except InvalidInput as refused:
+            why = str(refused)
+        AuditEvent.create(
+            entity="customer",
+            ref=name,
+            action="migrate",
+            who=current_login(),
+            at=now_utc(),
+            changes=audit.encode({kind: [value, None], "why": why}),
+        )

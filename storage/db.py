@@ -289,48 +289,9 @@ def _migration_3() -> None:
             "WHERE email IS NOT NULL OR phone IS NOT NULL ORDER BY id"
         ).fetchall()
         for customer_id, name, email, phone in rows:
-            _move_contacts(customer_id, name, email, phone, region)
+            caller_id.move_old_contacts(customer_id, name, email, phone, region)
         for column in ("email", "phone"):
             database.execute_sql(f'ALTER TABLE "customer" DROP COLUMN {column}')
-
-
-def _move_contacts(customer_id, name, email, phone, region) -> None:
-    """One customer's old email and phone into the new tables. A value that cannot be kept
-    (not a valid number, or already another customer's) is left out and said so in the
-    audit trail, with the value, so that nothing is lost without a trace."""
-    from . import audit, caller_id
-    from .clock import now_utc
-    from .people import current_login
-
-    for kind, value in (("email", email), ("phone", phone)):
-        if not (value or "").strip():
-            continue
-        try:
-            if kind == "email":
-                address, key, domain = caller_id.email_address(value)
-                owner = CustomerEmail.get_or_none(CustomerEmail.address_key == key)
-                if owner is None:
-                    CustomerEmail.create(
-                        customer=customer_id, address=address, address_key=key, domain=domain
-                    )
-                    continue
-            else:
-                number, shown = caller_id.phone_number(value, region)
-                owner = CustomerPhone.get_or_none(CustomerPhone.number == number)
-                if owner is None:
-                    CustomerPhone.create(customer=customer_id, number=number, shown=shown)
-                    continue
-            why = "it already belongs to another customer"
-        except InvalidInput as refused:
-            why = str(refused)
-        AuditEvent.create(
-            entity="customer",
-            ref=name,
-            action="migrate",
-            who=current_login(),
-            at=now_utc(),
-            changes=audit.encode({kind: [value, None], "why": why}),
-        )
 
 
 MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
