@@ -298,3 +298,14 @@ def test_the_phone_region_in_settings_and_info(cli):
     cli.refused("settings --phone-region Spain", match="is not a phone region")
     assert cli.out("settings --phone-region gb").startswith("Default phone region is now GB")
     assert "phone_region: GB" in cli.out("settings")
+
+
+def test_demo_customers_are_found_by_their_number_and_address(db_url):
+    from storage.demo import fill
+
+    fill(30)
+    customers = [c for c in storage.list_customers() if c.phones and c.emails]
+    assert len(customers) >= 5
+    for customer in customers[:5]:
+        assert storage.check(customer.phones[0]).customer == customer.name
+        assert storage.check(customer.emails[0].upper()).customer == customer.name
