@@ -648,7 +648,7 @@ def test_customers_and_templates_are_created_and_edited(world):
             await press(pilot, "j")
         await press(pilot, "e")
         await pilot.press("tab", "tab")
-        await write(pilot, "+34 911 234 567, 0044 20 7946 0000")
+        await write(pilot, "+34 911 234 567, +44 20 7946 0000")
         await press(pilot, "ctrl+s")
         assert table.cells("Initech")[1:3] == [
             "it@initech.test",
