@@ -310,3 +310,12 @@ def test_demo_customers_are_found_by_their_number_and_address(db_url):
     for customer in customers[:5]:
         assert storage.check(customer.phones[0]).customer == customer.name
         assert storage.check(customer.emails[0].upper()).customer == customer.name
+
+
+def test_a_renamed_customer_keeps_numbers_addresses_and_contracts(world):
+    storage.edit_customer("Acme Corp", new_name="Acme Iberia")
+    assert storage.check("911 234 567").customer == "Acme Iberia"
+    assert storage.check("ops@acme.test").customer == "Acme Iberia"
+    assert [c.customer for c in storage.list_contracts(text="iberia")] == ["Acme Iberia"]
+    refused(storage.edit_customer, "Acme Iberia", phone="+34 911 23 45 67", match="nothing to")
+    refused(storage.edit_customer, "Acme Iberia", new_name="GLOBEX", match="already exists")
