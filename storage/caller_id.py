@@ -138,10 +138,31 @@ def email_address(text) -> tuple[str, str, str]:
 # Finding the caller
 
 
+def _stored(e164: str) -> tuple[Customer | None, str | None]:
+    """The customer with this E.164 number and the number as shown (one indexed look-up)."""
+    row = (
+        Customer.select(Customer, CustomerPhone.shown)
+        .join(CustomerPhone)
+        .where(CustomerPhone.number == e164)
+        .objects()
+        .first()
+    )
+    return (row, row.shown) if row is not None else (None, None)
+
+
 def customer_by_phone(text) -> tuple[Customer | None, str]:
-    """The customer whose number this is (one indexed look-up), and the number as read."""
+    """The customer whose number this is, and the number as read.
+
+    What a phone system sends, +34911234567 (or +34 911 23 45 67), is looked up as it is:
+    a stored number is valid, so a match needs no phone rules. Any other spelling, or no
+    match, goes through them (imported then) for the exact number or the sentence why not."""
+    typed = _without_scheme(str(text or "").strip(), "tel:")
+    if typed.startswith("+"):
+        customer, shown = _stored("+" + "".join(ch for ch in typed if ch.isdigit()))
+        if customer is not None:
+            return customer, shown
     e164, readable = phone_number(text, phone_region())
-    customer = Customer.select().join(CustomerPhone).where(CustomerPhone.number == e164).first()
+    customer, _shown = _stored(e164)
     return customer, readable
 
 
