@@ -99,6 +99,8 @@ _WHERE = {
     "refusals": "people",
     "current_settings": "settings",
     "set_zone": "settings",
+    "set_phone_region": "settings",
+    "check_region": "caller_id",
     "check_zone": "settings",
     "attention_settings": "settings",
     "set_attention": "settings",

@@ -7,7 +7,7 @@ from typing import Any
 
 import peewee as pw
 
-from . import audit
+from . import audit, caller_id
 from .allotments import allotment as allotment_kind
 from .allotments import rounded_types
 from .amounts import parse_duration
@@ -32,15 +32,6 @@ from .views import CustomerInfo, TemplateInfo, UserInfo
 NAME_LIMIT = 120  # characters of a customer's or template's name
 
 
-def _optional(text: object, what: str, pattern: str | None = None) -> str | None:
-    if text is None or not str(text).strip():
-        return None
-    value = one_line(text, what, NAME_LIMIT)
-    if pattern and not re.fullmatch(pattern, value):
-        raise InvalidInput(f"'{value}' is not a valid {what}.")
-    return value
-
-
 def check_hours(text: object) -> str:
     """Service hours as written back, or InvalidInput (the rules are in hours.py)."""
     from .hours import parse
@@ -48,66 +39,119 @@ def check_hours(text: object) -> str:
     return parse(text if text not in (None, "") else "24x7").text
 
 
-def _customer_info(c: Customer, contracts: int = 0) -> CustomerInfo:
-    return CustomerInfo(name=c.name, email=c.email, phone=c.phone, contracts=contracts)
+def _customer_info(c: Customer, contracts: int = 0, phones=None, emails=None) -> CustomerInfo:
+    if phones is None:
+        phones = caller_id.phones_of([c.id]).get(c.id, [])
+    if emails is None:
+        emails = caller_id.emails_of([c.id]).get(c.id, [])
+    return CustomerInfo(
+        name=c.name,
+        email=emails[0] if emails else None,
+        phone=phones[0] if phones else None,
+        contracts=contracts,
+        phones=list(phones),
+        emails=list(emails),
+    )
+
+
+def _many(values) -> list[str]:
+    """Phone numbers or addresses given one by one, as a list, or as text separated by
+    commas or semicolons; blanks dropped."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [
+        part.strip()
+        for value in values
+        for part in re.split(r"[,;]", str(value or ""))
+        if part.strip()
+    ]
 
 
 @writes
-def add_customer(name: str, email: str | None = None, phone: str | None = None) -> CustomerInfo:
+def add_customer(name: str, email: object = None, phone: object = None) -> CustomerInfo:
+    """A new customer with any number of e-mail addresses and phone numbers (each one, a
+    list, or text separated by commas); a number or address of another customer's is
+    refused, and nothing is added."""
     who = require(LISTED, "add customers")
     name = one_line(name, "customer name", NAME_LIMIT)
     if Customer.select().where(Customer.name_key == name.casefold()).exists():
         raise Refused(f"a customer named '{name}' already exists.")
-    email = _optional(email, "email address", r"[^@\s]+@[^@\s]+\.[^@\s]+")
-    phone = _optional(phone, "phone number", r"\+?[0-9 ()./-]{3,30}")
-    customer = Customer.create(
-        name=name, name_key=name.casefold(), email=email, phone=phone, created=now_utc()
-    )
-    audit.record("customer", name, "add", who, {"email": email, "phone": phone})
-    return _customer_info(customer)
+    emails, phones = _many(email), _many(phone)
+    for address in emails:
+        caller_id.email_address(address)  # bad input first, before anything is written
+    customer = Customer.create(name=name, name_key=name.casefold(), created=now_utc())
+    emails = [caller_id.add_email(customer, address) for address in emails]
+    phones = [caller_id.add_phone(customer, number) for number in phones]
+    audit.record("customer", name, "add", who, {"emails": emails, "phones": phones})
+    return _customer_info(customer, phones=phones, emails=emails)
 
 
 @writes
 def edit_customer(
-    name: str, new_name: str | None = None, email: str | None = None, phone: str | None = None
+    name: str,
+    new_name: str | None = None,
+    email: object = None,
+    phone: object = None,
+    *,
+    add_emails: object = (),
+    remove_emails: object = (),
+    add_phones: object = (),
+    remove_phones: object = (),
 ) -> CustomerInfo:
+    """Rename a customer, or change their addresses and numbers: `email`/`phone` replace all
+    of them ('' removes all), `add_…`/`remove_…` change one at a time."""
     who = require(LISTED, "edit customers")
     customer = find_customer(name)
-    before: dict[str, Any] = {
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-    }
-    after = dict(before)
+    before = _contact_lists(customer)
+    after = {"name": customer.name}
     if new_name is not None:
         after["name"] = one_line(new_name, "customer name", NAME_LIMIT)
         clash = Customer.get_or_none(Customer.name_key == after["name"].casefold())
         if clash is not None and clash.id != customer.id:
             raise Refused(f"a customer named '{after['name']}' already exists.")
     if email is not None:
-        after["email"] = _optional(email, "email address", r"[^@\s]+@[^@\s]+\.[^@\s]+")
+        caller_id.replace_emails(customer, _many(email))
     if phone is not None:
-        after["phone"] = _optional(phone, "phone number", r"\+?[0-9 ()./-]{3,30}")
-    changes = audit.diff(before, after)
+        caller_id.replace_phones(customer, _many(phone))
+    for address in _many(remove_emails):
+        caller_id.remove_email(customer, address)
+    for number in _many(remove_phones):
+        caller_id.remove_phone(customer, number)
+    for address in _many(add_emails):
+        caller_id.add_email(customer, address)
+    for number in _many(add_phones):
+        caller_id.add_phone(customer, number)
+    after.update(_contact_lists(customer))
+    changes = audit.diff({"name": customer.name, **before}, after)
     if not changes:
         raise InvalidInput("nothing to change on the customer.")
-    Customer.update(
-        name=after["name"],
-        name_key=after["name"].casefold(),
-        email=after["email"],
-        phone=after["phone"],
-    ).where(Customer.id == customer.id).execute()
-    if after["name"] != before["name"]:
-        from .lifecycle import _search_text
-
-        for c in Contract.select(Contract.id, Contract.number, Contract.title).where(
-            Contract.customer == customer.id
-        ):
-            Contract.update(search=_search_text(c.number, after["name"], c.title)).where(
-                Contract.id == c.id
-            ).execute()
+    if after["name"] != customer.name:
+        _rename_customer(customer, after["name"])
     audit.record("customer", after["name"], "edit", who, changes)
     return _customer_info(Customer.get_by_id(customer.id))
+
+
+def _contact_lists(customer: Customer) -> dict[str, list[str]]:
+    return {
+        "emails": caller_id.emails_of([customer.id]).get(customer.id, []),
+        "phones": caller_id.phones_of([customer.id]).get(customer.id, []),
+    }
+
+
+def _rename_customer(customer: Customer, new_name: str) -> None:
+    from .lifecycle import _search_text
+
+    Customer.update(name=new_name, name_key=new_name.casefold()).where(
+        Customer.id == customer.id
+    ).execute()
+    for c in Contract.select(Contract.id, Contract.number, Contract.title).where(
+        Contract.customer == customer.id
+    ):
+        Contract.update(search=_search_text(c.number, new_name, c.title)).where(
+            Contract.id == c.id
+        ).execute()
 
 
 @reads
@@ -122,8 +166,14 @@ def list_customers(text: str | None = None, limit: int | None = None) -> list[Cu
         query = query.limit(limit)
     customers = list(query)
     ids = [c.id for c in customers]
-    per = {cid: n for cid, n in tuples(counts.where(Contract.customer.in_(ids)))} if ids else {}
-    return [_customer_info(c, per.get(c.id, 0)) for c in customers]
+    if not ids:
+        return []
+    per = {cid: n for cid, n in tuples(counts.where(Contract.customer.in_(ids)))}
+    phones, emails = caller_id.phones_of(ids), caller_id.emails_of(ids)
+    return [
+        _customer_info(c, per.get(c.id, 0), phones.get(c.id, []), emails.get(c.id, []))
+        for c in customers
+    ]
 
 
 def _template_fields(

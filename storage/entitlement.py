@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from . import caller_id
 from .by_dates import status_is
 from .clock import acting_as_of_another_day, business_zone_name, now, today
 from .days_off import days_off_of
@@ -102,6 +103,51 @@ def _why_not(infos, customer_name) -> str:
     return reasons[0] if reasons else f"{infos[0].number} has no lines."
 
 
+def _candidates_sentence(domain: str, names: list[str]) -> str:
+    if len(names) == 1:
+        return f"the domain {domain} belongs to {names[0]}"
+    return f"the domain {domain} is used by {', '.join(names[:-1])} and {names[-1]}"
+
+
+def _find_caller(raw: str) -> tuple[Customer | None, str | None, str, list[str], list[str]]:
+    """For a query that is not a contract number: (customer, reason when there is none, what
+    matched: name, phone or email, the customers at an address's domain, the names a part of
+    a name matched when it matched several)."""
+    if caller_id.looks_like_phone(raw):
+        customer, number = caller_id.customer_by_phone(raw)
+        return customer, f"no customer has the phone number {number}.", "phone", [], []
+    if caller_id.looks_like_email(raw):
+        customer, address, names = caller_id.customer_by_email(raw)
+        reason = f"no customer has the address {address}"
+        if names:
+            reason += "; " + _candidates_sentence(caller_id.domain_of(address), names)
+        return customer, reason + ".", "email", names, []
+    customer, why, matches = _resolve_customer(raw)
+    return customer, why, "name", [], matches
+
+
+def _contracts_of(customer, day) -> list:
+    """The customer's current contracts, then their three most recent past ones."""
+    current = list(
+        Contract.select()
+        .where(
+            (Contract.customer == customer.id)
+            & (status_is("invoiced", day) | status_is("active", day) | status_is("on_hold", day))
+        )
+        .order_by(Contract.end.desc())
+    )
+    past = list(
+        Contract.select()
+        .where(
+            (Contract.customer == customer.id)
+            & (status_is("expired", day) | status_is("canceled", day))
+        )
+        .order_by(Contract.end.desc())
+        .limit(3)
+    )
+    return current + past
+
+
 @reads
 def check(query: str, at=None) -> CheckResult:
     """Is this customer (or contract) covered right now, by which lines, how much is left?
@@ -109,43 +155,43 @@ def check(query: str, at=None) -> CheckResult:
     business zone)."""
     raw = " ".join(str(query or "").split())
     if not raw:
-        raise InvalidInput("give a customer name or a contract number to check.")
+        raise InvalidInput(
+            "give a customer name, a contract number, a phone number or an e-mail address to check."
+        )
     moment, day = _moment(at)
     if looks_like_contract(raw):
+        matched_by = "contract"
         contract = Contract.get_or_none(Contract.id == contract_id(raw))
         if contract is None:
             return CheckResult(
-                raw, day, False, None, f"there is no contract {raw.upper()}.", [], moment=moment
+                raw,
+                day,
+                False,
+                None,
+                f"there is no contract {raw.upper()}.",
+                [],
+                moment=moment,
+                matched_by=matched_by,
             )
         contracts = [contract]
         customer_name = contract.customer.name
     else:
-        customer, reason, matches = _resolve_customer(raw)
+        customer, reason, matched_by, candidates, matches = _find_caller(raw)
         if customer is None:
-            return CheckResult(raw, day, False, None, reason, [], matches=matches, moment=moment)
+            return CheckResult(
+                raw,
+                day,
+                False,
+                None,
+                reason,
+                [],
+                matches=matches,
+                moment=moment,
+                matched_by=matched_by,
+                candidates=candidates,
+            )
         customer_name = customer.name
-        current = list(
-            Contract.select()
-            .where(
-                (Contract.customer == customer.id)
-                & (
-                    status_is("invoiced", day)
-                    | status_is("active", day)
-                    | status_is("on_hold", day)
-                )
-            )
-            .order_by(Contract.end.desc())
-        )
-        past = list(
-            Contract.select()
-            .where(
-                (Contract.customer == customer.id)
-                & (status_is("expired", day) | status_is("canceled", day))
-            )
-            .order_by(Contract.end.desc())
-            .limit(3)
-        )
-        contracts = current + past
+        contracts = _contracts_of(customer, day)
     infos = [contract_info(c, day=day) for c in contracts]
     notes = {}
     if moment is not None:
@@ -168,6 +214,7 @@ def check(query: str, at=None) -> CheckResult:
         in_hours=in_hours,
         opens_at=opens_at,
         hours_note=hours_note,
+        matched_by=matched_by,
     )
 
 

@@ -121,13 +121,28 @@ class Customer(Base):
     id = pw.AutoField()
     name = pw.CharField()
     name_key = pw.CharField(unique=True)  # the name folded to lower case
-    email = pw.CharField(null=True)
-    phone = pw.CharField(null=True)
     created: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
     contracts: pw.ModelSelect[Contract]
     billed_contracts: pw.ModelSelect[Contract]
     cases: pw.ModelSelect[Case]
+
+
+class CustomerPhone(Base):
+    """One of a customer's phone numbers: a number belongs to one customer only."""
+
+    customer = pw.ForeignKeyField(Customer, backref="phones", on_delete="CASCADE")
+    number = pw.CharField(unique=True)  # E.164, what caller ID looks up: +34911234567
+    shown = pw.CharField()  # as people read it: +34 911 23 45 67
+
+
+class CustomerEmail(Base):
+    """One of a customer's e-mail addresses: an address belongs to one customer only."""
+
+    customer = pw.ForeignKeyField(Customer, backref="emails", on_delete="CASCADE")
+    address = pw.CharField()  # as typed
+    address_key = pw.CharField(unique=True)  # in lower case: what a look-up compares
+    domain = pw.CharField(index=True)  # in lower case: the candidates at a known domain
 
 
 class Template(Base):
@@ -316,6 +331,8 @@ MODELS = [
     SchemaVersion,
     User,
     Customer,
+    CustomerPhone,
+    CustomerEmail,
     Template,
     Contract,
     Line,

@@ -1,5 +1,6 @@
-"""The database's settings (SPEC §2): the business time zone and when something needs
-attention (thresholds, "ending within"), read by everyone, changed by a supervisor."""
+"""The database's settings (SPEC §2): the business time zone, the default phone region and
+when something needs attention (thresholds, "ending within"), read by everyone, changed by a
+supervisor."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from .people import SUPERVISOR_ONLY, require
 
 @reads
 def current_settings() -> dict[str, str]:
-    """Every setting by name (the business zone as `zone`)."""
+    """Every setting by name (the business zone as `zone`, the default phone region as
+    `phone_region` when there is one)."""
     values = {row.name: row.value for row in Setting.select(Setting.name, Setting.value)}
     values.setdefault("zone", clock.business_zone_name())
     for name, value in ATTENTION_DEFAULTS.items():
@@ -114,3 +116,21 @@ def set_attention(thresholds: object = None, within: object = None) -> Attention
     if changes:
         audit.record("setting", "attention", "edit", who, changes)
     return attention_settings()
+
+
+@writes
+def set_phone_region(code: object) -> str:
+    """Change the default phone region: how a number without a country code is read (the
+    numbers already stored keep their country)."""
+    from .caller_id import REGION_SETTING, check_region
+
+    region = check_region(code)
+    who = require(SUPERVISOR_ONLY, "change the database's settings")
+    old = Setting.get_or_none(Setting.name == REGION_SETTING)
+    if old is None:
+        Setting.create(name=REGION_SETTING, value=region)
+    else:
+        Setting.update(value=region).where(Setting.id == old.id).execute()
+    changes = {REGION_SETTING: [old.value if old else None, region]}
+    audit.record("setting", REGION_SETTING, "edit", who, changes)
+    return region

@@ -198,9 +198,11 @@ class LedgerEntryInfo(JsonMixin):
 @dataclass(frozen=True)
 class CustomerInfo(JsonMixin):
     name: str
-    email: str | None
-    phone: str | None
+    email: str | None  # the first of `emails` (kept for scripts written before several)
+    phone: str | None  # the first of `phones`
     contracts: int = 0
+    phones: list[str] = field(default_factory=list)  # as people read them: +34 911 23 45 67
+    emails: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,9 @@ class CheckResult(JsonMixin):
     def covered_now(self) -> bool:
         """Entitled, and within service hours (or no moment asked)."""
         return self.entitled and self.in_hours is not False
+
+    matched_by: str | None = None  # name, contract, phone or email
+    candidates: list[str] = field(default_factory=list)  # customers at an address's domain
 
 
 @dataclass(frozen=True)

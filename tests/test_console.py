@@ -543,6 +543,36 @@ def test_check_a_covered_and_an_uncovered_customer(world):
     drive(url, scenario)
 
 
+def test_check_by_phone_number_and_by_address(world):
+    """Caller ID in the console: the number in any spelling, an address in any case; an
+    unknown address at a customer's domain names the customer but is not covered."""
+    url, n = world
+    storage.set_phone_region("ES")
+    storage.edit_customer("Acme Corp", add_phones=["+34 911 23 45 67"])
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "c")
+        await write(pilot, "911 234 567")
+        await press(pilot, "enter")
+        assert (app.screen.result.customer, app.screen.result.entitled) == ("Acme Corp", True)
+        verdict = str(app.screen.query_one("#verdict").render())
+        assert "COVERED" in verdict and "Acme Corp" in verdict and "NOT" not in verdict
+        assert n["cases"] + "/1" in app.screen.query_one("#lines", KeyTable).row_keys
+        for query, said in [
+            ("OPS@ACME.TEST", "COVERED  Acme Corp"),
+            ("bob@acme.test", "the domain acme.test belongs to Acme Corp"),
+            ("12345", "'12345' is not a valid phone number"),
+        ]:
+            await press(pilot, "slash")
+            await pilot.press("ctrl+a", "ctrl+k")
+            await write(pilot, query)
+            await press(pilot, "enter")
+            assert said in str(app.screen.query_one("#verdict").render()), query
+
+    drive(url, scenario)
+
+
 def test_record_from_the_check_screen(world):
     url, n = world
 
@@ -620,9 +650,12 @@ def test_customers_and_templates_are_created_and_edited(world):
             await press(pilot, "j")
         await press(pilot, "e")
         await pilot.press("tab", "tab")
-        await write(pilot, "555 1234")
+        await write(pilot, "+34 911 234 567, +44 20 7946 0000")
         await press(pilot, "ctrl+s")
-        assert table.cells("Initech")[2] == "555 1234"
+        assert table.cells("Initech")[1:3] == [
+            "it@initech.test",
+            "+34 911 23 45 67, +44 20 7946 0000",
+        ]
         await press(pilot, "t")
         assert isinstance(app.screen, TemplatesScreen)
         await press(pilot, "n")

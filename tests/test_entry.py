@@ -65,3 +65,15 @@ def test_the_script_reaches_postgres_too():
     assert "no customer or contract matches 'Acme'" in done.stdout
     env_done = _script("check", "Acme", env={"CONTRACTS_DB": db_url})
     assert env_done.returncode == 1, env_done.stderr
+
+
+def test_check_loads_the_phone_rules_only_when_it_needs_them(sqlite_url):
+    """phonenumbers is heavy: `check ACME` (or an address) never imports it, nor does a
+    known number in the international form phone systems send; other spellings do."""
+    import storage
+
+    storage.add_customer("Acme Corp", phone="+34 911 23 45 67")
+    for query in ("Acme", "ops@acme.test", "CNR-000001", "+34911234567", "tel:+34 911 23 45 67"):
+        assert "phonenumbers" not in _modules_loaded_by(["check", query], sqlite_url), query
+    for query in ("+34 912 000 000", "0034 911 234 567"):
+        assert "phonenumbers" in _modules_loaded_by(["check", query], sqlite_url), query

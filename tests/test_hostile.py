@@ -107,7 +107,7 @@ HOSTILE = [
     (f"case open --customer 'Acme Corp' --title x --line {C1}/1/2", "is not a contract line"),
     ("case list --status lost", "Invalid value for '--status'"),
     # reads and others
-    ("check ''", "give a customer name or a contract number"),
+    ("check ''", "give a customer name, a contract number, a phone number"),
     ("list --filter x --limit -1", "Invalid value for '--limit'"),
     ("user add someone --role god", "Invalid value for '--role'"),
     ("user add '' --role rep", "the login is empty"),

@@ -16,7 +16,18 @@ from ..clock import today
 from ..db import is_postgres
 from ..lifecycle import _search_text
 from ..lookup import contract_number
-from ..models import AuditEvent, Base, Contract, Customer, Line, Template, tuples
+from ..models import (
+    AuditEvent,
+    Base,
+    Contract,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Line,
+    Template,
+    tuples,
+)
+from .contacts import Contacts
 from .days import DAY, add_months, iso, make_clock, month_start, stamp
 from .dice import Dice
 from .rows import COLUMNS, AuditRow, ContractRow, CustomerRow, LineRow, TemplateRow, maker
@@ -27,13 +38,11 @@ from .words import (
     CONTRACT_SITES,
     INDUSTRIES,
     LINE_KINDS,
-    MAIL_BOXES,
     NAME_ADJECTIVES,
     NAME_NOUNS,
     NAME_REGIONS,
     NAME_SUFFIXES,
     NAME_WORDS,
-    PHONE_PREFIXES,
     SUPERVISORS,
     TEMPLATE_WEIGHTS,
     TEMPLATES,
@@ -160,6 +169,7 @@ class Filler(LineUse):
             {name for (name,) in tuples(Template.select(Template.name))},
             {abbr for (abbr,) in tuples(Template.select(Template.abbr))},
         )
+        self.contacts = Contacts(self.rng)
 
     # ids and rows
 
@@ -244,15 +254,16 @@ class Filler(LineUse):
             taken.add(key)
             cid = self._id(Customer)
             created = (self.today - rng.randint(3000, 3600)) * DAY + rng.randint(28800, 64800)
-            slug = "".join(ch for ch in base.lower() if ch.isalnum() or ch == " ").replace(" ", "-")
-            email = f"{rng.choice(MAIL_BOXES)}@{slug}.example" if rng.random() < 0.9 else None
-            phone = (
-                f"{rng.choice(PHONE_PREFIXES)} 555 {rng.randint(0, 99):02d} {rng.randint(0, 99):02d}"
-                if rng.random() < 0.85
-                else None
-            )
-            self.rows[Customer].append(CustomerRow(cid, name, key, email, phone, stamp(created)))
-            self._audit("customer", name, "add", created, {"email": email, "phone": phone})
+            email, phone = self.contacts.draw(name)
+            self.rows[Customer].append(CustomerRow(cid, name, key, stamp(created)))
+            said = {"emails": [email] if email else [], "phones": [phone] if phone else []}
+            self._audit("customer", name, "add", created, said)
+            if email:
+                row = self.contacts.email_row(self._id(CustomerEmail), cid, email)
+                self.rows[CustomerEmail].append(row)
+            if phone:
+                row = self.contacts.phone_row(self._id(CustomerPhone), cid, phone)
+                self.rows[CustomerPhone].append(row)
             self.customers.append(Client(cid, name))
             if len(self.customers) == n:
                 break

@@ -7,7 +7,18 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
-from ..models import AuditEvent, Base, Case, Contract, Customer, Line, Template, UsageEntry
+from ..models import (
+    AuditEvent,
+    Base,
+    Case,
+    Contract,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Line,
+    Template,
+    UsageEntry,
+)
 
 R = TypeVar("R", bound=tuple)
 
@@ -16,9 +27,22 @@ class CustomerRow(NamedTuple):
     id: int
     name: str
     name_key: str
-    email: str | None
-    phone: str | None
     created: str
+
+
+class PhoneRow(NamedTuple):
+    id: int
+    customer: int
+    number: str  # E.164
+    shown: str
+
+
+class EmailRow(NamedTuple):
+    id: int
+    customer: int
+    address: str
+    address_key: str
+    domain: str
 
 
 class TemplateRow(NamedTuple):
@@ -128,6 +152,8 @@ def maker(record: type[R]) -> Callable[[tuple[Any, ...]], R]:
 
 ROWS: dict[type[Base], Any] = {  # each a NamedTuple class
     Customer: CustomerRow,
+    CustomerPhone: PhoneRow,
+    CustomerEmail: EmailRow,
     Template: TemplateRow,
     Contract: ContractRow,
     Line: LineRow,
@@ -138,6 +164,8 @@ ROWS: dict[type[Base], Any] = {  # each a NamedTuple class
 COLUMNS = {model: row._fields for model, row in ROWS.items()}  # the fields written, in order
 COUNT_NAMES = {
     Customer: "customers",
+    CustomerPhone: "phones",
+    CustomerEmail: "emails",
     Template: "templates",
     Contract: "contracts",
     Line: "lines",

@@ -20,12 +20,20 @@ from tui.cli.options import json_option, limit_option, shows
     metavar="ZONE",
     help="Business time zone of a new database (default: this machine's system zone).",
 )
-def init(zone: str | None) -> None:
+@click.option(
+    "--phone-region",
+    metavar="CC",
+    help="Default phone region of a new database, a country code like ES (default: the "
+    "country of its business zone).",
+)
+def init(zone: str | None, phone_region: str | None) -> None:
     """Create or upgrade the schema; print where the database is."""
     current = session()
     storage.db.last_migration = None
     if zone is not None:
         storage.db.initial_zone = storage.check_zone(zone)
+    if phone_region is not None:
+        storage.db.initial_region = storage.check_region(phone_region)
     current.open(upgrade=True)
     new = storage.db.SCHEMA_VERSION
     old = storage.db.last_migration[0] if storage.db.last_migration else new
@@ -55,6 +63,7 @@ def info(as_json: bool) -> None:
                 "database": storage.describe(current.url),
                 "schema_version": storage.db.SCHEMA_VERSION,
                 "zone": values["zone"],
+                "phone_region": values.get("phone_region"),
                 "today": storage.today().isoformat(),
                 "attention": {
                     "thresholds": [int(values["threshold_warn"]), int(values["threshold_alert"])],
@@ -72,11 +81,18 @@ def info(as_json: bool) -> None:
         f"Attention: lines at {values['threshold_warn']} % and {values['threshold_alert']} % "
         f"used; contracts ending within {values['ending_within']} days"
     )
+    click.echo(f"Default phone region: {_region_words(values.get('phone_region'))}")
     click.echo(f"You are: {login}")
     click.echo(
         f"Holds: {summary['customers']} customers, {summary['templates']} templates, "
         f"{summary['contracts']} contracts."
     )
+
+
+def _region_words(region: str | None) -> str:
+    if not region:
+        return "none (phone numbers need their country code)"
+    return f"{region} (a phone number without a country code is read as one of {region})"
 
 
 @click.command("settings")
@@ -91,9 +107,18 @@ def info(as_json: bool) -> None:
     metavar="DAYS",
     help="Attention: contracts ending within this many days (default 30; supervisors).",
 )
+@click.option(
+    "--phone-region",
+    metavar="CC",
+    help="The default phone region, a country code like ES (supervisors).",
+)
 @needs_db
-def settings_cmd(zone: str | None, thresholds: str | None, within: str | None) -> None:
+def settings_cmd(
+    zone: str | None, thresholds: str | None, within: str | None, phone_region: str | None
+) -> None:
     """Show the database's settings, or change them (supervisors)."""
+    if phone_region is not None:
+        storage.check_region(phone_region)  # bad input changes nothing, the zone neither
     if zone is not None:
         storage.set_zone(zone)
         click.echo(f"Business time zone is now {zone}; today is {storage.today()}.")
@@ -103,7 +128,10 @@ def settings_cmd(zone: str | None, thresholds: str | None, within: str | None) -
             f"Attention: lines at {now.warn} % and {now.alert} % used; "
             f"contracts ending within {now.within} days."
         )
-    if zone is not None or thresholds is not None or within is not None:
+    if phone_region is not None:
+        region = storage.set_phone_region(phone_region)
+        click.echo(f"Default phone region is now {_region_words(region)}.")
+    if any(v is not None for v in (zone, thresholds, within, phone_region)):
         return
     for name, value in sorted(storage.current_settings().items()):
         click.echo(f"{name}: {value}")

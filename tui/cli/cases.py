@@ -138,7 +138,10 @@ def check(query: str, at: str | None, as_json: bool) -> None:
     """Is a customer or contract covered now? Exit 0 yes, 1 no, 4 entitled but outside the
     service hours (the answer says when service opens next).
 
-    QUERY is a customer name (or part of one) or a contract number.
+    QUERY is a customer name (or part of one), a contract number, a phone number (any
+    spelling: +34 911 23 45 67, 0034911234567, or without a country code in the database's
+    phone region) or an e-mail address (any case). An unknown address at a customer's
+    domain is not a match: --json lists those customers as `candidates`.
     """
     result = storage.check(query, at=at)
     if not out.json_or_nothing(result, as_json):

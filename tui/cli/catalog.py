@@ -23,24 +23,47 @@ def customer() -> None:
 
 @customer.command("add")
 @click.argument("name")
-@click.option("--email", metavar="E")
-@click.option("--phone", metavar="P")
+@click.option(
+    "--email", "emails", metavar="E", multiple=True, help="An e-mail address (repeat it)."
+)
+@click.option(
+    "--phone",
+    "phones",
+    metavar="P",
+    multiple=True,
+    help="A phone number (repeat it); without a country code, in the database's phone region.",
+)
 @needs_db
-def customer_add(name: str, email: str | None, phone: str | None) -> None:
-    """Add a customer (names are unique, whatever their case)."""
-    info = storage.add_customer(name, email=email, phone=phone)
+def customer_add(name: str, emails: tuple[str, ...], phones: tuple[str, ...]) -> None:
+    """Add a customer (names are unique, whatever their case; a phone number or e-mail
+    address belongs to one customer only)."""
+    info = storage.add_customer(name, email=list(emails), phone=list(phones))
     click.echo(f"Added customer {info.name}.")
 
 
 @customer.command("edit")
 @click.argument("name")
 @click.option("--name", "new_name", metavar="NEW", help="A new name.")
-@click.option("--email", metavar="E", help="A new email address ('' clears it).")
-@click.option("--phone", metavar="P", help="A new phone number ('' clears it).")
+@click.option("--add-phone", "add_phones", metavar="P", multiple=True, help="Add a phone number.")
+@click.option("--remove-phone", "remove_phones", metavar="P", multiple=True)
+@click.option("--add-email", "add_emails", metavar="E", multiple=True, help="Add an address.")
+@click.option("--remove-email", "remove_emails", metavar="E", multiple=True)
+@click.option(
+    "--email",
+    metavar="E",
+    help="Replace every address with these (comma-separated; '' removes all).",
+)
+@click.option(
+    "--phone",
+    metavar="P",
+    help="Replace every number with these (comma-separated; '' removes all).",
+)
 @needs_db
-def customer_edit(name: str, new_name: str | None, email: str | None, phone: str | None) -> None:
-    """Change a customer's name, email or phone."""
-    info = storage.edit_customer(name, new_name=new_name, email=email, phone=phone)
+def customer_edit(
+    name: str, new_name: str | None, email: str | None, phone: str | None, **lists
+) -> None:
+    """Change a customer's name, phone numbers or e-mail addresses."""
+    info = storage.edit_customer(name, new_name=new_name, email=email, phone=phone, **lists)
     click.echo(f"Updated customer {info.name}.")
 
 
@@ -55,7 +78,7 @@ def customer_list(text: str | None, limit: int, as_json: bool) -> None:
         customers, as_json, "No customers yet; add one with `contracts customer add NAME`."
     ):
         return
-    rows = [[c.name, c.email, c.phone, c.contracts] for c in customers]
+    rows = [[c.name, ", ".join(c.emails), ", ".join(c.phones), c.contracts] for c in customers]
     click.echo(
         out.table(["Customer", "Email", "Phone", "Contracts"], rows, right=(3,), flex=(0, 1))
     )

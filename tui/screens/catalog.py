@@ -44,8 +44,8 @@ class CustomersScreen(FilteredScreen):
         yield KeyTable(
             [
                 Col("name", "Name", 16, flex=2),
-                Col("email", "Email", 14, flex=1),
-                Col("phone", "Phone", 16),
+                Col("email", "E-mails", 14, flex=1),
+                Col("phone", "Phones", 16, flex=1),
                 Col("contracts", "Contracts", 9, align="right"),
             ],
             id="customers",
@@ -77,7 +77,7 @@ class CustomersScreen(FilteredScreen):
         table = self.query_one("#customers", KeyTable)
         table.fill(
             [
-                (c.name, [c.name, c.email or "", c.phone or "", f"{c.contracts:,}"])
+                (c.name, [c.name, ", ".join(c.emails), ", ".join(c.phones), f"{c.contracts:,}"])
                 for c in customers
             ]
         )
@@ -91,20 +91,20 @@ class CustomersScreen(FilteredScreen):
         return next((c for c in self.customers if c.name == key), None)
 
     def _fields(self, customer=None) -> list[Field]:
+        """Several addresses or numbers go in one field, separated by commas."""
+        several = "optional; several separated by commas"
+        emails = ", ".join(customer.emails) if customer else ""
+        phones = ", ".join(customer.phones) if customer else ""
         return [
             Field("name", "Name", customer.name if customer else "", required=True),
-            Field(
-                "email", "Email", (customer.email or "") if customer else "", placeholder="optional"
-            ),
-            Field(
-                "phone", "Phone", (customer.phone or "") if customer else "", placeholder="optional"
-            ),
+            Field("email", "E-mails", emails, placeholder=several),
+            Field("phone", "Phones", phones, placeholder=several),
         ]
 
     def action_new(self) -> None:
         def submit(values):
             return storage.add_customer(
-                values["name"], email=values["email"] or None, phone=values["phone"] or None
+                values["name"], email=values["email"], phone=values["phone"]
             )
 
         self.app.push_screen(

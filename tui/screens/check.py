@@ -53,10 +53,12 @@ class CheckScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Check coverage")
-        yield FilterInput("customer name or contract number (CNR-…), then enter", id="query")
+        yield FilterInput("name, contract (CNR-…), phone or e-mail, then enter", id="query")
         yield Static(
             Text(
-                "Type who is calling: a customer's name or a contract number.", style="bright_black"
+                "Type who is calling: a customer's name, a contract number, their phone number "
+                "or e-mail address.",
+                style="bright_black",
             ),
             id="verdict",
         )
