@@ -97,14 +97,6 @@ class RecordCaseModal(FormModal):
         )
         self.line = line
 
-    def _done(self, result) -> None:
-        """Recording outside the service hours is allowed, and said; the screens get
-        (case, contract)."""
-        case, info, late = result
-        if late:
-            self.app.notify(late, title="Outside service hours", severity="warning", markup=False)
-        super()._done((case, info))
-
     def show_refusal(self, error: Exception) -> None:
         super().show_refusal(error)
         if str(error).startswith("allotment exhausted") and self._field("override").hidden:
