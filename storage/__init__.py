@@ -134,6 +134,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
     from .attention import needs_attention
     from .billing import billing_schedule
     from .by_dates import sweep, sweep_if_due, sweep_needed
+    from .caller_id import check_region
     from .catalog import (
         add_customer,
         add_template,
@@ -157,9 +158,10 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         resolve_case,
     )
     from .clock import set_today, today
+    from .days_off import add_days_off, list_days_off, remove_days_off
     from .db import close_database, default_url, describe, migrate, open_database, session
     from .details import case_detail, template_detail, user_admin_refusal
-    from .entitlement import CHECK_MATCHES, check
+    from .entitlement import CHECK_MATCHES, check, outside_hours_notice
     from .forecast import line_burn
     from .lifecycle import (
         add_line,
@@ -197,6 +199,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         check_zone,
         current_settings,
         set_attention,
+        set_phone_region,
         set_zone,
     )
     from .statuses import (

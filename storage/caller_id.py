@@ -13,9 +13,12 @@ heavy, and `contracts check ACME` never needs it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+import peewee as pw
 
 from .errors import InvalidInput, Refused
-from .models import Customer, CustomerEmail, CustomerPhone
+from .models import Customer, CustomerEmail, CustomerPhone, tuples
 from .text import quoted
 
 REGION_SETTING = "phone_region"
@@ -46,7 +49,7 @@ def looks_like_email(text: str) -> bool:
 # Phone numbers
 
 
-def check_region(code) -> str:
+def check_region(code: object) -> str:
     """A default phone region as typed (ES, GB, US…), or one sentence saying it is not one."""
     import phonenumbers
 
@@ -61,13 +64,14 @@ def check_region(code) -> str:
 def region_of_zone(zone: str | None) -> str | None:
     """The country of a time zone (Europe/Madrid: ES), from the system's zone table; None
     when it is not known (UTC, or no table)."""
+    import importlib
     import os
 
     paths = ["/usr/share/zoneinfo/zone.tab"]
     try:
-        import tzdata
-
-        paths.append(os.path.join(os.path.dirname(tzdata.__file__), "zoneinfo", "zone.tab"))
+        tzdata = importlib.import_module("tzdata")  # the package ships no type stubs
+        if tzdata.__file__ is not None:
+            paths.append(os.path.join(os.path.dirname(tzdata.__file__), "zoneinfo", "zone.tab"))
     except ImportError:
         pass
     for path in paths:
@@ -82,7 +86,7 @@ def region_of_zone(zone: str | None) -> str | None:
     return None
 
 
-def phone_number(text, region: str | None) -> tuple[str, str]:
+def phone_number(text: object, region: str | None) -> tuple[str, str]:
     """(E.164, as people read it) of a number as typed; InvalidInput (one sentence) when it is
     not a valid number, or has no country code and the database has no default region."""
     import phonenumbers
@@ -124,7 +128,7 @@ def phone_region() -> str | None:
 # E-mail addresses
 
 
-def email_address(text) -> tuple[str, str, str]:
+def email_address(text: object) -> tuple[str, str, str]:
     """(address as typed, its key in lower case, its domain) of an address; InvalidInput
     (one sentence) when it is not one."""
     address = _without_scheme(str(text or "").strip(), "mailto:")
@@ -138,8 +142,9 @@ def email_address(text) -> tuple[str, str, str]:
 # Finding the caller
 
 
-def _stored(e164: str) -> tuple[Customer | None, str | None]:
-    """The customer with this E.164 number and the number as shown (one indexed look-up)."""
+def _stored(e164: str) -> tuple[Customer, str] | None:
+    """The customer with this E.164 number and the number as shown (one indexed look-up);
+    None when no one has it."""
     row = (
         Customer.select(Customer, CustomerPhone.shown)
         .join(CustomerPhone)
@@ -147,10 +152,10 @@ def _stored(e164: str) -> tuple[Customer | None, str | None]:
         .objects()
         .first()
     )
-    return (row, row.shown) if row is not None else (None, None)
+    return (row, row.shown) if row is not None else None
 
 
-def customer_by_phone(text) -> tuple[Customer | None, str]:
+def customer_by_phone(text: object) -> tuple[Customer | None, str]:
     """The customer whose number this is, and the number as read.
 
     What a phone system sends, +34911234567 (or +34 911 23 45 67), is looked up as it is:
@@ -158,15 +163,15 @@ def customer_by_phone(text) -> tuple[Customer | None, str]:
     match, goes through them (imported then) for the exact number or the sentence why not."""
     typed = _without_scheme(str(text or "").strip(), "tel:")
     if typed.startswith("+"):
-        customer, shown = _stored("+" + "".join(ch for ch in typed if ch.isdigit()))
-        if customer is not None:
-            return customer, shown
+        found = _stored("+" + "".join(ch for ch in typed if ch.isdigit()))
+        if found is not None:
+            return found
     e164, readable = phone_number(text, phone_region())
-    customer, _shown = _stored(e164)
-    return customer, readable
+    found = _stored(e164)
+    return (found[0] if found is not None else None), readable
 
 
-def customer_by_email(text) -> tuple[Customer | None, str, list[str]]:
+def customer_by_email(text: object) -> tuple[Customer | None, str, list[str]]:
     """The customer whose address this is (one indexed look-up), the address, and when no
     one has it, the customers who have an address at its domain (candidates, not matches)."""
     address, key, domain = email_address(text)
@@ -175,13 +180,14 @@ def customer_by_email(text) -> tuple[Customer | None, str, list[str]]:
         return customer, address, []
     candidates = [
         name
-        for (name,) in Customer.select(Customer.name)
-        .join(CustomerEmail)
-        .where(CustomerEmail.domain == domain)
-        .distinct()
-        .order_by(Customer.name)
-        .limit(5)
-        .tuples()
+        for (name,) in tuples(
+            Customer.select(Customer.name)
+            .join(CustomerEmail)
+            .where(CustomerEmail.domain == domain)
+            .distinct()
+            .order_by(Customer.name)
+            .limit(5)
+        )
     ]
     return None, address, candidates
 
@@ -194,7 +200,9 @@ def domain_of(address: str) -> str:
 # A customer's numbers and addresses
 
 
-def _per_customer(model, column, customer_ids) -> dict[int, list[str]]:
+def _per_customer(
+    model: type[CustomerPhone | CustomerEmail], column: pw.Field, customer_ids: Iterable[int]
+) -> dict[int, list[str]]:
     """column's values per customer, in the order they were added; for many customers the
     whole (small) table is read instead of a list of ids too long for one statement."""
     ids = set(customer_ids)
@@ -204,18 +212,18 @@ def _per_customer(model, column, customer_ids) -> dict[int, list[str]]:
     query = model.select(model.customer, column).order_by(model.id)
     if len(ids) <= 500:
         query = query.where(model.customer.in_(list(ids)))
-    for customer_id, value in query.tuples():
+    for customer_id, value in tuples(query):
         if customer_id in ids:
             per.setdefault(customer_id, []).append(value)
     return per
 
 
-def phones_of(customer_ids) -> dict[int, list[str]]:
+def phones_of(customer_ids: Iterable[int]) -> dict[int, list[str]]:
     """The numbers (as people read them) of each customer."""
     return _per_customer(CustomerPhone, CustomerPhone.shown, customer_ids)
 
 
-def emails_of(customer_ids) -> dict[int, list[str]]:
+def emails_of(customer_ids: Iterable[int]) -> dict[int, list[str]]:
     """The addresses (as typed) of each customer."""
     return _per_customer(CustomerEmail, CustomerEmail.address, customer_ids)
 
@@ -224,7 +232,7 @@ def _owner_name(customer_id: int) -> str:
     return Customer.select(Customer.name).where(Customer.id == customer_id).scalar()
 
 
-def add_phone(customer: Customer, text) -> str:
+def add_phone(customer: Customer, text: object) -> str:
     """Give the customer a number; refused when it is another customer's. Returns it as read."""
     e164, readable = phone_number(text, phone_region())
     owner = CustomerPhone.get_or_none(CustomerPhone.number == e164)
@@ -238,7 +246,7 @@ def add_phone(customer: Customer, text) -> str:
     return readable
 
 
-def remove_phone(customer: Customer, text) -> str:
+def remove_phone(customer: Customer, text: object) -> str:
     e164, readable = phone_number(text, phone_region())
     deleted = (
         CustomerPhone.delete()
@@ -250,7 +258,7 @@ def remove_phone(customer: Customer, text) -> str:
     return readable
 
 
-def add_email(customer: Customer, text) -> str:
+def add_email(customer: Customer, text: object) -> str:
     """Give the customer an address; refused when it is another customer's."""
     address, key, domain = email_address(text)
     owner = CustomerEmail.get_or_none(CustomerEmail.address_key == key)
@@ -264,7 +272,7 @@ def add_email(customer: Customer, text) -> str:
     return address
 
 
-def remove_email(customer: Customer, text) -> str:
+def remove_email(customer: Customer, text: object) -> str:
     address, key, _domain = email_address(text)
     deleted = (
         CustomerEmail.delete()
@@ -278,7 +286,7 @@ def remove_email(customer: Customer, text) -> str:
 
 def replace_phones(customer: Customer, texts: list[str]) -> None:
     """The customer's numbers become exactly these (the ones kept keep their place)."""
-    wanted = {}
+    wanted: dict[str, str] = {}
     for text in texts:
         e164, _readable = phone_number(text, phone_region())
         wanted.setdefault(e164, text)
@@ -287,9 +295,9 @@ def replace_phones(customer: Customer, texts: list[str]) -> None:
     ).execute()
     have = {
         n
-        for (n,) in CustomerPhone.select(CustomerPhone.number)
-        .where(CustomerPhone.customer == customer.id)
-        .tuples()
+        for (n,) in tuples(
+            CustomerPhone.select(CustomerPhone.number).where(CustomerPhone.customer == customer.id)
+        )
     }
     for e164, text in wanted.items():
         if e164 not in have:
@@ -298,7 +306,7 @@ def replace_phones(customer: Customer, texts: list[str]) -> None:
 
 def replace_emails(customer: Customer, texts: list[str]) -> None:
     """The customer's addresses become exactly these (the ones kept keep their place)."""
-    wanted = {}
+    wanted: dict[str, str] = {}
     for text in texts:
         _address, key, _domain = email_address(text)
         wanted.setdefault(key, text)
@@ -307,9 +315,11 @@ def replace_emails(customer: Customer, texts: list[str]) -> None:
     ).execute()
     have = {
         k
-        for (k,) in CustomerEmail.select(CustomerEmail.address_key)
-        .where(CustomerEmail.customer == customer.id)
-        .tuples()
+        for (k,) in tuples(
+            CustomerEmail.select(CustomerEmail.address_key).where(
+                CustomerEmail.customer == customer.id
+            )
+        )
     }
     for key, text in wanted.items():
         if key not in have:
@@ -320,7 +330,9 @@ def replace_emails(customer: Customer, texts: list[str]) -> None:
 # Upgrading (migration 3)
 
 
-def move_old_contacts(customer_id, name, email, phone, region) -> None:
+def move_old_contacts(
+    customer_id: int, name: str, email: str | None, phone: str | None, region: str | None
+) -> None:
     """One customer's old email and phone into the new tables. A value that cannot be kept
     (not a valid number, or already another customer's) is left out and said so in the
     audit trail, with the value, so that nothing is lost without a trace."""
@@ -335,16 +347,14 @@ def move_old_contacts(customer_id, name, email, phone, region) -> None:
         try:
             if kind == "email":
                 address, key, domain = email_address(value)
-                owner = CustomerEmail.get_or_none(CustomerEmail.address_key == key)
-                if owner is None:
+                if CustomerEmail.get_or_none(CustomerEmail.address_key == key) is None:
                     CustomerEmail.create(
                         customer=customer_id, address=address, address_key=key, domain=domain
                     )
                     continue
             else:
                 number, shown = phone_number(value, region)
-                owner = CustomerPhone.get_or_none(CustomerPhone.number == number)
-                if owner is None:
+                if CustomerPhone.get_or_none(CustomerPhone.number == number) is None:
                     CustomerPhone.create(customer=customer_id, number=number, shown=shown)
                     continue
             why = "it already belongs to another customer"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import peewee as pw
@@ -30,6 +31,8 @@ from .text import free_text, one_line
 from .views import CustomerInfo, TemplateInfo, UserInfo
 
 NAME_LIMIT = 120  # characters of a customer's or template's name
+# phone numbers or addresses: one, several, or text separated by commas or semicolons
+Several = str | Iterable[object] | None
 
 
 def check_hours(text: object) -> str:
@@ -39,7 +42,12 @@ def check_hours(text: object) -> str:
     return parse(text if text not in (None, "") else "24x7").text
 
 
-def _customer_info(c: Customer, contracts: int = 0, phones=None, emails=None) -> CustomerInfo:
+def _customer_info(
+    c: Customer,
+    contracts: int = 0,
+    phones: list[str] | None = None,
+    emails: list[str] | None = None,
+) -> CustomerInfo:
     if phones is None:
         phones = caller_id.phones_of([c.id]).get(c.id, [])
     if emails is None:
@@ -54,7 +62,7 @@ def _customer_info(c: Customer, contracts: int = 0, phones=None, emails=None) ->
     )
 
 
-def _many(values) -> list[str]:
+def _many(values: Several) -> list[str]:
     """Phone numbers or addresses given one by one, as a list, or as text separated by
     commas or semicolons; blanks dropped."""
     if values is None:
@@ -70,7 +78,7 @@ def _many(values) -> list[str]:
 
 
 @writes
-def add_customer(name: str, email: object = None, phone: object = None) -> CustomerInfo:
+def add_customer(name: str, email: Several = None, phone: Several = None) -> CustomerInfo:
     """A new customer with any number of e-mail addresses and phone numbers (each one, a
     list, or text separated by commas); a number or address of another customer's is
     refused, and nothing is added."""
@@ -92,25 +100,25 @@ def add_customer(name: str, email: object = None, phone: object = None) -> Custo
 def edit_customer(
     name: str,
     new_name: str | None = None,
-    email: object = None,
-    phone: object = None,
+    email: Several = None,
+    phone: Several = None,
     *,
-    add_emails: object = (),
-    remove_emails: object = (),
-    add_phones: object = (),
-    remove_phones: object = (),
+    add_emails: Several = (),
+    remove_emails: Several = (),
+    add_phones: Several = (),
+    remove_phones: Several = (),
 ) -> CustomerInfo:
     """Rename a customer, or change their addresses and numbers: `email`/`phone` replace all
     of them ('' removes all), `add_…`/`remove_…` change one at a time."""
     who = require(LISTED, "edit customers")
     customer = find_customer(name)
     before = _contact_lists(customer)
-    after = {"name": customer.name}
+    renamed = customer.name
     if new_name is not None:
-        after["name"] = one_line(new_name, "customer name", NAME_LIMIT)
-        clash = Customer.get_or_none(Customer.name_key == after["name"].casefold())
+        renamed = one_line(new_name, "customer name", NAME_LIMIT)
+        clash = Customer.get_or_none(Customer.name_key == renamed.casefold())
         if clash is not None and clash.id != customer.id:
-            raise Refused(f"a customer named '{after['name']}' already exists.")
+            raise Refused(f"a customer named '{renamed}' already exists.")
     if email is not None:
         caller_id.replace_emails(customer, _many(email))
     if phone is not None:
@@ -123,13 +131,13 @@ def edit_customer(
         caller_id.add_email(customer, address)
     for number in _many(add_phones):
         caller_id.add_phone(customer, number)
-    after.update(_contact_lists(customer))
+    after = {"name": renamed, **_contact_lists(customer)}
     changes = audit.diff({"name": customer.name, **before}, after)
     if not changes:
         raise InvalidInput("nothing to change on the customer.")
-    if after["name"] != customer.name:
-        _rename_customer(customer, after["name"])
-    audit.record("customer", after["name"], "edit", who, changes)
+    if renamed != customer.name:
+        _rename_customer(customer, renamed)
+    audit.record("customer", renamed, "edit", who, changes)
     return _customer_info(Customer.get_by_id(customer.id))
 
 

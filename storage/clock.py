@@ -42,8 +42,11 @@ def freeze_moment(moment: dt.datetime | None) -> None:
     """Stand in for the clock at one moment (an aware datetime): `now` is `moment`, the real
     business day its date in the business zone. For the test suite only; None: the clock."""
     global _frozen_day, _frozen_moment
-    _frozen_moment = None if moment is None else pendulum.instance(moment)
-    _frozen_day = None if moment is None else _frozen_moment.in_timezone(business_zone()).date()
+    if moment is None:
+        _frozen_moment = _frozen_day = None
+        return
+    _frozen_moment = pendulum.instance(moment)
+    _frozen_day = _frozen_moment.in_timezone(business_zone()).date()
 
 
 def acting_as_of_another_day() -> bool:

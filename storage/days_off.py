@@ -6,6 +6,7 @@ copied at creation): a team adds next year's holidays once and every contract fo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import pendulum
 
@@ -17,11 +18,12 @@ from .lookup import find_template
 from .models import DayOff
 from .people import SUPERVISOR_ONLY, require
 
+Days = str | dt.date | Iterable[str | dt.date] | None  # one date, or several
 
-def _dates(days) -> list[pendulum.Date]:
-    if isinstance(days, (str, dt.date)):
-        days = [days]
-    dates = sorted({parse_date(day, "day off") for day in days or ()})
+
+def _dates(days: Days) -> list[pendulum.Date]:
+    listed = [days] if isinstance(days, (str, dt.date)) else days or ()
+    dates = sorted({parse_date(day, "day off") for day in listed})
     if not dates:
         raise InvalidInput("give at least one date (YYYY-MM-DD).")
     return dates
@@ -33,7 +35,7 @@ def _listed(template_id: int) -> list[pendulum.Date]:
 
 
 @writes
-def add_days_off(template, days) -> list[pendulum.Date]:
+def add_days_off(template: str, days: Days) -> list[pendulum.Date]:
     """Add dates to a template's days off; returns its whole list."""
     who = require(SUPERVISOR_ONLY, "change templates")
     found = find_template(template)
@@ -53,7 +55,7 @@ def add_days_off(template, days) -> list[pendulum.Date]:
 
 
 @writes
-def remove_days_off(template, days) -> list[pendulum.Date]:
+def remove_days_off(template: str, days: Days) -> list[pendulum.Date]:
     """Take dates off a template's days off; returns its whole list."""
     who = require(SUPERVISOR_ONLY, "change templates")
     found = find_template(template)
@@ -69,11 +71,11 @@ def remove_days_off(template, days) -> list[pendulum.Date]:
 
 
 @reads
-def list_days_off(template) -> list[pendulum.Date]:
+def list_days_off(template: str) -> list[pendulum.Date]:
     return _listed(find_template(template).id)
 
 
-def days_off_of(template_ids, around: dt.date) -> dict[int, set[pendulum.Date]]:
+def days_off_of(template_ids: Iterable[int], around: dt.date) -> dict[int, set[pendulum.Date]]:
     """The days off of these templates near a day (a week before to a year and more after:
     what the hours need to answer now and find the next opening), by template id."""
     ids = sorted(set(template_ids))

@@ -8,6 +8,9 @@ off). `--today` asks about a whole day and leaves the hours out; `at` asks about
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+
+import pendulum
 
 from . import caller_id
 from .by_dates import status_is
@@ -19,7 +22,7 @@ from .hours import closed_sentence, in_hours, opens_at, parse_moment
 from .lookup import contract_id, find_contract, looks_like_contract
 from .models import Contract, Customer
 from .reports import contract_info
-from .views import CheckResult
+from .views import CheckResult, ContractInfo
 
 CHECK_MATCHES = 50  # the most customers a check offers to pick from
 
@@ -46,7 +49,7 @@ def _resolve_customer(query: str) -> tuple[Customer | None, str | None, list[str
     return None, reason, [m.name for m in matches]
 
 
-def _moment(at):
+def _moment(at: object) -> tuple[pendulum.DateTime | None, pendulum.Date]:
     """The moment asked about and its business day; no moment for `--today` alone."""
     if at is not None:
         moment = parse_moment(at, business_zone_name())
@@ -56,11 +59,14 @@ def _moment(at):
     return now(), today()
 
 
-def _with_hours(pairs, moment):
+def _with_hours(
+    pairs: list[tuple[Contract, ContractInfo]], moment: dt.datetime
+) -> tuple[list[ContractInfo], dict[str, str]]:
     """Each ContractInfo with its lines' in_hours and opens_at at `moment`; the closed
     sentence of each contract outside its hours, by number."""
     off = days_off_of([contract.template_id for contract, _info in pairs], moment.date())
-    infos, notes = [], {}
+    infos: list[ContractInfo] = []
+    notes: dict[str, str] = {}
     for contract, info in pairs:
         days = off[contract.template_id]
         inside = in_hours(info.hours, days, moment)
@@ -72,7 +78,9 @@ def _with_hours(pairs, moment):
     return infos, notes
 
 
-def _hours_verdict(infos, notes) -> tuple[bool, object, str | None]:
+def _hours_verdict(
+    infos: list[ContractInfo], notes: dict[str, str]
+) -> tuple[bool, dt.datetime | None, str | None]:
     """Overall: a usable line within its hours; else the first opening and its sentence."""
     usable = [(info, li) for info in infos for li in info.lines if li.usable]
     if any(li.in_hours for _info, li in usable):
@@ -87,7 +95,7 @@ def _hours_verdict(infos, notes) -> tuple[bool, object, str | None]:
 RANK = {"active": 0, "on_hold": 1, "invoiced": 2, "expired": 3, "canceled": 4, "draft": 5}
 
 
-def _rank(info) -> tuple:
+def _rank(info: ContractInfo) -> tuple[bool, bool, int]:
     """Contracts with a usable line first, those within their hours before those outside."""
     return (
         not any(li.usable for li in info.lines),
@@ -96,7 +104,7 @@ def _rank(info) -> tuple:
     )
 
 
-def _why_not(infos, customer_name) -> str:
+def _why_not(infos: list[ContractInfo], customer_name: str) -> str:
     if not infos:
         return f"{customer_name} has no contract."
     reasons = [li.reason for info in infos for li in info.lines if li.reason]
@@ -126,7 +134,7 @@ def _find_caller(raw: str) -> tuple[Customer | None, str | None, str, list[str],
     return customer, why, "name", [], matches
 
 
-def _contracts_of(customer, day) -> list:
+def _contracts_of(customer: Customer, day: pendulum.Date) -> list[Contract]:
     """The customer's current contracts, then their three most recent past ones."""
     current = list(
         Contract.select()
@@ -149,7 +157,7 @@ def _contracts_of(customer, day) -> list:
 
 
 @reads
-def check(query: str, at=None) -> CheckResult:
+def check(query: str, at: object = None) -> CheckResult:
     """Is this customer (or contract) covered right now, by which lines, how much is left?
     `at`: another moment (ISO 8601 text or an aware datetime; without an offset, in the
     business zone)."""
@@ -193,12 +201,12 @@ def check(query: str, at=None) -> CheckResult:
         customer_name = customer.name
         contracts = _contracts_of(customer, day)
     infos = [contract_info(c, day=day) for c in contracts]
-    notes = {}
+    notes: dict[str, str] = {}
     if moment is not None:
         infos, notes = _with_hours(list(zip(contracts, infos, strict=True)), moment)
     infos.sort(key=_rank)
     entitled = any(li.usable for info in infos for li in info.lines)
-    hours = (None, None, None)
+    hours: tuple[bool | None, dt.datetime | None, str | None] = (None, None, None)
     if moment is not None and entitled:
         hours = _hours_verdict(infos, notes)
     reason = None if entitled else _why_not(infos, customer_name)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import pendulum
@@ -99,7 +99,7 @@ def _window(part: str, text: str) -> tuple[Window, str]:
     return Window(days, opens, closes), f"{label} {match['opens']}-{match['closes']}"
 
 
-def parse(text) -> ServiceHours:
+def parse(text: object) -> ServiceHours:
     """Read service hours; InvalidInput (one sentence) when they cannot be read."""
     return _parse(" ".join(str(text if text is not None else "24x7").split()) or "24x7")
 
@@ -128,11 +128,11 @@ def _parse(value: str) -> ServiceHours:
     return ServiceHours(text_back, tuple(w for w, _label in read), zone)
 
 
-def _zone(hours: ServiceHours):
+def _zone(hours: ServiceHours) -> pendulum.Timezone:
     return pendulum.timezone(hours.zone_name())
 
 
-def _wall(day: dt.date, minutes: int, zone) -> dt.datetime:
+def _wall(day: dt.date, minutes: int, zone: dt.tzinfo) -> dt.datetime:
     """The UTC moment of a wall-clock time in a zone (a time in a summer-time gap is read
     forward, one that happens twice is the first)."""
     day = day + dt.timedelta(days=minutes // DAY_MINUTES)
@@ -141,7 +141,9 @@ def _wall(day: dt.date, minutes: int, zone) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def _windows_of(hours: ServiceHours, day: dt.date, days_off: Collection, zone):
+def _windows_of(
+    hours: ServiceHours, day: dt.date, days_off: Collection[dt.date], zone: dt.tzinfo
+) -> list[tuple[dt.datetime, dt.datetime]]:
     """(opens, closes) of the windows that start on `day`, in order of opening (UTC)."""
     if day in days_off:
         return []
@@ -155,20 +157,22 @@ def _windows_of(hours: ServiceHours, day: dt.date, days_off: Collection, zone):
     return sorted(spans)
 
 
-def _as_hours(hours) -> ServiceHours:
+def _as_hours(hours: ServiceHours | str | None) -> ServiceHours:
     return hours if isinstance(hours, ServiceHours) else parse(hours)
 
 
-def _dates(days_off) -> set[dt.date]:
+def _dates(days_off: Iterable[dt.date] | None) -> set[dt.date]:
     return {dt.date(d.year, d.month, d.day) for d in days_off or ()}
 
 
-def _local_day(moment: dt.datetime, zone) -> dt.date:
+def _local_day(moment: dt.datetime, zone: dt.tzinfo) -> dt.date:
     local = moment.astimezone(zone)
     return dt.date(local.year, local.month, local.day)
 
 
-def in_hours(hours, days_off, moment: dt.datetime) -> bool:
+def in_hours(
+    hours: ServiceHours | str | None, days_off: Iterable[dt.date] | None, moment: dt.datetime
+) -> bool:
     """Is service open at `moment` (an aware datetime)?"""
     hours = _as_hours(hours)
     zone = _zone(hours)
@@ -181,7 +185,9 @@ def in_hours(hours, days_off, moment: dt.datetime) -> bool:
     return False
 
 
-def opens_at(hours, days_off, moment: dt.datetime) -> pendulum.DateTime | None:
+def opens_at(
+    hours: ServiceHours | str | None, days_off: Iterable[dt.date] | None, moment: dt.datetime
+) -> pendulum.DateTime | None:
     """When service next opens, in the hours' zone: None while it is open at `moment`, or
     when it does not open within LOOK_AHEAD_DAYS."""
     hours = _as_hours(hours)
@@ -211,7 +217,12 @@ def _when(moment: pendulum.DateTime, far: bool) -> str:
     return moment.format("ddd YYYY-MM-DD HH:mm" if far else "ddd HH:mm")
 
 
-def closed_sentence(hours, days_off, moment: dt.datetime, user_zone: str) -> str:
+def closed_sentence(
+    hours: ServiceHours | str | None,
+    days_off: Iterable[dt.date] | None,
+    moment: dt.datetime,
+    user_zone: str,
+) -> str:
     """`outside service hours Mon-Fri 08:00-18:00 Europe/Madrid; opens Mon 08:00 (in 10 h)`:
     in the hours' zone, and in the user's when it differs."""
     hours = _as_hours(hours)
@@ -222,7 +233,8 @@ def closed_sentence(hours, days_off, moment: dt.datetime, user_zone: str) -> str
     opening = opens_at(hours, off, moment)
     if opening is None:
         return f"outside service hours {hours.text}{why}; no opening in the next year"
-    far = opening - moment > dt.timedelta(days=6)
+    since = pendulum.instance(moment)  # the DateTime `opening - moment` makes of it anyway
+    far = opening - since > dt.timedelta(days=6)
     where = "" if hours.zone_name() == user_zone else f" {hours.zone_name()}"
     mine = ""
     if where:
@@ -230,11 +242,11 @@ def closed_sentence(hours, days_off, moment: dt.datetime, user_zone: str) -> str
         mine = f"{_when(there, far)} {user_zone}, "
     return (
         f"outside service hours {hours.text}{why}; opens {_when(opening, far)}{where} "
-        f"({mine}{_after(opening - moment)})"
+        f"({mine}{_after(opening - since)})"
     )
 
 
-def parse_moment(text, zone: str) -> pendulum.DateTime:
+def parse_moment(text: object, zone: str) -> pendulum.DateTime:
     """A moment typed as ISO 8601 (`2026-12-05T22:00`, `2026-12-05 22:00`,
     `2026-12-05T22:00+01:00`, `…Z`); without an offset, a wall time in `zone`."""
     raw = " ".join(str(text or "").split())

@@ -131,18 +131,24 @@ class Customer(Base):
 class CustomerPhone(Base):
     """One of a customer's phone numbers: a number belongs to one customer only."""
 
+    id = pw.AutoField()
     customer = pw.ForeignKeyField(Customer, backref="phones", on_delete="CASCADE")
     number = pw.CharField(unique=True)  # E.164, what caller ID looks up: +34911234567
     shown = pw.CharField()  # as people read it: +34 911 23 45 67
+
+    customer_id: int
 
 
 class CustomerEmail(Base):
     """One of a customer's e-mail addresses: an address belongs to one customer only."""
 
+    id = pw.AutoField()
     customer = pw.ForeignKeyField(Customer, backref="emails", on_delete="CASCADE")
     address = pw.CharField()  # as typed
     address_key = pw.CharField(unique=True)  # in lower case: what a look-up compares
     domain = pw.CharField(index=True)  # in lower case: the candidates at a known domain
+
+    customer_id: int
 
 
 class Template(Base):
@@ -320,8 +326,11 @@ class WriteKey(Base):
 class DayOff(Base):
     """A date on which a template's contracts give no service (SPEC §2: days off)."""
 
+    id = pw.AutoField()
     template = pw.ForeignKeyField(Template, backref="days_off", on_delete="CASCADE")
     day = CalendarDateField()
+
+    template_id: int
 
     class Meta:
         indexes = ((("template", "day"), True),)

@@ -3,17 +3,18 @@ belongs to one customer only (as the schema insists)."""
 
 from __future__ import annotations
 
-from ..models import CustomerEmail, CustomerPhone
+from ..models import CustomerEmail, CustomerPhone, tuples
+from .dice import Dice
 from .rows import EmailRow, PhoneRow
 from .words import MAIL_BOXES, PHONE_PREFIXES
 
 
 class Contacts:
-    def __init__(self, rng):
+    def __init__(self, rng: Dice) -> None:
         self.rng = rng
         # what the database holds already: generated ones avoid it
-        self.phones = {n for (n,) in CustomerPhone.select(CustomerPhone.number).tuples()}
-        self.emails = {k for (k,) in CustomerEmail.select(CustomerEmail.address_key).tuples()}
+        self.phones = {n for (n,) in tuples(CustomerPhone.select(CustomerPhone.number))}
+        self.emails = {k for (k,) in tuples(CustomerEmail.select(CustomerEmail.address_key))}
         self.serial = 5550000
 
     def draw(self, name: str) -> tuple[str | None, str | None]:

@@ -259,11 +259,11 @@ class Filler(LineUse):
             said = {"emails": [email] if email else [], "phones": [phone] if phone else []}
             self._audit("customer", name, "add", created, said)
             if email:
-                row = self.contacts.email_row(self._id(CustomerEmail), cid, email)
-                self.rows[CustomerEmail].append(row)
+                email_row = self.contacts.email_row(self._id(CustomerEmail), cid, email)
+                self.rows[CustomerEmail].append(email_row)
             if phone:
-                row = self.contacts.phone_row(self._id(CustomerPhone), cid, phone)
-                self.rows[CustomerPhone].append(row)
+                phone_row = self.contacts.phone_row(self._id(CustomerPhone), cid, phone)
+                self.rows[CustomerPhone].append(phone_row)
             self.customers.append(Client(cid, name))
             if len(self.customers) == n:
                 break
