@@ -912,7 +912,7 @@ def test_check_outside_service_hours_says_when_they_open(sqlite_url):
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, CheckScreen)
         assert app.said("Recorded outside service hours Mon-Fri 08:00-18:00", "warning")
-        assert app.said("9/10 cases left")
+        assert app.said("9 of 10 cases left")
         storage.clock.freeze_moment(pendulum.datetime(2026, 6, 16, 6, tz="UTC"))  # Tue 08:00
         app.screen.reload()
         await settle(pilot)
@@ -938,7 +938,8 @@ def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
         await write(pilot, "rebooted it")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, CasesScreen)
-        assert app.said(f"{case} resolved. Recorded outside service hours Mon-Fri 08:00-18:00")
+        assert app.said(f"{case} resolved: charged 1 case to {number}/1")
+        assert app.said("left. Recorded outside service hours Mon-Fri 08:00-18:00")
 
     drive(sqlite_url, scenario)
     assert storage.show_case(case).status == "resolved"

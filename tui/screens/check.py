@@ -284,6 +284,7 @@ class CheckScreen(DataScreen):
     def _recorded(self, result) -> None:
         if result is None:
             return
-        _case, _info, notice = result
-        self.notify(notice, title="Case recorded", markup=False)
+        _case, _info, notice, late = result
+        severity = "warning" if late else "information"
+        self.notify(notice, title="Case recorded", severity=severity, markup=False)
         self.reload()

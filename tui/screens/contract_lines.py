@@ -80,7 +80,8 @@ class RecordCaseModal(FormModal):
                 override=values["override"],
             )
             number = then_show or ref.split("/")[0]
-            return case, storage.show(number), storage.resolved_notice(case)
+            late = storage.outside_hours_notice(ref) is not None  # said as a warning
+            return case, storage.show(number), storage.resolved_notice(case), late
 
         intro = Text()
         intro.append(f"{line.ref}", style="bold")
@@ -116,9 +117,10 @@ class LineActions:
     def _recorded(self, result) -> None:
         if result is None:
             return
-        _case, info, notice = result
+        _case, info, notice, late = result
         self.show_info(info)
-        self.notify(notice, title="Case recorded", markup=False)
+        severity = "warning" if late else "information"
+        self.notify(notice, title="Case recorded", severity=severity, markup=False)
         self.reload()
 
     def _line_fields(self, line=None) -> list[Field]:
