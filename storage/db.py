@@ -468,14 +468,17 @@ def writes(fn: Callable[..., Any] | None = None, *, one_statement_on_postgres: b
 
     Every write carries an idempotency key, stored with its result in the same transaction
     (`write_key`, a unique column) on PostgreSQL, where a reply can be lost on the network
-    (SQLite commits inside this process: the outcome of its commit is always known). When the connection is lost and the outcome of the
-    commit is unknown, the key is looked up on a new connection: found, the first result is
-    returned; not found, nothing was written and the write runs again. A write is never
-    applied twice.
+    (SQLite commits inside this process: the outcome of its commit is always known). When
+    the connection is lost and the outcome of the commit is unknown, the key is looked up on
+    a new connection: found, the first result is returned; not found, nothing was written
+    and the write runs again. A write is never applied twice.
 
     `one_statement_on_postgres`: on PostgreSQL, `fn` reads and then changes data with a
     single statement (which stores the key too, see record_write_key), a transaction of its
-    own; the BEGIN and COMMIT round trips are left out."""
+    own; the BEGIN and COMMIT round trips are left out.
+
+    Longer than 60 lines on purpose: the retry loop, the deadline and the lost-reply
+    recovery are one state machine, and read best in one place."""
 
     if fn is None:
         return functools.partial(writes, one_statement_on_postgres=one_statement_on_postgres)

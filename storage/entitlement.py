@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 import pendulum
 
@@ -156,6 +157,11 @@ def _contracts_of(customer: Customer, day: pendulum.Date) -> list[Contract]:
     return current + past
 
 
+def _not_found(raw: str, day: pendulum.Date, reason: str | None, **more: Any) -> CheckResult:
+    """The answer to a query that names no customer and no contract."""
+    return CheckResult(raw, day, False, None, reason, [], **more)
+
+
 @reads
 def check(query: str, at: object = None) -> CheckResult:
     """Is this customer (or contract) covered right now, by which lines, how much is left?
@@ -171,28 +177,17 @@ def check(query: str, at: object = None) -> CheckResult:
         matched_by = "contract"
         contract = Contract.get_or_none(Contract.id == contract_id(raw))
         if contract is None:
-            return CheckResult(
-                raw,
-                day,
-                False,
-                None,
-                f"there is no contract {raw.upper()}.",
-                [],
-                moment=moment,
-                matched_by=matched_by,
-            )
+            why = f"there is no contract {raw.upper()}."
+            return _not_found(raw, day, why, moment=moment, matched_by=matched_by)
         contracts = [contract]
         customer_name = contract.customer.name
     else:
         customer, reason, matched_by, candidates, matches = _find_caller(raw)
         if customer is None:
-            return CheckResult(
+            return _not_found(
                 raw,
                 day,
-                False,
-                None,
                 reason,
-                [],
                 matches=matches,
                 moment=moment,
                 matched_by=matched_by,

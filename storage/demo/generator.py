@@ -31,7 +31,7 @@ from .contacts import Contacts
 from .days import DAY, add_months, iso, make_clock, month_start, stamp
 from .dice import Dice
 from .rows import COLUMNS, AuditRow, ContractRow, CustomerRow, LineRow, TemplateRow, maker
-from .usage import FIRST_LEVELS, LineUse, Span
+from .usage import FIRST_LEVELS, LineUse
 from .words import (
     CANCEL_REASONS,
     CASE_VOLUMES,
@@ -485,16 +485,10 @@ class Filler(LineUse):
                     l_status = "existing"
             origin = contract.origin
             renewed_from = origin.lines[position - 1] if origin is not None else None
-            used = 0
-            if window_end is not None:
-                window_end = min(window_end, l_end)
-                if window_end >= l_start:
-                    usable = status == "active" and l_status == "existing"
-                    stuck = status == "on_hold" or (status == "active" and l_status == "canceled")
-                    span = Span(l_start, l_end, window_end)
-                    used = self.use_line(
-                        lid, template, spec.total, span, head.customer.id, usable, stuck
-                    )
+            statuses = (status, l_status)
+            used = self.use_until(
+                lid, template, spec.total, head.customer.id, statuses, (l_start, l_end), window_end
+            )
             self.rows[Line].append(
                 new_line(
                     (

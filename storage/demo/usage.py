@@ -143,6 +143,27 @@ class LineUse:
         weights = LEVEL_CUMULATIVE[0 if passed < 0.2 else 1 if passed < 0.6 else 2]
         return self.rng.weighted(LEVELS, weights)
 
+    def use_until(
+        self,
+        lid: int,
+        template: Offer,
+        total: int | None,
+        customer_id: int,
+        statuses: tuple[str, str],
+        dates: tuple[int, int],
+        until: int | None,
+    ) -> int:
+        """A line's use up to `until` (None: none yet), written as cases and ledger entries;
+        the contract's and the line's statuses say whether it is usable or stuck."""
+        start, end = dates
+        if until is None or min(until, end) < start:
+            return 0
+        status, l_status = statuses
+        usable = status == "active" and l_status == "existing"
+        stuck = status == "on_hold" or (status == "active" and l_status == "canceled")
+        span = Span(start, end, min(until, end))
+        return self.use_line(lid, template, total, span, customer_id, usable, stuck)
+
     def use_line(
         self,
         lid: int,
