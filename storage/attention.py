@@ -23,11 +23,11 @@ from .billing import BILLING_MONTHS
 from .by_dates import status_is
 from .clock import today
 from .db import reads
+from .detail_views import Attention, AttentionEntry, AttentionSection
 from .forecast import project, stored_day, window_use
 from .lookup import case_number, contract_number, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry, tuples
 from .settings import AttentionSettings, attention_settings
-from .views import Attention, AttentionEntry, AttentionSection
 
 SECTIONS = {
     "threshold": "Lines at or past a usage threshold",

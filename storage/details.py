@@ -9,12 +9,13 @@ from .by_dates import status_on
 from .catalog import template_info
 from .clock import today
 from .db import reads
+from .detail_views import CaseDetail, TemplateDetail, TemplateUse
 from .errors import PermissionRefused
 from .lookup import find_case, find_template, line_ref
 from .models import Contract, Customer, Line, UsageEntry, tuples
 from .people import SUPERVISOR_ONLY, require
 from .reports import show_case
-from .views import CaseDetail, LedgerEntryInfo, TemplateDetail, TemplateUse
+from .views import LedgerEntryInfo
 
 
 @reads

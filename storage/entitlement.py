@@ -195,7 +195,7 @@ def check(query: str, at: object = None) -> CheckResult:
             )
         customer_name = customer.name
         contracts = _contracts_of(customer, day)
-    infos = [contract_info(c, day=day) for c in contracts]
+    infos = [contract_info(c, day=day, forecast=False) for c in contracts]
     notes: dict[str, str] = {}
     if moment is not None:
         infos, notes = _with_hours(list(zip(contracts, infos, strict=True)), moment)

@@ -17,9 +17,9 @@ import pendulum
 from .allotments import allotment
 from .clock import business_zone, today
 from .db import reads
+from .detail_views import LineBurn
 from .lookup import find_line, line_ref
 from .models import Contract, Line, UsageEntry, tuples
-from .views import LineBurn
 
 SHORT, LONG = 30, 90  # days of the two windows
 SHORTEST = 7  # a line younger than this is measured over a week, not over a burst of days

@@ -105,14 +105,19 @@ def _case_counts(line_ids: list[int]) -> dict[int, int]:
 
 
 def contract_info(
-    contract: Contract, with_lines: bool = True, day: pendulum.Date | None = None
+    contract: Contract,
+    with_lines: bool = True,
+    day: pendulum.Date | None = None,
+    forecast: bool = True,
 ) -> ContractInfo:
+    """The contract as the faces show it; `forecast`: with its lines' burn rates (one more
+    query; the check, which answers a phone system, leaves it out)."""
     day = day or today()
     contract.status = status_on(contract.status, contract.start, contract.end, day)
     lines = list(contract.lines.order_by(Line.position)) if with_lines else []
     counts = _case_counts([line.id for line in lines])
     infos = [line_info(line, contract, counts.get(line.id, 0), day) for line in lines]
-    if allotment(contract.allotment_type).metered:
+    if forecast and allotment(contract.allotment_type).metered:
         infos = _with_forecasts(infos, lines, day)
     if with_lines:
         price = sum(line.price - line.discount for line in lines)
