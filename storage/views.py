@@ -160,9 +160,14 @@ class ContractRow(JsonMixin):
     @property
     def remaining_text(self) -> str:
         """`12 of 25 cases left (+1 over)`, `no lines`, `no limit`."""
+        return self.remaining_words(word=True)
+
+    def remaining_words(self, word: bool = True) -> str:
+        """As `remaining_text`; without `word`, for a column headed Remaining: `12 of 25
+        cases (+1 over)`."""
         if self.kind.metered and self.total is None:
             return "no lines"
-        return self.kind.left(self.remaining, self.total, self.overage)
+        return self.kind.left(self.remaining, self.total, self.overage, word=word)
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,8 @@ class AttentionScreen(DataScreen):
         if done and not count:
             text.append("Nothing needs attention.", style="bold green")
         else:
-            text.append(f"{count} entr{'ies' if count != 1 else 'y'}", style="bold")
+            shown = f"{count:,} entr{'ies' if count != 1 else 'y'}"
+            text.append(shown + (" shown" if count >= SHOWN else ""), style="bold")
             if not done:
                 text.append(" so far (reading the other sections…)", style="bright_black")
         text.append(

@@ -62,7 +62,12 @@ COLUMNS = [
     Column("start", "Start", 10, lambda r: str(r.start), drop=3, sort="start"),
     Column("end", "End", 10, lambda r: str(r.end), sort="end"),
     Column(
-        "remaining", "Remaining", 20, lambda r: r.remaining_text, _remaining_style, align="right"
+        "remaining",
+        "Remaining",
+        20,
+        lambda r: r.remaining_words(word=False),
+        _remaining_style,
+        align="right",
     ),
     Column(
         "days",
