@@ -26,7 +26,7 @@ from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.burn import BurnChart
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen, tab_bindings
-from .contract_actions import LIFECYCLE, LifecycleActions
+from .contract_actions import LIFECYCLE, LifecycleActions, key_bindings, why_bindings
 from .contract_lines import LineActions, RecordCaseModal, line_terms, rate_text
 from .contract_tabs import CASES_SHOWN, LOWER_KEYS, LOWER_TABS, ContractTabs, compose_tabs
 
@@ -38,118 +38,18 @@ WIDE, WIDER = 110, 140  # the lines table's width for its price columns, for its
 
 def action_key(action: str) -> str:
     """The storage.refusals key of a screen action."""
-    return {"record": "charge"}.get(action) or LIFECYCLE.get(action, action)
+    return LIFECYCLE.get(action, action)
 
 
 class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     AUTO_FOCUS = "#lines"
     BINDINGS: ClassVar = [
-        Binding(
-            "r",
-            "resolve_case",
-            "Resolve case",
-            tooltip="Resolve the selected open case, charging its line",
-            id="contract.resolve_case",
-        ),
-        Binding(
-            "r",
-            "record",
-            "Record case",
-            tooltip="Record a resolved case on the selected line",
-            id="contract.record",
-        ),
-        Binding(
-            "i", "invoice", "Invoice", tooltip="Invoice this draft contract", id="contract.invoice"
-        ),
-        Binding("h", "hold", "Hold", tooltip="Put this contract on hold", id="contract.hold"),
-        Binding(
-            "h",
-            "release",
-            "Release",
-            tooltip="Release this contract from hold",
-            id="contract.release",
-        ),
-        Binding(
-            "x", "cancel_contract", "Cancel", tooltip="Cancel this contract", id="contract.cancel"
-        ),
-        Binding(
-            "w",
-            "renew",
-            "Renew",
-            tooltip="Renew this contract for the next term",
-            id="contract.renew",
-        ),
-        Binding(
-            "n",
-            "next_term",
-            "Next term",
-            tooltip="Open the contract that renews this one",
-            id="contract.next_term",
-        ),
-        Binding(
-            "p",
-            "previous_term",
-            "Previous term",
-            tooltip="Open the contract this one renews",
-            id="contract.previous_term",
-        ),
-        Binding(
-            "y", "copy", "Copy", tooltip="Copy this contract into a new draft", id="contract.copy"
-        ),
-        Binding(
-            "e",
-            "edit",
-            "Edit",
-            tooltip="Edit this draft (title, customer, dates)",
-            id="contract.edit",
-        ),
-        Binding(
-            "a",
-            "add_line",
-            "Add line",
-            tooltip="Add a line to this contract",
-            id="contract.add_line",
-        ),
-        Binding(
-            "m",
-            "edit_line",
-            "Edit line",
-            tooltip="Change the selected line's terms (draft only)",
-            id="contract.edit_line",
-        ),
-        Binding("d", "delete", "Delete", tooltip="Delete this draft", id="contract.delete"),
-        Binding(
-            "l",
-            "cancel_line",
-            "Cancel line",
-            show=False,
-            tooltip="Cancel the selected line",
-            id="contract.cancel_line",
-        ),
-        Binding(
-            "A",
-            "adjust",
-            "Adjust use",
-            show=False,
-            tooltip="Correct the selected line's use with a ledger entry (supervisors)",
-            id="contract.adjust",
-        ),
+        *key_bindings(),
         # in `?` (the footer has no room for them at 120 columns)
         Binding("v", "view_case", "Case detail", show=False, id="contract.case"),
         Binding("H", "history", "History", show=False, id="contract.history"),
         *tab_bindings(LOWER_TABS, "contract", "Show this contract's {label}", LOWER_KEYS),
-        # The same keys when the contract's status does not allow the action: they say why.
-        Binding("r", "why('record')", show=False),
-        Binding("i", "why('invoice')", show=False),
-        Binding("h", "why('hold')", show=False),
-        Binding("x", "why('cancel_contract')", show=False),
-        Binding("w", "why('renew')", show=False),
-        Binding("e", "why('edit')", show=False),
-        Binding("a", "why('add_line')", show=False),
-        Binding("m", "why('edit_line')", show=False),
-        Binding("d", "why('delete')", show=False),
-        Binding("l", "why('cancel_line')", show=False),
-        Binding("A", "why('adjust')", show=False),
+        *why_bindings(),
     ]
 
     def __init__(self, number: str) -> None:

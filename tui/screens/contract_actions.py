@@ -4,27 +4,93 @@ layout, the loading and the bindings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
+
+from textual.binding import Binding
 
 import storage
 
 from ..widgets.suggest import CustomerSuggester
 from .forms import Field, FormModal
 
-# The lifecycle keys and the storage action each stands for (storage.TRANSITIONS names).
-LIFECYCLE = {
-    "invoice": "invoice",
-    "hold": "hold",
-    "release": "release",
-    "cancel_contract": "cancel",
-    "renew": "renew",
-    "copy": "copy",
-    "edit": "edit",
-    "add_line": "add_line",
-    "edit_line": "edit_line",
-    "delete": "delete",
-    "cancel_line": "cancel_line",
-}
+
+@dataclass(frozen=True)
+class Key:
+    """One action key of the contract screen: the screen's action (`action_<action>`), what
+    the footer says, and the engine's name for it (storage.TRANSITIONS, storage.refusals)
+    when the engine decides whether it may run. A key that `says_why` tells, when its
+    action may not run, the engine's reason instead. Adding an action to the screen is one
+    row here and its `action_…` method."""
+
+    key: str
+    action: str
+    label: str
+    tooltip: str
+    engine: str | None = None
+    says_why: bool = True
+    show: bool = True
+    id: str | None = None
+
+
+KEYS = [
+    Key(
+        "r",
+        "resolve_case",
+        "Resolve case",
+        "Resolve the selected open case, charging its line",
+        says_why=False,
+    ),
+    Key("r", "record", "Record case", "Record a resolved case on the selected line", "charge"),
+    Key("i", "invoice", "Invoice", "Invoice this draft contract", "invoice"),
+    Key("h", "hold", "Hold", "Put this contract on hold", "hold"),
+    Key("h", "release", "Release", "Release this contract from hold", "release", says_why=False),
+    Key("x", "cancel_contract", "Cancel", "Cancel this contract", "cancel", id="cancel"),
+    Key("w", "renew", "Renew", "Renew this contract for the next term", "renew"),
+    Key("n", "next_term", "Next term", "Open the contract that renews this one", says_why=False),
+    Key("p", "previous_term", "Previous term", "Open the contract this one renews", says_why=False),
+    Key("y", "copy", "Copy", "Copy this contract into a new draft", "copy", says_why=False),
+    Key("e", "edit", "Edit", "Edit this draft (title, customer, dates)", "edit"),
+    Key("a", "add_line", "Add line", "Add a line to this contract", "add_line"),
+    Key(
+        "m", "edit_line", "Edit line", "Change the selected line's terms (draft only)", "edit_line"
+    ),
+    Key("d", "delete", "Delete", "Delete this draft", "delete"),
+    Key("l", "cancel_line", "Cancel line", "Cancel the selected line", "cancel_line", show=False),
+    Key(
+        "A",
+        "adjust",
+        "Adjust use",
+        "Correct the selected line's use with a ledger entry (supervisors)",
+        "adjust",
+        show=False,
+    ),
+]
+
+# The screen's actions the engine decides, by the engine's name for each.
+LIFECYCLE = {k.action: k.engine for k in KEYS if k.engine is not None}
+
+
+def key_bindings() -> list[Binding]:
+    """The action keys, as the footer and `?` show them."""
+    return [
+        Binding(
+            k.key,
+            k.action,
+            k.label,
+            show=k.show,
+            tooltip=k.tooltip,
+            id=f"contract.{k.id or k.action}",
+        )
+        for k in KEYS
+    ]
+
+
+def why_bindings() -> list[Binding]:
+    """The same keys when the contract's status (or the login) does not allow the action:
+    they say why, at once. Listed after the others, so that they only answer when the
+    action's own binding is not allowed."""
+    return [Binding(k.key, f"why('{k.action}')", show=False) for k in KEYS if k.says_why]
 
 
 def editable(info) -> dict[str, str]:
