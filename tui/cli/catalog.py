@@ -197,22 +197,25 @@ def _say_days_off(name: str, days) -> None:
     click.echo(f"Days off of {storage.get_template(name).name}: {listed}.")
 
 
-@holidays.command("add")
-@click.argument("name")
-@click.argument("dates", nargs=-1, required=True, metavar="DATE...")
-@needs_db
-def holidays_add(name: str, dates: tuple[str, ...]) -> None:
-    """Add days off (YYYY-MM-DD) to a template; its contracts follow at once."""
-    _say_days_off(name, storage.add_days_off(name, list(dates)))
+def _days_off_command(verb: str, change, help_text: str) -> None:
+    """`holidays add` and `holidays remove`: a template and the dates, then the list."""
+
+    @holidays.command(verb, help=help_text)
+    @click.argument("name")
+    @click.argument("dates", nargs=-1, required=True, metavar="DATE...")
+    @needs_db
+    def command(name: str, dates: tuple[str, ...]) -> None:
+        _say_days_off(name, change(name, list(dates)))
 
 
-@holidays.command("remove")
-@click.argument("name")
-@click.argument("dates", nargs=-1, required=True, metavar="DATE...")
-@needs_db
-def holidays_remove(name: str, dates: tuple[str, ...]) -> None:
-    """Take days off away from a template."""
-    _say_days_off(name, storage.remove_days_off(name, list(dates)))
+_days_off_command(
+    "add",
+    lambda *a: storage.add_days_off(*a),
+    "Add days off (YYYY-MM-DD) to a template; its contracts follow at once.",
+)
+_days_off_command(
+    "remove", lambda *a: storage.remove_days_off(*a), "Take days off away from a template."
+)
 
 
 @holidays.command("list")
