@@ -418,6 +418,7 @@ def test_edit_add_line_and_delete_a_draft(world):
         await write(pilot, "300")
         await press(pilot, "ctrl+s")
         assert [line.total for line in app.screen.info.lines] == [10, 5]
+        assert app.screen.query_one("#lines", KeyTable).selected_key == n["draft"] + "/2"
         await press(pilot, "d")
         await press(pilot, "y")
         assert isinstance(app.screen, ContractsScreen)
@@ -943,3 +944,26 @@ def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
 
     drive(sqlite_url, scenario)
     assert storage.show_case(case).status == "resolved"
+
+
+def test_a_case_just_opened_is_selected_among_the_open_cases(world):
+    url, _n = world
+    for i in range(3):
+        storage.open_case("Acme Corp", f"Older case {i}")
+
+    async def scenario(pilot):
+        app = pilot.app
+        await press(pilot, "s")
+        table = app.screen.query_one("#cases", KeyTable)
+        await press(pilot, "j", "j")
+        await press(pilot, "n")
+        await write(pilot, "Acme Corp")
+        await pilot.press("tab")
+        await write(pilot, "Printer on fire")
+        await press(pilot, "ctrl+s")
+        await settle(pilot)
+        new = app.notes[-1][1].split()[0]
+        assert app.said(f"{new} opened.")
+        assert table.selected_key == new, (table.selected_key, new)
+
+    drive(url, scenario)

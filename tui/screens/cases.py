@@ -163,11 +163,16 @@ class CasesScreen(FilteredScreen):
             return None
         return case
 
-    def _after(self, message: str):
+    def _after(self, message: str, select: bool = False):
+        """After a form: say what happened and reload; with `select`, the case the form
+        made (its number is the result) is selected."""
+
         def callback(result) -> None:
             if result is None:
                 return
             self.notify(message.format(result=result), markup=False)
+            if select:
+                self.query_one("#cases", KeyTable).select_key(str(result))
             self.reload()
 
         return callback
@@ -252,7 +257,7 @@ class CasesScreen(FilteredScreen):
                 submit,
                 submit_label="Open case",
             ),
-            self._after("{result} opened."),
+            self._after("{result} opened.", select=True),
         )
 
     @on(KeyTable.RowSelected, "#cases")

@@ -230,7 +230,7 @@ class LineActions:
             FormModal(
                 f"Add a line to {number}", fields, submit, intro=intro, submit_label="Add line"
             ),
-            self._after_form("Line {result} added."),
+            self._after_form("Line {result} added.", select="#lines"),
         )
 
     def action_adjust(self) -> None:
