@@ -159,7 +159,8 @@ class ContractTabs:
             self.notify(why, severity="error", markup=False)
             return
         number = case.number
-        spent = time_spent_field(required=case.allotment_type == "time")
+        rounded = bool(case.allotment_type) and storage.allotment(case.allotment_type).rounded
+        spent = time_spent_field(required=rounded)
         resolution = Field("resolution", "Resolution", placeholder="how it was solved")
 
         def submit(values):
