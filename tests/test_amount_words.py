@@ -71,8 +71,12 @@ def test_the_console_list_says_what_is_left_of_the_contract(sqlite_url):
         table = pilot.app.screen.query_one("#contracts", PagedTable)
         row = next(r for r in table.visible_rows() if r.number == number)
         assert row.remaining_text == "12 of 25 cases left (+1 over)"
+        painted = [table.render_line(y).text for y in range(table.size.height)]
+        line = next(text for text in painted if number in text)
+        assert "12 of 25 cases (+1 over)" in line, line  # whole, at 80 columns too
 
     drive(sqlite_url, scenario, size=(120, 36))
+    drive(sqlite_url, scenario, size=(80, 24))
 
 
 # ------------------------------------------------------------- one reading

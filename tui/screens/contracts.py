@@ -41,7 +41,7 @@ def _remaining_style(row) -> str:
 
 COLUMNS = [
     Column("number", "Number", 10, lambda r: r.number, sort="number"),
-    Column("title", "Title", 18, lambda r: r.title, flex=3, sort="title"),
+    Column("title", "Title", 14, lambda r: r.title, flex=3, sort="title"),
     Column("customer", "Customer", 14, lambda r: r.customer, flex=2, sort="customer"),
     Column(
         "status",
@@ -64,7 +64,7 @@ COLUMNS = [
     Column(
         "remaining",
         "Remaining",
-        20,
+        24,  # `12 of 25 cases (+1 over)` whole at 80 columns
         lambda r: r.remaining_words(word=False),
         _remaining_style,
         align="right",
