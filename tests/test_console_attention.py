@@ -63,10 +63,10 @@ def test_exclamation_mark_lists_what_needs_attention_and_enter_opens_it(desk):
         await press(pilot, "exclamation_mark")
         assert isinstance(app.screen, AttentionScreen)
         shown = rows(app)
-        assert shown[0] == "▍ | Lines at or past a usage threshold (1)"
+        assert shown[0] == "▍ | Lines at or past a usage threshold | 1 entry"
         assert shown[1].startswith(f"{n['busy']}/1 | 90 % used (9 of 10 cases)")
         assert shown[1].endswith("| Acme Corp")
-        assert "▍ | Contracts ending soon with no renewal (1)" in shown
+        assert "▍ | Contracts ending soon with no renewal | 1 entry" in shown
         assert (
             f"{n['ending']} | ends on 2026-07-01 (in 16 days) and has no renewal yet | Globex"
             in (shown)
@@ -168,14 +168,14 @@ def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypat
             if isinstance(app.screen, AttentionScreen) and rows(app):
                 break
         assert rows(app)[:2] == [
-            "▍ | Lines at or past a usage threshold (1)",
+            "▍ | Lines at or past a usage threshold | 1 entry",
             f"{n['busy']}/1 | 90 % used (9 of 10 cases), past the 90 % threshold | Acme Corp",
         ]
         assert len(rows(app)) == 2
         assert "so far (reading the other sections…)" in text_of(app, "#summary")
         others_may_answer.set()
         await settle(pilot)
-        assert "▍ | Contracts ending soon with no renewal (1)" in rows(app)
+        assert "▍ | Contracts ending soon with no renewal | 1 entry" in rows(app)
         assert text_of(app, "#summary").startswith("3 entries  ·")
 
     drive(url, scenario)

@@ -96,9 +96,12 @@ class AttentionScreen(DataScreen):
         for section in self.sections:
             if not section.entries:
                 continue
-            count = f"first {SHOWN}" if section.more else str(len(section.entries))
-            head = Text(f"{section.title} ({count})", style="bold")
-            rows.append((f"section:{section.section}", [Text("▍", style="bold"), head, ""]))
+            n = len(section.entries)
+            count = f"first {SHOWN}" if section.more else f"{n} entr{'ies' if n != 1 else 'y'}"
+            head = Text(section.title, style="bold")
+            # The count in the last column: the title's column cuts it at 80 columns.
+            cells = [Text("▍", style="bold"), head, Text(count, style="bold")]
+            rows.append((f"section:{section.section}", cells))
             for i, entry in enumerate(section.entries):
                 where = entry.case or entry.line or entry.contract
                 rows.append((f"{section.section}:{i}", [where, entry.why, entry.customer]))
