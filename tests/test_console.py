@@ -18,7 +18,14 @@ import pendulum
 import pytest
 
 import storage
-from tests.helpers import TODAY, active_contract, contract_in, dump, make_world
+from tests.helpers import (
+    TODAY,
+    active_contract,
+    contract_in,
+    dump,
+    make_world,
+    office_hours_contract,
+)
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     drive,
     open_contract,
@@ -872,23 +879,6 @@ def test_an_empty_database_opens_and_says_so(sqlite_url):
 
 
 # ------------------------------------------------------------------ service hours
-
-
-def office_hours_contract() -> str:
-    """Acme Corp's contract on Madrid office hours; now is Monday 2026-06-15, 22:00 in Madrid."""
-    make_world()
-    storage.set_zone("Europe/Madrid")
-    storage.add_template(
-        "Office",
-        abbr="OFFICE",
-        allotment="cases",
-        billing="monthly",
-        volume="10",
-        hours="Mon-Fri 08:00-18:00 Europe/Madrid",
-    )
-    number = active_contract("Office")
-    storage.clock.freeze_moment(pendulum.datetime(2026, 6, 15, 20, tz="UTC"))
-    return number
 
 
 def test_check_outside_service_hours_says_when_they_open(sqlite_url):

@@ -1,7 +1,7 @@
 """Helpers shared by the test modules (no test module imports another).
 
 world     a small world made through storage: make_world, active_contract, contract_in, TODAY,
-          dump and refused (re-exported here: `from tests.helpers import make_world`)
+          dump, refused and office_hours_contract (re-exported here: `from tests.helpers import make_world`)
 cli       the `contracts` command through click (`Contracts`) and its own small world
 console   the console driven headless by Pilot: drive, settle, press, write, open_contract
 process   the `contracts` command as a real process
@@ -16,6 +16,7 @@ from tests.helpers.world import (
     contract_in,
     dump,
     make_world,
+    office_hours_contract,
     refused,
     tables_changed,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "contract_in",
     "dump",
     "make_world",
+    "office_hours_contract",
     "refused",
     "tables_changed",
 ]

@@ -70,6 +70,24 @@ def active_contract(
     return number
 
 
+def office_hours_contract(hours="Mon-Fri 08:00-18:00 Europe/Madrid", lines=1) -> str:
+    """Acme Corp's contract (`lines` lines of 10 cases) on the Office template's `hours`, the
+    business zone Madrid; now is Monday 2026-06-15, 22:00 in Madrid. Returns its number."""
+    make_world()
+    storage.set_zone("Europe/Madrid")
+    storage.add_template(
+        "Office",
+        abbr="OFFICE",
+        allotment="cases",
+        billing="monthly",
+        volume="10",
+        hours=hours,
+    )
+    number = active_contract("Office", lines=lines)
+    storage.clock.freeze_moment(pendulum.datetime(2026, 6, 15, 20, tz="UTC"))
+    return number
+
+
 def contract_in(status: str, template="Phone Support") -> str:
     """A contract brought to `status` through the real actions (today is TODAY)."""
     if status == "draft":
