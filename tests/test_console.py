@@ -22,6 +22,7 @@ from tests.helpers import (
     TODAY,
     active_contract,
     contract_in,
+    draft_invoiced_held_canceled,
     dump,
     make_world,
     office_hours_contract,
@@ -79,11 +80,7 @@ def world(sqlite_url):
     numbers["time"] = active_contract("Dev Hours", allotment="40h")
     numbers["used_up"] = active_contract(allotment="1")
     storage.resolve(numbers["used_up"] + "/1", "The only case")
-    numbers["draft"] = contract_in("draft")
-    numbers["invoiced"] = contract_in("invoiced")
-    numbers["on_hold"] = active_contract(customer="Globex")
-    storage.hold(numbers["on_hold"])
-    numbers["canceled"] = contract_in("canceled")
+    numbers.update(draft_invoiced_held_canceled())
     return sqlite_url, numbers
 
 

@@ -16,6 +16,7 @@ from tests.helpers import (
     active_contract,
     charged_on,
     contract_in,
+    draft_invoiced_held_canceled,
     make_world,
     office_hours_contract,
 )
@@ -45,11 +46,7 @@ def shop(sqlite_url):
         storage.resolve(numbers["dev"] + "/1", "Deployment help", spent=spent)
     numbers["cover"] = active_contract("Premium Cover", customer="Globex")
     storage.resolve(numbers["cover"] + "/1", "Outage")
-    numbers["draft"] = contract_in("draft")
-    numbers["invoiced"] = contract_in("invoiced")
-    numbers["on_hold"] = active_contract(customer="Globex")
-    storage.hold(numbers["on_hold"])
-    numbers["canceled"] = contract_in("canceled")
+    numbers.update(draft_invoiced_held_canceled())
     return sqlite_url, numbers
 
 

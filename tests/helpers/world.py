@@ -112,6 +112,16 @@ def contract_in(status: str, template="Phone Support") -> str:
     return number
 
 
+def draft_invoiced_held_canceled() -> dict[str, str]:
+    """A draft, an invoiced, Globex's on-hold and a canceled contract, made in that order;
+    their numbers by status."""
+    numbers = {"draft": contract_in("draft"), "invoiced": contract_in("invoiced")}
+    numbers["on_hold"] = active_contract(customer="Globex")
+    storage.hold(numbers["on_hold"])
+    numbers["canceled"] = contract_in("canceled")
+    return numbers
+
+
 def contract_between(start, end, invoiced_on, customer="Acme Corp") -> str:
     """A contract with one line of 10 cases, invoiced as of `invoiced_on`; nothing swept."""
     storage.set_today(invoiced_on)
