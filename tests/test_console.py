@@ -33,6 +33,7 @@ from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     press,
     quick_pilot,
     settle,
+    show,
     write,
 )
 from tui.first_load import FirstLoad
@@ -498,8 +499,7 @@ def test_the_cases_and_customers_filters(world):
 
     async def scenario(pilot):
         app = pilot.app
-        app.push_screen(CasesScreen())
-        await settle(pilot)
+        await show(pilot, CasesScreen())
         await press(pilot, "4")  # all cases
         assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 2
         await press(pilot, "slash")
@@ -509,8 +509,7 @@ def test_the_cases_and_customers_filters(world):
         assert app.screen.query_one("#cases", KeyTable).row_keys == [printer]
         await press(pilot, "enter")
         assert app.focused.id == "cases"
-        app.push_screen(CustomersScreen())
-        await settle(pilot)
+        await show(pilot, CustomersScreen())
         await press(pilot, "slash")
         await write(pilot, "glob")
         await press(pilot, "enter")  # applies at once, focus to the list

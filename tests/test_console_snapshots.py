@@ -12,8 +12,8 @@ import pytest
 
 import storage
 from tests.helpers import (
-    TODAY,
     active_contract,
+    ago,
     charged_on,
     contract_in,
     draft_invoiced_held_canceled,
@@ -145,7 +145,7 @@ def burning(shop):
     soon: every section of the attention screen that a small desk fills."""
     url, numbers = shop
     numbers["steady"] = active_contract(customer="Initech", lines=2)
-    days = [TODAY.subtract(days=d) for d in (75, 61, 40, 33, 26, 19, 12, 5, 5, 1)]
+    days = [ago(d) for d in (75, 61, 40, 33, 26, 19, 12, 5, 5, 1)]
     charged_on(f"{numbers['steady']}/1", *days[:6])
     charged_on(f"{numbers['steady']}/2", *days)
     numbers["ending"] = active_contract(customer="Globex", end="2026-07-01")

@@ -11,6 +11,11 @@ from storage.models import MODELS
 TODAY = pendulum.Date(2026, 6, 15)
 
 
+def ago(days: int) -> pendulum.Date:
+    """The day `days` days before TODAY."""
+    return TODAY.subtract(days=days)
+
+
 def dump() -> dict:
     """Every row of every table: compare before and after to prove nothing changed."""
     out = {}
