@@ -37,23 +37,27 @@ def pytest_sessionfinish(session, exitstatus):
 def db_url(request, tmp_path):
     """An empty, opened contracts database on each backend; yields its URL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'contracts.db'}"
-        storage.open_database(url)
+        url = _open_sqlite(tmp_path)
     else:
         url = require_postgres()
         _reset_postgres(url)
-    storage.clock.freeze(None)
-    storage.set_today(None)
-    yield url
-    storage.clock.freeze(None)
-    storage.set_today(None)
-    storage.close_database()
+    yield from _with_real_clock(url)
 
 
 @pytest.fixture
 def sqlite_url(tmp_path):
+    yield from _with_real_clock(_open_sqlite(tmp_path))
+
+
+def _open_sqlite(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'contracts.db'}"
     storage.open_database(url)
+    return url
+
+
+def _with_real_clock(url: str):
+    """Yield the opened database's URL with the clock running and no fixed today, both
+    undone again afterwards, and the database closed."""
     storage.clock.freeze(None)
     storage.set_today(None)
     yield url

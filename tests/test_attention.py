@@ -13,16 +13,13 @@ import storage
 from tests.helpers import (
     TODAY,
     active_contract,
+    ago,
     charged_on,
     contract_between,
     make_world,
     refused,
 )
 from tests.helpers.cli import Contracts
-
-
-def ago(days: int) -> pendulum.Date:
-    return TODAY.subtract(days=days)
 
 
 def section(result, key: str) -> list:

@@ -18,13 +18,22 @@ import pendulum
 import pytest
 
 import storage
-from tests.helpers import TODAY, active_contract, contract_in, dump, make_world
+from tests.helpers import (
+    TODAY,
+    active_contract,
+    contract_in,
+    draft_invoiced_held_canceled,
+    dump,
+    make_world,
+    office_hours_contract,
+)
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     drive,
     open_contract,
     press,
     quick_pilot,
     settle,
+    show,
     write,
 )
 from tui.first_load import FirstLoad
@@ -72,11 +81,7 @@ def world(sqlite_url):
     numbers["time"] = active_contract("Dev Hours", allotment="40h")
     numbers["used_up"] = active_contract(allotment="1")
     storage.resolve(numbers["used_up"] + "/1", "The only case")
-    numbers["draft"] = contract_in("draft")
-    numbers["invoiced"] = contract_in("invoiced")
-    numbers["on_hold"] = active_contract(customer="Globex")
-    storage.hold(numbers["on_hold"])
-    numbers["canceled"] = contract_in("canceled")
+    numbers.update(draft_invoiced_held_canceled())
     return sqlite_url, numbers
 
 
@@ -494,8 +499,7 @@ def test_the_cases_and_customers_filters(world):
 
     async def scenario(pilot):
         app = pilot.app
-        app.push_screen(CasesScreen())
-        await settle(pilot)
+        await show(pilot, CasesScreen())
         await press(pilot, "4")  # all cases
         assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 2
         await press(pilot, "slash")
@@ -505,8 +509,7 @@ def test_the_cases_and_customers_filters(world):
         assert app.screen.query_one("#cases", KeyTable).row_keys == [printer]
         await press(pilot, "enter")
         assert app.focused.id == "cases"
-        app.push_screen(CustomersScreen())
-        await settle(pilot)
+        await show(pilot, CustomersScreen())
         await press(pilot, "slash")
         await write(pilot, "glob")
         await press(pilot, "enter")  # applies at once, focus to the list
@@ -872,23 +875,6 @@ def test_an_empty_database_opens_and_says_so(sqlite_url):
 
 
 # ------------------------------------------------------------------ service hours
-
-
-def office_hours_contract() -> str:
-    """Acme Corp's contract on Madrid office hours; now is Monday 2026-06-15, 22:00 in Madrid."""
-    make_world()
-    storage.set_zone("Europe/Madrid")
-    storage.add_template(
-        "Office",
-        abbr="OFFICE",
-        allotment="cases",
-        billing="monthly",
-        volume="10",
-        hours="Mon-Fri 08:00-18:00 Europe/Madrid",
-    )
-    number = active_contract("Office")
-    storage.clock.freeze_moment(pendulum.datetime(2026, 6, 15, 20, tz="UTC"))
-    return number
 
 
 def test_check_outside_service_hours_says_when_they_open(sqlite_url):

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import threading
 
-import pendulum
 import pytest
 from textual.widgets import Sparkline, Static
 
 import storage
-from tests.helpers import TODAY, active_contract, charged_on, make_world
+from tests.helpers import active_contract, ago, charged_on, make_world
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     drive,
     open_contract,
@@ -23,10 +22,6 @@ from tui.screens.attention import AttentionScreen
 from tui.screens.contract import ContractScreen
 from tui.screens.keys import KeysScreen
 from tui.widgets.key_table import KeyTable
-
-
-def ago(days: int) -> pendulum.Date:
-    return TODAY.subtract(days=days)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 import storage
 from tests.helpers import active_contract, contract_in, dump, make_world
-from tests.helpers.console import drive, open_contract, press, settle
+from tests.helpers.console import drive, open_contract, press, settle, show
 from tui.screens.catalog import CustomersScreen
 from tui.screens.forms import FormModal
 
@@ -116,8 +116,7 @@ def test_the_customer_form_refuses_hostile_input(sqlite_url, values, fragment):
     before = dump()
 
     async def scenario(pilot):
-        pilot.app.push_screen(CustomersScreen())
-        await settle(pilot)
+        await show(pilot, CustomersScreen())
         await press(pilot, "n")
         form = await _submit(pilot, values)
         assert pilot.app.screen is form

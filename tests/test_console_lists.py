@@ -18,6 +18,7 @@ from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     press,
     quick_pilot,
     settle,
+    show,
     write,
 )
 from tui.screens.cases import CasesScreen
@@ -61,8 +62,7 @@ def test_the_cases_header_counts_every_case_and_says_the_newest_are_listed(desk,
 
     async def scenario(pilot):
         app = pilot.app
-        app.push_screen(CasesScreen("resolved"))
-        await settle(pilot)
+        await show(pilot, CasesScreen("resolved"))
         assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 3
         assert title_of(app) == "Cases · 5 resolved · newest 3 listed (/ to filter)"
         await press(pilot, "slash")
@@ -82,8 +82,7 @@ def test_cases_at_80_columns_keep_customer_and_title_readable(desk):
 
     async def scenario(pilot):
         app = pilot.app
-        app.push_screen(CasesScreen())
-        await settle(pilot)
+        await show(pilot, CasesScreen())
         table = app.screen.query_one("#cases", KeyTable)
         row = table_lines(table)[1]
         assert "Summit Logistics" in row and "Phone system down" in row

@@ -11,7 +11,15 @@ from __future__ import annotations
 import pytest
 
 import storage
-from tests.helpers import TODAY, active_contract, charged_on, contract_in, make_world
+from tests.helpers import (
+    active_contract,
+    ago,
+    charged_on,
+    contract_in,
+    draft_invoiced_held_canceled,
+    make_world,
+    office_hours_contract,
+)
 from tests.helpers.console import quick_pilot, settle, write  # noqa: F401 - a fixture
 from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
@@ -38,11 +46,7 @@ def shop(sqlite_url):
         storage.resolve(numbers["dev"] + "/1", "Deployment help", spent=spent)
     numbers["cover"] = active_contract("Premium Cover", customer="Globex")
     storage.resolve(numbers["cover"] + "/1", "Outage")
-    numbers["draft"] = contract_in("draft")
-    numbers["invoiced"] = contract_in("invoiced")
-    numbers["on_hold"] = active_contract(customer="Globex")
-    storage.hold(numbers["on_hold"])
-    numbers["canceled"] = contract_in("canceled")
+    numbers.update(draft_invoiced_held_canceled())
     return sqlite_url, numbers
 
 
@@ -50,21 +54,57 @@ def console(url: str) -> ContractsApp:
     return ContractsApp(url, poll_seconds=0, cursor_blink=False, safety_net=False)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+BOTH_SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+
+
+def pressing(*keys: str):
+    """Before the picture: the keys pressed once the console has settled."""
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+
+    return run_before
+
+
+def checking(customer: str):
+    """Before the picture: the check screen asked about `customer`."""
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("c")
+        await write(pilot, customer)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    return run_before
+
+
+def showing(screen_class, *args, then: tuple[str, ...] = ()):
+    """Before the picture: `screen_class(*args)` pushed, then the keys of `then` pressed."""
+
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.push_screen(screen_class(*args))
+        await settle(pilot)
+        if then:
+            await pilot.press(*then)
+            await settle(pilot)
+
+    return run_before
+
+
+@BOTH_SIZES
 def test_contracts_screen(shop, snap_compare, size):
     url, _numbers = shop
     assert snap_compare(console(url), terminal_size=size, run_before=settle)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_contract_detail(shop, snap_compare, size):
     url, numbers = shop
-
-    async def run_before(pilot):
-        await settle(pilot)
-        pilot.app.push_screen(ContractScreen(numbers["acme"]))
-        await settle(pilot)
-
+    run_before = showing(ContractScreen, numbers["acme"])
     assert snap_compare(console(url), terminal_size=size, run_before=run_before)
 
 
@@ -72,9 +112,7 @@ def test_record_case_modal(shop, snap_compare):
     url, numbers = shop
 
     async def run_before(pilot):
-        await settle(pilot)
-        pilot.app.push_screen(ContractScreen(numbers["dev"]))
-        await settle(pilot)
+        await showing(ContractScreen, numbers["dev"])(pilot)
         await pilot.press("r")
         await write(pilot, "Deployment help")
         await pilot.press("tab", "9", "x")
@@ -83,44 +121,22 @@ def test_record_case_modal(shop, snap_compare):
     assert snap_compare(console(url), terminal_size=(80, 24), run_before=run_before)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_check_screen(shop, snap_compare, size):
     url, _numbers = shop
-
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("c")
-        await write(pilot, "Acme Corp")
-        await pilot.press("enter")
-        await settle(pilot)
-
-    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+    assert snap_compare(console(url), terminal_size=size, run_before=checking("Acme Corp"))
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_cases_screen(shop, snap_compare, size):
     url, _numbers = shop
-
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("s", "4")
-        await settle(pilot)
-
-    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+    assert snap_compare(console(url), terminal_size=size, run_before=pressing("s", "4"))
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_check_screen_with_a_pick_list(shop, snap_compare, size):
     url, _numbers = shop
-
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("c")
-        await write(pilot, "e")
-        await pilot.press("enter")
-        await settle(pilot)
-
-    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+    assert snap_compare(console(url), terminal_size=size, run_before=checking("e"))
 
 
 @pytest.fixture
@@ -129,36 +145,24 @@ def burning(shop):
     soon: every section of the attention screen that a small desk fills."""
     url, numbers = shop
     numbers["steady"] = active_contract(customer="Initech", lines=2)
-    days = [TODAY.subtract(days=d) for d in (75, 61, 40, 33, 26, 19, 12, 5, 5, 1)]
+    days = [ago(d) for d in (75, 61, 40, 33, 26, 19, 12, 5, 5, 1)]
     charged_on(f"{numbers['steady']}/1", *days[:6])
     charged_on(f"{numbers['steady']}/2", *days)
     numbers["ending"] = active_contract(customer="Globex", end="2026-07-01")
     return url, numbers
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_attention_screen(burning, snap_compare, size):
     url, _numbers = burning
-
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("exclamation_mark")
-        await settle(pilot)
-
+    run_before = pressing("exclamation_mark")
     assert snap_compare(console(url), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_line_burn_chart(burning, snap_compare, size):
     url, numbers = burning
-
-    async def run_before(pilot):
-        await settle(pilot)
-        pilot.app.push_screen(ContractScreen(numbers["steady"]))
-        await settle(pilot)
-        await pilot.press("down")
-        await settle(pilot)
-
+    run_before = showing(ContractScreen, numbers["steady"], then=("down",))
     assert snap_compare(console(url), terminal_size=size, run_before=run_before)
 
 
@@ -185,62 +189,31 @@ def vpn_case(shop, monkeypatch):
     return url, case
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_case_detail(vpn_case, snap_compare, size):
     from tui.screens.case_detail import CaseScreen
 
     url, case = vpn_case
-
-    async def run_before(pilot):
-        await settle(pilot)
-        pilot.app.push_screen(CaseScreen(case))
-        await settle(pilot)
-
-    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+    assert snap_compare(console(url), terminal_size=size, run_before=showing(CaseScreen, case))
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_audit_trail(vpn_case, snap_compare, size):
     from tui.screens.audit import AuditScreen
 
     url, case = vpn_case
-
-    async def run_before(pilot):
-        await settle(pilot)
-        pilot.app.push_screen(AuditScreen(case))
-        await settle(pilot)
-
-    assert snap_compare(console(url), terminal_size=size, run_before=run_before)
+    assert snap_compare(console(url), terminal_size=size, run_before=showing(AuditScreen, case))
 
 
 @pytest.fixture
 def after_hours(sqlite_url):
     """Acme Corp on Madrid office hours, checked on Monday 2026-06-15 at 22:00 in Madrid."""
-    import pendulum
-
-    make_world()
-    storage.set_zone("Europe/Madrid")
-    storage.add_template(
-        "Office",
-        abbr="OFFICE",
-        allotment="cases",
-        billing="monthly",
-        volume="10",
-        hours="Mon-Fri 08:00-18:00, Sat 09:00-13:00 Europe/Madrid",
-    )
-    number = active_contract("Office", lines=2)
+    number = office_hours_contract("Mon-Fri 08:00-18:00, Sat 09:00-13:00 Europe/Madrid", lines=2)
     storage.resolve(number + "/1", "Printer jam")
-    storage.clock.freeze_moment(pendulum.datetime(2026, 6, 15, 20, tz="UTC"))
     return sqlite_url
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+@BOTH_SIZES
 def test_check_screen_outside_hours(after_hours, snap_compare, size):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("c")
-        await write(pilot, "Acme Corp")
-        await pilot.press("enter")
-        await settle(pilot)
-
+    run_before = checking("Acme Corp")
     assert snap_compare(console(after_hours), terminal_size=size, run_before=run_before)

@@ -13,6 +13,7 @@ from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
     press,
     quick_pilot,
     settle,
+    show,
     write,
 )
 from tui.screens.audit import AuditScreen
@@ -105,8 +106,7 @@ def test_a_time_case_says_what_was_spent_and_what_the_rounding_charged(desk):
 
     async def scenario(pilot):
         app = pilot.app
-        app.push_screen(CaseScreen(n["build"]))
-        await settle(pilot)
+        await show(pilot, CaseScreen(n["build"]))
         text = shown(app.screen.query_one("#case-summary"))
         assert "10m spent, 30m charged (increment 15m, minimum 30m)." in text
         assert rows(app, "entries") == ["0"]
@@ -120,8 +120,7 @@ def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
 
     async def scenario(pilot):
         app = pilot.app
-        app.push_screen(CaseScreen(n["loose"]))
-        await settle(pilot)
+        await show(pilot, CaseScreen(n["loose"]))
         text = shown(app.screen.query_one("#case-summary"))
         assert "open" in text and "Not linked to a contract line" in text
         assert "Nothing charged yet." in text
@@ -156,8 +155,7 @@ def test_from_the_case_detail_enter_opens_the_contract_at_the_line(desk):
 
     async def scenario(pilot):
         app = pilot.app
-        app.push_screen(CaseScreen(n["printer"]))
-        await settle(pilot)
+        await show(pilot, CaseScreen(n["printer"]))
         await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.query_one("#lines", KeyTable).selected_key == n["cases"] + "/2"
@@ -220,8 +218,7 @@ def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
         assert f"History of {n['cases']}" in app.screen.query_one("TitleBar")._title
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractScreen)
-        app.push_screen(CaseScreen(n["printer"]))
-        await settle(pilot)
+        await show(pilot, CaseScreen(n["printer"]))
         await press(pilot, "H")
         table = app.screen.query_one("#events", KeyTable)
         assert [table.cells(k)[2] for k in table.row_keys] == [
@@ -248,8 +245,7 @@ def test_an_empty_history_says_so(desk):
 
     async def scenario(pilot):
         app = pilot.app
-        app.push_screen(AuditScreen("CNR-000099"))
-        await settle(pilot)
+        await show(pilot, AuditScreen("CNR-000099"))
         assert rows(app, "events") == []
         assert "No changes recorded." in shown(app.screen.query_one("#event"))
 

@@ -96,8 +96,13 @@ async def press(pilot, *keys: str, wait: float = 0.0) -> None:
     await settle(pilot)
 
 
+async def show(pilot, screen) -> None:
+    """Push `screen` the quick way and wait until it has loaded what it shows."""
+    pilot.app.push_screen(screen)
+    await settle(pilot)
+
+
 async def open_contract(pilot, number: str) -> None:
     """Open a contract the quick way (the keys to get there are tested above)."""
-    pilot.app.push_screen(ContractScreen(number))
-    await settle(pilot)
+    await show(pilot, ContractScreen(number))
     assert pilot.app.screen.number == number

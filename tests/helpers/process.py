@@ -32,11 +32,8 @@ def environment(extra: dict | None = None) -> dict:
     return env
 
 
-def contracts(url: str, command: str, *, env: dict | None = None, timeout: float = 30) -> Ran:
-    """Run `contracts --db URL COMMAND` (shell words) and return what it did.
-
-    Raises subprocess.TimeoutExpired when it has not finished within `timeout` seconds."""
-    argv = [sys.executable, "-m", "tui.main", "--db", url, *shlex.split(command)]
+def _run(argv: list[str], env: dict | None, timeout: float) -> Ran:
+    """Run `argv` from this checkout with its environment, capturing what it printed."""
     started = time.monotonic()
     done = subprocess.run(
         argv,
@@ -50,16 +47,16 @@ def contracts(url: str, command: str, *, env: dict | None = None, timeout: float
     return Ran(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
 
+def contracts(url: str, command: str, *, env: dict | None = None, timeout: float = 30) -> Ran:
+    """Run `contracts --db URL COMMAND` (shell words) and return what it did.
+
+    Raises subprocess.TimeoutExpired when it has not finished within `timeout` seconds."""
+    argv = [sys.executable, "-m", "tui.main", "--db", url, *shlex.split(command)]
+    return _run(argv, env, timeout)
+
+
 def python(code: str, *, env: dict | None = None, timeout: float = 30) -> str:
     """Run a few lines of Python against this checkout in a new process; returns stdout."""
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        cwd=ROOT,
-        env=environment(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _run([sys.executable, "-c", code], env, timeout)
+    assert done.code == 0, done.stderr
     return done.stdout

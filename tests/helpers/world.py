@@ -11,6 +11,11 @@ from storage.models import MODELS
 TODAY = pendulum.Date(2026, 6, 15)
 
 
+def ago(days: int) -> pendulum.Date:
+    """The day `days` days before TODAY."""
+    return TODAY.subtract(days=days)
+
+
 def dump() -> dict:
     """Every row of every table: compare before and after to prove nothing changed."""
     out = {}
@@ -70,6 +75,24 @@ def active_contract(
     return number
 
 
+def office_hours_contract(hours="Mon-Fri 08:00-18:00 Europe/Madrid", lines=1) -> str:
+    """Acme Corp's contract (`lines` lines of 10 cases) on the Office template's `hours`, the
+    business zone Madrid; now is Monday 2026-06-15, 22:00 in Madrid. Returns its number."""
+    make_world()
+    storage.set_zone("Europe/Madrid")
+    storage.add_template(
+        "Office",
+        abbr="OFFICE",
+        allotment="cases",
+        billing="monthly",
+        volume="10",
+        hours=hours,
+    )
+    number = active_contract("Office", lines=lines)
+    storage.clock.freeze_moment(pendulum.datetime(2026, 6, 15, 20, tz="UTC"))
+    return number
+
+
 def contract_in(status: str, template="Phone Support") -> str:
     """A contract brought to `status` through the real actions (today is TODAY)."""
     if status == "draft":
@@ -92,6 +115,16 @@ def contract_in(status: str, template="Phone Support") -> str:
     elif status == "canceled":
         storage.cancel(number, "2026-06-30", "customer closed")
     return number
+
+
+def draft_invoiced_held_canceled() -> dict[str, str]:
+    """A draft, an invoiced, Globex's on-hold and a canceled contract, made in that order;
+    their numbers by status."""
+    numbers = {"draft": contract_in("draft"), "invoiced": contract_in("invoiced")}
+    numbers["on_hold"] = active_contract(customer="Globex")
+    storage.hold(numbers["on_hold"])
+    numbers["canceled"] = contract_in("canceled")
+    return numbers
 
 
 def contract_between(start, end, invoiced_on, customer="Acme Corp") -> str:
