@@ -84,7 +84,7 @@ COLUMNS = [
 def _new_contract_fields(templates: list[tuple[str, str]], start, end) -> list:
     """The new contract form: customer, template, dates (a year from today), title."""
     from ..widgets.suggest import CustomerSuggester
-    from .forms import Field
+    from .forms import Field, term_fields
 
     return [
         Field(
@@ -102,20 +102,7 @@ def _new_contract_fields(templates: list[tuple[str, str]], start, end) -> list:
             suggestions=[name for name, _abbr in templates],
             placeholder=_templates_hint(templates),
         ),
-        Field(
-            "start",
-            "Start",
-            str(start),
-            required=True,
-            check=partial(storage.parse_date, what="start date"),
-        ),
-        Field(
-            "end",
-            "End",
-            str(end),
-            required=True,
-            check=partial(storage.parse_date, what="end date"),
-        ),
+        *term_fields(start, end),
         Field("title", "Title", placeholder="default: template for customer"),
     ]
 
