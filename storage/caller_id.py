@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import peewee as pw
 
@@ -232,29 +233,38 @@ def _owner_name(customer_id: int) -> str:
     return Customer.select(Customer.name).where(Customer.id == customer_id).scalar()
 
 
+def _refuse_taken(owner_id: int, customer: Customer, what: str) -> None:
+    """A number or address belongs to one customer: refuse `what` ("the address a@b.c"),
+    already this customer's or another's."""
+    if owner_id == customer.id:
+        raise Refused(f"{customer.name} already has {what}.")
+    raise Refused(f"{what} already belongs to {_owner_name(owner_id)}.")
+
+
+def _remove_contact(
+    model: type[CustomerPhone | CustomerEmail], match: Any, customer: Customer, what: str
+) -> None:
+    """Delete the customer's number or address that `match` finds; refused when none."""
+    deleted = model.delete().where((model.customer == customer.id) & match).execute()
+    if not deleted:
+        raise Refused(f"{customer.name} has no {what}.")
+
+
 def add_phone(customer: Customer, text: object) -> str:
     """Give the customer a number; refused when it is another customer's. Returns it as read."""
     e164, readable = phone_number(text, phone_region())
     owner = CustomerPhone.get_or_none(CustomerPhone.number == e164)
     if owner is not None:
-        if owner.customer_id == customer.id:
-            raise Refused(f"{customer.name} already has the phone number {readable}.")
-        raise Refused(
-            f"the phone number {readable} already belongs to {_owner_name(owner.customer_id)}."
-        )
+        _refuse_taken(owner.customer_id, customer, f"the phone number {readable}")
     CustomerPhone.create(customer=customer.id, number=e164, shown=readable)
     return readable
 
 
 def remove_phone(customer: Customer, text: object) -> str:
     e164, readable = phone_number(text, phone_region())
-    deleted = (
-        CustomerPhone.delete()
-        .where((CustomerPhone.customer == customer.id) & (CustomerPhone.number == e164))
-        .execute()
+    _remove_contact(
+        CustomerPhone, CustomerPhone.number == e164, customer, f"phone number {readable}"
     )
-    if not deleted:
-        raise Refused(f"{customer.name} has no phone number {readable}.")
     return readable
 
 
@@ -263,24 +273,14 @@ def add_email(customer: Customer, text: object) -> str:
     address, key, domain = email_address(text)
     owner = CustomerEmail.get_or_none(CustomerEmail.address_key == key)
     if owner is not None:
-        if owner.customer_id == customer.id:
-            raise Refused(f"{customer.name} already has the address {owner.address}.")
-        raise Refused(
-            f"the address {owner.address} already belongs to {_owner_name(owner.customer_id)}."
-        )
+        _refuse_taken(owner.customer_id, customer, f"the address {owner.address}")
     CustomerEmail.create(customer=customer.id, address=address, address_key=key, domain=domain)
     return address
 
 
 def remove_email(customer: Customer, text: object) -> str:
     address, key, _domain = email_address(text)
-    deleted = (
-        CustomerEmail.delete()
-        .where((CustomerEmail.customer == customer.id) & (CustomerEmail.address_key == key))
-        .execute()
-    )
-    if not deleted:
-        raise Refused(f"{customer.name} has no address {address}.")
+    _remove_contact(CustomerEmail, CustomerEmail.address_key == key, customer, f"address {address}")
     return address
 
 
