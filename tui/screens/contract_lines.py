@@ -51,6 +51,12 @@ def _typed_money(cents: int) -> str:
 class RecordCaseModal(FormModal):
     """Record a resolved case on one line; an exhausted line offers the supervisor override."""
 
+    @staticmethod
+    def tell(screen, notice: str, late: bool) -> None:
+        """Say on `screen` that the case was recorded: a warning when it came late."""
+        severity = "warning" if late else "information"
+        screen.notify(notice, title="Case recorded", severity=severity, markup=False)
+
     def __init__(self, line, *, then_show: str | None = None) -> None:
         fields = [
             Field("title", "Case title", required=True, placeholder="what the customer asked")
@@ -118,8 +124,7 @@ class LineActions:
             return
         _case, info, notice, late = result
         self.show_info(info)
-        severity = "warning" if late else "information"
-        self.notify(notice, title="Case recorded", severity=severity, markup=False)
+        RecordCaseModal.tell(self, notice, late)
         self.reload()
 
     def _line_fields(self, line=None) -> list[Field]:
