@@ -13,7 +13,7 @@ import storage
 
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
-from .base import DataScreen, FilteredScreen
+from .base import DataScreen, FilteredScreen, filter_binding
 from .forms import Field, FormModal
 
 CUSTOMERS_SHOWN = 1000
@@ -24,7 +24,7 @@ class CustomersScreen(FilteredScreen):
 
     AUTO_FOCUS = "#customers"
     BINDINGS: ClassVar = [
-        Binding("slash", "focus_filter", "Filter", key_display="/", id="customers.filter"),
+        filter_binding("customers"),
         Binding("n", "new", "New customer", id="customers.new"),
         Binding("e", "edit", "Edit", id="customers.edit"),
         Binding("enter", "contracts", "Contracts", id="customers.contracts"),

@@ -26,7 +26,7 @@ from ..format import (
 )
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.paged_table import Column, PagedTable
-from .base import DataScreen, tab_bindings
+from .base import DataScreen, filter_binding, tab_bindings
 
 TABS = [(s.name, s.label) for s in storage.STATUS_TABLE] + [("all", "All")]
 TAB_KEYS = Binding.Group("Tab", compact=True)
@@ -135,7 +135,7 @@ class ContractsScreen(DataScreen):
     TITLE_TEXT = "Contracts"
     AUTO_FOCUS = "#contracts"
     BINDINGS: ClassVar = [
-        Binding("slash", "focus_filter", "Filter", key_display="/", id="contracts.filter"),
+        filter_binding("contracts"),
         *tab_bindings(TABS, "contracts", "Show {label} contracts", TAB_KEYS),
         Binding("o", "sort_next", "Sort", id="contracts.sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="contracts.sort_reverse"),
