@@ -13,7 +13,7 @@ heavy, and `contracts check ACME` never needs it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import peewee as pw
@@ -286,44 +286,40 @@ def remove_email(customer: Customer, text: object) -> str:
 
 def replace_phones(customer: Customer, texts: list[str]) -> None:
     """The customer's numbers become exactly these (the ones kept keep their place)."""
-    wanted: dict[str, str] = {}
-    for text in texts:
-        e164, _readable = phone_number(text, phone_region())
-        wanted.setdefault(e164, text)
-    CustomerPhone.delete().where(
-        (CustomerPhone.customer == customer.id) & CustomerPhone.number.not_in(list(wanted))
-    ).execute()
-    have = {
-        n
-        for (n,) in tuples(
-            CustomerPhone.select(CustomerPhone.number).where(CustomerPhone.customer == customer.id)
-        )
-    }
-    for e164, text in wanted.items():
-        if e164 not in have:
-            add_phone(customer, text)
+    _replace(
+        customer,
+        texts,
+        lambda text: phone_number(text, phone_region())[0],
+        CustomerPhone.number,
+        add_phone,
+    )
 
 
 def replace_emails(customer: Customer, texts: list[str]) -> None:
     """The customer's addresses become exactly these (the ones kept keep their place)."""
+    _replace(
+        customer, texts, lambda text: email_address(text)[1], CustomerEmail.address_key, add_email
+    )
+
+
+def _replace(
+    customer: Customer,
+    texts: list[str],
+    key_of: Callable[[str], str],
+    column: Any,
+    add: Callable[[Customer, str], str],
+) -> None:
+    """The customer's rows of `column`'s table become those of `texts` (told apart by
+    `key_of`, stored in `column`): the others are deleted, the missing ones added by `add`."""
+    model = column.model
     wanted: dict[str, str] = {}
     for text in texts:
-        _address, key, _domain = email_address(text)
-        wanted.setdefault(key, text)
-    CustomerEmail.delete().where(
-        (CustomerEmail.customer == customer.id) & CustomerEmail.address_key.not_in(list(wanted))
-    ).execute()
-    have = {
-        k
-        for (k,) in tuples(
-            CustomerEmail.select(CustomerEmail.address_key).where(
-                CustomerEmail.customer == customer.id
-            )
-        )
-    }
+        wanted.setdefault(key_of(text), text)
+    model.delete().where((model.customer == customer.id) & column.not_in(list(wanted))).execute()
+    have = {k for (k,) in tuples(model.select(column).where(model.customer == customer.id))}
     for key, text in wanted.items():
         if key not in have:
-            add_email(customer, text)
+            add(customer, text)
 
 
 # ---------------------------------------------------------------------------------------
