@@ -66,6 +66,28 @@ def _lines(*fields: pw.ColumnBase) -> pw.ModelSelect[Line]:
     )
 
 
+def _on_line(
+    section: str,
+    cid: int,
+    position: int,
+    customer: str,
+    why: str,
+    what_to_do: str,
+    date: pendulum.Date | None,
+) -> AttentionEntry:
+    """An entry about a contract line (no case)."""
+    return AttentionEntry(
+        section,
+        contract_number(cid),
+        customer,
+        line_ref(cid, position),
+        None,
+        why,
+        what_to_do,
+        date,
+    )
+
+
 def thresholds(
     day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
 ) -> list[AttentionEntry]:
@@ -91,12 +113,7 @@ def thresholds(
                 f"past the {level} % threshold"
             )
             action = "renew early or add a line"
-        out.append(
-            AttentionEntry(
-                "threshold", contract_number(cid), customer, line_ref(cid, position), None,
-                why, action, None,
-            )
-        )  # fmt: skip
+        out.append(_on_line("threshold", cid, position, customer, why, action, None))
     return out
 
 
@@ -128,12 +145,8 @@ def running_out(
             f"at {_rate(rate, kind)} it runs out about {runs_out} "
             f"({_in_days(runs_out.toordinal() - day.toordinal())}), before its end on {end}"
         )
-        out.append(
-            AttentionEntry(
-                "runs_out", contract_number(cid), customer, line_ref(cid, position), None,
-                why, "add a line or renew early", runs_out,
-            )
-        )  # fmt: skip
+        todo = "add a line or renew early"
+        out.append(_on_line("runs_out", cid, position, customer, why, todo, runs_out))
     return out
 
 
@@ -317,13 +330,8 @@ def overage(
             f"{allotment(kind).words(over)} over its {allotment(kind).words(total)} (about {format_money(cents)}), "
             f"on the bill for the period ending {period_end}"
         )
-        out.append(
-            AttentionEntry(
-                "overage", contract_number(cid), customer, line_ref(cid, position), None,
-                why, "check it is billed with that period; add a line if this goes on",
-                period_end,
-            )
-        )  # fmt: skip
+        todo = "check it is billed with that period; add a line if this goes on"
+        out.append(_on_line("overage", cid, position, customer, why, todo, period_end))
         if limit is not None and len(out) >= limit:
             break
     return out

@@ -13,7 +13,8 @@ heavy, and `contracts check ACME` never needs it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import peewee as pw
 
@@ -232,29 +233,38 @@ def _owner_name(customer_id: int) -> str:
     return Customer.select(Customer.name).where(Customer.id == customer_id).scalar()
 
 
+def _refuse_taken(owner_id: int, customer: Customer, what: str) -> None:
+    """A number or address belongs to one customer: refuse `what` ("the address a@b.c"),
+    already this customer's or another's."""
+    if owner_id == customer.id:
+        raise Refused(f"{customer.name} already has {what}.")
+    raise Refused(f"{what} already belongs to {_owner_name(owner_id)}.")
+
+
+def _remove_contact(
+    model: type[CustomerPhone | CustomerEmail], match: Any, customer: Customer, what: str
+) -> None:
+    """Delete the customer's number or address that `match` finds; refused when none."""
+    deleted = model.delete().where((model.customer == customer.id) & match).execute()
+    if not deleted:
+        raise Refused(f"{customer.name} has no {what}.")
+
+
 def add_phone(customer: Customer, text: object) -> str:
     """Give the customer a number; refused when it is another customer's. Returns it as read."""
     e164, readable = phone_number(text, phone_region())
     owner = CustomerPhone.get_or_none(CustomerPhone.number == e164)
     if owner is not None:
-        if owner.customer_id == customer.id:
-            raise Refused(f"{customer.name} already has the phone number {readable}.")
-        raise Refused(
-            f"the phone number {readable} already belongs to {_owner_name(owner.customer_id)}."
-        )
+        _refuse_taken(owner.customer_id, customer, f"the phone number {readable}")
     CustomerPhone.create(customer=customer.id, number=e164, shown=readable)
     return readable
 
 
 def remove_phone(customer: Customer, text: object) -> str:
     e164, readable = phone_number(text, phone_region())
-    deleted = (
-        CustomerPhone.delete()
-        .where((CustomerPhone.customer == customer.id) & (CustomerPhone.number == e164))
-        .execute()
+    _remove_contact(
+        CustomerPhone, CustomerPhone.number == e164, customer, f"phone number {readable}"
     )
-    if not deleted:
-        raise Refused(f"{customer.name} has no phone number {readable}.")
     return readable
 
 
@@ -263,67 +273,53 @@ def add_email(customer: Customer, text: object) -> str:
     address, key, domain = email_address(text)
     owner = CustomerEmail.get_or_none(CustomerEmail.address_key == key)
     if owner is not None:
-        if owner.customer_id == customer.id:
-            raise Refused(f"{customer.name} already has the address {owner.address}.")
-        raise Refused(
-            f"the address {owner.address} already belongs to {_owner_name(owner.customer_id)}."
-        )
+        _refuse_taken(owner.customer_id, customer, f"the address {owner.address}")
     CustomerEmail.create(customer=customer.id, address=address, address_key=key, domain=domain)
     return address
 
 
 def remove_email(customer: Customer, text: object) -> str:
     address, key, _domain = email_address(text)
-    deleted = (
-        CustomerEmail.delete()
-        .where((CustomerEmail.customer == customer.id) & (CustomerEmail.address_key == key))
-        .execute()
-    )
-    if not deleted:
-        raise Refused(f"{customer.name} has no address {address}.")
+    _remove_contact(CustomerEmail, CustomerEmail.address_key == key, customer, f"address {address}")
     return address
 
 
 def replace_phones(customer: Customer, texts: list[str]) -> None:
     """The customer's numbers become exactly these (the ones kept keep their place)."""
-    wanted: dict[str, str] = {}
-    for text in texts:
-        e164, _readable = phone_number(text, phone_region())
-        wanted.setdefault(e164, text)
-    CustomerPhone.delete().where(
-        (CustomerPhone.customer == customer.id) & CustomerPhone.number.not_in(list(wanted))
-    ).execute()
-    have = {
-        n
-        for (n,) in tuples(
-            CustomerPhone.select(CustomerPhone.number).where(CustomerPhone.customer == customer.id)
-        )
-    }
-    for e164, text in wanted.items():
-        if e164 not in have:
-            add_phone(customer, text)
+    _replace(
+        customer,
+        texts,
+        lambda text: phone_number(text, phone_region())[0],
+        CustomerPhone.number,
+        add_phone,
+    )
 
 
 def replace_emails(customer: Customer, texts: list[str]) -> None:
     """The customer's addresses become exactly these (the ones kept keep their place)."""
+    _replace(
+        customer, texts, lambda text: email_address(text)[1], CustomerEmail.address_key, add_email
+    )
+
+
+def _replace(
+    customer: Customer,
+    texts: list[str],
+    key_of: Callable[[str], str],
+    column: Any,
+    add: Callable[[Customer, str], str],
+) -> None:
+    """The customer's rows of `column`'s table become those of `texts` (told apart by
+    `key_of`, stored in `column`): the others are deleted, the missing ones added by `add`."""
+    model = column.model
     wanted: dict[str, str] = {}
     for text in texts:
-        _address, key, _domain = email_address(text)
-        wanted.setdefault(key, text)
-    CustomerEmail.delete().where(
-        (CustomerEmail.customer == customer.id) & CustomerEmail.address_key.not_in(list(wanted))
-    ).execute()
-    have = {
-        k
-        for (k,) in tuples(
-            CustomerEmail.select(CustomerEmail.address_key).where(
-                CustomerEmail.customer == customer.id
-            )
-        )
-    }
+        wanted.setdefault(key_of(text), text)
+    model.delete().where((model.customer == customer.id) & column.not_in(list(wanted))).execute()
+    have = {k for (k,) in tuples(model.select(column).where(model.customer == customer.id))}
     for key, text in wanted.items():
         if key not in have:
-            add_email(customer, text)
+            add(customer, text)
 
 
 # ---------------------------------------------------------------------------------------

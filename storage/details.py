@@ -11,11 +11,10 @@ from .clock import today
 from .db import reads
 from .detail_views import CaseDetail, TemplateDetail, TemplateUse
 from .errors import PermissionRefused
-from .lookup import find_case, find_template, line_ref
+from .lookup import find_case, find_template
 from .models import Contract, Customer, Line, UsageEntry, tuples
 from .people import SUPERVISOR_ONLY, require
-from .reports import show_case
-from .views import LedgerEntryInfo
+from .reports import ledger_entry, show_case
 
 
 @reads
@@ -37,17 +36,7 @@ def case_detail(number: str) -> CaseDetail:
             .order_by(UsageEntry.id)
         )
         entries = [
-            LedgerEntryInfo(
-                line=line_ref(e.line.contract_id, e.line.position),
-                case=info.number,
-                amount=e.amount,
-                kind=e.kind,
-                who=e.who,
-                at=e.at,
-                note=e.note,
-                allotment_type=contract.allotment_type,
-            )
-            for e in rows
+            ledger_entry(e, e.line.contract_id, info.number, contract.allotment_type) for e in rows
         ]
     return CaseDetail(
         case=info,

@@ -1,8 +1,8 @@
 """The ways an action can fail, each carrying one sentence for the person at the terminal."""
 
 
-class Refused(Exception):
-    """The action was refused by a rule of the domain; nothing was changed."""
+class _Sentence(Exception):
+    """A failure told in one sentence (`message`), which is also what `str()` gives."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -10,6 +10,10 @@ class Refused(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Refused(_Sentence):
+    """The action was refused by a rule of the domain; nothing was changed."""
 
 
 class NotFound(Refused):
@@ -32,12 +36,5 @@ class Conflict(Refused):
     """Someone else changed the record since it was read."""
 
 
-class DatabaseUnavailable(Exception):
+class DatabaseUnavailable(_Sentence):
     """The database cannot be opened, reached or written (exit code 3)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message

@@ -305,7 +305,8 @@ def list_contracts(
     return result
 
 
-def _case_info(case: Case, kind: str | None = None) -> CaseInfo:
+def _case_info(case: Case) -> CaseInfo:
+    """A case as lists show it; its allotment type is its line's contract's (None off a line)."""
     line = case.line if case.line_id else None
     return CaseInfo(
         number=case.number or case_number(case.id),
@@ -321,7 +322,7 @@ def _case_info(case: Case, kind: str | None = None) -> CaseInfo:
         resolution=case.resolution,
         spent=case.spent,
         charged=case.charged,
-        allotment_type=kind,
+        allotment_type=line.contract.allotment_type if line is not None else None,
     )
 
 
@@ -366,12 +367,7 @@ def list_cases(
     query = _cases(status, contract, customer, text)
     if limit:
         query = query.limit(limit)
-    out = []
-    for case in query:
-        line = case.line if case.line_id else None
-        kind = line.contract.allotment_type if line is not None else None
-        out.append(_case_info(case, kind))
-    return out
+    return [_case_info(case) for case in query]
 
 
 @reads
@@ -387,10 +383,7 @@ def count_cases(
 
 @reads
 def show_case(number: str) -> CaseInfo:
-    case = find_case(number)
-    line = case.line if case.line_id else None
-    kind = line.contract.allotment_type if line is not None else None
-    return _case_info(case, kind)
+    return _case_info(find_case(number))
 
 
 @reads
@@ -406,18 +399,27 @@ def ledger(number: str) -> list[LedgerEntryInfo]:
         .order_by(UsageEntry.id)
     )
     return [
-        LedgerEntryInfo(
-            line=line_ref(contract.id, e.line.position),
-            case=e.case.number if e.case is not None else None,
-            amount=e.amount,
-            kind=e.kind,
-            who=e.who,
-            at=e.at,
-            note=e.note,
-            allotment_type=contract.allotment_type,
+        ledger_entry(
+            e, contract.id, e.case.number if e.case is not None else None, contract.allotment_type
         )
         for e in rows
     ]
+
+
+def ledger_entry(
+    e: UsageEntry, contract_id: int, case: str | None, allotment_type: str
+) -> LedgerEntryInfo:
+    """One usage entry as the ledger shows it; its line is named by `contract_id`."""
+    return LedgerEntryInfo(
+        line=line_ref(contract_id, e.line.position),
+        case=case,
+        amount=e.amount,
+        kind=e.kind,
+        who=e.who,
+        at=e.at,
+        note=e.note,
+        allotment_type=allotment_type,
+    )
 
 
 @reads

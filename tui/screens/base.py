@@ -14,6 +14,13 @@ from ..calls import StorageCalls
 PaletteCommand = tuple[str, str, Callable[[], Any]]
 
 
+def filter_binding(scope: str):
+    """`/` moves to the list's filter, with the id `{scope}.filter`."""
+    from textual.binding import Binding
+
+    return Binding("slash", "focus_filter", "Filter", key_display="/", id=f"{scope}.filter")
+
+
 def tab_bindings(tabs, scope: str, tooltip: str, group) -> list:
     """`1`, `2`, … for the tabs `[(key, label), …]` of a screen: `show_tab(key)`, with ids
     `{scope}.tab.{key}` and the tooltip `tooltip.format(label=label.lower())`."""

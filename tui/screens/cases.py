@@ -16,7 +16,7 @@ from ..format import CASE_STYLES, local_date, signed_amount
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
-from .base import FilteredScreen, tab_bindings
+from .base import FilteredScreen, filter_binding, tab_bindings
 from .forms import Field, FormModal, time_spent_field
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
@@ -46,7 +46,7 @@ class CasesScreen(FilteredScreen):
 
     AUTO_FOCUS = "#cases"
     BINDINGS: ClassVar = [
-        Binding("slash", "focus_filter", "Filter", key_display="/", id="cases.filter"),
+        filter_binding("cases"),
         *tab_bindings(CASE_TABS, "cases", "Show {label} cases", CASE_TAB_KEYS),
         Binding("r", "resolve", "Resolve", id="cases.resolve"),
         Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),

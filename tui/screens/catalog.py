@@ -13,18 +13,43 @@ import storage
 
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
-from .base import DataScreen, FilteredScreen
+from .base import DataScreen, FilteredScreen, filter_binding
 from .forms import Field, FormModal
 
 CUSTOMERS_SHOWN = 1000
 
 
-class CustomersScreen(FilteredScreen):
+class _NamedList(DataScreen):
+    """A list of things known by name (customers, templates): the one just saved is
+    selected when the list is next filled."""
+
+    WHAT = ""  # "Customer", "Template": how the notice after saving names one
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.select_next: str | None = None  # the one just saved, selected once listed
+
+    def _fill(self, table: KeyTable, rows: list) -> None:
+        table.fill(rows)
+        if self.select_next is not None:
+            table.select(self.select_next)
+            self.select_next = None
+
+    def _saved(self, info) -> None:
+        if info is None:
+            return
+        self.notify(f"{self.WHAT} {info.name} saved.", markup=False)
+        self.select_next = info.name
+        self.reload()
+
+
+class CustomersScreen(FilteredScreen, _NamedList):
     LIST_SELECTOR = "#customers"
+    WHAT = "Customer"
 
     AUTO_FOCUS = "#customers"
     BINDINGS: ClassVar = [
-        Binding("slash", "focus_filter", "Filter", key_display="/", id="customers.filter"),
+        filter_binding("customers"),
         Binding("n", "new", "New customer", id="customers.new"),
         Binding("e", "edit", "Edit", id="customers.edit"),
         Binding("enter", "contracts", "Contracts", id="customers.contracts"),
@@ -36,7 +61,6 @@ class CustomersScreen(FilteredScreen):
     def __init__(self) -> None:
         super().__init__()
         self.customers: list = []
-        self.select_next: str | None = None  # the customer just saved, selected once listed
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Customers")
@@ -74,16 +98,13 @@ class CustomersScreen(FilteredScreen):
         if len(customers) >= CUSTOMERS_SHOWN:
             shown = f"the first {shown} by name (/ to filter)"
         self.query_one(TitleBar).set_title(f"Customers · {shown}")
-        table = self.query_one("#customers", KeyTable)
-        table.fill(
+        self._fill(
+            self.query_one("#customers", KeyTable),
             [
                 (c.name, [c.name, ", ".join(c.emails), ", ".join(c.phones), f"{c.contracts:,}"])
                 for c in customers
-            ]
+            ],
         )
-        if self.select_next is not None:
-            table.select(self.select_next)
-            self.select_next = None
 
     @property
     def selected(self):
@@ -124,13 +145,6 @@ class CustomersScreen(FilteredScreen):
             )
 
         self.app.push_screen(FormModal(f"Edit {name}", self._fields(customer), submit), self._saved)
-
-    def _saved(self, info) -> None:
-        if info is None:
-            return
-        self.notify(f"Customer {info.name} saved.", markup=False)
-        self.select_next = info.name
-        self.reload()
 
     @on(KeyTable.RowSelected, "#customers")
     def action_contracts(self, event=None) -> None:
@@ -195,8 +209,9 @@ def _edit_fields(t) -> list[Field]:
     return fields
 
 
-class TemplatesScreen(DataScreen):
+class TemplatesScreen(_NamedList):
     AUTO_FOCUS = "#templates"
+    WHAT = "Template"
     BINDINGS: ClassVar = [
         Binding("n", "new", "New template", id="templates.new"),
         Binding("e", "edit", "Edit", id="templates.edit"),
@@ -213,7 +228,6 @@ class TemplatesScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.templates: list = []
-        self.select_next: str | None = None  # the template just saved, selected once listed
 
     def compose(self) -> ComposeResult:
         yield TitleBar("Templates")
@@ -239,16 +253,13 @@ class TemplatesScreen(DataScreen):
     def _loaded(self, templates: list) -> None:
         self.templates = templates
         self.query_one(TitleBar).set_title(f"Templates · {len(templates)}")
-        table = self.query_one("#templates", KeyTable)
-        table.fill(
+        self._fill(
+            self.query_one("#templates", KeyTable),
             [
                 (t.name, [t.name, t.abbr, t.allotment_type, t.billing, _volume_text(t), t.hours])
                 for t in templates
-            ]
+            ],
         )
-        if self.select_next is not None:
-            table.select(self.select_next)
-            self.select_next = None
 
     @property
     def selected(self):
@@ -349,10 +360,3 @@ class TemplatesScreen(DataScreen):
             ),
             self._saved,
         )
-
-    def _saved(self, info) -> None:
-        if info is None:
-            return
-        self.notify(f"Template {info.name} saved.", markup=False)
-        self.select_next = info.name
-        self.reload()

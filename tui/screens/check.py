@@ -285,6 +285,5 @@ class CheckScreen(DataScreen):
         if result is None:
             return
         _case, _info, notice, late = result
-        severity = "warning" if late else "information"
-        self.notify(notice, title="Case recorded", severity=severity, markup=False)
+        RecordCaseModal.tell(self, notice, late)
         self.reload()

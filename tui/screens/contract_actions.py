@@ -12,7 +12,7 @@ from textual.binding import Binding
 import storage
 
 from ..widgets.suggest import CustomerSuggester
-from .forms import Field, FormModal
+from .forms import Field, FormModal, date_field, term_fields
 
 
 @dataclass(frozen=True)
@@ -174,12 +174,12 @@ class LifecycleActions:
             FormModal(
                 f"Cancel {number}",
                 [
-                    Field(
+                    date_field(
                         "on",
                         "Cancel date",
                         str(day),
+                        "cancel date",
                         required=True,
-                        check=partial(storage.parse_date, what="cancel date"),
                         note=f"when service ends, between {info.start} and {info.end}",
                     ),
                     Field("reason", "Reason", required=True, placeholder="why it is canceled"),
@@ -198,12 +198,12 @@ class LifecycleActions:
         number = self.number
         start, today = storage.renewal_start(info.end), storage.today()
         fields = [
-            Field(
+            date_field(
                 "start",
                 "Renewal start",
                 str(start),
+                "renewal start",
                 required=True,
-                check=partial(storage.parse_date, what="renewal start"),
                 note="the new term is as long as this one"
                 if start >= today
                 else "in the past (the day after the old end); or start today:",
@@ -266,20 +266,7 @@ class LifecycleActions:
                         required=True,
                         suggestions=CustomerSuggester(),
                     ),
-                    Field(
-                        "start",
-                        "Start",
-                        str(info.start),
-                        required=True,
-                        check=partial(storage.parse_date, what="start date"),
-                    ),
-                    Field(
-                        "end",
-                        "End",
-                        str(info.end),
-                        required=True,
-                        check=partial(storage.parse_date, what="end date"),
-                    ),
+                    *term_fields(info.start, info.end),
                 ],
                 submit,
                 intro="Only a draft can be edited. Lines that run with the contract follow "

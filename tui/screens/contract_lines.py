@@ -10,9 +10,8 @@ from typing import Any
 from rich.text import Text
 
 import storage
-from storage.amounts import parse_money
 
-from .forms import Field, FormModal, time_spent_field
+from .forms import Field, FormModal, date_field, money_field, time_spent_field
 
 
 def rate_text(line) -> str:
@@ -51,6 +50,12 @@ def _typed_money(cents: int) -> str:
 
 class RecordCaseModal(FormModal):
     """Record a resolved case on one line; an exhausted line offers the supervisor override."""
+
+    @staticmethod
+    def tell(screen, notice: str, late: bool) -> None:
+        """Say on `screen` that the case was recorded: a warning when it came late."""
+        severity = "warning" if late else "information"
+        screen.notify(notice, title="Case recorded", severity=severity, markup=False)
 
     def __init__(self, line, *, then_show: str | None = None) -> None:
         fields = [
@@ -119,8 +124,7 @@ class LineActions:
             return
         _case, info, notice, late = result
         self.show_info(info)
-        severity = "warning" if late else "information"
-        self.notify(notice, title="Case recorded", severity=severity, markup=False)
+        RecordCaseModal.tell(self, notice, late)
         self.reload()
 
     def _line_fields(self, line=None) -> list[Field]:
@@ -144,33 +148,31 @@ class LineActions:
                 )
             )
         fields += [
-            Field(
+            money_field(
                 "price",
                 "Price",
                 _typed_money(line.price_cents) if line else "",
-                placeholder="e.g. 1200 or 1200.50",
-                check=partial(parse_money, what="price"),
+                "e.g. 1200 or 1200.50",
             ),
-            Field(
+            money_field(
                 "discount",
                 "Discount",
                 _typed_money(line.discount_cents) if line else "",
-                placeholder="e.g. 100",
-                check=partial(parse_money, what="discount"),
+                "e.g. 100",
             ),
-            Field(
+            date_field(
                 "start",
                 "Start",
                 str(line.start) if line else "",
+                "line start",
                 placeholder=f"{info.start} (the contract's)",
-                check=partial(storage.parse_date, what="line start"),
             ),
-            Field(
+            date_field(
                 "end",
                 "End",
                 str(line.end) if line else "",
+                "line end",
                 placeholder=f"{info.end} (the contract's)",
-                check=partial(storage.parse_date, what="line end"),
             ),
         ]
         return fields

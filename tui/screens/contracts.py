@@ -26,7 +26,7 @@ from ..format import (
 )
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.paged_table import Column, PagedTable
-from .base import DataScreen, tab_bindings
+from .base import DataScreen, filter_binding, tab_bindings
 
 TABS = [(s.name, s.label) for s in storage.STATUS_TABLE] + [("all", "All")]
 TAB_KEYS = Binding.Group("Tab", compact=True)
@@ -84,7 +84,7 @@ COLUMNS = [
 def _new_contract_fields(templates: list[tuple[str, str]], start, end) -> list:
     """The new contract form: customer, template, dates (a year from today), title."""
     from ..widgets.suggest import CustomerSuggester
-    from .forms import Field
+    from .forms import Field, term_fields
 
     return [
         Field(
@@ -102,20 +102,7 @@ def _new_contract_fields(templates: list[tuple[str, str]], start, end) -> list:
             suggestions=[name for name, _abbr in templates],
             placeholder=_templates_hint(templates),
         ),
-        Field(
-            "start",
-            "Start",
-            str(start),
-            required=True,
-            check=partial(storage.parse_date, what="start date"),
-        ),
-        Field(
-            "end",
-            "End",
-            str(end),
-            required=True,
-            check=partial(storage.parse_date, what="end date"),
-        ),
+        *term_fields(start, end),
         Field("title", "Title", placeholder="default: template for customer"),
     ]
 
@@ -148,7 +135,7 @@ class ContractsScreen(DataScreen):
     TITLE_TEXT = "Contracts"
     AUTO_FOCUS = "#contracts"
     BINDINGS: ClassVar = [
-        Binding("slash", "focus_filter", "Filter", key_display="/", id="contracts.filter"),
+        filter_binding("contracts"),
         *tab_bindings(TABS, "contracts", "Show {label} contracts", TAB_KEYS),
         Binding("o", "sort_next", "Sort", id="contracts.sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="contracts.sort_reverse"),

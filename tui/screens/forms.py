@@ -54,6 +54,26 @@ def time_spent_field(required: bool, note: str = "") -> Field:
     )
 
 
+def date_field(name: str, label: str, value: str, what: str, **more: Any) -> Field:
+    """A date, checked as it is typed; refusals name it as `what` ("start date")."""
+    return Field(name, label, value, check=partial(storage.parse_date, what=what), **more)
+
+
+def term_fields(start: object, end: object) -> list[Field]:
+    """A contract's start and end, both required."""
+    return [
+        date_field("start", "Start", str(start), "start date", required=True),
+        date_field("end", "End", str(end), "end date", required=True),
+    ]
+
+
+def money_field(name: str, label: str, value: str, placeholder: str) -> Field:
+    """An amount in money (`1200` or `1200.50`); refusals name it as the field's name."""
+    from storage.amounts import parse_money
+
+    return Field(name, label, value, placeholder=placeholder, check=partial(parse_money, what=name))
+
+
 class FieldInput(Input):
     DEFAULT_CSS = """
     FieldInput { height: 1; border: none; padding: 0 1; width: 1fr; background: $boost; }

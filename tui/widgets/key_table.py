@@ -12,6 +12,8 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from .widths import share_spare, shrink_flexible
+
 
 @dataclass(frozen=True)
 class Col:
@@ -176,23 +178,13 @@ class KeyTable(DataTable):
         widths = [c.width for c in specs]
         if spare < 0 and flex:
             # Too narrow: flexible columns give way first, down to 4 cells each.
-            for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
-                if specs[i].flex and spare < 0:
-                    give = min(-spare, max(0, widths[i] - 4))
-                    widths[i] -= give
-                    spare += give
+            shrink_flexible(widths, [c.flex for c in specs], spare, floor=4)
             return list(zip(shown, widths))
         for i, c in enumerate(specs):
             if c.fit:
                 spare = self._fit(shown, widths, i, spare)
         if spare and flex:
-            flexible = [i for i, c in enumerate(specs) if c.flex]
-            given = 0
-            for i in flexible:
-                share = spare * specs[i].flex // flex
-                widths[i] += share
-                given += share
-            widths[flexible[0]] += spare - given
+            share_spare(widths, [c.flex for c in specs], spare)
         return list(zip(shown, widths))
 
     def _rebuild(self) -> None:

@@ -19,6 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..calls import StorageCalls
+from .widths import share_spare, shrink_flexible
 
 
 class Column(NamedTuple):
@@ -317,20 +318,10 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
         widths = [c.width for c in columns]
         if spare < 0:
             # Still too narrow: the flexible columns give way, down to 8 cells each.
-            for i in sorted(range(len(columns)), key=lambda i: -widths[i]):
-                if columns[i].flex and spare < 0:
-                    give = min(-spare, max(0, widths[i] - 8))
-                    widths[i] -= give
-                    spare += give
+            shrink_flexible(widths, [c.flex for c in columns], spare, floor=8)
             return list(zip(columns, widths))
         if spare and flex:
-            given = 0
-            flexible = [i for i, c in enumerate(columns) if c.flex]
-            for i in flexible:
-                share = spare * columns[i].flex // flex
-                widths[i] += share
-                given += share
-            widths[flexible[0]] += spare - given
+            share_spare(widths, [c.flex for c in columns], spare)
         return list(zip(columns, widths))
 
     @property
