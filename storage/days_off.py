@@ -14,8 +14,8 @@ from . import audit
 from .amounts import parse_date
 from .db import reads, writes
 from .errors import InvalidInput, Refused
-from .lookup import find_template
-from .models import DayOff
+from .lookup import find_template, lock_rows
+from .models import DayOff, Template
 from .people import SUPERVISOR_ONLY, require
 
 Days = str | dt.date | Iterable[str | dt.date] | None  # one date, or several
@@ -29,6 +29,14 @@ def _dates(days: Days) -> list[pendulum.Date]:
     return dates
 
 
+def _locked(template: str) -> Template:
+    """The template, its row locked until the end of the write: two changes of its days off
+    decide one after the other (see lookup.lock_rows)."""
+    found = find_template(template)
+    list(lock_rows(Template.select(Template.id).where(Template.id == found.id)))
+    return found
+
+
 def _listed(template_id: int) -> list[pendulum.Date]:
     query = DayOff.select(DayOff.day).where(DayOff.template == template_id).order_by(DayOff.day)
     return [row.day for row in query]
@@ -38,7 +46,7 @@ def _listed(template_id: int) -> list[pendulum.Date]:
 def add_days_off(template: str, days: Days) -> list[pendulum.Date]:
     """Add dates to a template's days off; returns its whole list."""
     who = require(SUPERVISOR_ONLY, "change templates")
-    found = find_template(template)
+    found = _locked(template)
     dates = _dates(days)
     have = set(_listed(found.id))
     new = [day for day in dates if day not in have]
@@ -58,7 +66,7 @@ def add_days_off(template: str, days: Days) -> list[pendulum.Date]:
 def remove_days_off(template: str, days: Days) -> list[pendulum.Date]:
     """Take dates off a template's days off; returns its whole list."""
     who = require(SUPERVISOR_ONLY, "change templates")
-    found = find_template(template)
+    found = _locked(template)
     dates = _dates(days)
     missing = [day.isoformat() for day in dates if day not in set(_listed(found.id))]
     if missing:

@@ -455,6 +455,9 @@ def _done_before(key: str) -> tuple[bool, Any]:
     return (True, _decode_result(row.result)) if row else (False, None)
 
 
+UNIQUE_RETRIES = 3  # a write that lost an insert race runs again this many times at most
+
+
 @overload
 def writes(fn: Callable[P, R], *, one_statement_on_postgres: bool = False) -> Callable[P, R]: ...
 @overload
@@ -506,7 +509,13 @@ def writes(fn: Callable[..., Any] | None = None, *, one_statement_on_postgres: b
                     result = fn(*args, **kwargs)
                     record_write_key(result)
                 return result
-            except pw.IntegrityError:
+            except pw.IntegrityError as failure:
+                # On PostgreSQL two writers can both find a number, an address or a setting
+                # free and both insert it: the second's unique violation is a race lost, not
+                # a bug; run again, it now reads the winner's row (refused, or updated).
+                code = getattr(getattr(failure, "orig", None), "pgcode", None)
+                if code == "23505" and attempt <= UNIQUE_RETRIES:
+                    continue
                 raise
             except pw.PeeweeException as failure:
                 exc = _original(failure)

@@ -34,12 +34,20 @@ def check_zone(name: object) -> str:
     return zone
 
 
+def _locked(name: str) -> Setting | None:
+    """A setting's row, locked until the end of the write: two changes of it decide one after
+    the other, each on the value the other left (see lookup.lock_rows)."""
+    from .lookup import lock_rows
+
+    return lock_rows(Setting.select().where(Setting.name == name)).first()
+
+
 @writes
 def set_zone(name: object) -> str:
     """Change the business time zone: what "today" is for everyone using the database."""
     zone = check_zone(name)
     who = require(SUPERVISOR_ONLY, "change the database's settings")
-    old = Setting.get_or_none(Setting.name == "zone")
+    old = _locked("zone")
     if old is None:
         Setting.create(name="zone", value=zone)
     else:
@@ -107,7 +115,7 @@ def set_attention(thresholds: object = None, within: object = None) -> Attention
     who = require(SUPERVISOR_ONLY, "change the database's settings")
     changes = {}
     for name, value in new.items():
-        old = Setting.get_or_none(Setting.name == name)
+        old = _locked(name)
         if old is None:
             Setting.create(name=name, value=value)
         else:
@@ -126,7 +134,7 @@ def set_phone_region(code: object) -> str:
 
     region = check_region(code)
     who = require(SUPERVISOR_ONLY, "change the database's settings")
-    old = Setting.get_or_none(Setting.name == REGION_SETTING)
+    old = _locked(REGION_SETTING)
     if old is None:
         Setting.create(name=REGION_SETTING, value=region)
     else:
