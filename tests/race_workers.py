@@ -4,6 +4,7 @@ rival's by a shared barrier, and reports what happened."""
 
 from __future__ import annotations
 
+import importlib
 import time
 import traceback
 
@@ -46,17 +47,20 @@ def run(action: str, ctx: dict) -> tuple:
         return ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
 
 
-def serve(url: str, barrier, conn) -> None:
-    """A long-lived racer: for each (action, ctx, delay) received, wait for the rival at the
+def serve(url: str, barrier, conn, actions: str = __name__) -> None:
+    """A long-lived racer: for each (action, args, delay) received, wait for the rival at the
     barrier, run the action after `delay` seconds (none, or a head start of a millisecond or
-    two for the rival, to vary the interleaving) and send back the outcome; None ends it."""
+    two for the rival, to vary the interleaving) and send back the outcome; None ends it.
+    `actions`: the module whose `run(action, *args)` runs them (this one, or another test
+    file's worker module)."""
+    run_action = importlib.import_module(actions).run
     storage.open_database(url)
     conn.send(("ready", storage.__file__))
     while True:
         message = conn.recv()
         if message is None:
             break
-        action, ctx, delay = message
+        action, args, delay = message
         try:
             barrier.wait(timeout=60)
         except Exception as exc:  # noqa: BLE001 - a broken barrier: report it, keep serving
@@ -64,5 +68,5 @@ def serve(url: str, barrier, conn) -> None:
             continue
         if delay:
             time.sleep(delay)
-        conn.send(run(action, ctx))
+        conn.send(run_action(action, *args))
     storage.close_database()

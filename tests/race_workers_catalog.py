@@ -5,7 +5,6 @@ and the worker processes that run them, as in tests/race_workers.py."""
 
 from __future__ import annotations
 
-import time
 import traceback
 
 import storage
@@ -46,24 +45,3 @@ def run(action: str, ctx: dict, side: int) -> tuple:
         return ("refused", type(exc).__name__, str(exc))
     except Exception as exc:  # noqa: BLE001 - any other failure is what the test looks for
         return ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-
-
-def serve(url: str, barrier, conn) -> None:
-    """A long-lived racer, as race_workers.serve: (action, ctx, side, delay) in, outcome out;
-    None ends it."""
-    storage.open_database(url)
-    conn.send(("ready", storage.__file__))
-    while True:
-        message = conn.recv()
-        if message is None:
-            break
-        action, ctx, side, delay = message
-        try:
-            barrier.wait(timeout=60)
-        except Exception as exc:  # noqa: BLE001 - a broken barrier: report it, keep serving
-            conn.send(("error", f"barrier: {type(exc).__name__}"))
-            continue
-        if delay:
-            time.sleep(delay)
-        conn.send(run(action, ctx, side))
-    storage.close_database()

@@ -338,6 +338,8 @@ def normalise(action: str, outcome: tuple, roles: dict) -> tuple:
 class Arena:
     """Two long-lived worker processes on one database, raced together by a barrier."""
 
+    WORKERS = "tests.race_workers"  # the module whose run(action, *args) the racers call
+
     def __init__(self, url: str):
         self.url = url
         self.broken: set[str] = set()  # what storage.verify() found wrong so far
@@ -350,7 +352,9 @@ class Arena:
         barrier = ctx.Barrier(2)
         for _ in range(2):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=race_workers.serve, args=(self.url, barrier, child))
+            proc = ctx.Process(
+                target=race_workers.serve, args=(self.url, barrier, child, self.WORKERS)
+            )
             proc.start()
             child.close()
             self.procs.append(proc)
@@ -364,9 +368,13 @@ class Arena:
             raise AssertionError(f"a racer did not answer within {timeout} s (restarted)")
         return conn.recv()
 
+    def args(self, ctx: dict, side: int) -> tuple:
+        """What the racer on `side` passes to its action besides the action's name."""
+        return (ctx,)
+
     def race(self, a: str, b: str, ctx: dict, delays=(0.0, 0.0)) -> list[tuple]:
-        self.conns[0].send((a, ctx, delays[0]))
-        self.conns[1].send((b, ctx, delays[1]))
+        self.conns[0].send((a, self.args(ctx, 0), delays[0]))
+        self.conns[1].send((b, self.args(ctx, 1), delays[1]))
         return [self._reply(conn, ROUND_TIMEOUT_S) for conn in self.conns]
 
     def stop(self, kill: bool = False) -> None:

@@ -17,9 +17,7 @@ who and when): a race must not leave a history that no serial order writes.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import multiprocessing
 import uuid
 
 import pytest
@@ -27,7 +25,13 @@ import pytest
 import storage
 from storage.models import AuditEvent, Customer, Setting
 from tests import race_workers_catalog as workers
-from tests.test_races import ROUND_TIMEOUT_S, ROUNDS, STAGGER, _race_database, _refusal_problem
+from tests.test_races import (
+    ROUNDS,
+    STAGGER,
+    Pair,
+    _race_database,
+    _refusal_problem,
+)
 from tests.test_races import Arena as _Arena
 
 pytestmark = pytest.mark.slow
@@ -117,17 +121,6 @@ def build(setup: str, round_no: int) -> dict:
 
 
 # ---------------------------------------------------------------- the pairs
-
-
-@dataclasses.dataclass(frozen=True)
-class Pair:
-    a: str
-    b: str
-    setup: str  # a key of SETUPS: where both actions can meet, in either order
-
-    @property
-    def name(self) -> str:
-        return f"{self.a}-x-{self.b}@{self.setup}"
 
 
 PAIRS = [
@@ -220,24 +213,12 @@ def normalise(outcome: tuple, ctx: dict) -> tuple:
 
 
 class Arena(_Arena):
-    """tests/test_races.py's two racers, running this file's actions."""
+    """tests/test_races.py's two racers, running this file's actions, each told its side."""
 
-    def start(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        barrier = ctx.Barrier(2)
-        for _ in range(2):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=workers.serve, args=(self.url, barrier, child))
-            proc.start()
-            child.close()
-            self.procs.append(proc)
-            self.conns.append(parent)
-        self.files = [self._reply(conn, 120)[1] for conn in self.conns]
+    WORKERS = workers.__name__
 
-    def race(self, a: str, b: str, ctx: dict, delays=(0.0, 0.0)) -> list[tuple]:
-        self.conns[0].send((a, ctx, 0, delays[0]))
-        self.conns[1].send((b, ctx, 1, delays[1]))
-        return [self._reply(conn, ROUND_TIMEOUT_S) for conn in self.conns]
+    def args(self, ctx: dict, side: int) -> tuple:
+        return (ctx, side)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
