@@ -64,6 +64,7 @@ _WHERE = {
     "adjusted_notice": "notices",
     "reopened_notice": "notices",
     "resolved_notice": "notices",
+    "resolution_notice": "notices",
     "outside_hours_notice": "entitlement",
     "add_days_off": "days_off",
     "remove_days_off": "days_off",
@@ -178,7 +179,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         renew,
     )
     from .models import BILLING_FREQUENCIES, ROLES, STATUSES
-    from .notices import adjusted_notice, reopened_notice, resolved_notice
+    from .notices import adjusted_notice, reopened_notice, resolution_notice, resolved_notice
     from .people import acting_as, current_login, refusals
     from .renewal import renewal_start, renewal_title
     from .reports import (

@@ -225,9 +225,13 @@ def check(query: str, at: object = None) -> CheckResult:
 def outside_hours_notice(line_ref: str) -> str | None:
     """After a case is recorded on a line: a sentence when this moment is outside the
     contract's service hours (recording is allowed: work happens late), else None."""
+    return outside_hours_of(find_contract(str(line_ref or "").split("/")[0]))
+
+
+def outside_hours_of(contract: Contract) -> str | None:
+    """`outside_hours_notice` for a contract the caller has already read."""
     if acting_as_of_another_day():
         return None
-    contract = find_contract(str(line_ref or "").split("/")[0])
     moment = now()
     days = days_off_of([contract.template_id], moment.date())[contract.template_id]
     if in_hours(contract.hours, days, moment):

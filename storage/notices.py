@@ -5,8 +5,8 @@ console print the same sentence."""
 from __future__ import annotations
 
 from .db import reads
-from .lookup import find_case, find_contract
-from .models import Case, Contract
+from .lookup import find_case, find_line
+from .models import Case, Contract, Line
 from .reports import contract_info
 from .views import LineInfo
 
@@ -15,8 +15,14 @@ def _line_after(case: Case) -> tuple[LineInfo, Contract]:
     """The case's line as it is now (a LineInfo), and the contract's terms."""
     line = case.line
     assert line is not None  # the callers asked for a case charged to a line
+    return _line_info(line)
+
+
+def _line_info(line: Line) -> tuple[LineInfo, Contract]:
+    """The line as the faces show it (without the forecast: a notice does not say it), and
+    its contract."""
     contract = line.contract
-    info = contract_info(contract)
+    info = contract_info(contract, forecast=False)
     return next(li for li in info.lines if li.position == line.position), contract
 
 
@@ -24,28 +30,36 @@ def _line_after(case: Case) -> tuple[LineInfo, Contract]:
 def resolved_notice(number: str) -> str:
     """`CAS-000001 resolved: charged 1 case to CNR-000001/1; 2 of 3 cases left.`, or with a
     rounded time charge `…: 10m spent, 30m charged (minimum 30m) to …; 9h 30m of 10h left.`"""
+    return resolution_notice(number)[0]
+
+
+@reads
+def resolution_notice(number: str) -> tuple[str, bool]:
+    """The sentence of `resolved_notice`, and whether it says the case was recorded outside
+    the contract's service hours (the console shows that as a warning)."""
     case = find_case(number)
     if case.line_id is None:
         return (
-            f"{case.number} resolved; it is not linked to a contract line, so nothing was charged."
+            f"{case.number} resolved; it is not linked to a contract line, so nothing was charged.",
+            False,
         )
     line, contract = _line_after(case)
     kind = line.kind
     if not kind.metered:
-        return _late(
-            f"{case.number} resolved on {line.ref} ({kind.name}: {line.cases} cases so far).", line
-        )
-    charged = kind.charged_words(case.spent, case.charged, contract.increment, contract.minimum)
-    return _late(f"{case.number} resolved: {charged} to {line.ref}; {line.left_sentence}.", line)
+        sentence = f"{case.number} resolved on {line.ref} ({kind.name}: {line.cases} cases so far)."
+    else:
+        charged = kind.charged_words(case.spent, case.charged, contract.increment, contract.minimum)
+        sentence = f"{case.number} resolved: {charged} to {line.ref}; {line.left_sentence}."
+    return _late(sentence, contract)
 
 
-def _late(sentence: str, line: LineInfo) -> str:
+def _late(sentence: str, contract: Contract) -> tuple[str, bool]:
     """The sentence, and that the case was recorded outside the contract's service hours
-    when it was (recording is allowed: work happens late)."""
-    from .entitlement import outside_hours_notice
+    when it was (recording is allowed: work happens late); whether it was."""
+    from .entitlement import outside_hours_of
 
-    late = outside_hours_notice(line.ref)
-    return f"{sentence} {late}" if late else sentence
+    late = outside_hours_of(contract)
+    return (f"{sentence} {late}", True) if late else (sentence, False)
 
 
 @reads
@@ -64,7 +78,5 @@ def reopened_notice(number: str, returned: int) -> str:
 @reads
 def adjusted_notice(ref: str, change: object) -> str:
     """`Adjusted CNR-000001/1 by -1: 9 of 10 cases left.`"""
-    number, _, position = str(ref).partition("/")
-    info = contract_info(find_contract(number))
-    line = next(li for li in info.lines if li.position == int(position))
+    line, _contract = _line_info(find_line(ref))
     return f"Adjusted {line.ref} by {change}: {line.left_sentence}."

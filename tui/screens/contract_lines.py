@@ -85,8 +85,8 @@ class RecordCaseModal(FormModal):
                 override=values["override"],
             )
             number = then_show or ref.split("/")[0]
-            late = storage.outside_hours_notice(ref) is not None  # said as a warning
-            return case, storage.show(number), storage.resolved_notice(case), late
+            notice, late = storage.resolution_notice(case)  # late: said as a warning
+            return case, storage.show(number), notice, late
 
         intro = Text()
         intro.append(f"{line.ref}", style="bold")
