@@ -34,12 +34,18 @@ def check_zone(name: object) -> str:
     return zone
 
 
-def _locked(name: str) -> Setting | None:
-    """A setting's row, locked until the end of the write: two changes of it decide one after
-    the other, each on the value the other left (see lookup.lock_rows)."""
+def _store(name: str, value: str) -> str | None:
+    """Set a setting and return the value it had (None: never set). Its row is read locked
+    until the end of the write: two changes of it decide one after the other, each on the
+    value the other left (see lookup.lock_rows)."""
     from .lookup import lock_rows
 
-    return lock_rows(Setting.select().where(Setting.name == name)).first()
+    old = lock_rows(Setting.select().where(Setting.name == name)).first()
+    if old is None:
+        Setting.create(name=name, value=value)
+        return None
+    Setting.update(value=value).where(Setting.id == old.id).execute()
+    return old.value
 
 
 @writes
@@ -47,12 +53,8 @@ def set_zone(name: object) -> str:
     """Change the business time zone: what "today" is for everyone using the database."""
     zone = check_zone(name)
     who = require(SUPERVISOR_ONLY, "change the database's settings")
-    old = _locked("zone")
-    if old is None:
-        Setting.create(name="zone", value=zone)
-    else:
-        Setting.update(value=zone).where(Setting.id == old.id).execute()
-    audit.record("setting", "zone", "edit", who, {"zone": [old.value if old else None, zone]})
+    old = _store("zone", zone)
+    audit.record("setting", "zone", "edit", who, {"zone": [old, zone]})
     clock.set_zone(zone)
     return zone
 
@@ -115,12 +117,8 @@ def set_attention(thresholds: object = None, within: object = None) -> Attention
     who = require(SUPERVISOR_ONLY, "change the database's settings")
     changes = {}
     for name, value in new.items():
-        old = _locked(name)
-        if old is None:
-            Setting.create(name=name, value=value)
-        else:
-            Setting.update(value=value).where(Setting.id == old.id).execute()
-        changes[name] = [old.value if old else ATTENTION_DEFAULTS[name], value]
+        old = _store(name, value)
+        changes[name] = [old if old is not None else ATTENTION_DEFAULTS[name], value]
     if changes:
         audit.record("setting", "attention", "edit", who, changes)
     return attention_settings()
@@ -134,11 +132,6 @@ def set_phone_region(code: object) -> str:
 
     region = check_region(code)
     who = require(SUPERVISOR_ONLY, "change the database's settings")
-    old = _locked(REGION_SETTING)
-    if old is None:
-        Setting.create(name=REGION_SETTING, value=region)
-    else:
-        Setting.update(value=region).where(Setting.id == old.id).execute()
-    changes = {REGION_SETTING: [old.value if old else None, region]}
+    changes = {REGION_SETTING: [_store(REGION_SETTING, region), region]}
     audit.record("setting", REGION_SETTING, "edit", who, changes)
     return region
