@@ -14,6 +14,7 @@ from . import audit
 from .amounts import parse_date
 from .db import reads, writes
 from .errors import InvalidInput, Refused
+from .hours import LOOK_AHEAD_DAYS
 from .lookup import find_template, lock_rows
 from .models import DayOff, Template
 from .people import SUPERVISOR_ONLY, require
@@ -68,7 +69,8 @@ def remove_days_off(template: str, days: Days) -> list[pendulum.Date]:
     who = require(SUPERVISOR_ONLY, "change templates")
     found = _locked(template)
     dates = _dates(days)
-    missing = [day.isoformat() for day in dates if day not in set(_listed(found.id))]
+    have = set(_listed(found.id))
+    missing = [day.isoformat() for day in dates if day not in have]
     if missing:
         raise Refused(f"{', '.join(missing)} is not a day off of {found.name}.")
     DayOff.delete().where((DayOff.template == found.id) & DayOff.day.in_(dates)).execute()
@@ -91,7 +93,7 @@ def days_off_of(template_ids: Iterable[int], around: dt.date) -> dict[int, set[p
     if not ids:
         return found
     first = around - dt.timedelta(days=7)
-    last = around + dt.timedelta(days=410)
+    last = around + dt.timedelta(days=LOOK_AHEAD_DAYS + 10)  # as far as opens_at looks
     rows = DayOff.select(DayOff.template, DayOff.day).where(
         DayOff.template.in_(ids) & (DayOff.day >= first) & (DayOff.day <= last)
     )
