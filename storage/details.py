@@ -14,19 +14,16 @@ from .errors import PermissionRefused
 from .lookup import find_case, find_template
 from .models import Contract, Customer, Line, UsageEntry, tuples
 from .people import SUPERVISOR_ONLY, require
-from .reports import ledger_entry, show_case
+from .reports import case_info, ledger_entry
 
 
 @reads
 def case_detail(number: str) -> CaseDetail:
     """A case with its contract line, the contract's rounding of time and its ledger."""
-    info = show_case(number)
     case = find_case(number)
-    line: Line | None = None
-    contract: Contract | None = None
-    if case.line_id:
-        line = Line.get_by_id(case.line_id)
-        contract = Contract.get_by_id(line.contract_id)
+    info = case_info(case)  # reads the case's line and contract, which stay cached on it
+    line = case.line if case.line_id else None
+    contract = line.contract if line is not None else None
     entries = []
     if line is not None and contract is not None:
         rows = (

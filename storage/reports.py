@@ -305,7 +305,7 @@ def list_contracts(
     return result
 
 
-def _case_info(case: Case) -> CaseInfo:
+def case_info(case: Case) -> CaseInfo:
     """A case as lists show it; its allotment type is its line's contract's (None off a line)."""
     line = case.line if case.line_id else None
     return CaseInfo(
@@ -367,7 +367,7 @@ def list_cases(
     query = _cases(status, contract, customer, text)
     if limit:
         query = query.limit(limit)
-    return [_case_info(case) for case in query]
+    return [case_info(case) for case in query]
 
 
 @reads
@@ -383,7 +383,7 @@ def count_cases(
 
 @reads
 def show_case(number: str) -> CaseInfo:
-    return _case_info(find_case(number))
+    return case_info(find_case(number))
 
 
 @reads
