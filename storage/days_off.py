@@ -93,7 +93,7 @@ def days_off_of(template_ids: Iterable[int], around: dt.date) -> dict[int, set[p
     if not ids:
         return found
     first = around - dt.timedelta(days=7)
-    last = around + dt.timedelta(days=LOOK_AHEAD_DAYS + 10)  # as far as opens_at looks
+    last = around + dt.timedelta(days=LOOK_AHEAD_DAYS + 10)  # as far as next_opening looks
     rows = DayOff.select(DayOff.template, DayOff.day).where(
         DayOff.template.in_(ids) & (DayOff.day >= first) & (DayOff.day <= last)
     )

@@ -19,7 +19,7 @@ from .clock import acting_as_of_another_day, business_zone_name, now, today
 from .days_off import days_off_of
 from .db import reads
 from .errors import InvalidInput
-from .hours import closed_sentence, in_hours, opens_at, parse_moment
+from .hours import closed_sentence, in_hours, next_opening, parse_moment
 from .lookup import contract_id, find_contract, looks_like_contract
 from .models import Contract, Customer
 from .reports import contract_info
@@ -71,9 +71,10 @@ def _with_hours(
     for contract, info in pairs:
         days = off[contract.template_id]
         inside = in_hours(info.hours, days, moment)
-        opening = None if inside else opens_at(info.hours, days, moment)
+        opening = None if inside else next_opening(info.hours, days, moment)
         if not inside:
-            notes[info.number] = closed_sentence(info.hours, days, moment, business_zone_name())
+            zone = business_zone_name()
+            notes[info.number] = closed_sentence(info.hours, days, moment, zone, opening)
         lines = [dataclasses.replace(li, in_hours=inside, opens_at=opening) for li in info.lines]
         infos.append(dataclasses.replace(info, lines=lines))
     return infos, notes
@@ -236,4 +237,7 @@ def outside_hours_of(contract: Contract) -> str | None:
     days = days_off_of([contract.template_id], moment.date())[contract.template_id]
     if in_hours(contract.hours, days, moment):
         return None
-    return f"Recorded {closed_sentence(contract.hours, days, moment, business_zone_name())}."
+    opening = next_opening(contract.hours, days, moment)
+    return (
+        f"Recorded {closed_sentence(contract.hours, days, moment, business_zone_name(), opening)}."
+    )

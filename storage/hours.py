@@ -27,7 +27,7 @@ from .errors import InvalidInput
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DAY_MINUTES = 24 * 60
-LOOK_AHEAD_DAYS = 400  # opens_at looks this far for the next opening
+LOOK_AHEAD_DAYS = 400  # next_opening looks this far
 EXAMPLE = "write 24x7 or like 'Mon-Fri 08:00-18:00, Sat 09:00-13:00 Europe/Madrid'"
 _RANGE = re.compile(r"^(?P<days>[A-Za-z]{3}(?:-[A-Za-z]{3})?) (?P<opens>\S+)-(?P<closes>\S+)$")
 _TIME = re.compile(r"^(?P<h>\d{2}):(?P<m>\d{2})$")
@@ -185,16 +185,14 @@ def in_hours(
     return False
 
 
-def opens_at(
+def next_opening(
     hours: ServiceHours | str | None, days_off: Iterable[dt.date] | None, moment: dt.datetime
 ) -> pendulum.DateTime | None:
-    """When service next opens, in the hours' zone: None while it is open at `moment`, or
-    when it does not open within LOOK_AHEAD_DAYS."""
+    """When service next opens after a moment outside the hours (in_hours said so), in the
+    hours' zone; None when it does not open within LOOK_AHEAD_DAYS."""
     hours = _as_hours(hours)
     zone = _zone(hours)
     off = _dates(days_off)
-    if in_hours(hours, off, moment):
-        return None
     day = _local_day(moment, zone)
     for ahead in range(LOOK_AHEAD_DAYS):
         for opens, _closes in _windows_of(hours, day + dt.timedelta(days=ahead), off, zone):
@@ -222,15 +220,16 @@ def closed_sentence(
     days_off: Iterable[dt.date] | None,
     moment: dt.datetime,
     user_zone: str,
+    opening: pendulum.DateTime | None,
 ) -> str:
     """`outside service hours Mon-Fri 08:00-18:00 Europe/Madrid; opens Mon 08:00 (in 10 h)`:
-    in the hours' zone, and in the user's when it differs."""
+    in the hours' zone, and in the user's when it differs. `opening`: what `next_opening`
+    gave for this moment (the caller has it already)."""
     hours = _as_hours(hours)
     zone = _zone(hours)
     off = _dates(days_off)
     day = _local_day(moment, zone)
     why = f" ({day.isoformat()} is a day off)" if day in off else ""
-    opening = opens_at(hours, off, moment)
     if opening is None:
         return f"outside service hours {hours.text}{why}; no opening in the next year"
     since = pendulum.instance(moment)  # the DateTime `opening - moment` makes of it anyway
