@@ -26,7 +26,7 @@ from .models import (
     database,
     tuples,
 )
-from .people import LISTED, SUPERVISOR_ONLY, permissions_apply, require
+from .people import LISTED, MANAGE_USERS, SUPERVISOR_ONLY, permissions_apply, require
 from .text import free_text, one_line
 from .views import CustomerInfo, TemplateInfo, UserInfo
 
@@ -357,7 +357,7 @@ def add_user(login: str, role: str, confirm: bool = False) -> UserInfo:
 
     me = current_login()
     if permissions_apply():
-        who = require(SUPERVISOR_ONLY, "manage users")
+        who = require(*MANAGE_USERS)
     else:
         who = me
         if role == "supervisor" and login != me and not confirm:
@@ -384,7 +384,7 @@ def add_user(login: str, role: str, confirm: bool = False) -> UserInfo:
 def remove_user(login: str) -> None:
     """Remove a user; never the last supervisor while other users are listed."""
     _lock_users()
-    who = require(SUPERVISOR_ONLY, "manage users")
+    who = require(*MANAGE_USERS)
     user = User.get_or_none(User.login == str(login or "").strip())
     if user is None:
         raise NotFound(f"there is no user {one_line(login, 'login', 64)}.")

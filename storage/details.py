@@ -10,10 +10,9 @@ from .catalog import template_info
 from .clock import today
 from .db import reads
 from .detail_views import CaseDetail, TemplateDetail, TemplateUse
-from .errors import PermissionRefused
 from .lookup import find_case, find_template
 from .models import Contract, Customer, Line, UsageEntry, tuples
-from .people import SUPERVISOR_ONLY, require
+from .people import MANAGE_USERS, role_refusal
 from .reports import case_info, ledger_entry
 
 
@@ -85,8 +84,4 @@ def template_detail(name: str, limit: int = 200) -> TemplateDetail:
 @reads
 def user_admin_refusal() -> str | None:
     """Why the acting login may not manage users (the sentence), or None when it may."""
-    try:
-        require(SUPERVISOR_ONLY, "manage users")
-    except PermissionRefused as exc:
-        return str(exc)
-    return None
+    return role_refusal(*MANAGE_USERS)

@@ -107,9 +107,13 @@ def require(level: str, doing: str, standing: tuple[bool, str | None] | None = N
 RESOLVE_CASES = (LISTED, "resolve cases")
 ADJUST_USE = (SUPERVISOR_ONLY, "adjust a line's use")
 BILLED_LINES = (SUPERVISOR_ONLY, "add lines to a contract that is no longer a draft")
+MANAGE_USERS = (SUPERVISOR_ONLY, "manage users")
 
 
-def _role_refusal(level: str, doing: str, standing: tuple[bool, str | None]) -> str | None:
+def role_refusal(
+    level: str, doing: str, standing: tuple[bool, str | None] | None = None
+) -> str | None:
+    """require's sentence when the acting login may not do this, else None."""
     try:
         require(level, doing, standing)
     except PermissionRefused as exc:
@@ -126,13 +130,13 @@ def refusals(status: str, number: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for action in USER_ACTIONS:
         level, doing = TRANSITIONS[action].role, TRANSITIONS[action].may
-        why = _role_refusal(level, doing, standing) or refusal(status, action, number)
+        why = role_refusal(level, doing, standing) or refusal(status, action, number)
         if not why and action == "add_line" and status != "draft":
-            why = _role_refusal(*BILLED_LINES, standing)
+            why = role_refusal(*BILLED_LINES, standing)
         if why:
             out[action] = why
     for action, (level, doing) in (("charge", RESOLVE_CASES), ("adjust", ADJUST_USE)):
-        why = _role_refusal(level, doing, standing)
+        why = role_refusal(level, doing, standing)
         if why:
             out[action] = why
     return out
