@@ -48,10 +48,9 @@ def _customer_info(
     phones: list[str] | None = None,
     emails: list[str] | None = None,
 ) -> CustomerInfo:
-    if phones is None:
-        phones = caller_id.phones_of([c.id]).get(c.id, [])
-    if emails is None:
-        emails = caller_id.emails_of([c.id]).get(c.id, [])
+    if phones is None or emails is None:
+        contacts = _contact_lists(c)
+        phones, emails = contacts["phones"], contacts["emails"]
     return CustomerInfo(
         name=c.name,
         email=emails[0] if emails else None,
@@ -131,14 +130,17 @@ def edit_customer(
         caller_id.add_email(customer, address)
     for number in _many(add_phones):
         caller_id.add_phone(customer, number)
-    after = {"name": renamed, **_contact_lists(customer)}
+    contacts = _contact_lists(customer)  # as the changes left them
+    after = {"name": renamed, **contacts}
     changes = audit.diff({"name": customer.name, **before}, after)
     if not changes:
         raise InvalidInput("nothing to change on the customer.")
     if renamed != customer.name:
         _rename_customer(customer, renamed)
     audit.record("customer", renamed, "edit", who, changes)
-    return _customer_info(Customer.get_by_id(customer.id))
+    return _customer_info(
+        Customer.get_by_id(customer.id), phones=contacts["phones"], emails=contacts["emails"]
+    )
 
 
 def _contact_lists(customer: Customer) -> dict[str, list[str]]:
