@@ -9,7 +9,7 @@ function of it (`project`), so the attention list, `show` and the console share 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Iterable
 
 import peewee as pw
 import pendulum
@@ -116,23 +116,18 @@ def project(
 
 
 def line_forecasts(
-    line_ids: Collection[int], day: pendulum.Date | None = None
+    lines: Iterable[Line], day: pendulum.Date | None = None
 ) -> dict[int, tuple[float, pendulum.Date | None]]:
-    """(burn per week, runs out on) of the given lines that had use, by line id (one query).
-    The caller knows the lines; metered ones only."""
-    if not line_ids:
-        return {}
+    """(burn per week, runs out on) of the given lines (rows the caller has read) that had
+    use, by line id: one query over the ledger. Lines without a total are left out."""
     day = day or today()
-    lines = {
-        line.id: line
-        for line in Line.select(Line.id, Line.total, Line.used, Line.start, Line.end).where(
-            Line.id.in_(list(line_ids)) & Line.total.is_null(False)
-        )
-    }
+    metered = {line.id: line for line in lines if line.total is not None}
+    if not metered:
+        return {}
     out = {}
-    for line_id, use_short, use_long in tuples(window_use(Line.id.in_(list(lines)), day)):
-        line = lines[line_id]
-        assert line.total is not None  # only lines with a total were selected
+    for line_id, use_short, use_long in tuples(window_use(Line.id.in_(list(metered)), day)):
+        line = metered[line_id]
+        assert line.total is not None  # only lines with a total were kept
         _s, _l, rate, runs_out, _before = project(
             line.total, line.used, line.start, line.end, use_short or 0, use_long or 0, day
         )

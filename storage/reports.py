@@ -172,7 +172,7 @@ def _with_forecasts(infos: list[LineInfo], lines: list[Line], day: pendulum.Date
 
     from .forecast import line_forecasts
 
-    found = line_forecasts([line.id for line in lines if line.total is not None], day)
+    found = line_forecasts(lines, day)
     out = []
     for info, line in zip(infos, lines):
         if info.total is not None:
