@@ -22,7 +22,6 @@ class FirstLoad:
     status, text, order, descending = "active", "", "number", False
 
     def __init__(self) -> None:
-        self.sweep_error: Exception | None = None
         self._value: tuple[dict[str, int], list] | None = None
         self._error: Exception | None = None
         self._done = threading.Event()
@@ -50,8 +49,10 @@ class FirstLoad:
         try:
             with storage.session():
                 storage.sweep_if_due()
-        except Exception as exc:  # noqa: BLE001 - nothing shown depends on it; kept for the log
-            self.sweep_error = exc
+        except Exception as exc:  # noqa: BLE001 - nothing shown depends on it: logged only
+            from .app import log_fault
+
+            log_fault(exc)
 
     @property
     def ready(self) -> bool:

@@ -18,7 +18,6 @@ STATUS_STYLES = {
 }
 CASE_STYLES = {"open": "cyan", "resolved": "green", "canceled": "bright_black"}
 LINE_STYLES = {"existing": "green", "renewed": "cyan", "canceled": "red", "expired": "magenta"}
-TYPE_LABELS = {name: name for name in storage.ALLOTMENT_TYPES}
 
 # Usage levels of SPEC §5: under 75 %, 75-90 %, over 90 %, overage.
 LEVEL_STYLES = {"low": "green", "mid": "yellow", "high": "red", "over": "bold magenta"}
@@ -65,10 +64,6 @@ def usage_bar(used: int, total: int | None, width: int = 10) -> Text:
     if level == "over":
         text = Text("█" * (width - 1) + "+", style=LEVEL_STYLES["over"])
     return text
-
-
-def amount(value: int | None, kind: str) -> str:
-    return storage.allotment(kind).format(value)
 
 
 def days_left_text(days: int | None) -> str:

@@ -11,11 +11,6 @@ from tui.cli import output as out
 from tui.cli.options import acts_on, limit_option, resolving_options, shows, shows_one
 
 
-def _charge_note(case_number: str) -> str:
-    """What a resolution charged and what is left on the line, in one sentence."""
-    return storage.resolved_notice(case_number)
-
-
 @click.group()
 def case() -> None:
     """Open, resolve, cancel, reopen and list cases."""
@@ -40,7 +35,7 @@ def case_resolve(number, spent, resolution, line_ref, override) -> None:
     storage.resolve_case(
         number, spent=spent, resolution=resolution, override=override, line=line_ref
     )
-    click.echo(_charge_note(number))
+    click.echo(storage.resolved_notice(number))
 
 
 @case.command("cancel")
@@ -120,7 +115,7 @@ def resolve(ref, title, spent, resolution, override) -> None:
     """
     number = storage.resolve(ref, title, spent=spent, resolution=resolution, override=override)
     click.echo(number)
-    click.echo(_charge_note(number), err=True)
+    click.echo(storage.resolved_notice(number), err=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -164,7 +159,7 @@ def _print_check(result) -> None:
         click.echo(f"{result.customer} is entitled but {result.hours_note}")
     lines = [li for info in result.contracts for li in info.lines if li.usable]
     rows = [
-        [li.ref, li.title, out.left(li), out.days((li.end - result.at).days)]
+        [li.ref, li.title, li.left_sentence, out.days((li.end - result.at).days)]
         + ([] if result.covered_now else [_opens(li)])
         for li in lines
     ]

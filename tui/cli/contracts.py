@@ -8,7 +8,7 @@ import click
 import storage
 from tui.cli import needs_db
 from tui.cli import output as out
-from tui.cli.options import acts_on, json_option, limit_option, line_terms, shows, shows_one
+from tui.cli.options import acts_on, limit_option, line_terms, shows, shows_one
 
 HUMAN_LIST_LIMIT = 100
 
@@ -95,18 +95,13 @@ def _line_of_ref(ref: str) -> str:
 @click.option("--customer", metavar="NAME", help="Only this customer's contracts.")
 @click.option("--filter", "text", metavar="TEXT", help="Number, customer or title contains TEXT.")
 @limit_option(help=f"At most N (default {HUMAN_LIST_LIMIT} on screen, all with --json; 0: all).")
-@json_option
-@needs_db
+@shows()
 def list_contracts(status, customer, text, limit, as_json) -> None:
     """List contracts, newest numbers last."""
     if limit is None:
         limit = 0 if as_json else HUMAN_LIST_LIMIT
     rows = storage.list_contracts(status=status, text=text, customer=customer, limit=limit or None)
-    if as_json:
-        out.emit_json([_row_json(row) for row in rows])
-        return
-    if not rows:
-        click.echo("No contracts match.")
+    if out.json_or_nothing(rows, as_json, "No contracts match."):
         return
     table = [
         [r.number, r.customer, r.title, r.status, r.end, r.remaining_text, r.days_left]
@@ -124,10 +119,6 @@ def list_contracts(status, customer, text, limit, as_json) -> None:
         total = storage.count_contracts(status=status, text=text, customer=customer)
         if total > limit:
             click.echo(f"showing {limit:,} of {total:,} contracts; use --limit N (0: all).")
-
-
-def _row_json(row) -> dict:
-    return row.to_json()
 
 
 @click.command()

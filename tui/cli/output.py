@@ -127,12 +127,6 @@ def signed(value: int, kind: str) -> str:
     return storage.allotment(kind).signed(value)
 
 
-def left(line) -> str:
-    """What is left on a line: `2 of 3 cases left`, `1h 30m of 3h left`, `covered without
-    limit (3 cases so far)`."""
-    return line.left_sentence
-
-
 def days(n: int | None) -> str:
     if n is None:
         return "-"

@@ -18,7 +18,6 @@ from ..first_load import PAGE_SIZE, FirstLoad
 from ..format import (
     LEVEL_STYLES,
     STATUS_STYLES,
-    TYPE_LABELS,
     days_left_text,
     days_style,
     status_label,
@@ -55,7 +54,7 @@ COLUMNS = [
         "type",
         "Type",
         8,
-        lambda r: TYPE_LABELS.get(r.allotment_type, r.allotment_type),
+        lambda r: r.allotment_type,
         drop=2,
         sort="type",
     ),
