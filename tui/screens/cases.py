@@ -17,7 +17,7 @@ from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from ..widgets.suggest import CustomerSuggester
 from .base import FilteredScreen, filter_binding, tab_bindings
-from .forms import Field, FormModal, time_spent_field
+from .forms import Field, FormModal, resolve_case_form
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
 CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
@@ -181,31 +181,12 @@ class CasesScreen(FilteredScreen):
         case = self._need("open", "resolved")
         if case is None:
             return
-        fields = []
-        if case.line is None:
-            fields.append(Field("line", "Line", placeholder="CNR-…/N to charge (optional)"))
-        spent = time_spent_field(required=storage.allotment(case.allotment_type or "cases").rounded)
-        resolution = Field("resolution", "Resolution", placeholder="how it was solved")
-        fields += [spent, resolution] if spent.required else [resolution, spent]
-        number = case.number
-
-        def submit(values):
-            storage.resolve_case(
-                number,
-                spent=values["spent"] or None,
-                resolution=values["resolution"] or None,
-                line=values.get("line") or None,
-            )
-            return storage.resolved_notice(number)
-
         where = f" on {case.line}" if case.line else " (link it to a line to charge it)"
         self.app.push_screen(
-            FormModal(
-                f"Resolve {number}",
-                fields,
-                submit,
-                intro=f"{number} · {case.customer} · {case.title}{where}",
-                submit_label="Resolve",
+            resolve_case_form(
+                case,
+                f"{case.number} · {case.customer} · {case.title}{where}",
+                ask_line=case.line is None,
             ),
             self._after("{result}"),
         )

@@ -13,7 +13,7 @@ import storage
 from ..format import CASE_STYLES, local_stamp, signed_amount
 from ..widgets.bars import TabBar
 from ..widgets.key_table import Col, KeyTable
-from .forms import Field, FormModal, time_spent_field
+from .forms import resolve_case_form
 
 LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
 LOWER_KEYS = Binding.Group("Tab", compact=True)
@@ -158,24 +158,12 @@ class ContractTabs:
         if why:
             self.notify(why, severity="error", markup=False)
             return
-        number = case.number
-        rounded = bool(case.allotment_type) and storage.allotment(case.allotment_type).rounded
-        spent = time_spent_field(required=rounded)
-        resolution = Field("resolution", "Resolution", placeholder="how it was solved")
-
-        def submit(values):
-            return storage.resolve_case(
-                number, spent=values["spent"] or None, resolution=values["resolution"] or None
-            )
-
         self.app.push_screen(
-            FormModal(
-                f"Resolve {number}",
-                [spent, resolution] if spent.required else [resolution, spent],
-                submit,
-                intro=f"{number} · {case.title} · on {case.line}",
+            resolve_case_form(
+                case,
+                f"{case.number} · {case.title} · on {case.line}",
                 warning=f"Not usable now: {line.reason}" if line and line.reason else "",
-                submit_label="Resolve",
+                notice=False,
             ),
-            self._after_form(f"{number} resolved."),
+            self._after_form(f"{case.number} resolved."),
         )

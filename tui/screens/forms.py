@@ -54,6 +54,34 @@ def time_spent_field(required: bool, note: str = "") -> Field:
     )
 
 
+def resolve_case_form(
+    case: Any, intro: str, *, warning: str = "", ask_line: bool = False, notice: bool = True
+) -> FormModal:
+    """The form that resolves an open case (a CaseInfo): its time spent (first, and required,
+    when the line's allotment rounds time), its resolution and, with `ask_line`, a line to
+    charge it to. Its result is the notice saying what was charged (storage.resolved_notice),
+    or, without `notice`, the case's number."""
+    rounded = bool(case.allotment_type) and storage.allotment(case.allotment_type).rounded
+    spent = time_spent_field(required=rounded)
+    resolution = Field("resolution", "Resolution", placeholder="how it was solved")
+    fields = [Field("line", "Line", placeholder="CNR-…/N to charge (optional)")] if ask_line else []
+    fields += [spent, resolution] if rounded else [resolution, spent]
+    number = case.number
+
+    def submit(values: dict[str, Any]) -> str:
+        storage.resolve_case(
+            number,
+            spent=values["spent"] or None,
+            resolution=values["resolution"] or None,
+            line=values.get("line") or None,
+        )
+        return storage.resolved_notice(number) if notice else number
+
+    return FormModal(
+        f"Resolve {number}", fields, submit, intro=intro, warning=warning, submit_label="Resolve"
+    )
+
+
 def date_field(name: str, label: str, value: str, what: str, **more: Any) -> Field:
     """A date, checked as it is typed; refusals name it as `what` ("start date")."""
     return Field(name, label, value, check=partial(storage.parse_date, what=what), **more)
