@@ -66,6 +66,15 @@ def usage_bar(used: int, total: int | None, width: int = 10) -> Text:
     return text
 
 
+def rounding_words(increment: int | None, minimum: int | None) -> str:
+    """A template's rounding of time charges: `increment 15m, minimum 30m` ("" for none)."""
+    return ", ".join(
+        f"{name} {storage.format_minutes(value)}"
+        for name, value in (("increment", increment), ("minimum", minimum))
+        if value
+    )
+
+
 def days_left_text(days: int | None) -> str:
     return "—" if days is None else f"{days:,}"
 

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 import storage
 
-from ..format import CASE_STYLES, local_stamp, signed_amount
+from ..format import CASE_STYLES, local_stamp, rounding_words, signed_amount
 from ..widgets.bars import KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
@@ -54,13 +54,9 @@ def charge_words(detail) -> str:
     charged = f"{kind.words(case.charged)} charged"
     if not kind.rounded:
         return charged.capitalize() + "."
-    rules = [
-        f"{name} {storage.format_minutes(value)}"
-        for name, value in (("increment", detail.increment), ("minimum", detail.minimum))
-        if value
-    ]
+    rules = rounding_words(detail.increment, detail.minimum)
     spent = f"{storage.format_minutes(case.spent)} spent, " if case.spent is not None else ""
-    return f"{spent}{charged}" + (f" ({', '.join(rules)})" if rules else "") + "."
+    return f"{spent}{charged}" + (f" ({rules})" if rules else "") + "."
 
 
 def summary(detail) -> Text:

@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 import storage
 
-from ..format import status_text
+from ..format import rounding_words, status_text
 from ..widgets.bars import KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
@@ -29,13 +29,9 @@ def terms(t) -> Text:
     if t.volume is not None:
         text.append(f"  ·  {storage.allotment(t.allotment_type).words(t.volume)} per line")
     text.append(f"\nService hours {t.hours}")
-    rounding = [
-        f"{name} {storage.format_minutes(value)}"
-        for name, value in (("increment", t.increment), ("minimum", t.minimum))
-        if value
-    ]
+    rounding = rounding_words(t.increment, t.minimum)
     if rounding:
-        text.append(f"  ·  time charged in {', '.join(rounding)}")
+        text.append(f"  ·  time charged in {rounding}")
     if t.description:
         text.append(f"\n{t.description}", style="bright_black")
     return text
