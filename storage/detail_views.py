@@ -22,13 +22,10 @@ class LineBurn(JsonMixin):
     end: pendulum.Date
     burn_per_week_30: float  # over the last 30 days
     burn_per_week_90: float  # over the last 90 days
+    burn_per_week: float  # the rate the projection runs at (forecast.project chose it)
     runs_out_on: pendulum.Date | None  # None: no use to project from
     runs_out_before_end: bool
     per_week: list[int]  # use in each of the last weeks, oldest first; the last ends today
-
-    @property
-    def burn_per_week(self) -> float:
-        return self.burn_per_week_30 or self.burn_per_week_90
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ def line_burn(ref: str, weeks: int = WEEKS_CHARTED) -> LineBurn:
     per_week = [0] * weeks
     if not allotment(kind).metered or line.total is None:
         ref = line_ref(line.contract_id, line.position)
-        return LineBurn(ref, kind, None, line.used, line.end, 0, 0, None, False, per_week)
+        return LineBurn(ref, kind, None, line.used, line.end, 0, 0, 0, None, False, per_week)
     first = day.subtract(days=7 * weeks - 1)
     since = min(first, day.subtract(days=LONG - 1))
     entries = UsageEntry.select(UsageEntry.amount, UsageEntry.at).where(
@@ -164,7 +164,7 @@ def line_burn(ref: str, weeks: int = WEEKS_CHARTED) -> LineBurn:
             use_short += amount
         if age < 7 * weeks:
             per_week[weeks - 1 - age // 7] += amount
-    short, long, _rate, runs_out, before = project(
+    short, long, rate, runs_out, before = project(
         line.total, line.used, line.start, line.end, use_short, use_long, day
     )
     return LineBurn(
@@ -175,6 +175,7 @@ def line_burn(ref: str, weeks: int = WEEKS_CHARTED) -> LineBurn:
         line.end,
         round(short, 2),
         round(long, 2),
+        round(rate, 2),
         runs_out,
         before,
         [max(0, n) for n in per_week],
