@@ -3,7 +3,6 @@ them, and the overage (use beyond a line's total) billed in the period it occurr
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable
 from fractions import Fraction
@@ -46,7 +45,7 @@ def overage(contract: Contract) -> list[tuple[pendulum.Date, Fraction]]:
     """(business day, exact amount in cents) of every change of a line's overage, in ledger
     order: overage is the use beyond the line's total, billed at the line's rate (net price /
     total), not rounded here. A reversal or a lowering adjustment gives back what it undoes."""
-    from .clock import business_zone
+    from .forecast import stored_day
 
     lines = {
         line.id: line
@@ -57,7 +56,6 @@ def overage(contract: Contract) -> list[tuple[pendulum.Date, Fraction]]:
     if not allotment(contract.allotment_type).metered or not lines:
         return []
     used = dict.fromkeys(lines, 0)
-    zone = business_zone()
     out = []
     for line_id, amount, at in tuples(
         UsageEntry.select(UsageEntry.line, UsageEntry.amount, UsageEntry.at)
@@ -69,9 +67,9 @@ def overage(contract: Contract) -> list[tuple[pendulum.Date, Fraction]]:
         before, used[line_id] = used[line_id], used[line_id] + amount
         change = max(0, used[line_id] - line.total) - max(0, before - line.total)
         if change:
-            stamp = UsageEntry.at.python_value(at)
-            day = pendulum.instance(stamp.replace(tzinfo=dt.UTC)).in_timezone(zone).date()
-            out.append((day, Fraction(change * (line.price - line.discount), line.total)))
+            out.append(
+                (stored_day(at), Fraction(change * (line.price - line.discount), line.total))
+            )
     return out
 
 

@@ -122,10 +122,7 @@ def now() -> pendulum.DateTime:
 
 def real_today() -> pendulum.Date:
     """The business day now, whatever `--today` says."""
-    if _frozen_day is not None:
-        return _frozen_day
-    moment = pendulum.instance(now_utc().replace(tzinfo=dt.UTC)).in_timezone(business_zone())
-    return moment.date()
+    return _frozen_day if _frozen_day is not None else now().date()
 
 
 def today() -> pendulum.Date:
