@@ -25,7 +25,7 @@ from .lookup import (
     lock_rows,
 )
 from .models import Case, Contract, Customer, Line, Template, UsageEntry
-from .people import BILLED_LINES, LISTED, require
+from .people import LISTED, extra_role, require
 from .renewal import renewal_start, renewal_title
 from .statuses import TRANSITIONS, allowed_actions, refusal  # noqa: F401 - re-exported
 from .terms import term_end
@@ -228,8 +228,8 @@ def add_line(
     To a draft, any listed user; to a contract already billed (it changes what the customer
     is entitled to), only a supervisor."""
     contract, who = _begin(number, "add_line")
-    if contract.status != "draft":
-        who = require(*BILLED_LINES)
+    if extra := extra_role("add_line", contract.status):
+        who = require(*extra)
     title = one_line(title, "line title")
     product = one_line(product, "product", required=False)
     total, price_c, discount_c, line_start, line_end = _line_terms(

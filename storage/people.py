@@ -121,6 +121,13 @@ def role_refusal(
     return None
 
 
+def extra_role(action: str, status: str) -> tuple[str, str] | None:
+    """The role an action needs in this status beyond the transitions table's, and the words
+    of its refusal: adding a line to a contract no longer a draft changes what the customer
+    is entitled to (BILLED_LINES)."""
+    return BILLED_LINES if action == "add_line" and status != "draft" else None
+
+
 def refusals(status: str, number: str) -> dict[str, str]:
     """Why the acting login may not do each action on contract `number` in `status`: first
     its role (require's sentence), then the status (refusal's). The actions it may do are
@@ -131,8 +138,9 @@ def refusals(status: str, number: str) -> dict[str, str]:
     for action in USER_ACTIONS:
         level, doing = TRANSITIONS[action].role, TRANSITIONS[action].may
         why = role_refusal(level, doing, standing) or refusal(status, action, number)
-        if not why and action == "add_line" and status != "draft":
-            why = role_refusal(*BILLED_LINES, standing)
+        extra = extra_role(action, status)
+        if not why and extra:
+            why = role_refusal(*extra, standing)
         if why:
             out[action] = why
     for action, (level, doing) in (("charge", RESOLVE_CASES), ("adjust", ADJUST_USE)):
