@@ -12,7 +12,7 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from .widths import share_spare, shrink_flexible
+from .widths import drop_columns, share_spare, shrink_flexible
 
 
 @dataclass(frozen=True)
@@ -139,13 +139,11 @@ class KeyTable(DataTable):
         shown = [
             i for i, c in enumerate(self.specs) if c.key not in self.hidden and c.needs <= width
         ]
-        padding = 2 * self.cell_padding
-        while sum(self.specs[i].width + padding for i in shown) > width:
-            droppable = [i for i in shown if self.specs[i].drop]
-            if not droppable:
-                break
-            shown.remove(max(droppable, key=lambda i: self.specs[i].drop))
-        return shown
+        specs = [self.specs[i] for i in shown]
+        kept = drop_columns(
+            [c.width for c in specs], [c.drop for c in specs], width, 2 * self.cell_padding
+        )
+        return [shown[k] for k in kept]
 
     def _wanted(self, i: int) -> int:
         """The width the longest cell of column `i` (or its label) needs."""

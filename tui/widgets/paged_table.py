@@ -19,7 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..calls import StorageCalls
-from .widths import share_spare, shrink_flexible
+from .widths import drop_columns, share_spare, shrink_flexible
 
 
 class Column(NamedTuple):
@@ -310,9 +310,9 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
         def needed(cols: list[Column]) -> int:
             return sum(c.width for c in cols) + len(cols) - 1
 
-        while needed(columns) > width and any(c.drop for c in columns):
-            victim = max((c for c in columns if c.drop), key=lambda c: c.drop)
-            columns.remove(victim)
+        # Each column and the one-cell gap after it; the last has none (hence width + 1).
+        kept = drop_columns([c.width for c in columns], [c.drop for c in columns], width + 1, 1)
+        columns = [columns[k] for k in kept]
         spare = width - needed(columns)
         flex = sum(c.flex for c in columns)
         widths = [c.width for c in columns]

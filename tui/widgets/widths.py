@@ -5,6 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def drop_columns(widths: Sequence[int], drops: Sequence[int], width: int, gap: int) -> list[int]:
+    """The indexes of the columns kept at `width`: while they need more (each its width plus
+    `gap`), the one with the highest `drop` goes (0: never dropped)."""
+    kept = list(range(len(widths)))
+    while sum(widths[i] + gap for i in kept) > width:
+        droppable = [i for i in kept if drops[i]]
+        if not droppable:
+            break
+        kept.remove(max(droppable, key=lambda i: drops[i]))
+    return kept
+
+
 def shrink_flexible(widths: list[int], flexes: Sequence[int], spare: int, floor: int) -> None:
     """Too narrow (`spare` < 0): the flexible columns give way, widest first, down to
     `floor` cells each. Changes `widths` in place."""
