@@ -99,7 +99,8 @@ def _stale(customer: str) -> str:
 
 
 def _setup_draft(customer):
-    return {"number": _started_draft(customer)}
+    number = _started_draft(customer)
+    return {"number": number, "version": storage.show(number).version}
 
 
 def _setup_active(customer):
@@ -205,6 +206,13 @@ LINE_PAIRS = [
 # (delete needs a draft, the others a contract that was invoiced, and neither leads to
 # the other's status; release needs on_hold, which invoice never leads to).
 CONTRACT_PAIRS = [
+    # a draft edited from a form that read its version (the console's edit)
+    Pair("edit", "edit", "draft"),
+    Pair("edit", "invoice", "draft"),
+    Pair("edit", "copy", "draft"),
+    Pair("edit", "delete", "draft"),
+    Pair("edit", "add_line", "draft"),
+    Pair("edit", "sweep", "draft"),
     Pair("invoice", "invoice", "draft"),
     Pair("invoice", "hold", "draft"),  # hold only after the invoice
     Pair("invoice", "cancel", "draft"),
@@ -290,6 +298,7 @@ def snapshot(ctx: dict) -> tuple[dict, dict]:
         contracts.append(
             {
                 "role": role,
+                "title": info.title.replace(ctx["customer"], "<customer>"),  # the round's own
                 "status": info.status,
                 "dates": f"{info.start}..{info.end}",
                 "cancel_date": str(info.cancel_date),
