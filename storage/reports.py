@@ -9,7 +9,7 @@ import pendulum
 
 from .allotments import allotment
 from .by_dates import line_status_on, status_column, status_is, status_on
-from .charging import charge_refusal
+from .charge_rule import charge_refusal
 from .clock import today
 from .db import reads
 from .errors import InvalidInput

@@ -108,7 +108,7 @@ def local(stamp) -> str:
     from storage.clock import to_local
 
     moment = to_local(stamp)
-    return moment.format("YYYY-MM-DD HH:mm") if moment else "-"
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
