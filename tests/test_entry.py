@@ -49,7 +49,8 @@ def _modules_loaded_by(command: list[str], url: str) -> set[str]:
 
 def test_check_on_sqlite_imports_no_console_and_no_postgres_driver(sqlite_url):
     loaded = _modules_loaded_by(["check", "Acme"], sqlite_url)
-    assert "peewee" in loaded and "storage.reports" in loaded
+    assert "peewee" in loaded and "storage.contract_reads" in loaded
+    assert "storage.reports" not in loaded and "storage.views" not in loaded  # the lists
     assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich", "psycopg2")}
     assert "tui.app" not in loaded and "storage.demo" not in loaded
 
