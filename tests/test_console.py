@@ -28,7 +28,7 @@ from tests.helpers import (
     office_hours_contract,
 )
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
+    console,
     open_contract,
     press,
     quick_pilot,
@@ -88,11 +88,10 @@ def world(sqlite_url):
 # ------------------------------------------------------------------ contracts screen
 
 
-def test_opens_on_active_and_tabs_show_their_contracts(world):
+async def test_opens_on_active_and_tabs_show_their_contracts(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         bar = app.screen.query_one(TabBar)
         assert bar.active == "active"
         assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"]]
@@ -117,14 +116,11 @@ def test_opens_on_active_and_tabs_show_their_contracts(world):
         table = app.screen.query_one(PagedTable)
         assert "status" in [c.key for c in table.shown_columns]
 
-    drive(url, scenario)
 
-
-def test_filter_as_you_type_then_enter_moves_to_the_table(world):
+async def test_filter_as_you_type_then_enter_moves_to_the_table(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "7", "slash")
         assert isinstance(app.focused, FilterInput)
         await type_text(pilot, "globex")
@@ -142,26 +138,20 @@ def test_filter_as_you_type_then_enter_moves_to_the_table(world):
         await press(pilot, "escape")  # clears the filter at once
         assert len(shown_numbers(app)) == 8
 
-    drive(url, scenario)
 
-
-def test_sort_by_column_and_reverse(world):
+async def test_sort_by_column_and_reverse(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "O")  # number, descending
         assert shown_numbers(app) == [n["used_up"], n["time"], n["cases"]]
         assert app.screen.order == "number" and app.screen.descending
 
-    drive(url, scenario)
 
-
-def test_enter_opens_the_contract_with_the_first_line_selected(world):
+async def test_enter_opens_the_contract_with_the_first_line_selected(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.number == n["cases"]
@@ -173,14 +163,11 @@ def test_enter_opens_the_contract_with_the_first_line_selected(world):
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractsScreen)
 
-    drive(url, scenario)
 
-
-def test_q_types_in_the_filter_and_quits_elsewhere(world):
+async def test_q_types_in_the_filter_and_quits_elsewhere(world):
     url, _n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "slash", "q")
         assert app.screen.query_one(FilterInput).value == "q" and app.is_running
         await press(pilot, "escape")  # clears the filter at once
@@ -188,17 +175,14 @@ def test_q_types_in_the_filter_and_quits_elsewhere(world):
         await pilot.pause()
         assert not app.is_running
 
-    drive(url, scenario)
 
-
-def test_the_footer_shows_the_keys_of_the_screen_and_a_click_runs_one(world):
+async def test_the_footer_shows_the_keys_of_the_screen_and_a_click_runs_one(world):
     url, n = world
 
     def footer_line(app) -> str:
         return "".join(segment.text for segment in app.screen.query_one(KeyFooter).render_line(0))
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         assert footer_line(app).startswith(" ⏎ Open  / Filter  1234567 Tab  o Sort  n New ")
         await pilot.hover(KeyFooter, offset=(20, 0))  # on "2"
         assert app.screen.query_one(KeyFooter).tooltip == "Show invoiced contracts"
@@ -208,18 +192,15 @@ def test_the_footer_shows_the_keys_of_the_screen_and_a_click_runs_one(world):
         await open_contract(pilot, n["cases"])
         assert footer_line(app).startswith(" r Record case  h Hold ")
 
-    drive(url, scenario)
-
 
 # ------------------------------------------------------------------ record a case
 
 
-def test_record_a_case_updates_the_line_at_once(world):
+async def test_record_a_case_updates_the_line_at_once(world):
     url, n = world
     ref = n["cases"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["cases"])
         await press(pilot, "r")
         form = app.screen
@@ -232,19 +213,16 @@ def test_record_a_case_updates_the_line_at_once(world):
         assert line_cells(app, ref)[2].endswith("1 of 10 used")
         assert line_cells(app, ref)[3] == "9 left"
         assert app.said("charged 1 case to " + ref + "; 9 of 10 cases left")
-
-    drive(url, scenario)
     line = storage.show(n["cases"]).lines[0]
     assert line.used == 1
     assert storage.list_cases(contract=n["cases"])[0].title == "Printer jam"
 
 
-def test_record_on_a_time_line_validates_the_time_spent(world):
+async def test_record_on_a_time_line_validates_the_time_spent(world):
     url, n = world
     ref = n["time"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["time"])
         await press(pilot, "r")
         await write(pilot, "Upgrade")
@@ -262,15 +240,12 @@ def test_record_on_a_time_line_validates_the_time_spent(world):
         assert line_cells(app, ref)[2].endswith("1h 30m of 40h used")
         assert app.said("38h 30m of 40h left")
 
-    drive(url, scenario)
 
-
-def test_a_refused_charge_shows_the_reason_and_changes_nothing(world):
+async def test_a_refused_charge_shows_the_reason_and_changes_nothing(world):
     url, n = world
     before = dump()
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["used_up"])
         await press(pilot, "r")
         await write(pilot, "Another one")
@@ -281,50 +256,41 @@ def test_a_refused_charge_shows_the_reason_and_changes_nothing(world):
         assert not form._field("override").hidden  # the supervisor override is offered
         await press(pilot, "escape")
         assert line_cells(app, n["used_up"] + "/1")[2].endswith("1 of 1 used")
-
-    drive(url, scenario)
     assert dump() == before
 
 
-def test_record_key_on_a_held_contract_says_why(world):
+async def test_record_key_on_a_held_contract_says_why(world):
     url, n = world
     before = dump()
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["on_hold"])
         await press(pilot, "r")
         assert isinstance(app.screen, ContractScreen)
         assert app.said("is on hold: no case can be charged to it", "error")
-
-    drive(url, scenario)
     assert dump() == before
 
 
 # ------------------------------------------------------------------ lifecycle keys
 
 
-def test_invoice_a_draft(world):
+async def test_invoice_a_draft(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["draft"])
         await press(pilot, "i")
         assert isinstance(app.screen, FormModal)
         await press(pilot, "enter")
         assert app.screen.info.status == "active"
         assert app.said(f"{n['draft']} invoiced and active at once.")
-
-    drive(url, scenario)
     assert storage.show(n["draft"]).status == "active"
 
 
-def test_hold_release_and_keys_the_status_does_not_allow(world):
+async def test_hold_release_and_keys_the_status_does_not_allow(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["cases"])
         before = dump()
         await press(pilot, "i", "e", "d")
@@ -336,16 +302,13 @@ def test_hold_release_and_keys_the_status_does_not_allow(world):
         assert app.screen.info.status == "on_hold"
         await press(pilot, "h")
         assert app.screen.info.status == "active"
-
-    drive(url, scenario)
     assert storage.show(n["cases"]).status == "active"
 
 
-def test_cancel_asks_date_and_reason(world):
+async def test_cancel_asks_date_and_reason(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["cases"])
         await press(pilot, "x")
         form = app.screen
@@ -363,8 +326,6 @@ def test_cancel_asks_date_and_reason(world):
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.info.status == "canceled"
-
-    drive(url, scenario)
     info = storage.show(n["cases"])
     assert (info.status, str(info.cancel_date), info.cancel_reason) == (
         "canceled",
@@ -373,11 +334,10 @@ def test_cancel_asks_date_and_reason(world):
     )
 
 
-def test_renew_opens_the_new_draft(world):
+async def test_renew_opens_the_new_draft(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["cases"])
         await press(pilot, "w")
         assert app.screen.widget("start").value == "2027-01-01"
@@ -389,27 +349,21 @@ def test_renew_opens_the_new_draft(world):
         assert app.screen.number == n["cases"]
         assert app.screen.info.renewed_by is not None
 
-    drive(url, scenario)
 
-
-def test_copy_opens_the_new_draft(world):
+async def test_copy_opens_the_new_draft(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["expired"])
         await press(pilot, "y")
         await press(pilot, "y")
         assert app.screen.number != n["expired"] and app.screen.info.origin_kind == "copy"
 
-    drive(url, scenario)
 
-
-def test_edit_add_line_and_delete_a_draft(world):
+async def test_edit_add_line_and_delete_a_draft(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["draft"])
         await press(pilot, "e")
         assert app.focused.id == "field-title"
@@ -428,18 +382,15 @@ def test_edit_add_line_and_delete_a_draft(world):
         await press(pilot, "y")
         assert isinstance(app.screen, ContractsScreen)
         assert app.said(f"{n['draft']} deleted")
-
-    drive(url, scenario)
     with pytest.raises(storage.NotFound):
         storage.show(n["draft"])
 
 
-def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
+async def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
     url, n = world
     ref = n["draft"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["draft"])
         await press(pilot, "m")
         form = app.screen
@@ -459,19 +410,16 @@ def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
         assert isinstance(app.screen, ContractScreen)
         assert app.said(f"cannot edit a line {n['cases']}: it is active", "error")
         assert dump() == before
-
-    drive(url, scenario)
     assert storage.show(n["draft"]).lines[0].total == 7
 
 
-def test_a_supervisor_adjusts_a_lines_use(world):
+async def test_a_supervisor_adjusts_a_lines_use(world):
     url, n = world
     ref = n["cases"] + "/1"
     storage.resolve(ref, "One")
     storage.resolve(ref, "Two")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["cases"])
         await press(pilot, "A")
         form = app.screen
@@ -484,8 +432,6 @@ def test_a_supervisor_adjusts_a_lines_use(world):
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
         assert line_cells(app, ref)[2].endswith("1 of 10 used")
-
-    drive(url, scenario)
     assert [e.kind for e in storage.ledger(n["cases"])] == ["charge", "charge", "adjustment"]
     assert storage.verify() == []
 
@@ -493,12 +439,11 @@ def test_a_supervisor_adjusts_a_lines_use(world):
 # ------------------------------------------------------------------ check, cases
 
 
-def test_the_cases_and_customers_filters(world):
+async def test_the_cases_and_customers_filters(world):
     url, n = world
     printer = storage.resolve(n["cases"] + "/1", "Printer jam")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await show(pilot, CasesScreen())
         await press(pilot, "4")  # all cases
         assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 2
@@ -516,14 +461,11 @@ def test_the_cases_and_customers_filters(world):
         assert app.screen.query_one("#customers", KeyTable).row_keys == ["Globex"]
         assert app.focused.id == "customers"
 
-    drive(url, scenario)
 
-
-def test_check_a_covered_and_an_uncovered_customer(world):
+async def test_check_a_covered_and_an_uncovered_customer(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "c")
         assert isinstance(app.screen, CheckScreen) and app.focused.id == "query"
         await write(pilot, "Acme Corp")
@@ -544,18 +486,15 @@ def test_check_a_covered_and_an_uncovered_customer(world):
         verdict = str(app.screen.query_one("#verdict").render())
         assert "NOT COVERED" in verdict and "is on hold" in verdict
 
-    drive(url, scenario)
 
-
-def test_check_by_phone_number_and_by_address(world):
+async def test_check_by_phone_number_and_by_address(world):
     """Caller ID in the console: the number in any spelling, an address in any case; an
     unknown address at a customer's domain names the customer but is not covered."""
     url, n = world
     storage.set_phone_region("ES")
     storage.edit_customer("Acme Corp", add_phones=["+34 911 23 45 67"])
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "c")
         await write(pilot, "911 234 567")
         await press(pilot, "enter")
@@ -574,14 +513,11 @@ def test_check_by_phone_number_and_by_address(world):
             await press(pilot, "enter")
             assert said in str(app.screen.query_one("#verdict").render()), query
 
-    drive(url, scenario)
 
-
-def test_record_from_the_check_screen(world):
+async def test_record_from_the_check_screen(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "c")
         await write(pilot, n["cases"])
         await press(pilot, "enter")
@@ -594,17 +530,14 @@ def test_record_from_the_check_screen(world):
             app.screen.query_one("#lines", KeyTable).cells(n["cases"] + "/1")[2] == "9 of 10 cases"
         )
 
-    drive(url, scenario)
 
-
-def test_reopen_resolve_and_cancel_cases(world):
+async def test_reopen_resolve_and_cancel_cases(world):
     url, n = world
     ref = n["cases"] + "/1"
     case = storage.resolve(ref, "Cannot print")
     other = storage.open_case("Acme Corp", "Slow laptop", line=ref)
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "s")
         assert isinstance(app.screen, CasesScreen)
         table = app.screen.query_one("#cases", KeyTable)
@@ -628,19 +561,16 @@ def test_reopen_resolve_and_cancel_cases(world):
         await write(pilot, "fixed the driver")
         await press(pilot, "ctrl+s")
         assert storage.show_case(case).status == "resolved"
-
-    drive(url, scenario)
     assert storage.show(n["cases"]).lines[0].used == 1  # charged once, not twice
 
 
 # ------------------------------------------------------------- customers, templates
 
 
-def test_customers_and_templates_are_created_and_edited(world):
+async def test_customers_and_templates_are_created_and_edited(world):
     url, _n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "u")
         assert isinstance(app.screen, CustomersScreen)
         await press(pilot, "n")
@@ -676,16 +606,13 @@ def test_customers_and_templates_are_created_and_edited(world):
             "quarterly",
             "25",
         ]
-
-    drive(url, scenario)
     assert storage.get_template("Gold Support").volume == 25
 
 
-def test_new_contract_from_the_contracts_screen(world):
+async def test_new_contract_from_the_contracts_screen(world):
     url, _n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "n")
         await write(pilot, "Globex")
         await pilot.press("tab")
@@ -698,17 +625,14 @@ def test_new_contract_from_the_contracts_screen(world):
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.info.customer == "Globex" and app.screen.info.status == "draft"
 
-    drive(url, scenario)
-
 
 # ------------------------------------------------------------------ keys, palette
 
 
-def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
+async def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
     url, n = world
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["cases"])
         await press(pilot, "question_mark")
         assert isinstance(app.screen, KeysScreen)
@@ -722,8 +646,6 @@ def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
         await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.info.status == "on_hold"
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------ live refresh
@@ -748,12 +670,11 @@ def change_in_another_process(url: str, ref: str) -> None:
     )
 
 
-def test_a_change_made_elsewhere_shows_without_a_key_press(world):
+async def test_a_change_made_elsewhere_shows_without_a_key_press(world):
     url, n = world
     ref = n["cases"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url, poll_seconds=0.2) as (pilot, app):
         await open_contract(pilot, n["cases"])
         assert line_cells(app, ref)[2].endswith("0 of 10 used")
         assert app.marker is not None  # the poller has read the change marker
@@ -770,11 +691,9 @@ def test_a_change_made_elsewhere_shows_without_a_key_press(world):
         counts = app.screen.query_one(TabBar).counts
         assert counts["draft"] == 2  # the other process's new draft
 
-    drive(url, scenario, poll_seconds=0.2)
-
 
 @pytest.mark.slow
-def test_the_contract_list_pages_from_the_database(sqlite_url):
+async def test_the_contract_list_pages_from_the_database(sqlite_url):
     """500 contracts: the list knows the count but fetches only the pages it shows."""
     make_world()
     for i in range(500):
@@ -782,8 +701,7 @@ def test_the_contract_list_pages_from_the_database(sqlite_url):
             "Acme Corp", "Phone Support", "2026-01-01", "2026-12-31", title=f"Contract {i:03d}"
         )
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(sqlite_url) as (pilot, app):
         table = app.screen.query_one(PagedTable)
         before = table.fetches  # the (empty) first page of the active tab
         await press(pilot, "1")
@@ -795,10 +713,8 @@ def test_the_contract_list_pages_from_the_database(sqlite_url):
         await press(pilot, "pageup")
         assert table.selected is not None
 
-    drive(sqlite_url, scenario)
 
-
-def test_the_first_page_is_read_while_the_console_starts(world, monkeypatch):
+async def test_the_first_page_is_read_while_the_console_starts(world, monkeypatch):
     """As `run()` starts the console: a thread applies the date-driven changes and reads the
     counts and the first rows meanwhile; the rest of the first page follows."""
     url, n = world
@@ -806,18 +722,15 @@ def test_the_first_page_is_read_while_the_console_starts(world, monkeypatch):
     monkeypatch.setattr("tui.first_load.FIRST_ROWS", 2)  # fewer rows than the screen shows
     first = FirstLoad()
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url, first_load=first) as (_pilot, app):
         assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"], n["invoiced"]]
         counts = app.screen.query_one(TabBar).counts
         assert (counts["active"], counts["invoiced"], counts["all"]) == (4, 0, 8)
         assert "4 active" in app.screen.query_one(TitleBar)._title
-
-    drive(url, scenario, first_load=first)
     assert storage.show(n["invoiced"]).status == "active"
 
 
-def test_a_sweep_that_fails_at_start_changes_nothing_the_user_sees(world, monkeypatch):
+async def test_a_sweep_that_fails_at_start_changes_nothing_the_user_sees(world, monkeypatch):
     """The automatic sweep runs after the first page is read; the statuses shown come from
     the dates, so a busy database neither delays the list nor makes it wrong."""
     url, n = world
@@ -831,17 +744,14 @@ def test_a_sweep_that_fails_at_start_changes_nothing_the_user_sees(world, monkey
     monkeypatch.setattr(storage, "sweep_if_due", busy)
     first = FirstLoad()
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url, first_load=first) as (_pilot, app):
         assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"], n["invoiced"]]
         assert not app.said("busy", "warning") and not app.said("busy", "error")
-
-    drive(url, scenario, first_load=first)
     first.thread.join(5)
     assert swept == [True]
 
 
-def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch):
+async def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch):
     """The safety net of the real console: a fault in an action is a notification."""
     url, n = world
 
@@ -851,8 +761,7 @@ def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch
     monkeypatch.setattr(ContractScreen, "action_hold", broken)
     monkeypatch.setattr("tui.app.log_fault", lambda error: "the log")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url, safety_net=True) as (pilot, app):
         await open_contract(pilot, n["cases"])
         await press(pilot, "h")
         assert app.is_running and isinstance(app.screen, ContractScreen)
@@ -860,28 +769,22 @@ def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractsScreen)
 
-    drive(url, scenario, safety_net=True)
 
-
-def test_an_empty_database_opens_and_says_so(sqlite_url):
-    async def scenario(pilot):
-        app = pilot.app
+async def test_an_empty_database_opens_and_says_so(sqlite_url):
+    async with console(sqlite_url) as (pilot, app):
         table = app.screen.query_one(PagedTable)
         assert table.row_count == 0 and not table.waiting
         await press(pilot, "n")
         assert app.said("There is no contract template yet", "warning")
 
-    drive(sqlite_url, scenario)
-
 
 # ------------------------------------------------------------------ service hours
 
 
-def test_check_outside_service_hours_says_when_they_open(sqlite_url):
+async def test_check_outside_service_hours_says_when_they_open(sqlite_url):
     number = office_hours_contract()
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(sqlite_url) as (pilot, app):
         await press(pilot, "c")
         await write(pilot, "Acme Corp")
         await press(pilot, "enter")
@@ -907,17 +810,14 @@ def test_check_outside_service_hours_says_when_they_open(sqlite_url):
         assert str(app.screen.query_one("#hours").render()) == (
             "Within service hours now (Mon-Fri 08:00-18:00 Europe/Madrid)."
         )
-
-    drive(sqlite_url, scenario)
     assert storage.show(number).lines[0].used == 1
 
 
-def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
+async def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
     number = office_hours_contract()
     case = storage.open_case("Acme Corp", "Router down", line=number + "/1")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(sqlite_url) as (pilot, app):
         await press(pilot, "s")
         assert isinstance(app.screen, CasesScreen)
         assert app.screen.query_one("#cases", KeyTable).selected_key == case
@@ -927,18 +827,15 @@ def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
         assert isinstance(app.screen, CasesScreen)
         assert app.said(f"{case} resolved: charged 1 case to {number}/1")
         assert app.said("left. Recorded outside service hours Mon-Fri 08:00-18:00")
-
-    drive(sqlite_url, scenario)
     assert storage.show_case(case).status == "resolved"
 
 
-def test_a_case_just_opened_is_selected_among_the_open_cases(world):
+async def test_a_case_just_opened_is_selected_among_the_open_cases(world):
     url, _n = world
     for i in range(3):
         storage.open_case("Acme Corp", f"Older case {i}")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "s")
         table = app.screen.query_one("#cases", KeyTable)
         await press(pilot, "j", "j")
@@ -951,5 +848,3 @@ def test_a_case_just_opened_is_selected_among_the_open_cases(world):
         new = app.notes[-1][1].split()[0]
         assert app.said(f"{new} opened.")
         assert table.selected_key == new, (table.selected_key, new)
-
-    drive(url, scenario)

@@ -11,7 +11,7 @@ from textual.widgets import Sparkline, Static
 import storage
 from tests.helpers import active_contract, ago, charged_on, make_world
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
+    console,
     open_contract,
     press,
     quick_pilot,
@@ -50,11 +50,10 @@ def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-def test_exclamation_mark_lists_what_needs_attention_and_enter_opens_it(desk):
+async def test_exclamation_mark_lists_what_needs_attention_and_enter_opens_it(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "exclamation_mark")
         assert isinstance(app.screen, AttentionScreen)
         shown = rows(app)
@@ -77,53 +76,43 @@ def test_exclamation_mark_lists_what_needs_attention_and_enter_opens_it(desk):
         await press(pilot, "down", "down", "down", "down", "enter")
         assert isinstance(app.screen, ContractScreen) and app.screen.number == n["ending"]
 
-    drive(url, scenario)
 
-
-def test_the_attention_screen_says_when_nothing_needs_attention(sqlite_url):
+async def test_the_attention_screen_says_when_nothing_needs_attention(sqlite_url):
     make_world()
     active_contract()
 
-    async def scenario(pilot):
+    async with console(sqlite_url) as (pilot, app):
         await press(pilot, "exclamation_mark")
-        assert rows(pilot.app) == []
-        assert "Nothing needs attention." in text_of(pilot.app, "#summary")
+        assert rows(app) == []
+        assert "Nothing needs attention." in text_of(app, "#summary")
         await press(pilot, "enter")  # nothing to open: the screen stays
-        assert isinstance(pilot.app.screen, AttentionScreen)
-
-    drive(sqlite_url, scenario)
+        assert isinstance(app.screen, AttentionScreen)
 
 
-def test_the_keys_list_and_the_palette_offer_attention(desk):
+async def test_the_keys_list_and_the_palette_offer_attention(desk):
     url, _n = desk
 
-    async def scenario(pilot):
+    async with console(url) as (pilot, app):
         await press(pilot, "question_mark")
-        assert isinstance(pilot.app.screen, KeysScreen)
-        assert ("!", "Attention") in pilot.app.screen.lines
-
-    drive(url, scenario)
+        assert isinstance(app.screen, KeysScreen)
+        assert ("!", "Attention") in app.screen.lines
 
 
-def test_a_change_reloads_the_attention_screen(desk):
+async def test_a_change_reloads_the_attention_screen(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "exclamation_mark")
         storage.resolve(f"{n['busy']}/1", "The tenth")
         app.data_changed()
         await settle(pilot)
         assert rows(app)[1].startswith(f"{n['busy']}/1 | used up: 10 of 10 cases used")
 
-    drive(url, scenario)
 
-
-def test_the_selected_line_shows_its_burn_rate_run_out_day_and_chart(desk):
+async def test_the_selected_line_shows_its_burn_rate_run_out_day_and_chart(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["busy"])
         burn = text_of(app, "#burn-text")
         # line 1: 9 cases charged today's real moment, after the frozen day: no recent use
@@ -140,10 +129,8 @@ def test_the_selected_line_shows_its_burn_rate_run_out_day_and_chart(desk):
         assert isinstance(app.screen, ContractScreen)
         assert text_of(app, "#burn-text").startswith("Line 2 runs out 2026-07-23")
 
-    drive(url, scenario)
 
-
-def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypatch):
+async def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypatch):
     url, n = desk
     others_may_answer = threading.Event()
     real = storage.needs_attention
@@ -155,8 +142,7 @@ def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypat
 
     monkeypatch.setattr(storage, "needs_attention", slow_for_the_others)
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await pilot.press("exclamation_mark")
         for _ in range(100):
             await pilot.pause(0.02)
@@ -172,5 +158,3 @@ def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypat
         await settle(pilot)
         assert "▍ | Contracts ending soon with no renewal | 1 entry" in rows(app)
         assert text_of(app, "#summary").startswith("3 entries  ·")
-
-    drive(url, scenario)

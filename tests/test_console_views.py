@@ -8,7 +8,7 @@ import pytest
 import storage
 from tests.helpers import active_contract, contract_in, dump, make_world
 from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
+    console,
     open_contract,
     press,
     quick_pilot,
@@ -73,11 +73,10 @@ def desk(sqlite_url):
 # ------------------------------------------------------------------ case detail
 
 
-def test_case_detail_from_the_cases_screen_shows_who_when_and_the_ledger(desk):
+async def test_case_detail_from_the_cases_screen_shows_who_when_and_the_ledger(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "s", "2")  # cases, resolved
         await select(pilot, "cases", n["printer"])
         await press(pilot, "v")
@@ -98,28 +97,22 @@ def test_case_detail_from_the_cases_screen_shows_who_when_and_the_ledger(desk):
         await press(pilot, "escape")
         assert isinstance(app.screen, CasesScreen)
 
-    drive(url, scenario)
 
-
-def test_a_time_case_says_what_was_spent_and_what_the_rounding_charged(desk):
+async def test_a_time_case_says_what_was_spent_and_what_the_rounding_charged(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await show(pilot, CaseScreen(n["build"]))
         text = shown(app.screen.query_one("#case-summary"))
         assert "10m spent, 30m charged (increment 15m, minimum 30m)." in text
         assert rows(app, "entries") == ["0"]
         assert app.screen.query_one("#entries", KeyTable).cells("0")[2] == "+30m"
 
-    drive(url, scenario)
 
-
-def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
+async def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await show(pilot, CaseScreen(n["loose"]))
         text = shown(app.screen.query_one("#case-summary"))
         assert "open" in text and "Not linked to a contract line" in text
@@ -130,14 +123,11 @@ def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
         await press(pilot, "question_mark")
         assert ("⏎", "Open contract (not now)") in app.screen.lines
 
-    drive(url, scenario)
 
-
-def test_enter_on_a_case_opens_its_contract_with_the_cases_line_selected(desk):
+async def test_enter_on_a_case_opens_its_contract_with_the_cases_line_selected(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "s", "2")
         await select(pilot, "cases", n["printer"])
         await press(pilot, "enter")
@@ -147,27 +137,21 @@ def test_enter_on_a_case_opens_its_contract_with_the_cases_line_selected(desk):
         await press(pilot, "escape")
         assert isinstance(app.screen, CasesScreen)
 
-    drive(url, scenario)
 
-
-def test_from_the_case_detail_enter_opens_the_contract_at_the_line(desk):
+async def test_from_the_case_detail_enter_opens_the_contract_at_the_line(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await show(pilot, CaseScreen(n["printer"]))
         await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.query_one("#lines", KeyTable).selected_key == n["cases"] + "/2"
 
-    drive(url, scenario)
 
-
-def test_case_detail_from_the_contracts_cases_tab(desk):
+async def test_case_detail_from_the_contracts_cases_tab(desk):
     url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["cases"])
         assert rows(app, "cases") == [n["printer"]]
         await press(pilot, "v")
@@ -179,30 +163,24 @@ def test_case_detail_from_the_contracts_cases_tab(desk):
         assert ("v", "Case detail") in app.screen.lines
         assert ("H", "History") in app.screen.lines
 
-    drive(url, scenario)
 
-
-def test_case_detail_with_no_case_selected_says_so(desk):
+async def test_case_detail_with_no_case_selected_says_so(desk):
     url, _n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "s", "3")  # no canceled case
         await press(pilot, "v")
         assert isinstance(app.screen, CasesScreen) and app.said("No case selected.")
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------ audit trail
 
 
-def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
+async def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
     url, n = desk
     storage.hold(n["cases"])
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await open_contract(pilot, n["cases"])
         await press(pilot, "H")
         assert isinstance(app.screen, AuditScreen)
@@ -237,19 +215,14 @@ def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
             c[2] for c in map(app.screen.query_one("#events", KeyTable).cells, rows(app, "events"))
         ] == ["add"]
 
-    drive(url, scenario)
 
-
-def test_an_empty_history_says_so(desk):
+async def test_an_empty_history_says_so(desk):
     url, _n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await show(pilot, AuditScreen("CNR-000099"))
         assert rows(app, "events") == []
         assert "No changes recorded." in shown(app.screen.query_one("#event"))
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------ users
@@ -264,13 +237,12 @@ def user_list() -> list[tuple[str, str]]:
     return [(u.login, u.role) for u in storage.list_users()]
 
 
-def test_a_supervisor_adds_changes_and_removes_users(desk):
+async def test_a_supervisor_adds_changes_and_removes_users(desk):
     url, _n = desk
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor")
 
-        async def scenario(pilot):
-            app = pilot.app
+        async with console(url) as (pilot, app):
             await press(pilot, "U")
             assert isinstance(app.screen, UsersScreen)
             assert users_shown(app) == [["sam (you)", "supervisor"]]
@@ -288,12 +260,10 @@ def test_a_supervisor_adds_changes_and_removes_users(desk):
             await press(pilot, "d", "y")
             assert app.said("rita removed.")
             assert users_shown(app) == [["sam (you)", "supervisor"]]
-
-        drive(url, scenario)
         assert user_list() == [("sam", "supervisor")]
 
 
-def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
+async def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
     url, _n = desk
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor")
@@ -304,8 +274,7 @@ def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
             "supervisor first."
         )
 
-        async def scenario(pilot):
-            app = pilot.app
+        async with console(url) as (pilot, app):
             await press(pilot, "U")
             await select(pilot, "users", "sam")
             await press(pilot, "d", "y")
@@ -316,17 +285,13 @@ def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
             assert app.screen.error_message == sentence
             await press(pilot, "escape")
             assert users_shown(app) == [["rita", "rep"], ["sam (you)", "supervisor"]]
-
-        drive(url, scenario)
         assert dump() == before
 
 
-def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
+async def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
     url, _n = desk
     with storage.acting_as("rita"):
-
-        async def scenario(pilot):
-            app = pilot.app
+        async with console(url) as (pilot, app):
             await press(pilot, "U")
             assert "No users are listed: everyone may do everything" in shown(
                 app.screen.query_one("#users-note")
@@ -354,21 +319,17 @@ def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
             assert "Only a supervisor may manage users; rita is not a listed user." in shown(
                 app.screen.query_one("#users-note")
             )
-
-        drive(url, scenario)
         assert user_list() == [("tom", "supervisor")]
 
 
-def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
+async def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
     url, _n = desk
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor")
         storage.add_user("rita", "rep")
     before = dump()
     with storage.acting_as("rita"):
-
-        async def scenario(pilot):
-            app = pilot.app
+        async with console(url) as (pilot, app):
             await press(pilot, "U")
             note = shown(app.screen.query_one("#users-note"))
             assert note == "Only a supervisor may manage users; rita is a rep."
@@ -377,20 +338,17 @@ def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
             assert isinstance(app.screen, UsersScreen)
             await press(pilot, "question_mark")
             assert ("n", "Add user (not now)") in app.screen.lines
-
-        drive(url, scenario)
     assert dump() == before
 
 
 # ------------------------------------------------------------------ templates
 
 
-def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
+async def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
     url, n = desk
     draft = contract_in("draft")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(url) as (pilot, app):
         await press(pilot, "t")
         assert isinstance(app.screen, TemplatesScreen)
         await select(pilot, "templates", "Phone Support")
@@ -412,10 +370,8 @@ def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
         terms = shown(app.screen.query_one("#terms"))
         assert "time charged in increment 15m, minimum 30m" in terms
 
-    drive(url, scenario)
 
-
-def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
+async def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
     url, _n = desk
 
     async def keys_of(pilot, *keys) -> list[tuple[str, str]]:
@@ -425,7 +381,7 @@ def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
         await press(pilot, "escape")
         return lines
 
-    async def scenario(pilot):
+    async with console(url) as (pilot, _app):
         cases = await keys_of(pilot, "s")
         assert ("v", "Detail") in cases
         assert ("U", "Users") in cases  # everywhere
@@ -434,5 +390,3 @@ def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
         users = await keys_of(pilot, "U")
         assert ("n", "Add user") in users  # no user listed yet: nobody to change or remove
         assert {("r", "Change role (not now)"), ("d", "Remove (not now)")} <= set(users)
-
-    drive(url, scenario)

@@ -3,7 +3,7 @@
 world     a small world made through storage: make_world, active_contract, contract_in, TODAY,
           ago, dump, refused and more (re-exported here: `from tests.helpers import make_world`)
 cli       the `contracts` command through click (`Contracts`) and its own small world
-console   the console driven headless by Pilot: drive, settle, press, write, show, open_contract
+console   the console driven headless by Pilot: console, settle, press, write, show, open_contract
 process   the `contracts` command as a real process
 postgres  the test run's own PostgreSQL database
 """

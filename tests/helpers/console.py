@@ -1,5 +1,6 @@
-"""The console driven headless by Textual's Pilot, as a rep uses it: `drive(url, scenario)`
-runs `scenario(pilot)` against the real app on a fresh database connection."""
+"""The console driven headless by Textual's Pilot, as a rep uses it: in an async test,
+`async with console(url) as (pilot, app):` holds the keys pressed and what they show, against
+the real app on a fresh database connection."""
 
 from __future__ import annotations
 
@@ -44,17 +45,14 @@ class ConsoleApp(ContractsApp):
         )
 
 
-def drive(url: str, scenario, size=(80, 24), **kwargs) -> ConsoleApp:
-    """Run `scenario(pilot)` against a fresh console; returns the app for after-checks."""
+@contextlib.asynccontextmanager
+async def console(url: str, size=(80, 24), **kwargs):
+    """A fresh console on `url`, loaded: yields `(pilot, app)`; the app has quit when the
+    block ends, so checks through storage after it see what the console left."""
     app = ConsoleApp(url, **kwargs)
-
-    async def main():
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await scenario(pilot)
-
-    asyncio.run(main())
-    return app
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot, app
 
 
 async def settle(pilot, timeout: float = 5.0) -> None:
