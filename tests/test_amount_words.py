@@ -9,13 +9,7 @@ from tests.helpers import active_contract, make_world
 from tests.helpers.cli import Contracts
 from tests.helpers.cli import active_contract as cli_contract
 from tests.helpers.cli import make_world as cli_world
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    console,
-    open_contract,
-    press,
-    quick_pilot,
-    write,
-)
+from tests.helpers.console import console, open_contract, press, write
 from tui.screens.cases import CasesScreen
 from tui.screens.contracts import ContractsScreen
 from tui.screens.forms import FormModal

@@ -11,14 +11,7 @@ import pytest
 
 import storage
 from tests.helpers import TODAY, active_contract, contract_in, dump, make_world
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    console,
-    open_contract,
-    press,
-    quick_pilot,
-    settle,
-    write,
-)
+from tests.helpers.console import Seeded, console, open_contract, press, settle, write
 from tui.screens.contract import ContractScreen
 from tui.screens.forms import FormModal
 from tui.screens.keys import KeysScreen
@@ -38,7 +31,7 @@ def desk(sqlite_url):
     numbers["draft"] = contract_in("draft")
     numbers["expired"] = contract_in("expired")
     numbers["canceled"] = contract_in("canceled")
-    return sqlite_url, numbers
+    return Seeded(sqlite_url, numbers)
 
 
 def footer_line(app) -> str:
@@ -56,40 +49,36 @@ async def focus_cases(pilot) -> KeyTable:
 
 
 async def test_r_on_an_open_case_in_the_cases_tab_resolves_that_case(desk):
-    url, n = desk
-    ref = n["active"] + "/1"
+    ref = desk["active"] + "/1"
 
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         table = await focus_cases(pilot)
-        assert table.selected_key == n["open_case"]
+        assert table.selected_key == desk["open_case"]
         await press(pilot, "r")
         form = app.screen
-        assert isinstance(form, FormModal) and form.form_title == f"Resolve {n['open_case']}"
+        assert isinstance(form, FormModal) and form.form_title == f"Resolve {desk['open_case']}"
         await write(pilot, "new memory")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
-        assert app.said(f"{n['open_case']} resolved")
-        assert table.cells(n["open_case"])[3] == "resolved"
+        assert app.said(f"{desk['open_case']} resolved")
+        assert table.cells(desk["open_case"])[3] == "resolved"
         assert app.screen.info.lines[0].used == 1
-    case = storage.show_case(n["open_case"])
+    case = storage.show_case(desk["open_case"])
     assert (case.status, case.resolution) == ("resolved", "new memory")
-    assert [c.title for c in storage.list_cases(contract=n["active"])] == ["Slow laptop"]
-    assert storage.show(n["active"]).lines[0].used == 1
-    assert storage.show(n["active"]).lines[0].ref == ref
+    assert [c.title for c in storage.list_cases(contract=desk["active"])] == ["Slow laptop"]
+    assert storage.show(desk["active"]).lines[0].used == 1
+    assert storage.show(desk["active"]).lines[0].ref == ref
 
 
 async def test_r_on_a_resolved_case_in_the_cases_tab_says_why_and_changes_nothing(desk):
-    url, n = desk
-    storage.resolve_case(n["open_case"])
+    storage.resolve_case(desk["open_case"])
     before = dump()
 
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         await focus_cases(pilot)
         await press(pilot, "r")
         assert isinstance(app.screen, ContractScreen)
-        assert app.said(f"{n['open_case']} is resolved; only an open case can be resolved.")
+        assert app.said(f"{desk['open_case']} is resolved; only an open case can be resolved.")
     assert dump() == before
 
 
@@ -97,15 +86,13 @@ async def test_r_on_a_resolved_case_in_the_cases_tab_says_why_and_changes_nothin
 
 
 async def test_the_ledger_shows_who_and_the_note_in_their_own_columns(desk):
-    url, n = desk
-    ref = n["active"] + "/1"
+    ref = desk["active"] + "/1"
     storage.resolve(ref, "Printer jam")
     with storage.acting_as("sam"):
         storage.adjust(ref, "-1", "charged twice by mistake")
     login = storage.current_login()
 
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         await press(pilot, "2")
         ledger = app.screen.query_one("#ledger", KeyTable)
         assert [label for label in ledger.labels] == [
@@ -127,11 +114,9 @@ async def test_the_ledger_shows_who_and_the_note_in_their_own_columns(desk):
 
 
 async def test_confirmations_name_the_action_on_the_confirm_key(desk):
-    url, n = desk
     before = dump()
 
-    async with console(url, size=(100, 24)) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, size=(100, 24), contract=desk["active"]) as (pilot, app):
         await press(pilot, "x")
         assert footer_line(app).split() == ["ctrl+s", "Cancel", "contract", "esc", "Keep", "it"]
         assert ": cancel contract · esc: keep it" in str(app.screen.query_one("#hint").render())
@@ -140,7 +125,7 @@ async def test_confirmations_name_the_action_on_the_confirm_key(desk):
         assert footer_line(app).split() == ["⏎", "Cancel", "line", "esc", "Keep", "it"]
         await press(pilot, "n")
         assert isinstance(app.screen, ContractScreen)
-        await open_contract(pilot, n["draft"])
+        await open_contract(pilot, desk["draft"])
         await press(pilot, "d")
         assert footer_line(app).split() == ["⏎", "Delete", "esc", "Keep", "it"]
         await press(pilot, "escape")
@@ -157,10 +142,8 @@ async def test_confirmations_name_the_action_on_the_confirm_key(desk):
 async def test_at_80_columns_the_footer_keeps_keys_and_back_and_the_rest_is_one_question_mark_away(
     desk,
 ):
-    url, n = desk
 
-    async with console(url, size=(80, 24)) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, size=(80, 24), contract=desk["active"]) as (pilot, app):
         footer = footer_line(app)
         assert len(footer) == 80
         assert "? Keys" in footer and "esc Back" in footer
@@ -179,21 +162,19 @@ async def test_at_80_columns_the_footer_keeps_keys_and_back_and_the_rest_is_one_
         assert shown & {"r", "h", "x", "?", "esc"} == {"r", "h", "x", "?", "esc"}
         await press(pilot, "escape")
         await press(pilot, "l")  # not in the footer, but it works as `?` says
-        assert app.screen.form_title == f"Cancel line {n['active']}/1"
+        assert app.screen.form_title == f"Cancel line {desk['active']}/1"
 
 
 # ------------------------------------------------------------------ what a login may do
 
 
 async def test_a_read_only_login_is_not_offered_what_it_may_not_do_and_is_told_why_at_once(desk):
-    url, n = desk
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor", confirm=True)
     before = dump()
 
     with storage.acting_as("nobody"):
-        async with console(url) as (pilot, app):
-            await open_contract(pilot, n["active"])
+        async with console(desk.url, contract=desk["active"]) as (pilot, app):
             footer = footer_line(app)
             for word in ("Record", "Hold", "Cancel", "Renew", "Add line"):
                 assert word not in footer, word
@@ -213,30 +194,26 @@ async def test_a_read_only_login_is_not_offered_what_it_may_not_do_and_is_told_w
 
 
 async def test_a_supervisor_is_offered_them(desk):
-    url, n = desk
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor", confirm=True)
 
     with storage.acting_as("sam"):
-        async with console(url) as (pilot, app):
-            await open_contract(pilot, n["active"])
+        async with console(desk.url, contract=desk["active"]) as (_pilot, app):
             footer = footer_line(app)
             assert footer.startswith(" r Record case  h Hold  x Cancel  w Renew ")
 
 
 async def test_r_on_a_canceled_line_is_refused_at_once(desk):
-    url, n = desk
-    storage.add_line(n["active"], "Second line", allotment="5")
-    storage.cancel_line(n["active"] + "/2")
+    storage.add_line(desk["active"], "Second line", allotment="5")
+    storage.cancel_line(desk["active"] + "/2")
     before = dump()
 
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         await press(pilot, "j")  # the canceled line
         assert "Record case" not in footer_line(app)
         await press(pilot, "r")
         assert isinstance(app.screen, ContractScreen)
-        assert app.said(f"line {n['active']}/2 is canceled.", "error")
+        assert app.said(f"line {desk['active']}/2 is canceled.", "error")
         await press(pilot, "k")  # the first line is open: r records again
         assert footer_line(app).startswith(" r Record case ")
     assert dump() == before
@@ -257,11 +234,9 @@ def expired_hotline() -> str:
 
 
 async def test_renewing_an_expired_contract_offers_today_and_moves_the_year(desk):
-    url, _n = desk
     number = expired_hotline()
 
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, number)
+    async with console(desk.url, contract=number) as (pilot, app):
         await press(pilot, "w")
         form = app.screen
         assert form.widget("start").value == "2026-01-01"  # the day after the old end
@@ -279,26 +254,24 @@ async def test_renewing_an_expired_contract_offers_today_and_moves_the_year(desk
 
 
 async def test_a_renewed_contract_jumps_to_its_renewal_and_back(desk):
-    url, n = desk
-    renewal = storage.renew(n["active"])
+    renewal = storage.renew(desk["active"])
 
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         assert " n Next term " in footer_line(app)
         await press(pilot, "n")
         assert app.screen.number == renewal
         assert " p Previous term " in footer_line(app)
         await press(pilot, "p")  # back to the screen it came from, not a new one
-        assert app.screen.number == n["active"]
+        assert app.screen.number == desk["active"]
         depth = len(app.screen_stack)
         await press(pilot, "n", "p", "n")
         assert app.screen.number == renewal and len(app.screen_stack) == depth + 1
         await press(pilot, "escape")
-        assert app.screen.number == n["active"]
+        assert app.screen.number == desk["active"]
         await press(pilot, "escape")  # the list
         await open_contract(pilot, renewal)  # opened from elsewhere: p opens the old one
         await press(pilot, "p")
-        assert app.screen.number == n["active"]
+        assert app.screen.number == desk["active"]
         await press(pilot, "escape")
         assert app.screen.number == renewal
 
@@ -307,14 +280,12 @@ async def test_a_renewed_contract_jumps_to_its_renewal_and_back(desk):
 
 
 async def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk):
-    url, n = desk
     ref = storage.add_line(
-        n["active"], "Spring", allotment="4", price="1000", discount="200", start="2026-03-01",
+        desk["active"], "Spring", allotment="4", price="1000", discount="200", start="2026-03-01",
         end="2026-05-31",
     )  # fmt: skip
 
-    async with console(url, size=(120, 36)) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, size=(120, 36), contract=desk["active"]) as (pilot, app):
         lines = app.screen.query_one("#lines", KeyTable)
         assert {"Price", "Net", "Rate"} <= set(lines.labels)
         cells = dict(zip([c.label for c in lines.specs], lines.cells(ref)))
@@ -325,8 +296,7 @@ async def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk)
         assert "2026-03-01 → 2026-05-31" in detail  # the dates, if not in the table
         assert app.screen.query_one("#line-detail").display != ("From" in lines.labels)
 
-    async with console(url, size=(80, 24)) as (pilot, app):
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, size=(80, 24), contract=desk["active"]) as (pilot, app):
         lines = app.screen.query_one("#lines", KeyTable)
         assert lines.labels == ["#", "Line", "Used", "Left", "Over", "Status"]
         await press(pilot, "j")
@@ -341,15 +311,13 @@ async def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk)
 async def test_a_draft_changed_elsewhere_while_edited_keeps_what_was_typed_and_can_be_reapplied(
     desk,
 ):
-    url, n = desk
-    draft = n["draft"]
+    draft = desk["draft"]
 
     def someone_else():
         with storage.session():
             storage.edit_contract(draft, end="2026-11-30")
 
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, draft)
+    async with console(desk.url, contract=draft) as (pilot, app):
         await press(pilot, "e")
         form = app.screen
         await pilot.press("ctrl+a", "ctrl+k")

@@ -7,15 +7,7 @@ import pytest
 
 import storage
 from tests.helpers import active_contract, contract_in, dump, make_world
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    console,
-    open_contract,
-    press,
-    quick_pilot,
-    settle,
-    show,
-    write,
-)
+from tests.helpers.console import Seeded, console, open_contract, press, show, write
 from tui.screens.audit import AuditScreen
 from tui.screens.case_detail import CaseScreen
 from tui.screens.cases import CasesScreen
@@ -61,29 +53,30 @@ def desk(sqlite_url):
         storage.resolve_case(printer, resolution="replaced the roller")
     build = storage.resolve(time + "/1", "Slow build", spent="10m", resolution="cache cleared")
     loose = storage.open_case("Globex", "Question about invoices")
-    return sqlite_url, {
-        "cases": cases,
-        "time": time,
-        "printer": printer,
-        "build": build,
-        "loose": loose,
-    }
+    return Seeded(
+        sqlite_url,
+        {
+            "cases": cases,
+            "time": time,
+            "printer": printer,
+            "build": build,
+            "loose": loose,
+        },
+    )
 
 
 # ------------------------------------------------------------------ case detail
 
 
 async def test_case_detail_from_the_cases_screen_shows_who_when_and_the_ledger(desk):
-    url, n = desk
-
-    async with console(url) as (pilot, app):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "s", "2")  # cases, resolved
-        await select(pilot, "cases", n["printer"])
+        await select(pilot, "cases", desk["printer"])
         await press(pilot, "v")
-        assert isinstance(app.screen, CaseScreen) and app.screen.number == n["printer"]
+        assert isinstance(app.screen, CaseScreen) and app.screen.number == desk["printer"]
         text = shown(app.screen.query_one("#case-summary"))
         assert "resolved" in text and "Acme Corp" in text
-        assert f"Line {n['cases']}/2 Line 2" in text
+        assert f"Line {desk['cases']}/2 Line 2" in text
         assert "by rita" in text and "by sam" in text
         assert "1 case charged." in text
         assert "Resolution: replaced the roller" in text
@@ -99,10 +92,8 @@ async def test_case_detail_from_the_cases_screen_shows_who_when_and_the_ledger(d
 
 
 async def test_a_time_case_says_what_was_spent_and_what_the_rounding_charged(desk):
-    url, n = desk
-
-    async with console(url) as (pilot, app):
-        await show(pilot, CaseScreen(n["build"]))
+    async with console(desk.url) as (pilot, app):
+        await show(pilot, CaseScreen(desk["build"]))
         text = shown(app.screen.query_one("#case-summary"))
         assert "10m spent, 30m charged (increment 15m, minimum 30m)." in text
         assert rows(app, "entries") == ["0"]
@@ -110,10 +101,8 @@ async def test_a_time_case_says_what_was_spent_and_what_the_rounding_charged(des
 
 
 async def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
-    url, n = desk
-
-    async with console(url) as (pilot, app):
-        await show(pilot, CaseScreen(n["loose"]))
+    async with console(desk.url) as (pilot, app):
+        await show(pilot, CaseScreen(desk["loose"]))
         text = shown(app.screen.query_one("#case-summary"))
         assert "open" in text and "Not linked to a contract line" in text
         assert "Nothing charged yet." in text
@@ -125,49 +114,40 @@ async def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
 
 
 async def test_enter_on_a_case_opens_its_contract_with_the_cases_line_selected(desk):
-    url, n = desk
-
-    async with console(url) as (pilot, app):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "s", "2")
-        await select(pilot, "cases", n["printer"])
+        await select(pilot, "cases", desk["printer"])
         await press(pilot, "enter")
-        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["cases"]
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == desk["cases"]
         lines = app.screen.query_one("#lines", KeyTable)
-        assert app.focused is lines and lines.selected_key == n["cases"] + "/2"
+        assert app.focused is lines and lines.selected_key == desk["cases"] + "/2"
         await press(pilot, "escape")
         assert isinstance(app.screen, CasesScreen)
 
 
 async def test_from_the_case_detail_enter_opens_the_contract_at_the_line(desk):
-    url, n = desk
-
-    async with console(url) as (pilot, app):
-        await show(pilot, CaseScreen(n["printer"]))
+    async with console(desk.url) as (pilot, app):
+        await show(pilot, CaseScreen(desk["printer"]))
         await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
-        assert app.screen.query_one("#lines", KeyTable).selected_key == n["cases"] + "/2"
+        assert app.screen.query_one("#lines", KeyTable).selected_key == desk["cases"] + "/2"
 
 
 async def test_case_detail_from_the_contracts_cases_tab(desk):
-    url, n = desk
-
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, n["cases"])
-        assert rows(app, "cases") == [n["printer"]]
+    async with console(desk.url, contract=desk["cases"]) as (pilot, app):
+        assert rows(app, "cases") == [desk["printer"]]
         await press(pilot, "v")
-        assert isinstance(app.screen, CaseScreen) and app.screen.number == n["printer"]
+        assert isinstance(app.screen, CaseScreen) and app.screen.number == desk["printer"]
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractScreen)
-        await open_contract(pilot, n["time"])
+        await open_contract(pilot, desk["time"])
         await press(pilot, "question_mark")
         assert ("v", "Case detail") in app.screen.lines
         assert ("H", "History") in app.screen.lines
 
 
 async def test_case_detail_with_no_case_selected_says_so(desk):
-    url, _n = desk
-
-    async with console(url) as (pilot, app):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "s", "3")  # no canceled case
         await press(pilot, "v")
         assert isinstance(app.screen, CasesScreen) and app.said("No case selected.")
@@ -177,26 +157,24 @@ async def test_case_detail_with_no_case_selected_says_so(desk):
 
 
 async def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
-    url, n = desk
-    storage.hold(n["cases"])
+    storage.hold(desk["cases"])
 
-    async with console(url) as (pilot, app):
-        await open_contract(pilot, n["cases"])
+    async with console(desk.url, contract=desk["cases"]) as (pilot, app):
         await press(pilot, "H")
         assert isinstance(app.screen, AuditScreen)
         table = app.screen.query_one("#events", KeyTable)
         newest = table.cells(table.row_keys[0])
-        assert newest[2:] == ["hold", n["cases"], "status: active → on_hold"]
+        assert newest[2:] == ["hold", desk["cases"], "status: active → on_hold"]
         of = [table.cells(k)[3] for k in table.row_keys]
-        assert n["cases"] + "/3" in of and set(of) <= {n["cases"]} | {
-            f"{n['cases']}/{i}" for i in (1, 2, 3)
+        assert desk["cases"] + "/3" in of and set(of) <= {desk["cases"]} | {
+            f"{desk['cases']}/{i}" for i in (1, 2, 3)
         }
         detail = shown(app.screen.query_one("#event"))
-        assert f"hold contract {n['cases']}" in detail and "status: active → on_hold" in detail
-        assert f"History of {n['cases']}" in app.screen.query_one("TitleBar")._title
+        assert f"hold contract {desk['cases']}" in detail and "status: active → on_hold" in detail
+        assert f"History of {desk['cases']}" in app.screen.query_one("TitleBar")._title
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractScreen)
-        await show(pilot, CaseScreen(n["printer"]))
+        await show(pilot, CaseScreen(desk["printer"]))
         await press(pilot, "H")
         table = app.screen.query_one("#events", KeyTable)
         assert [table.cells(k)[2] for k in table.row_keys] == [
@@ -217,9 +195,7 @@ async def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
 
 
 async def test_an_empty_history_says_so(desk):
-    url, _n = desk
-
-    async with console(url) as (pilot, app):
+    async with console(desk.url) as (pilot, app):
         await show(pilot, AuditScreen("CNR-000099"))
         assert rows(app, "events") == []
         assert "No changes recorded." in shown(app.screen.query_one("#event"))
@@ -238,11 +214,10 @@ def user_list() -> list[tuple[str, str]]:
 
 
 async def test_a_supervisor_adds_changes_and_removes_users(desk):
-    url, _n = desk
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor")
 
-        async with console(url) as (pilot, app):
+        async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             assert isinstance(app.screen, UsersScreen)
             assert users_shown(app) == [["sam (you)", "supervisor"]]
@@ -264,7 +239,6 @@ async def test_a_supervisor_adds_changes_and_removes_users(desk):
 
 
 async def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
-    url, _n = desk
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor")
         storage.add_user("rita", "rep")
@@ -274,7 +248,7 @@ async def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
             "supervisor first."
         )
 
-        async with console(url) as (pilot, app):
+        async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             await select(pilot, "users", "sam")
             await press(pilot, "d", "y")
@@ -289,9 +263,8 @@ async def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
 
 
 async def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
-    url, _n = desk
     with storage.acting_as("rita"):
-        async with console(url) as (pilot, app):
+        async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             assert "No users are listed: everyone may do everything" in shown(
                 app.screen.query_one("#users-note")
@@ -323,13 +296,12 @@ async def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
 
 
 async def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
-    url, _n = desk
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor")
         storage.add_user("rita", "rep")
     before = dump()
     with storage.acting_as("rita"):
-        async with console(url) as (pilot, app):
+        async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             note = shown(app.screen.query_one("#users-note"))
             assert note == "Only a supervisor may manage users; rita is a rep."
@@ -345,10 +317,9 @@ async def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
 
 
 async def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
-    url, n = desk
     draft = contract_in("draft")
 
-    async with console(url) as (pilot, app):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "t")
         assert isinstance(app.screen, TemplatesScreen)
         await select(pilot, "templates", "Phone Support")
@@ -357,12 +328,12 @@ async def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
         terms = shown(app.screen.query_one("#terms"))
         assert "PHONE" in terms and "cases" in terms and "billed quarterly" in terms
         assert "10 cases per line" in terms
-        assert rows(app, "template-contracts") == [draft, n["cases"]]
+        assert rows(app, "template-contracts") == [draft, desk["cases"]]
         cells = app.screen.query_one("#template-contracts", KeyTable).cells(draft)
         assert cells[0] == draft and cells[3] == "Draft"
         assert "Contracts made from it · 2" in shown(app.screen.query_one("#contracts-label"))
         await press(pilot, "j", "enter")
-        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["cases"]
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == desk["cases"]
         await press(pilot, "escape", "escape")
         assert isinstance(app.screen, TemplatesScreen)
         await select(pilot, "templates", "Dev Hours")
@@ -372,8 +343,6 @@ async def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
 
 
 async def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
-    url, _n = desk
-
     async def keys_of(pilot, *keys) -> list[tuple[str, str]]:
         await press(pilot, *keys)
         await press(pilot, "question_mark")
@@ -381,7 +350,7 @@ async def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
         await press(pilot, "escape")
         return lines
 
-    async with console(url) as (pilot, _app):
+    async with console(desk.url) as (pilot, _app):
         cases = await keys_of(pilot, "s")
         assert ("v", "Detail") in cases
         assert ("U", "Users") in cases  # everywhere

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from unittest import mock
 
 import pytest
 from textual.widgets import Input
@@ -16,14 +17,22 @@ from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
 
 
-@pytest.fixture(autouse=True)
-def quick_pilot(monkeypatch):
+@contextlib.contextmanager
+def quick_slices():
     """Pilot waits for the CPU to idle in slices of 20 ms after every key; 5 ms slices make
     these tests about a third faster. `settle()` still waits for every storage call."""
     import textual._wait
 
     # Stays: speed only (nothing waits on it), and Textual has no public setting for it.
-    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.005)
+    with mock.patch.object(textual._wait, "SLEEP_GRANULARITY", 0.005):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def quick_pilot():
+    """Quick slices for a test module that drives Pilot itself (`console()` has them)."""
+    with quick_slices():
+        yield
 
 
 class ConsoleApp(ContractsApp):
@@ -45,14 +54,27 @@ class ConsoleApp(ContractsApp):
         )
 
 
+class Seeded(dict):
+    """A database a test filled: what it made, by name (`world["cases"]`: a contract number),
+    and where it is (`world.url`)."""
+
+    def __init__(self, url: str, made: dict[str, str]) -> None:
+        super().__init__(made)
+        self.url = url
+
+
 @contextlib.asynccontextmanager
-async def console(url: str, size=(80, 24), **kwargs):
-    """A fresh console on `url`, loaded: yields `(pilot, app)`; the app has quit when the
-    block ends, so checks through storage after it see what the console left."""
+async def console(url: str, size=(80, 24), *, contract: str | None = None, **kwargs):
+    """A fresh console on `url`, loaded and, given a `contract`, showing it: yields
+    `(pilot, app)`; the app has quit when the block ends, so checks through storage after it
+    see what the console left."""
     app = ConsoleApp(url, **kwargs)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        yield pilot, app
+    with quick_slices():
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            if contract:
+                await open_contract(pilot, contract)
+            yield pilot, app
 
 
 async def settle(pilot, timeout: float = 5.0) -> None:
