@@ -9,7 +9,7 @@ from tests.helpers import active_contract, make_world
 from tests.helpers.cli import Contracts
 from tests.helpers.cli import active_contract as cli_contract
 from tests.helpers.cli import make_world as cli_world
-from tests.helpers.console import console, open_contract, press, write
+from tests.helpers.console import console, fill, press, write
 from tui.screens.cases import CasesScreen
 from tui.screens.contracts import ContractsScreen
 from tui.screens.forms import FormModal
@@ -27,6 +27,13 @@ def _three_lines() -> str:
     storage.invoice(number)
     for position, used in ((1, 5), (2, 6), (3, 3)):
         storage.adjust(f"{number}/{position}", f"+{used}", "calls counted by hand")
+    return number
+
+
+def _with_cases_resolved(number: str, *titles: str) -> str:
+    """`number`, with a case resolved on its first line for each title."""
+    for title in titles:
+        storage.resolve(f"{number}/1", title)
     return number
 
 
@@ -91,12 +98,9 @@ def test_the_command_line_reads_left_and_used_the_same_way(lite: Contracts):
 
 async def test_the_contract_screen_reads_left_and_used_the_same_way(sqlite_url):
     make_world()
-    number = active_contract(allotment="12")
-    storage.resolve(f"{number}/1", "Printer")
-    storage.resolve(f"{number}/1", "Laptop")
+    number = _with_cases_resolved(active_contract(allotment="12"), "Printer", "Laptop")
 
-    async with console(sqlite_url, size=(120, 36)) as (pilot, app):
-        await open_contract(pilot, number)
+    async with console(sqlite_url, size=(120, 36), contract=number) as (pilot, app):
         cells = app.screen.query_one("#lines", KeyTable).cells(f"{number}/1")
         assert cells[2].endswith("2 of 12 used")
         assert cells[3] == "10 left"
@@ -129,12 +133,9 @@ async def test_recording_on_a_time_line_in_the_console_says_the_rounding(sqlite_
     make_world()
     number = active_contract("Dev Hours", allotment="10h")
 
-    async with console(sqlite_url) as (pilot, app):
-        await open_contract(pilot, number)
+    async with console(sqlite_url, contract=number) as (pilot, app):
         await press(pilot, "r")
-        await write(pilot, "Setup")
-        await pilot.press("tab")
-        await write(pilot, "10m")
+        await fill(pilot, "Setup", "10m")
         await press(pilot, "ctrl+s")
         assert app.said("10m spent, 30m charged (minimum 30m)")
         assert app.said("9h 30m of 10h left")
@@ -161,12 +162,9 @@ async def test_resolving_and_reopening_on_the_cases_screen_say_what_is_left(sqli
 
 async def test_adjusting_a_line_reads_its_use_once_and_says_what_is_left(sqlite_url):
     make_world()
-    number = active_contract(allotment="10")
-    storage.resolve(f"{number}/1", "One")
-    storage.resolve(f"{number}/1", "Two")
+    number = _with_cases_resolved(active_contract(allotment="10"), "One", "Two")
 
-    async with console(sqlite_url, size=(120, 36)) as (pilot, app):
-        await open_contract(pilot, number)
+    async with console(sqlite_url, size=(120, 36), contract=number) as (pilot, app):
         await press(pilot, "A")
         form = app.screen
         assert isinstance(form, FormModal)

@@ -27,7 +27,7 @@ from tests.helpers import (
     make_world,
     office_hours_contract,
 )
-from tests.helpers.console import Seeded, console, open_contract, press, settle, show, write
+from tests.helpers.console import Seeded, console, fill, open_contract, press, settle, show, write
 from tui.first_load import FirstLoad
 from tui.screens.cases import CasesScreen
 from tui.screens.catalog import CustomersScreen, TemplatesScreen
@@ -183,9 +183,7 @@ async def test_record_a_case_updates_the_line_at_once(world):
         await press(pilot, "r")
         form = app.screen
         assert isinstance(form, FormModal) and app.focused.id == "field-title"
-        await write(pilot, "Printer jam")
-        await pilot.press("tab")
-        await write(pilot, "new toner")
+        await fill(pilot, "Printer jam", "new toner")
         await press(pilot, "enter")  # enter in the last field submits
         assert isinstance(app.screen, ContractScreen)
         assert line_cells(app, ref)[2].endswith("1 of 10 used")
@@ -281,9 +279,7 @@ async def test_cancel_asks_date_and_reason(world):
         await press(pilot, "ctrl+s")  # no reason yet
         assert isinstance(app.screen, FormModal) and app.focused.id == "field-reason"
         await pilot.press("shift+tab", "ctrl+a", "ctrl+k")
-        await write(pilot, "2027-03-01")
-        await pilot.press("tab")
-        await write(pilot, "Customer left")
+        await fill(pilot, "2027-03-01", "Customer left")
         await press(pilot, "ctrl+s")
         assert "must lie inside the contract's dates" in form.error_message
         await pilot.press("shift+tab", "ctrl+a", "ctrl+k")
@@ -518,9 +514,7 @@ async def test_customers_and_templates_are_created_and_edited(world):
         await press(pilot, "u")
         assert isinstance(app.screen, CustomersScreen)
         await press(pilot, "n")
-        await write(pilot, "Initech")
-        await pilot.press("tab")
-        await write(pilot, "it@initech.test")
+        await fill(pilot, "Initech", "it@initech.test")
         await press(pilot, "ctrl+s")
         table = app.screen.query_one("#customers", KeyTable)
         assert "Initech" in table.row_keys
@@ -537,9 +531,7 @@ async def test_customers_and_templates_are_created_and_edited(world):
         await press(pilot, "t")
         assert isinstance(app.screen, TemplatesScreen)
         await press(pilot, "n")
-        await write(pilot, "Gold Support")
-        await pilot.press("tab")
-        await write(pilot, "GOLD")
+        await fill(pilot, "Gold Support", "GOLD")
         await pilot.press("tab", "tab", "tab", "2", "5")  # allotment cases, billed quarterly
         await press(pilot, "ctrl+s")
         table = app.screen.query_one("#templates", KeyTable)
@@ -556,9 +548,7 @@ async def test_customers_and_templates_are_created_and_edited(world):
 async def test_new_contract_from_the_contracts_screen(world):
     async with console(world.url) as (pilot, app):
         await press(pilot, "n")
-        await write(pilot, "Globex")
-        await pilot.press("tab")
-        await write(pilot, "Bogus")
+        await fill(pilot, "Globex", "Bogus")
         await press(pilot, "ctrl+s")
         assert app.screen.error_message == "there is no template named 'Bogus'."
         await pilot.press("ctrl+a", "ctrl+k")
@@ -772,9 +762,7 @@ async def test_a_case_just_opened_is_selected_among_the_open_cases(world):
         table = app.screen.query_one("#cases", KeyTable)
         await press(pilot, "j", "j")
         await press(pilot, "n")
-        await write(pilot, "Acme Corp")
-        await pilot.press("tab")
-        await write(pilot, "Printer on fire")
+        await fill(pilot, "Acme Corp", "Printer on fire")
         await press(pilot, "ctrl+s")
         await settle(pilot)
         new = app.notes[-1][1].split()[0]

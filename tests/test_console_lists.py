@@ -13,7 +13,7 @@ from textual.widgets import Input, Select
 import storage
 from tests.helpers import active_contract, dump, make_world
 from tests.helpers.cli import Contracts
-from tests.helpers.console import Seeded, console, press, settle, show, write
+from tests.helpers.console import Seeded, console, fill, press, settle, show, write
 from tui.screens.cases import CasesScreen
 from tui.screens.catalog import TemplatesScreen
 from tui.screens.contract import ContractScreen
@@ -266,9 +266,7 @@ async def test_keys_help_footer_and_behaviour_agree_on_every_list_screen(desk):
 async def test_the_new_contract_form_takes_a_template_as_the_command_line_does(desk):
     async def new_contract(pilot, customer: str, template: str):
         await press(pilot, "n")
-        await write(pilot, customer)
-        await pilot.press("tab")
-        await write(pilot, template)
+        await fill(pilot, customer, template)
         await press(pilot, "ctrl+s")
 
     async with console(desk.url) as (pilot, app):
@@ -297,9 +295,7 @@ async def test_the_template_form_offers_choices_and_its_hints_fit_at_80_columns(
             assert cell_len(field.placeholder) <= room, (field.id, field.placeholder, room)
         allotment, billing = form.widget("allotment"), form.widget("billing")
         assert isinstance(allotment, Select) and isinstance(billing, Select)
-        await write(pilot, "Gold Hours")
-        await pilot.press("tab")
-        await write(pilot, "GOLD")
+        await fill(pilot, "Gold Hours", "GOLD")
         await pilot.press("tab")
         assert app.focused is allotment and allotment.value == "cases"
         await press(pilot, "enter", "down", "enter")  # open the list, the next one: time
@@ -327,9 +323,7 @@ async def test_a_new_customer_or_template_is_selected_in_its_list(desk):
         table = app.screen.query_one("#customers", KeyTable)
         assert table.row_keys[0] == "Acme Corp" and table.selected_key == "Initech"
         await press(pilot, "t", "n")
-        await write(pilot, "Gold Support")
-        await pilot.press("tab")
-        await write(pilot, "GOLD")
+        await fill(pilot, "Gold Support", "GOLD")
         await press(pilot, "ctrl+s")
         table = app.screen.query_one("#templates", KeyTable)
         assert table.row_keys[0] != "Gold Support" and table.selected_key == "Gold Support"

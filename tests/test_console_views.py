@@ -213,6 +213,22 @@ def user_list() -> list[tuple[str, str]]:
     return [(u.login, u.role) for u in storage.list_users()]
 
 
+def sam_supervisor_and_rita_rep() -> None:
+    with storage.acting_as("sam"):
+        storage.add_user("sam", "supervisor")
+        storage.add_user("rita", "rep")
+
+
+async def add_supervisor(pilot, login: str) -> None:
+    """The keys of a new user who is a supervisor, up to ctrl+s."""
+    await press(pilot, "n")
+    await write(pilot, login)
+    await pilot.press("tab")
+    await press(pilot, "enter", "up", "enter")  # the role list: rep, one up supervisor
+    assert pilot.app.focused.value == "supervisor"
+    await press(pilot, "ctrl+s")
+
+
 async def test_a_supervisor_adds_changes_and_removes_users(desk):
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor")
@@ -239,15 +255,13 @@ async def test_a_supervisor_adds_changes_and_removes_users(desk):
 
 
 async def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
+    sam_supervisor_and_rita_rep()
+    before = dump()
+    sentence = (
+        "sam is the last supervisor and other users are listed; make another user a "
+        "supervisor first."
+    )
     with storage.acting_as("sam"):
-        storage.add_user("sam", "supervisor")
-        storage.add_user("rita", "rep")
-        before = dump()
-        sentence = (
-            "sam is the last supervisor and other users are listed; make another user a "
-            "supervisor first."
-        )
-
         async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             await select(pilot, "users", "sam")
@@ -259,7 +273,7 @@ async def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
             assert app.screen.error_message == sentence
             await press(pilot, "escape")
             assert users_shown(app) == [["rita", "rep"], ["sam (you)", "supervisor"]]
-        assert dump() == before
+    assert dump() == before
 
 
 async def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
@@ -269,23 +283,13 @@ async def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
             assert "No users are listed: everyone may do everything" in shown(
                 app.screen.query_one("#users-note")
             )
-            await press(pilot, "n")
-            await write(pilot, "tom")
-            await pilot.press("tab")
-            await press(pilot, "enter", "up", "enter")  # the role list: rep, one up supervisor
-            assert app.focused.value == "supervisor"
-            await press(pilot, "ctrl+s")
+            await add_supervisor(pilot, "tom")
             question = shown(app.screen.query_one("#intro"))
             assert "tom would be the first supervisor" in question and "--yes" not in question
             assert user_list() == []  # asked, nothing written yet
             await press(pilot, "n")  # no
             assert user_list() == []
-            await press(pilot, "n")
-            await write(pilot, "tom")
-            await pilot.press("tab")
-            await press(pilot, "enter", "up", "enter")  # the role list: rep, one up supervisor
-            assert app.focused.value == "supervisor"
-            await press(pilot, "ctrl+s")
+            await add_supervisor(pilot, "tom")
             await press(pilot, "y")
             assert app.said("tom added as a supervisor.")
             # rita is no supervisor: the screen now says why she may not manage users
@@ -296,9 +300,7 @@ async def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
 
 
 async def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
-    with storage.acting_as("sam"):
-        storage.add_user("sam", "supervisor")
-        storage.add_user("rita", "rep")
+    sam_supervisor_and_rita_rep()
     before = dump()
     with storage.acting_as("rita"):
         async with console(desk.url) as (pilot, app):

@@ -109,6 +109,14 @@ async def write(pilot, text: str) -> None:
     await pilot.pause()
 
 
+async def fill(pilot, *values: str) -> None:
+    """Type each value into a field of the form, from the focused one on, tab between them."""
+    for i, value in enumerate(values):
+        if i:
+            await pilot.press("tab")
+        await write(pilot, value)
+
+
 async def press(pilot, *keys: str, wait: float = 0.0) -> None:
     await pilot.press(*keys)
     if wait:
