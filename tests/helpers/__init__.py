@@ -20,6 +20,7 @@ from tests.helpers.world import (
     make_world,
     office_hours_contract,
     refused,
+    sql,
     tables_changed,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "make_world",
     "office_hours_contract",
     "refused",
+    "sql",
     "tables_changed",
 ]
