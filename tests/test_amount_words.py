@@ -9,13 +9,7 @@ from tests.helpers import active_contract, make_world
 from tests.helpers.cli import Contracts
 from tests.helpers.cli import active_contract as cli_contract
 from tests.helpers.cli import make_world as cli_world
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
-    open_contract,
-    press,
-    quick_pilot,
-    write,
-)
+from tests.helpers.console import console, fill, press, write
 from tui.screens.cases import CasesScreen
 from tui.screens.contracts import ContractsScreen
 from tui.screens.forms import FormModal
@@ -33,6 +27,13 @@ def _three_lines() -> str:
     storage.invoice(number)
     for position, used in ((1, 5), (2, 6), (3, 3)):
         storage.adjust(f"{number}/{position}", f"+{used}", "calls counted by hand")
+    return number
+
+
+def _with_cases_resolved(number: str, *titles: str) -> str:
+    """`number`, with a case resolved on its first line for each title."""
+    for title in titles:
+        storage.resolve(f"{number}/1", title)
     return number
 
 
@@ -62,21 +63,19 @@ def test_the_command_line_list_says_what_is_left_of_the_contract(lite: Contracts
     assert "12 of 25 cases left (+1 over)" in lite.out("list")
 
 
-def test_the_console_list_says_what_is_left_of_the_contract(sqlite_url):
+async def test_the_console_list_says_what_is_left_of_the_contract(sqlite_url):
     make_world()
     number = _three_lines()
 
-    async def scenario(pilot):
-        assert isinstance(pilot.app.screen, ContractsScreen)
-        table = pilot.app.screen.query_one("#contracts", PagedTable)
-        row = next(r for r in table.visible_rows() if r.number == number)
-        assert row.remaining_text == "12 of 25 cases left (+1 over)"
-        painted = [table.render_line(y).text for y in range(table.size.height)]
-        line = next(text for text in painted if number in text)
-        assert "12 of 25 cases (+1 over)" in line, line  # whole, at 80 columns too
-
-    drive(sqlite_url, scenario, size=(120, 36))
-    drive(sqlite_url, scenario, size=(80, 24))
+    for size in ((120, 36), (80, 24)):
+        async with console(sqlite_url, size=size) as (_pilot, app):
+            assert isinstance(app.screen, ContractsScreen)
+            table = app.screen.query_one("#contracts", PagedTable)
+            row = next(r for r in table.visible_rows() if r.number == number)
+            assert row.remaining_text == "12 of 25 cases left (+1 over)"
+            painted = [table.render_line(y).text for y in range(table.size.height)]
+            line = next(text for text in painted if number in text)
+            assert "12 of 25 cases (+1 over)" in line, line  # whole, at 80 columns too
 
 
 # ------------------------------------------------------------- one reading
@@ -97,24 +96,19 @@ def test_the_command_line_reads_left_and_used_the_same_way(lite: Contracts):
     assert "30m of 10h used" in lite.out(f"show {hours}", today="2026-06-15")
 
 
-def test_the_contract_screen_reads_left_and_used_the_same_way(sqlite_url):
+async def test_the_contract_screen_reads_left_and_used_the_same_way(sqlite_url):
     make_world()
-    number = active_contract(allotment="12")
-    storage.resolve(f"{number}/1", "Printer")
-    storage.resolve(f"{number}/1", "Laptop")
+    number = _with_cases_resolved(active_contract(allotment="12"), "Printer", "Laptop")
 
-    async def scenario(pilot):
-        await open_contract(pilot, number)
-        cells = pilot.app.screen.query_one("#lines", KeyTable).cells(f"{number}/1")
+    async with console(sqlite_url, size=(120, 36), contract=number) as (pilot, app):
+        cells = app.screen.query_one("#lines", KeyTable).cells(f"{number}/1")
         assert cells[2].endswith("2 of 12 used")
         assert cells[3] == "10 left"
         await press(pilot, "c")
         await write(pilot, "acme")
         await press(pilot, "enter")
-        left = pilot.app.screen.query_one("#lines", KeyTable).cells(f"{number}/1")[2]
+        left = app.screen.query_one("#lines", KeyTable).cells(f"{number}/1")[2]
         assert left == "10 of 12 cases"  # under the column headed Left
-
-    drive(sqlite_url, scenario, size=(120, 36))
 
 
 # ------------------------------------------------------------------ notices
@@ -135,31 +129,24 @@ def test_a_rounded_time_charge_says_why_and_what_is_left(lite: Contracts):
     assert reopened == (f"CAS-000002 reopened; 45m returned to {number}/1 (9h 30m of 10h left).")
 
 
-def test_recording_on_a_time_line_in_the_console_says_the_rounding(sqlite_url):
+async def test_recording_on_a_time_line_in_the_console_says_the_rounding(sqlite_url):
     make_world()
     number = active_contract("Dev Hours", allotment="10h")
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, number)
+    async with console(sqlite_url, contract=number) as (pilot, app):
         await press(pilot, "r")
-        await write(pilot, "Setup")
-        await pilot.press("tab")
-        await write(pilot, "10m")
+        await fill(pilot, "Setup", "10m")
         await press(pilot, "ctrl+s")
         assert app.said("10m spent, 30m charged (minimum 30m)")
         assert app.said("9h 30m of 10h left")
 
-    drive(sqlite_url, scenario)
 
-
-def test_resolving_and_reopening_on_the_cases_screen_say_what_is_left(sqlite_url):
+async def test_resolving_and_reopening_on_the_cases_screen_say_what_is_left(sqlite_url):
     make_world()
     number = active_contract(allotment="12")
     case = storage.open_case("Acme Corp", "Cannot print", line=f"{number}/1")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(sqlite_url) as (pilot, app):
         await press(pilot, "s")
         assert isinstance(app.screen, CasesScreen)
         await press(pilot, "r")
@@ -170,20 +157,14 @@ def test_resolving_and_reopening_on_the_cases_screen_say_what_is_left(sqlite_url
         await press(pilot, "o")
         await press(pilot, "y")
         assert app.said(f"{case} reopened; 1 case returned to {number}/1 (12 of 12 cases left).")
-
-    drive(sqlite_url, scenario)
     assert storage.show(number).lines[0].used == 0
 
 
-def test_adjusting_a_line_reads_its_use_once_and_says_what_is_left(sqlite_url):
+async def test_adjusting_a_line_reads_its_use_once_and_says_what_is_left(sqlite_url):
     make_world()
-    number = active_contract(allotment="10")
-    storage.resolve(f"{number}/1", "One")
-    storage.resolve(f"{number}/1", "Two")
+    number = _with_cases_resolved(active_contract(allotment="10"), "One", "Two")
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, number)
+    async with console(sqlite_url, size=(120, 36), contract=number) as (pilot, app):
         await press(pilot, "A")
         form = app.screen
         assert isinstance(form, FormModal)
@@ -193,6 +174,4 @@ def test_adjusting_a_line_reads_its_use_once_and_says_what_is_left(sqlite_url):
         form.widget("note").value = "charged twice by mistake"
         await press(pilot, "ctrl+s")
         assert app.said(f"Adjusted {number}/1 by -1: 9 of 10 cases left.")
-
-    drive(sqlite_url, scenario, size=(120, 36))
     assert storage.show(number).lines[0].used == 1

@@ -18,7 +18,14 @@ from click.testing import CliRunner
 
 import storage
 from tests.helpers import dump
-from tests.helpers.cli import ROOT, Contracts, active_contract, assert_one_line, make_world
+from tests.helpers.cli import (
+    ROOT,
+    Contracts,
+    active_contract,
+    assert_one_line,
+    make_world,
+    new_command,
+)
 from tests.helpers.process import python
 from tui.cli import cli
 
@@ -191,11 +198,10 @@ def test_a_refused_command_changes_nothing(run):
 
 # --- exit code 2: one line on stderr, nothing changed ------------------------------------
 
-NEW = "new --customer 'Acme Corp' --template PHONE"
 BAD_INPUT = [
-    (f"{NEW} --start 2026-02-30 --end 2026-12-31", "'2026-02-30' does not exist in the calendar"),
-    (f"{NEW} --start 1/1/2026 --end 2026-12-31", "write it as YYYY-MM-DD"),
-    (f"{NEW} --start 2026-12-31 --end 2026-01-01", "cannot end (2026-01-01) before it starts"),
+    (new_command("2026-02-30", "2026-12-31"), "'2026-02-30' does not exist in the calendar"),
+    (new_command("1/1/2026", "2026-12-31"), "write it as YYYY-MM-DD"),
+    (new_command("2026-12-31", "2026-01-01"), "cannot end (2026-01-01) before it starts"),
     ("--today 2026-02-30 list", "--today '2026-02-30' does not exist"),
     ("resolve CNR-000002/1 --title x --spent 1h3x", "'1h3x' is not a duration"),
     ("resolve CNR-000002/1 --title x --spent -5", "'-5' is not a duration"),
@@ -218,15 +224,12 @@ BAD_INPUT = [
     ("line cancel CNR-000001/9", "contract CNR-000001 has no line 9"),
     ("resolve CNR-999999/1 --title x", "there is no contract CNR-999999"),
     (
-        f"{NEW.replace('Acme Corp', 'Nobody Ltd')} --start 2026-01-01 --end 2026-12-31",
+        new_command("2026-01-01", "2026-12-31", customer="Nobody Ltd"),
         "there is no customer named 'Nobody Ltd'",
     ),
     ("case open --customer Nobody --title x", "there is no customer named 'Nobody'"),
     ("list --customer Nobody", "there is no customer named 'Nobody'"),
-    (
-        f"{NEW.replace('PHONE', 'Gold')} --start 2026-01-01 --end 2026-12-31",
-        "there is no template named 'Gold'",
-    ),
+    (new_command("2026-01-01", "2026-12-31", template="Gold"), "there is no template named 'Gold'"),
     ("case open --customer Globex --title x --line CNR-000001/1", "cannot be linked"),
     ("check ' '", "give a customer name, a contract number, a phone number"),
     ("list --limit many", "Invalid value for '--limit'"),

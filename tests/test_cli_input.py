@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from tests.helpers import dump
-from tests.helpers.cli import ROOT, Contracts, active_contract, make_world
+from tests.helpers.cli import ROOT, Contracts, active_contract, make_world, new_command
 from tui.cli import cli
 
 # --- money: a comma only between thousands -------------------------------------------------
@@ -43,11 +43,10 @@ def test_a_comma_anywhere_else_is_refused(lite, price):
 
 # --- dates: only those the product can compute with -----------------------------------------
 
-NEW = "new --customer 'Acme Corp' --template PHONE"
 FAR_DATES = [
-    (f"{NEW} --start 2026-01-01 --end 9999-12-31", "end date 9999-12-31"),
-    (f"{NEW} --start 1899-12-31 --end 2026-12-31", "start date 1899-12-31"),
-    (f"{NEW} --start 0001-01-01 --end 2026-12-31", "start date 0001-01-01"),
+    (new_command("2026-01-01", "9999-12-31"), "end date 9999-12-31"),
+    (new_command("1899-12-31", "2026-12-31"), "start date 1899-12-31"),
+    (new_command("0001-01-01", "2026-12-31"), "start date 0001-01-01"),
     ("edit CNR-000002 --end 9001-01-01", "end date 9001-01-01"),
     ("line add CNR-000002 --title x --end 9999-12-31", "line end 9999-12-31"),
     ("cancel CNR-000001 --on 9999-12-31 --reason x", "cancel date 9999-12-31"),
@@ -60,14 +59,14 @@ FAR_DATES = [
 def test_dates_beyond_the_calendar_are_refused(lite, command, match):
     make_world(lite)
     active_contract(lite)
-    lite.out(f"{NEW} --start 2026-01-01 --end 2026-12-31", today="2026-06-15")  # a draft
+    lite.out(new_command("2026-01-01", "2026-12-31"), today="2026-06-15")  # a draft
     message = lite.refused(command, match=match, today="2026-06-15")
     assert "between 1900-01-01 and 9000-12-31" in message
 
 
 def test_a_contract_at_the_end_of_the_range(run):
     make_world(run)
-    number = run.out(f"{NEW} --start 8999-01-01 --end 9000-12-31", today="2026-06-15")
+    number = run.out(new_command("8999-01-01", "9000-12-31"), today="2026-06-15")
     run(f"line add {number} --title Support --price 1200", today="2026-06-15")
     run(f"invoice {number}", today="2026-06-15")
     assert run.json(f"schedule {number}")[-1]["end"] == "9000-12-31"

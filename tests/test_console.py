@@ -27,15 +27,7 @@ from tests.helpers import (
     make_world,
     office_hours_contract,
 )
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
-    open_contract,
-    press,
-    quick_pilot,
-    settle,
-    show,
-    write,
-)
+from tests.helpers.console import Seeded, console, fill, open_contract, press, settle, show, write
 from tui.first_load import FirstLoad
 from tui.screens.cases import CasesScreen
 from tui.screens.catalog import CustomersScreen, TemplatesScreen
@@ -82,20 +74,17 @@ def world(sqlite_url):
     numbers["used_up"] = active_contract(allotment="1")
     storage.resolve(numbers["used_up"] + "/1", "The only case")
     numbers.update(draft_invoiced_held_canceled())
-    return sqlite_url, numbers
+    return Seeded(sqlite_url, numbers)
 
 
 # ------------------------------------------------------------------ contracts screen
 
 
-def test_opens_on_active_and_tabs_show_their_contracts(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_opens_on_active_and_tabs_show_their_contracts(world):
+    async with console(world.url) as (pilot, app):
         bar = app.screen.query_one(TabBar)
         assert bar.active == "active"
-        assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"]]
+        assert shown_numbers(app) == [world["cases"], world["time"], world["used_up"]]
         assert bar.counts == {
             "draft": 1,
             "invoiced": 1,
@@ -106,81 +95,61 @@ def test_opens_on_active_and_tabs_show_their_contracts(world):
             "all": 8,
         }
         await press(pilot, "1")
-        assert bar.active == "draft" and shown_numbers(app) == [n["draft"]]
+        assert bar.active == "draft" and shown_numbers(app) == [world["draft"]]
         await press(pilot, "4")
-        assert shown_numbers(app) == [n["on_hold"]]
+        assert shown_numbers(app) == [world["on_hold"]]
         await press(pilot, "6")
-        assert shown_numbers(app) == [n["expired"]]
+        assert shown_numbers(app) == [world["expired"]]
         await press(pilot, "7")
         assert len(shown_numbers(app)) == 8
         # the All tab shows each contract's status
         table = app.screen.query_one(PagedTable)
         assert "status" in [c.key for c in table.shown_columns]
 
-    drive(url, scenario)
 
-
-def test_filter_as_you_type_then_enter_moves_to_the_table(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_filter_as_you_type_then_enter_moves_to_the_table(world):
+    async with console(world.url) as (pilot, app):
         await press(pilot, "7", "slash")
         assert isinstance(app.focused, FilterInput)
         await type_text(pilot, "globex")
-        assert shown_numbers(app) == [n["on_hold"]]
+        assert shown_numbers(app) == [world["on_hold"]]
         assert app.screen.query_one(TabBar).counts["all"] == 1
         await press(pilot, "enter")
         assert isinstance(app.focused, PagedTable)
         # a contract number works too; escape clears the filter
         await press(pilot, "slash")
         await pilot.press(*["backspace"] * 6)
-        await write(pilot, n["time"])
+        await write(pilot, world["time"])
         await pilot.pause(0.25)
         await settle(pilot)
-        assert shown_numbers(app) == [n["time"]]
+        assert shown_numbers(app) == [world["time"]]
         await press(pilot, "escape")  # clears the filter at once
         assert len(shown_numbers(app)) == 8
 
-    drive(url, scenario)
 
-
-def test_sort_by_column_and_reverse(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_sort_by_column_and_reverse(world):
+    async with console(world.url) as (pilot, app):
         await press(pilot, "O")  # number, descending
-        assert shown_numbers(app) == [n["used_up"], n["time"], n["cases"]]
+        assert shown_numbers(app) == [world["used_up"], world["time"], world["cases"]]
         assert app.screen.order == "number" and app.screen.descending
 
-    drive(url, scenario)
 
-
-def test_enter_opens_the_contract_with_the_first_line_selected(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_enter_opens_the_contract_with_the_first_line_selected(world):
+    async with console(world.url) as (pilot, app):
         await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
-        assert app.screen.number == n["cases"]
+        assert app.screen.number == world["cases"]
         lines = app.screen.query_one("#lines", KeyTable)
         assert app.focused is lines and lines.cursor_row == 0
-        assert lines.selected_key == n["cases"] + "/1"
-        assert line_cells(app, n["cases"] + "/1")[2].endswith("0 of 10 used")
+        assert lines.selected_key == world["cases"] + "/1"
+        assert line_cells(app, world["cases"] + "/1")[2].endswith("0 of 10 used")
         assert app.screen.info.customer == "Acme Corp"
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractsScreen)
 
-    drive(url, scenario)
 
-
-def test_q_types_in_the_filter_and_quits_elsewhere(world):
-    url, _n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_q_types_in_the_filter_and_quits_elsewhere(world):
+    async with console(world.url) as (pilot, app):
         await press(pilot, "slash", "q")
         assert app.screen.query_one(FilterInput).value == "q" and app.is_running
         await press(pilot, "escape")  # clears the filter at once
@@ -188,64 +157,47 @@ def test_q_types_in_the_filter_and_quits_elsewhere(world):
         await pilot.pause()
         assert not app.is_running
 
-    drive(url, scenario)
 
-
-def test_the_footer_shows_the_keys_of_the_screen_and_a_click_runs_one(world):
-    url, n = world
-
+async def test_the_footer_shows_the_keys_of_the_screen_and_a_click_runs_one(world):
     def footer_line(app) -> str:
         return "".join(segment.text for segment in app.screen.query_one(KeyFooter).render_line(0))
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(world.url) as (pilot, app):
         assert footer_line(app).startswith(" ⏎ Open  / Filter  1234567 Tab  o Sort  n New ")
         await pilot.hover(KeyFooter, offset=(20, 0))  # on "2"
         assert app.screen.query_one(KeyFooter).tooltip == "Show invoiced contracts"
         await pilot.click(KeyFooter, offset=(9, 0))  # on "/ Filter"
         await settle(pilot)
         assert isinstance(app.focused, FilterInput)
-        await open_contract(pilot, n["cases"])
+        await open_contract(pilot, world["cases"])
         assert footer_line(app).startswith(" r Record case  h Hold ")
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------ record a case
 
 
-def test_record_a_case_updates_the_line_at_once(world):
-    url, n = world
-    ref = n["cases"] + "/1"
+async def test_record_a_case_updates_the_line_at_once(world):
+    ref = world["cases"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+    async with console(world.url, contract=world["cases"]) as (pilot, app):
         await press(pilot, "r")
         form = app.screen
         assert isinstance(form, FormModal) and app.focused.id == "field-title"
-        await write(pilot, "Printer jam")
-        await pilot.press("tab")
-        await write(pilot, "new toner")
+        await fill(pilot, "Printer jam", "new toner")
         await press(pilot, "enter")  # enter in the last field submits
         assert isinstance(app.screen, ContractScreen)
         assert line_cells(app, ref)[2].endswith("1 of 10 used")
         assert line_cells(app, ref)[3] == "9 left"
         assert app.said("charged 1 case to " + ref + "; 9 of 10 cases left")
-
-    drive(url, scenario)
-    line = storage.show(n["cases"]).lines[0]
+    line = storage.show(world["cases"]).lines[0]
     assert line.used == 1
-    assert storage.list_cases(contract=n["cases"])[0].title == "Printer jam"
+    assert storage.list_cases(contract=world["cases"])[0].title == "Printer jam"
 
 
-def test_record_on_a_time_line_validates_the_time_spent(world):
-    url, n = world
-    ref = n["time"] + "/1"
+async def test_record_on_a_time_line_validates_the_time_spent(world):
+    ref = world["time"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["time"])
+    async with console(world.url, contract=world["time"]) as (pilot, app):
         await press(pilot, "r")
         await write(pilot, "Upgrade")
         await pilot.press("tab", "1", "x")
@@ -262,100 +214,72 @@ def test_record_on_a_time_line_validates_the_time_spent(world):
         assert line_cells(app, ref)[2].endswith("1h 30m of 40h used")
         assert app.said("38h 30m of 40h left")
 
-    drive(url, scenario)
 
-
-def test_a_refused_charge_shows_the_reason_and_changes_nothing(world):
-    url, n = world
+async def test_a_refused_charge_shows_the_reason_and_changes_nothing(world):
     before = dump()
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["used_up"])
+    async with console(world.url, contract=world["used_up"]) as (pilot, app):
         await press(pilot, "r")
         await write(pilot, "Another one")
         await press(pilot, "ctrl+s")
         form = app.screen
         assert isinstance(form, FormModal), "the refusal keeps the form open"
-        assert form.error_message.startswith("allotment exhausted: line " + n["used_up"] + "/1")
+        assert form.error_message.startswith("allotment exhausted: line " + world["used_up"] + "/1")
         assert not form._field("override").hidden  # the supervisor override is offered
         await press(pilot, "escape")
-        assert line_cells(app, n["used_up"] + "/1")[2].endswith("1 of 1 used")
-
-    drive(url, scenario)
+        assert line_cells(app, world["used_up"] + "/1")[2].endswith("1 of 1 used")
     assert dump() == before
 
 
-def test_record_key_on_a_held_contract_says_why(world):
-    url, n = world
+async def test_record_key_on_a_held_contract_says_why(world):
     before = dump()
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["on_hold"])
+    async with console(world.url, contract=world["on_hold"]) as (pilot, app):
         await press(pilot, "r")
         assert isinstance(app.screen, ContractScreen)
         assert app.said("is on hold: no case can be charged to it", "error")
-
-    drive(url, scenario)
     assert dump() == before
 
 
 # ------------------------------------------------------------------ lifecycle keys
 
 
-def test_invoice_a_draft(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["draft"])
+async def test_invoice_a_draft(world):
+    async with console(world.url, contract=world["draft"]) as (pilot, app):
         await press(pilot, "i")
         assert isinstance(app.screen, FormModal)
         await press(pilot, "enter")
         assert app.screen.info.status == "active"
-        assert app.said(f"{n['draft']} invoiced and active at once.")
-
-    drive(url, scenario)
-    assert storage.show(n["draft"]).status == "active"
+        assert app.said(f"{world['draft']} invoiced and active at once.")
+    assert storage.show(world["draft"]).status == "active"
 
 
-def test_hold_release_and_keys_the_status_does_not_allow(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+async def test_hold_release_and_keys_the_status_does_not_allow(world):
+    async with console(world.url, contract=world["cases"]) as (pilot, app):
         before = dump()
         await press(pilot, "i", "e", "d")
         assert isinstance(app.screen, ContractScreen)
-        assert app.said(f"cannot invoice {n['cases']}: it is active; from active you can", "error")
+        assert app.said(
+            f"cannot invoice {world['cases']}: it is active; from active you can", "error"
+        )
         assert app.said("cannot edit", "error") and app.said("cannot delete", "error")
         assert dump() == before
         await press(pilot, "h")
         assert app.screen.info.status == "on_hold"
         await press(pilot, "h")
         assert app.screen.info.status == "active"
-
-    drive(url, scenario)
-    assert storage.show(n["cases"]).status == "active"
+    assert storage.show(world["cases"]).status == "active"
 
 
-def test_cancel_asks_date_and_reason(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+async def test_cancel_asks_date_and_reason(world):
+    async with console(world.url, contract=world["cases"]) as (pilot, app):
         await press(pilot, "x")
         form = app.screen
         assert form.widget("on").value == str(TODAY)
         await press(pilot, "ctrl+s")  # no reason yet
         assert isinstance(app.screen, FormModal) and app.focused.id == "field-reason"
         await pilot.press("shift+tab", "ctrl+a", "ctrl+k")
-        await write(pilot, "2027-03-01")
-        await pilot.press("tab")
-        await write(pilot, "Customer left")
+        await fill(pilot, "2027-03-01", "Customer left")
         await press(pilot, "ctrl+s")
         assert "must lie inside the contract's dates" in form.error_message
         await pilot.press("shift+tab", "ctrl+a", "ctrl+k")
@@ -363,9 +287,7 @@ def test_cancel_asks_date_and_reason(world):
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.info.status == "canceled"
-
-    drive(url, scenario)
-    info = storage.show(n["cases"])
+    info = storage.show(world["cases"])
     assert (info.status, str(info.cancel_date), info.cancel_reason) == (
         "canceled",
         "2026-06-30",
@@ -373,44 +295,28 @@ def test_cancel_asks_date_and_reason(world):
     )
 
 
-def test_renew_opens_the_new_draft(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+async def test_renew_opens_the_new_draft(world):
+    async with console(world.url, contract=world["cases"]) as (pilot, app):
         await press(pilot, "w")
         assert app.screen.widget("start").value == "2027-01-01"
         await press(pilot, "ctrl+s")
-        assert isinstance(app.screen, ContractScreen) and app.screen.number != n["cases"]
+        assert isinstance(app.screen, ContractScreen) and app.screen.number != world["cases"]
         assert app.screen.info.status == "draft"
-        assert app.screen.info.origin == n["cases"]
+        assert app.screen.info.origin == world["cases"]
         await press(pilot, "escape")
-        assert app.screen.number == n["cases"]
+        assert app.screen.number == world["cases"]
         assert app.screen.info.renewed_by is not None
 
-    drive(url, scenario)
 
-
-def test_copy_opens_the_new_draft(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["expired"])
+async def test_copy_opens_the_new_draft(world):
+    async with console(world.url, contract=world["expired"]) as (pilot, app):
         await press(pilot, "y")
         await press(pilot, "y")
-        assert app.screen.number != n["expired"] and app.screen.info.origin_kind == "copy"
-
-    drive(url, scenario)
+        assert app.screen.number != world["expired"] and app.screen.info.origin_kind == "copy"
 
 
-def test_edit_add_line_and_delete_a_draft(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["draft"])
+async def test_edit_add_line_and_delete_a_draft(world):
+    async with console(world.url, contract=world["draft"]) as (pilot, app):
         await press(pilot, "e")
         assert app.focused.id == "field-title"
         await pilot.press("ctrl+a", "ctrl+k")
@@ -423,24 +329,19 @@ def test_edit_add_line_and_delete_a_draft(world):
         await write(pilot, "300")
         await press(pilot, "ctrl+s")
         assert [line.total for line in app.screen.info.lines] == [10, 5]
-        assert app.screen.query_one("#lines", KeyTable).selected_key == n["draft"] + "/2"
+        assert app.screen.query_one("#lines", KeyTable).selected_key == world["draft"] + "/2"
         await press(pilot, "d")
         await press(pilot, "y")
         assert isinstance(app.screen, ContractsScreen)
-        assert app.said(f"{n['draft']} deleted")
-
-    drive(url, scenario)
+        assert app.said(f"{world['draft']} deleted")
     with pytest.raises(storage.NotFound):
-        storage.show(n["draft"])
+        storage.show(world["draft"])
 
 
-def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
-    url, n = world
-    ref = n["draft"] + "/1"
+async def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
+    ref = world["draft"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["draft"])
+    async with console(world.url, contract=world["draft"]) as (pilot, app):
         await press(pilot, "m")
         form = app.screen
         assert isinstance(form, FormModal)
@@ -453,26 +354,21 @@ def test_edit_a_draft_line_and_refuse_it_on_an_active_contract(world):
         assert app.said(f"Line {ref} saved.")
         line = app.screen.info.lines[0]
         assert (line.total, line.net_price_cents) == (7, 100000)
-        await open_contract(pilot, n["cases"])
+        await open_contract(pilot, world["cases"])
         before = dump()
         await press(pilot, "m")
         assert isinstance(app.screen, ContractScreen)
-        assert app.said(f"cannot edit a line {n['cases']}: it is active", "error")
+        assert app.said(f"cannot edit a line {world['cases']}: it is active", "error")
         assert dump() == before
-
-    drive(url, scenario)
-    assert storage.show(n["draft"]).lines[0].total == 7
+    assert storage.show(world["draft"]).lines[0].total == 7
 
 
-def test_a_supervisor_adjusts_a_lines_use(world):
-    url, n = world
-    ref = n["cases"] + "/1"
+async def test_a_supervisor_adjusts_a_lines_use(world):
+    ref = world["cases"] + "/1"
     storage.resolve(ref, "One")
     storage.resolve(ref, "Two")
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+    async with console(world.url, contract=world["cases"]) as (pilot, app):
         await press(pilot, "A")
         form = app.screen
         assert isinstance(form, FormModal)
@@ -484,21 +380,17 @@ def test_a_supervisor_adjusts_a_lines_use(world):
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
         assert line_cells(app, ref)[2].endswith("1 of 10 used")
-
-    drive(url, scenario)
-    assert [e.kind for e in storage.ledger(n["cases"])] == ["charge", "charge", "adjustment"]
+    assert [e.kind for e in storage.ledger(world["cases"])] == ["charge", "charge", "adjustment"]
     assert storage.verify() == []
 
 
 # ------------------------------------------------------------------ check, cases
 
 
-def test_the_cases_and_customers_filters(world):
-    url, n = world
-    printer = storage.resolve(n["cases"] + "/1", "Printer jam")
+async def test_the_cases_and_customers_filters(world):
+    printer = storage.resolve(world["cases"] + "/1", "Printer jam")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(world.url) as (pilot, app):
         await show(pilot, CasesScreen())
         await press(pilot, "4")  # all cases
         assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 2
@@ -516,14 +408,9 @@ def test_the_cases_and_customers_filters(world):
         assert app.screen.query_one("#customers", KeyTable).row_keys == ["Globex"]
         assert app.focused.id == "customers"
 
-    drive(url, scenario)
 
-
-def test_check_a_covered_and_an_uncovered_customer(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_check_a_covered_and_an_uncovered_customer(world):
+    async with console(world.url) as (pilot, app):
         await press(pilot, "c")
         assert isinstance(app.screen, CheckScreen) and app.focused.id == "query"
         await write(pilot, "Acme Corp")
@@ -531,9 +418,9 @@ def test_check_a_covered_and_an_uncovered_customer(world):
         result = app.screen.result
         assert result.entitled
         table = app.screen.query_one("#lines", KeyTable)
-        assert n["cases"] + "/1" in table.row_keys
-        assert table.cells(n["cases"] + "/1")[2] == "10 of 10 cases"
-        assert table.cells(n["used_up"] + "/1")[5].startswith("✘ allotment exhausted")
+        assert world["cases"] + "/1" in table.row_keys
+        assert table.cells(world["cases"] + "/1")[2] == "10 of 10 cases"
+        assert table.cells(world["used_up"] + "/1")[5].startswith("✘ allotment exhausted")
         verdict = str(app.screen.query_one("#verdict").render())
         assert "COVERED" in verdict and "NOT" not in verdict
         await press(pilot, "slash")
@@ -544,25 +431,21 @@ def test_check_a_covered_and_an_uncovered_customer(world):
         verdict = str(app.screen.query_one("#verdict").render())
         assert "NOT COVERED" in verdict and "is on hold" in verdict
 
-    drive(url, scenario)
 
-
-def test_check_by_phone_number_and_by_address(world):
+async def test_check_by_phone_number_and_by_address(world):
     """Caller ID in the console: the number in any spelling, an address in any case; an
     unknown address at a customer's domain names the customer but is not covered."""
-    url, n = world
     storage.set_phone_region("ES")
     storage.edit_customer("Acme Corp", add_phones=["+34 911 23 45 67"])
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(world.url) as (pilot, app):
         await press(pilot, "c")
         await write(pilot, "911 234 567")
         await press(pilot, "enter")
         assert (app.screen.result.customer, app.screen.result.entitled) == ("Acme Corp", True)
         verdict = str(app.screen.query_one("#verdict").render())
         assert "COVERED" in verdict and "Acme Corp" in verdict and "NOT" not in verdict
-        assert n["cases"] + "/1" in app.screen.query_one("#lines", KeyTable).row_keys
+        assert world["cases"] + "/1" in app.screen.query_one("#lines", KeyTable).row_keys
         for query, said in [
             ("OPS@ACME.TEST", "COVERED  Acme Corp"),
             ("bob@acme.test", "the domain acme.test belongs to Acme Corp"),
@@ -574,16 +457,11 @@ def test_check_by_phone_number_and_by_address(world):
             await press(pilot, "enter")
             assert said in str(app.screen.query_one("#verdict").render()), query
 
-    drive(url, scenario)
 
-
-def test_record_from_the_check_screen(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_record_from_the_check_screen(world):
+    async with console(world.url) as (pilot, app):
         await press(pilot, "c")
-        await write(pilot, n["cases"])
+        await write(pilot, world["cases"])
         await press(pilot, "enter")
         await press(pilot, "r")
         await write(pilot, "Password reset")
@@ -591,20 +469,17 @@ def test_record_from_the_check_screen(world):
         assert isinstance(app.screen, CheckScreen)
         assert app.said("9 of 10 cases left")
         assert (
-            app.screen.query_one("#lines", KeyTable).cells(n["cases"] + "/1")[2] == "9 of 10 cases"
+            app.screen.query_one("#lines", KeyTable).cells(world["cases"] + "/1")[2]
+            == "9 of 10 cases"
         )
 
-    drive(url, scenario)
 
-
-def test_reopen_resolve_and_cancel_cases(world):
-    url, n = world
-    ref = n["cases"] + "/1"
+async def test_reopen_resolve_and_cancel_cases(world):
+    ref = world["cases"] + "/1"
     case = storage.resolve(ref, "Cannot print")
     other = storage.open_case("Acme Corp", "Slow laptop", line=ref)
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(world.url) as (pilot, app):
         await press(pilot, "s")
         assert isinstance(app.screen, CasesScreen)
         table = app.screen.query_one("#cases", KeyTable)
@@ -628,25 +503,18 @@ def test_reopen_resolve_and_cancel_cases(world):
         await write(pilot, "fixed the driver")
         await press(pilot, "ctrl+s")
         assert storage.show_case(case).status == "resolved"
-
-    drive(url, scenario)
-    assert storage.show(n["cases"]).lines[0].used == 1  # charged once, not twice
+    assert storage.show(world["cases"]).lines[0].used == 1  # charged once, not twice
 
 
 # ------------------------------------------------------------- customers, templates
 
 
-def test_customers_and_templates_are_created_and_edited(world):
-    url, _n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_customers_and_templates_are_created_and_edited(world):
+    async with console(world.url) as (pilot, app):
         await press(pilot, "u")
         assert isinstance(app.screen, CustomersScreen)
         await press(pilot, "n")
-        await write(pilot, "Initech")
-        await pilot.press("tab")
-        await write(pilot, "it@initech.test")
+        await fill(pilot, "Initech", "it@initech.test")
         await press(pilot, "ctrl+s")
         table = app.screen.query_one("#customers", KeyTable)
         assert "Initech" in table.row_keys
@@ -663,9 +531,7 @@ def test_customers_and_templates_are_created_and_edited(world):
         await press(pilot, "t")
         assert isinstance(app.screen, TemplatesScreen)
         await press(pilot, "n")
-        await write(pilot, "Gold Support")
-        await pilot.press("tab")
-        await write(pilot, "GOLD")
+        await fill(pilot, "Gold Support", "GOLD")
         await pilot.press("tab", "tab", "tab", "2", "5")  # allotment cases, billed quarterly
         await press(pilot, "ctrl+s")
         table = app.screen.query_one("#templates", KeyTable)
@@ -676,20 +542,13 @@ def test_customers_and_templates_are_created_and_edited(world):
             "quarterly",
             "25",
         ]
-
-    drive(url, scenario)
     assert storage.get_template("Gold Support").volume == 25
 
 
-def test_new_contract_from_the_contracts_screen(world):
-    url, _n = world
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_new_contract_from_the_contracts_screen(world):
+    async with console(world.url) as (pilot, app):
         await press(pilot, "n")
-        await write(pilot, "Globex")
-        await pilot.press("tab")
-        await write(pilot, "Bogus")
+        await fill(pilot, "Globex", "Bogus")
         await press(pilot, "ctrl+s")
         assert app.screen.error_message == "there is no template named 'Bogus'."
         await pilot.press("ctrl+a", "ctrl+k")
@@ -698,18 +557,12 @@ def test_new_contract_from_the_contracts_screen(world):
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.info.customer == "Globex" and app.screen.info.status == "draft"
 
-    drive(url, scenario)
-
 
 # ------------------------------------------------------------------ keys, palette
 
 
-def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
-    url, n = world
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+async def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
+    async with console(world.url, contract=world["cases"]) as (pilot, app):
         await press(pilot, "question_mark")
         assert isinstance(app.screen, KeysScreen)
         keys = app.screen.lines
@@ -722,8 +575,6 @@ def test_question_mark_lists_the_keys_and_the_palette_runs_actions(world):
         await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
         assert app.screen.info.status == "on_hold"
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------ live refresh
@@ -748,17 +599,14 @@ def change_in_another_process(url: str, ref: str) -> None:
     )
 
 
-def test_a_change_made_elsewhere_shows_without_a_key_press(world):
-    url, n = world
-    ref = n["cases"] + "/1"
+async def test_a_change_made_elsewhere_shows_without_a_key_press(world):
+    ref = world["cases"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+    async with console(world.url, poll_seconds=0.2, contract=world["cases"]) as (pilot, app):
         assert line_cells(app, ref)[2].endswith("0 of 10 used")
         assert app.marker is not None  # the poller has read the change marker
         marker = app.marker
-        await asyncio.to_thread(change_in_another_process, url, ref)
+        await asyncio.to_thread(change_in_another_process, world.url, ref)
         deadline = time.monotonic() + 5
         while app.marker == marker and time.monotonic() < deadline:
             await pilot.pause(0.05)  # no key: only the poller's interval timer can see it
@@ -770,11 +618,9 @@ def test_a_change_made_elsewhere_shows_without_a_key_press(world):
         counts = app.screen.query_one(TabBar).counts
         assert counts["draft"] == 2  # the other process's new draft
 
-    drive(url, scenario, poll_seconds=0.2)
-
 
 @pytest.mark.slow
-def test_the_contract_list_pages_from_the_database(sqlite_url):
+async def test_the_contract_list_pages_from_the_database(sqlite_url):
     """500 contracts: the list knows the count but fetches only the pages it shows."""
     make_world()
     for i in range(500):
@@ -782,8 +628,7 @@ def test_the_contract_list_pages_from_the_database(sqlite_url):
             "Acme Corp", "Phone Support", "2026-01-01", "2026-12-31", title=f"Contract {i:03d}"
         )
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(sqlite_url) as (pilot, app):
         table = app.screen.query_one(PagedTable)
         before = table.fetches  # the (empty) first page of the active tab
         await press(pilot, "1")
@@ -795,32 +640,25 @@ def test_the_contract_list_pages_from_the_database(sqlite_url):
         await press(pilot, "pageup")
         assert table.selected is not None
 
-    drive(sqlite_url, scenario)
 
-
-def test_the_first_page_is_read_while_the_console_starts(world, monkeypatch):
+async def test_the_first_page_is_read_while_the_console_starts(world, monkeypatch):
     """As `run()` starts the console: a thread applies the date-driven changes and reads the
     counts and the first rows meanwhile; the rest of the first page follows."""
-    url, n = world
     storage.clock.freeze(pendulum.Date(2026, 9, 2))  # the invoiced contract has started
     monkeypatch.setattr("tui.first_load.FIRST_ROWS", 2)  # fewer rows than the screen shows
     first = FirstLoad()
 
-    async def scenario(pilot):
-        app = pilot.app
-        assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"], n["invoiced"]]
+    async with console(world.url, first_load=first) as (_pilot, app):
+        assert shown_numbers(app) == [world[k] for k in ("cases", "time", "used_up", "invoiced")]
         counts = app.screen.query_one(TabBar).counts
         assert (counts["active"], counts["invoiced"], counts["all"]) == (4, 0, 8)
         assert "4 active" in app.screen.query_one(TitleBar)._title
-
-    drive(url, scenario, first_load=first)
-    assert storage.show(n["invoiced"]).status == "active"
+    assert storage.show(world["invoiced"]).status == "active"
 
 
-def test_a_sweep_that_fails_at_start_changes_nothing_the_user_sees(world, monkeypatch):
+async def test_a_sweep_that_fails_at_start_changes_nothing_the_user_sees(world, monkeypatch):
     """The automatic sweep runs after the first page is read; the statuses shown come from
     the dates, so a busy database neither delays the list nor makes it wrong."""
-    url, n = world
     storage.clock.freeze(pendulum.Date(2026, 9, 2))  # the invoiced contract has started
     swept = []
 
@@ -831,19 +669,15 @@ def test_a_sweep_that_fails_at_start_changes_nothing_the_user_sees(world, monkey
     monkeypatch.setattr(storage, "sweep_if_due", busy)
     first = FirstLoad()
 
-    async def scenario(pilot):
-        app = pilot.app
-        assert shown_numbers(app) == [n["cases"], n["time"], n["used_up"], n["invoiced"]]
+    async with console(world.url, first_load=first) as (_pilot, app):
+        assert shown_numbers(app) == [world[k] for k in ("cases", "time", "used_up", "invoiced")]
         assert not app.said("busy", "warning") and not app.said("busy", "error")
-
-    drive(url, scenario, first_load=first)
     first.thread.join(5)
     assert swept == [True]
 
 
-def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch):
+async def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch):
     """The safety net of the real console: a fault in an action is a notification."""
-    url, n = world
 
     def broken(self):
         raise RuntimeError("the display broke")
@@ -851,37 +685,29 @@ def test_a_fault_in_a_key_is_shown_and_the_console_carries_on(world, monkeypatch
     monkeypatch.setattr(ContractScreen, "action_hold", broken)
     monkeypatch.setattr("tui.app.log_fault", lambda error: "the log")
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+    async with console(world.url, safety_net=True, contract=world["cases"]) as (pilot, app):
         await press(pilot, "h")
         assert app.is_running and isinstance(app.screen, ContractScreen)
         assert app.said("unexpected error (RuntimeError): the display broke", "error")
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractsScreen)
 
-    drive(url, scenario, safety_net=True)
 
-
-def test_an_empty_database_opens_and_says_so(sqlite_url):
-    async def scenario(pilot):
-        app = pilot.app
+async def test_an_empty_database_opens_and_says_so(sqlite_url):
+    async with console(sqlite_url) as (pilot, app):
         table = app.screen.query_one(PagedTable)
         assert table.row_count == 0 and not table.waiting
         await press(pilot, "n")
         assert app.said("There is no contract template yet", "warning")
 
-    drive(sqlite_url, scenario)
-
 
 # ------------------------------------------------------------------ service hours
 
 
-def test_check_outside_service_hours_says_when_they_open(sqlite_url):
+async def test_check_outside_service_hours_says_when_they_open(sqlite_url):
     number = office_hours_contract()
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(sqlite_url) as (pilot, app):
         await press(pilot, "c")
         await write(pilot, "Acme Corp")
         await press(pilot, "enter")
@@ -907,17 +733,14 @@ def test_check_outside_service_hours_says_when_they_open(sqlite_url):
         assert str(app.screen.query_one("#hours").render()) == (
             "Within service hours now (Mon-Fri 08:00-18:00 Europe/Madrid)."
         )
-
-    drive(sqlite_url, scenario)
     assert storage.show(number).lines[0].used == 1
 
 
-def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
+async def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
     number = office_hours_contract()
     case = storage.open_case("Acme Corp", "Router down", line=number + "/1")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(sqlite_url) as (pilot, app):
         await press(pilot, "s")
         assert isinstance(app.screen, CasesScreen)
         assert app.screen.query_one("#cases", KeyTable).selected_key == case
@@ -927,29 +750,21 @@ def test_resolving_a_case_outside_service_hours_says_so(sqlite_url):
         assert isinstance(app.screen, CasesScreen)
         assert app.said(f"{case} resolved: charged 1 case to {number}/1")
         assert app.said("left. Recorded outside service hours Mon-Fri 08:00-18:00")
-
-    drive(sqlite_url, scenario)
     assert storage.show_case(case).status == "resolved"
 
 
-def test_a_case_just_opened_is_selected_among_the_open_cases(world):
-    url, _n = world
+async def test_a_case_just_opened_is_selected_among_the_open_cases(world):
     for i in range(3):
         storage.open_case("Acme Corp", f"Older case {i}")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(world.url) as (pilot, app):
         await press(pilot, "s")
         table = app.screen.query_one("#cases", KeyTable)
         await press(pilot, "j", "j")
         await press(pilot, "n")
-        await write(pilot, "Acme Corp")
-        await pilot.press("tab")
-        await write(pilot, "Printer on fire")
+        await fill(pilot, "Acme Corp", "Printer on fire")
         await press(pilot, "ctrl+s")
         await settle(pilot)
         new = app.notes[-1][1].split()[0]
         assert app.said(f"{new} opened.")
         assert table.selected_key == new, (table.selected_key, new)
-
-    drive(url, scenario)

@@ -10,14 +10,7 @@ from textual.widgets import Sparkline, Static
 
 import storage
 from tests.helpers import active_contract, ago, charged_on, make_world
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
-    open_contract,
-    press,
-    quick_pilot,
-    settle,
-    write,
-)
+from tests.helpers.console import Seeded, console, press, settle, write
 from tui.screens.attention import AttentionScreen
 from tui.screens.contract import ContractScreen
 from tui.screens.keys import KeysScreen
@@ -38,7 +31,7 @@ def desk(sqlite_url):
         storage.resolve(f"{busy}/1", f"Case {i}")
     charged_on(f"{busy}/2", ago(27), ago(20), ago(13), ago(6))
     ending = active_contract(customer="Globex", end="2026-07-01")
-    return sqlite_url, {"busy": busy, "ending": ending}
+    return Seeded(sqlite_url, {"busy": busy, "ending": ending})
 
 
 def rows(app) -> list[str]:
@@ -50,81 +43,63 @@ def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-def test_exclamation_mark_lists_what_needs_attention_and_enter_opens_it(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_exclamation_mark_lists_what_needs_attention_and_enter_opens_it(desk):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "exclamation_mark")
         assert isinstance(app.screen, AttentionScreen)
         shown = rows(app)
         assert shown[0] == "▍ | Lines at or past a usage threshold | 1 entry"
-        assert shown[1].startswith(f"{n['busy']}/1 | 90 % used (9 of 10 cases)")
+        assert shown[1].startswith(f"{desk['busy']}/1 | 90 % used (9 of 10 cases)")
         assert shown[1].endswith("| Acme Corp")
         assert "▍ | Contracts ending soon with no renewal | 1 entry" in shown
         assert (
-            f"{n['ending']} | ends on 2026-07-01 (in 16 days) and has no renewal yet | Globex"
+            f"{desk['ending']} | ends on 2026-07-01 (in 16 days) and has no renewal yet | Globex"
             in (shown)
         )
-        assert f"{n['busy']}/2 | at 0.9 cases/week it runs out about 2026-07-30" in "\n".join(shown)
+        assert f"{desk['busy']}/2 | at 0.9 cases/week it runs out about 2026-07-30" in "\n".join(
+            shown
+        )
         assert "3 entries" in text_of(app, "#summary")
         # the first entry is selected; below the list, why in full and what to do
         todo = text_of(app, "#todo")
         assert "past the 90 % threshold" in todo and "→ renew early or add a line" in todo
         await press(pilot, "enter")
-        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["busy"]
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == desk["busy"]
         await press(pilot, "escape")
         await press(pilot, "down", "down", "down", "down", "enter")
-        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["ending"]
-
-    drive(url, scenario)
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == desk["ending"]
 
 
-def test_the_attention_screen_says_when_nothing_needs_attention(sqlite_url):
+async def test_the_attention_screen_says_when_nothing_needs_attention(sqlite_url):
     make_world()
     active_contract()
 
-    async def scenario(pilot):
+    async with console(sqlite_url) as (pilot, app):
         await press(pilot, "exclamation_mark")
-        assert rows(pilot.app) == []
-        assert "Nothing needs attention." in text_of(pilot.app, "#summary")
+        assert rows(app) == []
+        assert "Nothing needs attention." in text_of(app, "#summary")
         await press(pilot, "enter")  # nothing to open: the screen stays
-        assert isinstance(pilot.app.screen, AttentionScreen)
-
-    drive(sqlite_url, scenario)
+        assert isinstance(app.screen, AttentionScreen)
 
 
-def test_the_keys_list_and_the_palette_offer_attention(desk):
-    url, _n = desk
-
-    async def scenario(pilot):
+async def test_the_keys_list_and_the_palette_offer_attention(desk):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "question_mark")
-        assert isinstance(pilot.app.screen, KeysScreen)
-        assert ("!", "Attention") in pilot.app.screen.lines
-
-    drive(url, scenario)
+        assert isinstance(app.screen, KeysScreen)
+        assert ("!", "Attention") in app.screen.lines
 
 
-def test_a_change_reloads_the_attention_screen(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_a_change_reloads_the_attention_screen(desk):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "exclamation_mark")
-        storage.resolve(f"{n['busy']}/1", "The tenth")
+        storage.resolve(f"{desk['busy']}/1", "The tenth")
         app.data_changed()
         await settle(pilot)
-        assert rows(app)[1].startswith(f"{n['busy']}/1 | used up: 10 of 10 cases used")
-
-    drive(url, scenario)
+        assert rows(app)[1].startswith(f"{desk['busy']}/1 | used up: 10 of 10 cases used")
 
 
-def test_the_selected_line_shows_its_burn_rate_run_out_day_and_chart(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["busy"])
+async def test_the_selected_line_shows_its_burn_rate_run_out_day_and_chart(desk):
+    async with console(desk.url, contract=desk["busy"]) as (pilot, app):
         burn = text_of(app, "#burn-text")
         # line 1: 9 cases charged today's real moment, after the frozen day: no recent use
         assert burn == "Line 1: no use in the last 90 days, no run-out day"
@@ -140,11 +115,8 @@ def test_the_selected_line_shows_its_burn_rate_run_out_day_and_chart(desk):
         assert isinstance(app.screen, ContractScreen)
         assert text_of(app, "#burn-text").startswith("Line 2 runs out 2026-07-23")
 
-    drive(url, scenario)
 
-
-def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypatch):
-    url, n = desk
+async def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypatch):
     others_may_answer = threading.Event()
     real = storage.needs_attention
 
@@ -155,8 +127,7 @@ def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypat
 
     monkeypatch.setattr(storage, "needs_attention", slow_for_the_others)
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url) as (pilot, app):
         await pilot.press("exclamation_mark")
         for _ in range(100):
             await pilot.pause(0.02)
@@ -164,7 +135,7 @@ def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypat
                 break
         assert rows(app)[:2] == [
             "▍ | Lines at or past a usage threshold | 1 entry",
-            f"{n['busy']}/1 | 90 % used (9 of 10 cases), past the 90 % threshold | Acme Corp",
+            f"{desk['busy']}/1 | 90 % used (9 of 10 cases), past the 90 % threshold | Acme Corp",
         ]
         assert len(rows(app)) == 2
         assert "so far (reading the other sections…)" in text_of(app, "#summary")
@@ -172,5 +143,3 @@ def test_the_first_section_is_painted_before_the_others_are_read(desk, monkeypat
         await settle(pilot)
         assert "▍ | Contracts ending soon with no renewal | 1 entry" in rows(app)
         assert text_of(app, "#summary").startswith("3 entries  ·")
-
-    drive(url, scenario)

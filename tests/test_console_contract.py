@@ -11,14 +11,7 @@ import pytest
 
 import storage
 from tests.helpers import TODAY, active_contract, contract_in, dump, make_world
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
-    open_contract,
-    press,
-    quick_pilot,
-    settle,
-    write,
-)
+from tests.helpers.console import Seeded, console, open_contract, press, settle, write
 from tui.screens.contract import ContractScreen
 from tui.screens.forms import FormModal
 from tui.screens.keys import KeysScreen
@@ -38,7 +31,7 @@ def desk(sqlite_url):
     numbers["draft"] = contract_in("draft")
     numbers["expired"] = contract_in("expired")
     numbers["canceled"] = contract_in("canceled")
-    return sqlite_url, numbers
+    return Seeded(sqlite_url, numbers)
 
 
 def footer_line(app) -> str:
@@ -55,64 +48,51 @@ async def focus_cases(pilot) -> KeyTable:
 # ------------------------------------------------------------------ the cases tab
 
 
-def test_r_on_an_open_case_in_the_cases_tab_resolves_that_case(desk):
-    url, n = desk
-    ref = n["active"] + "/1"
+async def test_r_on_an_open_case_in_the_cases_tab_resolves_that_case(desk):
+    ref = desk["active"] + "/1"
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         table = await focus_cases(pilot)
-        assert table.selected_key == n["open_case"]
+        assert table.selected_key == desk["open_case"]
         await press(pilot, "r")
         form = app.screen
-        assert isinstance(form, FormModal) and form.form_title == f"Resolve {n['open_case']}"
+        assert isinstance(form, FormModal) and form.form_title == f"Resolve {desk['open_case']}"
         await write(pilot, "new memory")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ContractScreen)
-        assert app.said(f"{n['open_case']} resolved")
-        assert table.cells(n["open_case"])[3] == "resolved"
+        assert app.said(f"{desk['open_case']} resolved")
+        assert table.cells(desk["open_case"])[3] == "resolved"
         assert app.screen.info.lines[0].used == 1
-
-    drive(url, scenario)
-    case = storage.show_case(n["open_case"])
+    case = storage.show_case(desk["open_case"])
     assert (case.status, case.resolution) == ("resolved", "new memory")
-    assert [c.title for c in storage.list_cases(contract=n["active"])] == ["Slow laptop"]
-    assert storage.show(n["active"]).lines[0].used == 1
-    assert storage.show(n["active"]).lines[0].ref == ref
+    assert [c.title for c in storage.list_cases(contract=desk["active"])] == ["Slow laptop"]
+    assert storage.show(desk["active"]).lines[0].used == 1
+    assert storage.show(desk["active"]).lines[0].ref == ref
 
 
-def test_r_on_a_resolved_case_in_the_cases_tab_says_why_and_changes_nothing(desk):
-    url, n = desk
-    storage.resolve_case(n["open_case"])
+async def test_r_on_a_resolved_case_in_the_cases_tab_says_why_and_changes_nothing(desk):
+    storage.resolve_case(desk["open_case"])
     before = dump()
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         await focus_cases(pilot)
         await press(pilot, "r")
         assert isinstance(app.screen, ContractScreen)
-        assert app.said(f"{n['open_case']} is resolved; only an open case can be resolved.")
-
-    drive(url, scenario)
+        assert app.said(f"{desk['open_case']} is resolved; only an open case can be resolved.")
     assert dump() == before
 
 
 # ------------------------------------------------------------------ the ledger tab
 
 
-def test_the_ledger_shows_who_and_the_note_in_their_own_columns(desk):
-    url, n = desk
-    ref = n["active"] + "/1"
+async def test_the_ledger_shows_who_and_the_note_in_their_own_columns(desk):
+    ref = desk["active"] + "/1"
     storage.resolve(ref, "Printer jam")
     with storage.acting_as("sam"):
         storage.adjust(ref, "-1", "charged twice by mistake")
     login = storage.current_login()
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         await press(pilot, "2")
         ledger = app.screen.query_one("#ledger", KeyTable)
         assert [label for label in ledger.labels] == [
@@ -129,19 +109,14 @@ def test_the_ledger_shows_who_and_the_note_in_their_own_columns(desk):
         assert oldest[4:] == ["charge", login, ""]
         assert oldest[1] == "1"  # the line's position: the contract is the one shown
 
-    drive(url, scenario)
-
 
 # ------------------------------------------------------------------ confirmations
 
 
-def test_confirmations_name_the_action_on_the_confirm_key(desk):
-    url, n = desk
+async def test_confirmations_name_the_action_on_the_confirm_key(desk):
     before = dump()
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, size=(100, 24), contract=desk["active"]) as (pilot, app):
         await press(pilot, "x")
         assert footer_line(app).split() == ["ctrl+s", "Cancel", "contract", "esc", "Keep", "it"]
         assert ": cancel contract · esc: keep it" in str(app.screen.query_one("#hint").render())
@@ -150,7 +125,7 @@ def test_confirmations_name_the_action_on_the_confirm_key(desk):
         assert footer_line(app).split() == ["⏎", "Cancel", "line", "esc", "Keep", "it"]
         await press(pilot, "n")
         assert isinstance(app.screen, ContractScreen)
-        await open_contract(pilot, n["draft"])
+        await open_contract(pilot, desk["draft"])
         await press(pilot, "d")
         assert footer_line(app).split() == ["⏎", "Delete", "esc", "Keep", "it"]
         await press(pilot, "escape")
@@ -158,22 +133,17 @@ def test_confirmations_name_the_action_on_the_confirm_key(desk):
         assert footer_line(app).split() == ["⏎", "Copy", "esc", "Not", "now"]
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractScreen)
-
-    drive(url, scenario, size=(100, 24))
     assert dump() == before
 
 
 # ------------------------------------------------------------------ footer and `?`
 
 
-def test_at_80_columns_the_footer_keeps_keys_and_back_and_the_rest_is_one_question_mark_away(
+async def test_at_80_columns_the_footer_keeps_keys_and_back_and_the_rest_is_one_question_mark_away(
     desk,
 ):
-    url, n = desk
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, size=(80, 24), contract=desk["active"]) as (pilot, app):
         footer = footer_line(app)
         assert len(footer) == 80
         assert "? Keys" in footer and "esc Back" in footer
@@ -192,75 +162,60 @@ def test_at_80_columns_the_footer_keeps_keys_and_back_and_the_rest_is_one_questi
         assert shown & {"r", "h", "x", "?", "esc"} == {"r", "h", "x", "?", "esc"}
         await press(pilot, "escape")
         await press(pilot, "l")  # not in the footer, but it works as `?` says
-        assert app.screen.form_title == f"Cancel line {n['active']}/1"
-
-    drive(url, scenario, size=(80, 24))
+        assert app.screen.form_title == f"Cancel line {desk['active']}/1"
 
 
 # ------------------------------------------------------------------ what a login may do
 
 
-def test_a_read_only_login_is_not_offered_what_it_may_not_do_and_is_told_why_at_once(desk):
-    url, n = desk
+async def test_a_read_only_login_is_not_offered_what_it_may_not_do_and_is_told_why_at_once(desk):
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor", confirm=True)
     before = dump()
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
-        footer = footer_line(app)
-        for word in ("Record", "Hold", "Cancel", "Renew", "Add line"):
-            assert word not in footer, word
-        assert "? Keys" in footer and "y Copy" not in footer
-        await press(pilot, "h")
-        assert app.said("only a supervisor may hold contracts; nobody is not a listed user.")
-        await press(pilot, "r")
-        assert isinstance(app.screen, ContractScreen)  # no form to fill first
-        assert app.said("only listed users (rep or supervisor) may resolve cases; nobody may only")
-        await focus_cases(pilot)
-        await press(pilot, "r")
-        assert isinstance(app.screen, ContractScreen)
-        assert app.notes[-1][1].startswith("only listed users (rep or supervisor) may resolve")
-
     with storage.acting_as("nobody"):
-        drive(url, scenario)
+        async with console(desk.url, contract=desk["active"]) as (pilot, app):
+            footer = footer_line(app)
+            for word in ("Record", "Hold", "Cancel", "Renew", "Add line"):
+                assert word not in footer, word
+            assert "? Keys" in footer and "y Copy" not in footer
+            await press(pilot, "h")
+            assert app.said("only a supervisor may hold contracts; nobody is not a listed user.")
+            await press(pilot, "r")
+            assert isinstance(app.screen, ContractScreen)  # no form to fill first
+            assert app.said(
+                "only listed users (rep or supervisor) may resolve cases; nobody may only"
+            )
+            await focus_cases(pilot)
+            await press(pilot, "r")
+            assert isinstance(app.screen, ContractScreen)
+            assert app.notes[-1][1].startswith("only listed users (rep or supervisor) may resolve")
     assert dump() == before
 
 
-def test_a_supervisor_is_offered_them(desk):
-    url, n = desk
+async def test_a_supervisor_is_offered_them(desk):
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor", confirm=True)
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
-        footer = footer_line(app)
-        assert footer.startswith(" r Record case  h Hold  x Cancel  w Renew ")
-
     with storage.acting_as("sam"):
-        drive(url, scenario)
+        async with console(desk.url, contract=desk["active"]) as (_pilot, app):
+            footer = footer_line(app)
+            assert footer.startswith(" r Record case  h Hold  x Cancel  w Renew ")
 
 
-def test_r_on_a_canceled_line_is_refused_at_once(desk):
-    url, n = desk
-    storage.add_line(n["active"], "Second line", allotment="5")
-    storage.cancel_line(n["active"] + "/2")
+async def test_r_on_a_canceled_line_is_refused_at_once(desk):
+    storage.add_line(desk["active"], "Second line", allotment="5")
+    storage.cancel_line(desk["active"] + "/2")
     before = dump()
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         await press(pilot, "j")  # the canceled line
         assert "Record case" not in footer_line(app)
         await press(pilot, "r")
         assert isinstance(app.screen, ContractScreen)
-        assert app.said(f"line {n['active']}/2 is canceled.", "error")
+        assert app.said(f"line {desk['active']}/2 is canceled.", "error")
         await press(pilot, "k")  # the first line is open: r records again
         assert footer_line(app).startswith(" r Record case ")
-
-    drive(url, scenario)
     assert dump() == before
 
 
@@ -278,13 +233,10 @@ def expired_hotline() -> str:
     return number
 
 
-def test_renewing_an_expired_contract_offers_today_and_moves_the_year(desk):
-    url, _n = desk
+async def test_renewing_an_expired_contract_offers_today_and_moves_the_year(desk):
     number = expired_hotline()
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, number)
+    async with console(desk.url, contract=number) as (pilot, app):
         await press(pilot, "w")
         form = app.screen
         assert form.widget("start").value == "2026-01-01"  # the day after the old end
@@ -300,50 +252,40 @@ def test_renewing_an_expired_contract_offers_today_and_moves_the_year(desk):
             "2027-06-14",
         )
 
-    drive(url, scenario)
 
+async def test_a_renewed_contract_jumps_to_its_renewal_and_back(desk):
+    renewal = storage.renew(desk["active"])
 
-def test_a_renewed_contract_jumps_to_its_renewal_and_back(desk):
-    url, n = desk
-    renewal = storage.renew(n["active"])
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, contract=desk["active"]) as (pilot, app):
         assert " n Next term " in footer_line(app)
         await press(pilot, "n")
         assert app.screen.number == renewal
         assert " p Previous term " in footer_line(app)
         await press(pilot, "p")  # back to the screen it came from, not a new one
-        assert app.screen.number == n["active"]
+        assert app.screen.number == desk["active"]
         depth = len(app.screen_stack)
         await press(pilot, "n", "p", "n")
         assert app.screen.number == renewal and len(app.screen_stack) == depth + 1
         await press(pilot, "escape")
-        assert app.screen.number == n["active"]
+        assert app.screen.number == desk["active"]
         await press(pilot, "escape")  # the list
         await open_contract(pilot, renewal)  # opened from elsewhere: p opens the old one
         await press(pilot, "p")
-        assert app.screen.number == n["active"]
+        assert app.screen.number == desk["active"]
         await press(pilot, "escape")
         assert app.screen.number == renewal
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------ the lines' terms
 
 
-def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk):
-    url, n = desk
+async def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk):
     ref = storage.add_line(
-        n["active"], "Spring", allotment="4", price="1000", discount="200", start="2026-03-01",
+        desk["active"], "Spring", allotment="4", price="1000", discount="200", start="2026-03-01",
         end="2026-05-31",
     )  # fmt: skip
 
-    async def wide(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, size=(120, 36), contract=desk["active"]) as (pilot, app):
         lines = app.screen.query_one("#lines", KeyTable)
         assert {"Price", "Net", "Rate"} <= set(lines.labels)
         cells = dict(zip([c.label for c in lines.specs], lines.cells(ref)))
@@ -354,9 +296,7 @@ def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk):
         assert "2026-03-01 → 2026-05-31" in detail  # the dates, if not in the table
         assert app.screen.query_one("#line-detail").display != ("From" in lines.labels)
 
-    async def narrow(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["active"])
+    async with console(desk.url, size=(80, 24), contract=desk["active"]) as (pilot, app):
         lines = app.screen.query_one("#lines", KeyTable)
         assert lines.labels == ["#", "Line", "Used", "Left", "Over", "Status"]
         await press(pilot, "j")
@@ -364,24 +304,20 @@ def test_the_lines_show_price_net_rate_and_dates_where_there_is_room(desk):
         for words in ("1,000.00", "net 800.00", "200.00 per case", "2026-03-01 → 2026-05-31"):
             assert words in detail, detail
 
-    drive(url, wide, size=(120, 36))
-    drive(url, narrow, size=(80, 24))
-
 
 # ------------------------------------------------------------------ edited by two people
 
 
-def test_a_draft_changed_elsewhere_while_edited_keeps_what_was_typed_and_can_be_reapplied(desk):
-    url, n = desk
-    draft = n["draft"]
+async def test_a_draft_changed_elsewhere_while_edited_keeps_what_was_typed_and_can_be_reapplied(
+    desk,
+):
+    draft = desk["draft"]
 
     def someone_else():
         with storage.session():
             storage.edit_contract(draft, end="2026-11-30")
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, draft)
+    async with console(desk.url, contract=draft) as (pilot, app):
         await press(pilot, "e")
         form = app.screen
         await pilot.press("ctrl+a", "ctrl+k")
@@ -396,7 +332,5 @@ def test_a_draft_changed_elsewhere_while_edited_keeps_what_was_typed_and_can_be_
         await press(pilot, "ctrl+s")  # re-apply what was typed over their change
         assert isinstance(app.screen, ContractScreen)
         assert app.said(f"{draft} saved.")
-
-    drive(url, scenario)
     info = storage.show(draft)
     assert (info.title, str(info.end)) == ("Support 2026 (renegotiated)", "2026-11-30")

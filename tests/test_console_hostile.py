@@ -8,7 +8,7 @@ import pytest
 
 import storage
 from tests.helpers import active_contract, contract_in, dump, make_world
-from tests.helpers.console import drive, open_contract, press, settle, show
+from tests.helpers.console import console, open_contract, press, settle, show
 from tui.screens.catalog import CustomersScreen
 from tui.screens.forms import FormModal
 
@@ -82,19 +82,17 @@ def _shown(form: FormModal) -> str:
     CONTRACT_FORMS,
     ids=[f"{k}-{'-'.join(v)}-{f[:24]}" for _w, k, v, f in CONTRACT_FORMS],
 )
-def test_contract_forms_refuse_hostile_input(sqlite_url, which, key, values, fragment):
+async def test_contract_forms_refuse_hostile_input(sqlite_url, which, key, values, fragment):
     url, numbers = _world(sqlite_url)
     before = dump()
 
-    async def scenario(pilot):
+    async with console(url) as (pilot, app):
         await open_contract(pilot, numbers[which])
         await press(pilot, key)
         form = await _submit(pilot, values)
-        assert pilot.app.screen is form, "the form stays open"
+        assert app.screen is form, "the form stays open"
         assert fragment in _shown(form), _shown(form)
         await press(pilot, "escape")
-
-    drive(url, scenario)
     assert dump() == before
 
 
@@ -111,18 +109,16 @@ CUSTOMER_FORMS = [
 @pytest.mark.parametrize(
     "values,fragment", CUSTOMER_FORMS, ids=[f[:30] for _v, f in CUSTOMER_FORMS]
 )
-def test_the_customer_form_refuses_hostile_input(sqlite_url, values, fragment):
+async def test_the_customer_form_refuses_hostile_input(sqlite_url, values, fragment):
     url, _numbers = _world(sqlite_url)
     before = dump()
 
-    async def scenario(pilot):
+    async with console(url) as (pilot, app):
         await show(pilot, CustomersScreen())
         await press(pilot, "n")
         form = await _submit(pilot, values)
-        assert pilot.app.screen is form
+        assert app.screen is form
         assert fragment in _shown(form), _shown(form)
-
-    drive(url, scenario)
     assert dump() == before
 
 

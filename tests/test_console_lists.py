@@ -13,14 +13,7 @@ from textual.widgets import Input, Select
 import storage
 from tests.helpers import active_contract, dump, make_world
 from tests.helpers.cli import Contracts
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
-    press,
-    quick_pilot,
-    settle,
-    show,
-    write,
-)
+from tests.helpers.console import Seeded, console, fill, press, settle, show, write
 from tui.screens.cases import CasesScreen
 from tui.screens.catalog import TemplatesScreen
 from tui.screens.contract import ContractScreen
@@ -48,20 +41,18 @@ def desk(sqlite_url):
     make_world()
     storage.add_customer("Summit Logistics")
     numbers = {"acme": active_contract(), "summit": active_contract(customer="Summit Logistics")}
-    return sqlite_url, numbers
+    return Seeded(sqlite_url, numbers)
 
 
 # ------------------------------------------------------------------------ cases
 
 
-def test_the_cases_header_counts_every_case_and_says_the_newest_are_listed(desk, monkeypatch):
-    url, n = desk
+async def test_the_cases_header_counts_every_case_and_says_the_newest_are_listed(desk, monkeypatch):
     monkeypatch.setattr("tui.screens.cases.SHOWN", 3)
     for i in range(5):
-        storage.resolve(n["acme"] + "/1", f"Printer jam {i + 1}")
+        storage.resolve(desk["acme"] + "/1", f"Printer jam {i + 1}")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url) as (pilot, app):
         await show(pilot, CasesScreen("resolved"))
         assert len(app.screen.query_one("#cases", KeyTable).row_keys) == 3
         assert title_of(app) == "Cases · 5 resolved · newest 3 listed (/ to filter)"
@@ -71,17 +62,13 @@ def test_the_cases_header_counts_every_case_and_says_the_newest_are_listed(desk,
         await settle(pilot)
         assert title_of(app) == "Cases · 1 resolved matching 'jam 2'"
 
-    drive(url, scenario)
 
-
-def test_cases_at_80_columns_keep_customer_and_title_readable(desk):
-    url, n = desk
+async def test_cases_at_80_columns_keep_customer_and_title_readable(desk):
     title = "Phone system down at the warehouse"
-    storage.open_case("Summit Logistics", title, line=n["summit"] + "/1")
-    resolved = storage.resolve(n["summit"] + "/1", title)
+    storage.open_case("Summit Logistics", title, line=desk["summit"] + "/1")
+    resolved = storage.resolve(desk["summit"] + "/1", title)
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url, size=(80, 24)) as (pilot, app):
         await show(pilot, CasesScreen())
         table = app.screen.query_one("#cases", KeyTable)
         row = table_lines(table)[1]
@@ -95,17 +82,12 @@ def test_cases_at_80_columns_keep_customer_and_title_readable(desk):
         row = table_lines(table)[1]
         assert "Summit Logistics" in row and "Phone system" in row and "resolved" in row
 
-    drive(url, scenario, size=(80, 24))
-
 
 # -------------------------------------------------------------------- contracts
 
 
-def test_at_80_columns_the_sort_arrow_and_the_whole_tab_counts_show(desk):
-    url, _n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_at_80_columns_the_sort_arrow_and_the_whole_tab_counts_show(desk):
+    async with console(desk.url, size=(80, 24)) as (pilot, app):
         table = app.screen.query_one("#contracts", PagedTable)
         while table.sort_key != "days_left":
             await press(pilot, "o")
@@ -121,21 +103,17 @@ def test_at_80_columns_the_sort_arrow_and_the_whole_tab_counts_show(desk):
         tabs = bar.render().plain
         assert "Canceled 2.2k" in tabs and "All 18k" in tabs and "Active 1.2k" in tabs, tabs
 
-    drive(url, scenario, size=(80, 24))
-
 
 # ------------------------------------------------------------------------ check
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
-def test_the_check_screen_gives_the_reason_the_room_it_needs(desk, size):
-    url, _n = desk
+async def test_the_check_screen_gives_the_reason_the_room_it_needs(desk, size):
     used_up = active_contract(allotment="1")
     storage.resolve(used_up + "/1", "The only case")
     reason = storage.show(used_up).lines[0].reason
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url, size=size) as (pilot, app):
         await press(pilot, "c")
         await write(pilot, "Acme Corp")
         await press(pilot, "enter")
@@ -152,17 +130,13 @@ def test_the_check_screen_gives_the_reason_the_room_it_needs(desk, size):
             words = " ".join(line[start:].strip() for line in lines[at : at + 5])
             assert f"✘ {reason}" in words, words
 
-    drive(url, scenario, size=size)
 
-
-def test_a_check_matching_several_customers_offers_them_to_pick(desk):
-    url, _n = desk
+async def test_a_check_matching_several_customers_offers_them_to_pick(desk):
     storage.add_customer("Pine Harbor Foods")
     storage.add_customer("Pine Harbor Marine")
     marine = active_contract(customer="Pine Harbor Marine")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "c")
         await write(pilot, "pine harbor")
         await press(pilot, "enter")
@@ -180,14 +154,11 @@ def test_a_check_matching_several_customers_offers_them_to_pick(desk):
         assert lines.row_keys == [marine + "/1"]
         assert app.screen.query_one("#query").value == "Pine Harbor Marine"
 
-    drive(url, scenario)
-
 
 def test_check_json_and_exit_code_for_several_customers_stay_as_they_were(desk):
-    url, _n = desk
     storage.add_customer("Pine Harbor Foods")
     storage.add_customer("Pine Harbor Marine")
-    answer = json.loads(Contracts(url)("check 'pine harbor' --json", code=1).stdout)
+    answer = json.loads(Contracts(desk.url)("check 'pine harbor' --json", code=1).stdout)
     assert set(answer) >= {"query", "at", "entitled", "customer", "reason", "contracts"}
     assert "matches" not in answer and answer["entitled"] is False
     assert "matches several customers (Pine Harbor Foods, Pine Harbor Marine)" in answer["reason"]
@@ -196,12 +167,10 @@ def test_check_json_and_exit_code_for_several_customers_stay_as_they_were(desk):
 # ------------------------------------------------------------------- navigation
 
 
-def test_escape_returns_to_where_the_user_came_from(desk):
-    url, n = desk
-    case = storage.resolve(n["summit"] + "/1", "Phone system down")
+async def test_escape_returns_to_where_the_user_came_from(desk):
+    case = storage.resolve(desk["summit"] + "/1", "Phone system down")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url) as (pilot, app):
         home = app.screen
         await press(pilot, "u")
         customers = app.screen
@@ -210,7 +179,7 @@ def test_escape_returns_to_where_the_user_came_from(desk):
         await press(pilot, "enter", wait=0.25)
         await press(pilot, "enter")  # Summit's contracts
         assert isinstance(app.screen, ContractsScreen) and app.screen is not home
-        assert [r.number for r in app.screen.table.visible_rows()] == [n["summit"]]
+        assert [r.number for r in app.screen.table.visible_rows()] == [desk["summit"]]
         await press(pilot, "escape")
         assert app.screen is customers
         assert customers.query_one("#customers", KeyTable).row_keys == ["Summit Logistics"]
@@ -224,18 +193,16 @@ def test_escape_returns_to_where_the_user_came_from(desk):
         await press(pilot, "s", "2")
         cases = app.screen
         await press(pilot, "enter")  # the case's contract
-        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["summit"]
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == desk["summit"]
         await press(pilot, "escape")
         assert app.screen is cases and cases.query_one("#cases", KeyTable).selected_key == case
         await press(pilot, "c")
         check = app.screen
         await write(pilot, "Acme Corp")
         await press(pilot, "enter", "enter")  # the line's contract
-        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["acme"]
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == desk["acme"]
         await press(pilot, "escape")
         assert app.screen is check and check.result.customer == "Acme Corp"
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------------- keys
@@ -245,13 +212,12 @@ def footer_text(app) -> str:
     return "".join(segment.text for segment in app.screen.query_one(KeyFooter).render_line(0))
 
 
-def test_keys_help_footer_and_behaviour_agree_on_every_list_screen(desk):
+async def test_keys_help_footer_and_behaviour_agree_on_every_list_screen(desk):
     """On each list screen, with its list focused: a key the help lists under "This screen"
     runs that action and is not shown unavailable; a key it lists as "(not now)" does
     nothing now (or what the help says it does now); enter (what a list is for) is in
     the footer."""
-    url, n = desk
-    storage.resolve(n["acme"] + "/1", "Printer jam")
+    storage.resolve(desk["acme"] + "/1", "Printer jam")
 
     async def check_screen(pilot, name: str) -> None:
         app = pilot.app
@@ -276,7 +242,7 @@ def test_keys_help_footer_and_behaviour_agree_on_every_list_screen(desk):
         assert "⏎" in footer or name == "templates", (name, footer)
         assert any(key == "⏎" for key, _ in here), (name, here)
 
-    async def scenario(pilot):
+    async with console(desk.url, size=(120, 36)) as (pilot, _app):
         await check_screen(pilot, "contracts")
         await press(pilot, "s", "4")
         await check_screen(pilot, "cases")
@@ -293,24 +259,17 @@ def test_keys_help_footer_and_behaviour_agree_on_every_list_screen(desk):
         await press(pilot, "enter")  # a pick list
         await check_screen(pilot, "check")
 
-    drive(url, scenario, size=(120, 36))
-
 
 # ------------------------------------------------------------------------ forms
 
 
-def test_the_new_contract_form_takes_a_template_as_the_command_line_does(desk):
-    url, _n = desk
-
+async def test_the_new_contract_form_takes_a_template_as_the_command_line_does(desk):
     async def new_contract(pilot, customer: str, template: str):
         await press(pilot, "n")
-        await write(pilot, customer)
-        await pilot.press("tab")
-        await write(pilot, template)
+        await fill(pilot, customer, template)
         await press(pilot, "ctrl+s")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url) as (pilot, app):
         home = app.screen
         for customer, template in (("globex", "PHONE"), ("Acme Corp", "phone support")):
             await new_contract(pilot, customer, template)
@@ -326,14 +285,9 @@ def test_the_new_contract_form_takes_a_template_as_the_command_line_does(desk):
         await press(pilot, "escape")
         assert app.screen is home
 
-    drive(url, scenario)
 
-
-def test_the_template_form_offers_choices_and_its_hints_fit_at_80_columns(desk):
-    url, _n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_the_template_form_offers_choices_and_its_hints_fit_at_80_columns(desk):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "t", "n")
         form = app.screen
         for field in form.query(Input):
@@ -341,9 +295,7 @@ def test_the_template_form_offers_choices_and_its_hints_fit_at_80_columns(desk):
             assert cell_len(field.placeholder) <= room, (field.id, field.placeholder, room)
         allotment, billing = form.widget("allotment"), form.widget("billing")
         assert isinstance(allotment, Select) and isinstance(billing, Select)
-        await write(pilot, "Gold Hours")
-        await pilot.press("tab")
-        await write(pilot, "GOLD")
+        await fill(pilot, "Gold Hours", "GOLD")
         await pilot.press("tab")
         assert app.focused is allotment and allotment.value == "cases"
         await press(pilot, "enter", "down", "enter")  # open the list, the next one: time
@@ -356,30 +308,22 @@ def test_the_template_form_offers_choices_and_its_hints_fit_at_80_columns(desk):
         await write(pilot, "40h")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, TemplatesScreen)
-
-    drive(url, scenario)
     template = storage.get_template("Gold Hours")
     assert (template.allotment_type, template.billing, template.volume) == ("time", "monthly", 2400)
 
 
-def test_a_new_customer_or_template_is_selected_in_its_list(desk):
-    url, _n = desk
+async def test_a_new_customer_or_template_is_selected_in_its_list(desk):
     for name in ("Bravo", "Charlie", "Delta"):
         storage.add_customer(name)
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "u", "n")
         await write(pilot, "Initech")
         await press(pilot, "ctrl+s")
         table = app.screen.query_one("#customers", KeyTable)
         assert table.row_keys[0] == "Acme Corp" and table.selected_key == "Initech"
         await press(pilot, "t", "n")
-        await write(pilot, "Gold Support")
-        await pilot.press("tab")
-        await write(pilot, "GOLD")
+        await fill(pilot, "Gold Support", "GOLD")
         await press(pilot, "ctrl+s")
         table = app.screen.query_one("#templates", KeyTable)
         assert table.row_keys[0] != "Gold Support" and table.selected_key == "Gold Support"
-
-    drive(url, scenario)

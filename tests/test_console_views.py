@@ -7,15 +7,7 @@ import pytest
 
 import storage
 from tests.helpers import active_contract, contract_in, dump, make_world
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
-    open_contract,
-    press,
-    quick_pilot,
-    settle,
-    show,
-    write,
-)
+from tests.helpers.console import Seeded, console, open_contract, press, show, write
 from tui.screens.audit import AuditScreen
 from tui.screens.case_detail import CaseScreen
 from tui.screens.cases import CasesScreen
@@ -61,30 +53,30 @@ def desk(sqlite_url):
         storage.resolve_case(printer, resolution="replaced the roller")
     build = storage.resolve(time + "/1", "Slow build", spent="10m", resolution="cache cleared")
     loose = storage.open_case("Globex", "Question about invoices")
-    return sqlite_url, {
-        "cases": cases,
-        "time": time,
-        "printer": printer,
-        "build": build,
-        "loose": loose,
-    }
+    return Seeded(
+        sqlite_url,
+        {
+            "cases": cases,
+            "time": time,
+            "printer": printer,
+            "build": build,
+            "loose": loose,
+        },
+    )
 
 
 # ------------------------------------------------------------------ case detail
 
 
-def test_case_detail_from_the_cases_screen_shows_who_when_and_the_ledger(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_case_detail_from_the_cases_screen_shows_who_when_and_the_ledger(desk):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "s", "2")  # cases, resolved
-        await select(pilot, "cases", n["printer"])
+        await select(pilot, "cases", desk["printer"])
         await press(pilot, "v")
-        assert isinstance(app.screen, CaseScreen) and app.screen.number == n["printer"]
+        assert isinstance(app.screen, CaseScreen) and app.screen.number == desk["printer"]
         text = shown(app.screen.query_one("#case-summary"))
         assert "resolved" in text and "Acme Corp" in text
-        assert f"Line {n['cases']}/2 Line 2" in text
+        assert f"Line {desk['cases']}/2 Line 2" in text
         assert "by rita" in text and "by sam" in text
         assert "1 case charged." in text
         assert "Resolution: replaced the roller" in text
@@ -98,29 +90,19 @@ def test_case_detail_from_the_cases_screen_shows_who_when_and_the_ledger(desk):
         await press(pilot, "escape")
         assert isinstance(app.screen, CasesScreen)
 
-    drive(url, scenario)
 
-
-def test_a_time_case_says_what_was_spent_and_what_the_rounding_charged(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
-        await show(pilot, CaseScreen(n["build"]))
+async def test_a_time_case_says_what_was_spent_and_what_the_rounding_charged(desk):
+    async with console(desk.url) as (pilot, app):
+        await show(pilot, CaseScreen(desk["build"]))
         text = shown(app.screen.query_one("#case-summary"))
         assert "10m spent, 30m charged (increment 15m, minimum 30m)." in text
         assert rows(app, "entries") == ["0"]
         assert app.screen.query_one("#entries", KeyTable).cells("0")[2] == "+30m"
 
-    drive(url, scenario)
 
-
-def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
-        await show(pilot, CaseScreen(n["loose"]))
+async def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
+    async with console(desk.url) as (pilot, app):
+        await show(pilot, CaseScreen(desk["loose"]))
         text = shown(app.screen.query_one("#case-summary"))
         assert "open" in text and "Not linked to a contract line" in text
         assert "Nothing charged yet." in text
@@ -130,95 +112,69 @@ def test_an_open_case_without_a_line_has_no_contract_to_open(desk):
         await press(pilot, "question_mark")
         assert ("⏎", "Open contract (not now)") in app.screen.lines
 
-    drive(url, scenario)
 
-
-def test_enter_on_a_case_opens_its_contract_with_the_cases_line_selected(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_enter_on_a_case_opens_its_contract_with_the_cases_line_selected(desk):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "s", "2")
-        await select(pilot, "cases", n["printer"])
+        await select(pilot, "cases", desk["printer"])
         await press(pilot, "enter")
-        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["cases"]
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == desk["cases"]
         lines = app.screen.query_one("#lines", KeyTable)
-        assert app.focused is lines and lines.selected_key == n["cases"] + "/2"
+        assert app.focused is lines and lines.selected_key == desk["cases"] + "/2"
         await press(pilot, "escape")
         assert isinstance(app.screen, CasesScreen)
 
-    drive(url, scenario)
 
-
-def test_from_the_case_detail_enter_opens_the_contract_at_the_line(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
-        await show(pilot, CaseScreen(n["printer"]))
+async def test_from_the_case_detail_enter_opens_the_contract_at_the_line(desk):
+    async with console(desk.url) as (pilot, app):
+        await show(pilot, CaseScreen(desk["printer"]))
         await press(pilot, "enter")
         assert isinstance(app.screen, ContractScreen)
-        assert app.screen.query_one("#lines", KeyTable).selected_key == n["cases"] + "/2"
-
-    drive(url, scenario)
+        assert app.screen.query_one("#lines", KeyTable).selected_key == desk["cases"] + "/2"
 
 
-def test_case_detail_from_the_contracts_cases_tab(desk):
-    url, n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
-        assert rows(app, "cases") == [n["printer"]]
+async def test_case_detail_from_the_contracts_cases_tab(desk):
+    async with console(desk.url, contract=desk["cases"]) as (pilot, app):
+        assert rows(app, "cases") == [desk["printer"]]
         await press(pilot, "v")
-        assert isinstance(app.screen, CaseScreen) and app.screen.number == n["printer"]
+        assert isinstance(app.screen, CaseScreen) and app.screen.number == desk["printer"]
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractScreen)
-        await open_contract(pilot, n["time"])
+        await open_contract(pilot, desk["time"])
         await press(pilot, "question_mark")
         assert ("v", "Case detail") in app.screen.lines
         assert ("H", "History") in app.screen.lines
 
-    drive(url, scenario)
 
-
-def test_case_detail_with_no_case_selected_says_so(desk):
-    url, _n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_case_detail_with_no_case_selected_says_so(desk):
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "s", "3")  # no canceled case
         await press(pilot, "v")
         assert isinstance(app.screen, CasesScreen) and app.said("No case selected.")
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------ audit trail
 
 
-def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
-    url, n = desk
-    storage.hold(n["cases"])
+async def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
+    storage.hold(desk["cases"])
 
-    async def scenario(pilot):
-        app = pilot.app
-        await open_contract(pilot, n["cases"])
+    async with console(desk.url, contract=desk["cases"]) as (pilot, app):
         await press(pilot, "H")
         assert isinstance(app.screen, AuditScreen)
         table = app.screen.query_one("#events", KeyTable)
         newest = table.cells(table.row_keys[0])
-        assert newest[2:] == ["hold", n["cases"], "status: active → on_hold"]
+        assert newest[2:] == ["hold", desk["cases"], "status: active → on_hold"]
         of = [table.cells(k)[3] for k in table.row_keys]
-        assert n["cases"] + "/3" in of and set(of) <= {n["cases"]} | {
-            f"{n['cases']}/{i}" for i in (1, 2, 3)
+        assert desk["cases"] + "/3" in of and set(of) <= {desk["cases"]} | {
+            f"{desk['cases']}/{i}" for i in (1, 2, 3)
         }
         detail = shown(app.screen.query_one("#event"))
-        assert f"hold contract {n['cases']}" in detail and "status: active → on_hold" in detail
-        assert f"History of {n['cases']}" in app.screen.query_one("TitleBar")._title
+        assert f"hold contract {desk['cases']}" in detail and "status: active → on_hold" in detail
+        assert f"History of {desk['cases']}" in app.screen.query_one("TitleBar")._title
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractScreen)
-        await show(pilot, CaseScreen(n["printer"]))
+        await show(pilot, CaseScreen(desk["printer"]))
         await press(pilot, "H")
         table = app.screen.query_one("#events", KeyTable)
         assert [table.cells(k)[2] for k in table.row_keys] == [
@@ -237,19 +193,12 @@ def test_the_audit_trail_of_a_contract_its_case_and_a_customer(desk):
             c[2] for c in map(app.screen.query_one("#events", KeyTable).cells, rows(app, "events"))
         ] == ["add"]
 
-    drive(url, scenario)
 
-
-def test_an_empty_history_says_so(desk):
-    url, _n = desk
-
-    async def scenario(pilot):
-        app = pilot.app
+async def test_an_empty_history_says_so(desk):
+    async with console(desk.url) as (pilot, app):
         await show(pilot, AuditScreen("CNR-000099"))
         assert rows(app, "events") == []
         assert "No changes recorded." in shown(app.screen.query_one("#event"))
-
-    drive(url, scenario)
 
 
 # ------------------------------------------------------------------ users
@@ -264,13 +213,27 @@ def user_list() -> list[tuple[str, str]]:
     return [(u.login, u.role) for u in storage.list_users()]
 
 
-def test_a_supervisor_adds_changes_and_removes_users(desk):
-    url, _n = desk
+def sam_supervisor_and_rita_rep() -> None:
+    with storage.acting_as("sam"):
+        storage.add_user("sam", "supervisor")
+        storage.add_user("rita", "rep")
+
+
+async def add_supervisor(pilot, login: str) -> None:
+    """The keys of a new user who is a supervisor, up to ctrl+s."""
+    await press(pilot, "n")
+    await write(pilot, login)
+    await pilot.press("tab")
+    await press(pilot, "enter", "up", "enter")  # the role list: rep, one up supervisor
+    assert pilot.app.focused.value == "supervisor"
+    await press(pilot, "ctrl+s")
+
+
+async def test_a_supervisor_adds_changes_and_removes_users(desk):
     with storage.acting_as("sam"):
         storage.add_user("sam", "supervisor")
 
-        async def scenario(pilot):
-            app = pilot.app
+        async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             assert isinstance(app.screen, UsersScreen)
             assert users_shown(app) == [["sam (you)", "supervisor"]]
@@ -288,24 +251,18 @@ def test_a_supervisor_adds_changes_and_removes_users(desk):
             await press(pilot, "d", "y")
             assert app.said("rita removed.")
             assert users_shown(app) == [["sam (you)", "supervisor"]]
-
-        drive(url, scenario)
         assert user_list() == [("sam", "supervisor")]
 
 
-def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
-    url, _n = desk
+async def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
+    sam_supervisor_and_rita_rep()
+    before = dump()
+    sentence = (
+        "sam is the last supervisor and other users are listed; make another user a "
+        "supervisor first."
+    )
     with storage.acting_as("sam"):
-        storage.add_user("sam", "supervisor")
-        storage.add_user("rita", "rep")
-        before = dump()
-        sentence = (
-            "sam is the last supervisor and other users are listed; make another user a "
-            "supervisor first."
-        )
-
-        async def scenario(pilot):
-            app = pilot.app
+        async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             await select(pilot, "users", "sam")
             await press(pilot, "d", "y")
@@ -316,59 +273,37 @@ def test_the_last_supervisor_is_neither_removed_nor_demoted(desk):
             assert app.screen.error_message == sentence
             await press(pilot, "escape")
             assert users_shown(app) == [["rita", "rep"], ["sam (you)", "supervisor"]]
-
-        drive(url, scenario)
-        assert dump() == before
+    assert dump() == before
 
 
-def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
-    url, _n = desk
+async def test_a_first_supervisor_who_is_not_you_is_confirmed_first(desk):
     with storage.acting_as("rita"):
-
-        async def scenario(pilot):
-            app = pilot.app
+        async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             assert "No users are listed: everyone may do everything" in shown(
                 app.screen.query_one("#users-note")
             )
-            await press(pilot, "n")
-            await write(pilot, "tom")
-            await pilot.press("tab")
-            await press(pilot, "enter", "up", "enter")  # the role list: rep, one up supervisor
-            assert app.focused.value == "supervisor"
-            await press(pilot, "ctrl+s")
+            await add_supervisor(pilot, "tom")
             question = shown(app.screen.query_one("#intro"))
             assert "tom would be the first supervisor" in question and "--yes" not in question
             assert user_list() == []  # asked, nothing written yet
             await press(pilot, "n")  # no
             assert user_list() == []
-            await press(pilot, "n")
-            await write(pilot, "tom")
-            await pilot.press("tab")
-            await press(pilot, "enter", "up", "enter")  # the role list: rep, one up supervisor
-            assert app.focused.value == "supervisor"
-            await press(pilot, "ctrl+s")
+            await add_supervisor(pilot, "tom")
             await press(pilot, "y")
             assert app.said("tom added as a supervisor.")
             # rita is no supervisor: the screen now says why she may not manage users
             assert "Only a supervisor may manage users; rita is not a listed user." in shown(
                 app.screen.query_one("#users-note")
             )
-
-        drive(url, scenario)
         assert user_list() == [("tom", "supervisor")]
 
 
-def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
-    url, _n = desk
-    with storage.acting_as("sam"):
-        storage.add_user("sam", "supervisor")
-        storage.add_user("rita", "rep")
+async def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
+    sam_supervisor_and_rita_rep()
     before = dump()
     with storage.acting_as("rita"):
-
-        async def scenario(pilot):
-            app = pilot.app
+        async with console(desk.url) as (pilot, app):
             await press(pilot, "U")
             note = shown(app.screen.query_one("#users-note"))
             assert note == "Only a supervisor may manage users; rita is a rep."
@@ -377,20 +312,16 @@ def test_a_rep_reads_the_refusal_and_no_key_changes_anything(desk):
             assert isinstance(app.screen, UsersScreen)
             await press(pilot, "question_mark")
             assert ("n", "Add user (not now)") in app.screen.lines
-
-        drive(url, scenario)
     assert dump() == before
 
 
 # ------------------------------------------------------------------ templates
 
 
-def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
-    url, n = desk
+async def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
     draft = contract_in("draft")
 
-    async def scenario(pilot):
-        app = pilot.app
+    async with console(desk.url) as (pilot, app):
         await press(pilot, "t")
         assert isinstance(app.screen, TemplatesScreen)
         await select(pilot, "templates", "Phone Support")
@@ -399,12 +330,12 @@ def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
         terms = shown(app.screen.query_one("#terms"))
         assert "PHONE" in terms and "cases" in terms and "billed quarterly" in terms
         assert "10 cases per line" in terms
-        assert rows(app, "template-contracts") == [draft, n["cases"]]
+        assert rows(app, "template-contracts") == [draft, desk["cases"]]
         cells = app.screen.query_one("#template-contracts", KeyTable).cells(draft)
         assert cells[0] == draft and cells[3] == "Draft"
         assert "Contracts made from it · 2" in shown(app.screen.query_one("#contracts-label"))
         await press(pilot, "j", "enter")
-        assert isinstance(app.screen, ContractScreen) and app.screen.number == n["cases"]
+        assert isinstance(app.screen, ContractScreen) and app.screen.number == desk["cases"]
         await press(pilot, "escape", "escape")
         assert isinstance(app.screen, TemplatesScreen)
         await select(pilot, "templates", "Dev Hours")
@@ -412,12 +343,8 @@ def test_enter_on_a_template_opens_its_terms_and_its_contracts(desk):
         terms = shown(app.screen.query_one("#terms"))
         assert "time charged in increment 15m, minimum 30m" in terms
 
-    drive(url, scenario)
 
-
-def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
-    url, _n = desk
-
+async def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
     async def keys_of(pilot, *keys) -> list[tuple[str, str]]:
         await press(pilot, *keys)
         await press(pilot, "question_mark")
@@ -425,7 +352,7 @@ def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
         await press(pilot, "escape")
         return lines
 
-    async def scenario(pilot):
+    async with console(desk.url) as (pilot, _app):
         cases = await keys_of(pilot, "s")
         assert ("v", "Detail") in cases
         assert ("U", "Users") in cases  # everywhere
@@ -434,5 +361,3 @@ def test_the_new_keys_are_in_the_keys_help_of_their_screens(desk):
         users = await keys_of(pilot, "U")
         assert ("n", "Add user") in users  # no user listed yet: nobody to change or remove
         assert {("r", "Change role (not now)"), ("d", "Remove (not now)")} <= set(users)
-
-    drive(url, scenario)

@@ -11,17 +11,8 @@ from storage import demo
 from storage.amounts import charge_for
 from storage.catalog import check_hours
 from storage.lifecycle import _search_text
-from storage.models import (
-    AuditEvent,
-    Case,
-    Contract,
-    Customer,
-    Line,
-    Template,
-    UsageEntry,
-    database,
-)
-from tests.helpers import dump
+from storage.models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
+from tests.helpers import dump, sql
 
 TODAY = pendulum.Date(2026, 6, 15)
 
@@ -202,23 +193,22 @@ def test_rows_mean_what_the_model_says(filled, db_url):
     }
     assert creates == {c.number for c in Contract.select(Contract.number)}
     if db_url.startswith("sqlite"):  # filled with foreign keys unchecked: check them now
-        assert database.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+        assert sql("PRAGMA foreign_key_check") == []
 
 
 def test_sqlite_settings_are_restored_after_the_fill(sqlite_url):
     def settings():
         return [
-            database.execute_sql(f"PRAGMA {name}").fetchone()[0]
-            for name in ("synchronous", "foreign_keys", "cache_size")
+            sql(f"PRAGMA {name}")[0][0] for name in ("synchronous", "foreign_keys", "cache_size")
         ]
 
     before = settings()
     demo.fill(5)
     assert settings() == before and before[1] == 1
     index_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
-    indexes = database.execute_sql(index_sql).fetchall()
+    indexes = sql(index_sql)
     storage.open_database(sqlite_url.replace("contracts.db", "empty.db"))
-    assert database.execute_sql(index_sql).fetchall() == indexes  # rebuilt as they were
+    assert sql(index_sql) == indexes  # rebuilt as they were
 
 
 def test_the_same_seed_gives_the_same_data(db_url, tmp_path):

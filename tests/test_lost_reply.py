@@ -202,19 +202,26 @@ def _counts(line_id=None) -> tuple[int, int, int]:
     return Case.select().count(), UsageEntry.select().count(), WriteKey.select().count()
 
 
+def charged_once(proxy, when: str, number: str, case: str) -> None:
+    """The statement was cut once, `when` ("before" it reached the server or "after" its
+    reply was lost), and the charge counts once: one case, one ledger entry, the line used
+    1, the case resolved, storage.verify() clean."""
+    assert [cut for cut, _ in proxy.cuts] == [when]
+    assert _counts()[:2] == (1, 1)
+    assert storage.show(number).lines[0].used == 1
+    assert storage.show_case(case).status == "resolved"
+    assert storage.verify() == []
+
+
 def test_a_charge_whose_reply_is_lost_returns_the_first_case_and_charges_once(proxy):
     make_world()
     number = active_contract()
     before = proxy.connections
     proxy.arm(CHARGE, "after")
     case = storage.resolve(f"{number}/1", "Reply lost after commit")
-    assert [when for when, _ in proxy.cuts] == ["after"]
+    charged_once(proxy, "after", number, case)
     assert proxy.connections > before  # the retry came over a new connection
     assert case == "CAS-000001"
-    assert storage.show(number).lines[0].used == 1
-    assert _counts()[:2] == (1, 1)
-    assert storage.show_case(case).status == "resolved"
-    assert storage.verify() == []
 
 
 def test_a_charge_cut_before_the_server_got_it_is_applied_once(proxy):
@@ -222,11 +229,7 @@ def test_a_charge_cut_before_the_server_got_it_is_applied_once(proxy):
     number = active_contract()
     proxy.arm(CHARGE, "before")
     case = storage.resolve(f"{number}/1", "Cut before it was sent")
-    assert [when for when, _ in proxy.cuts] == ["before"]
-    assert storage.show(number).lines[0].used == 1
-    assert _counts()[:2] == (1, 1)
-    assert storage.show_case(case).status == "resolved"
-    assert storage.verify() == []
+    charged_once(proxy, "before", number, case)
 
 
 def test_a_hold_whose_commit_reply_is_lost_is_applied_once(proxy):
@@ -241,29 +244,13 @@ def test_a_hold_whose_commit_reply_is_lost_is_applied_once(proxy):
     assert storage.verify() == []
 
 
-def test_resolving_an_open_case_whose_commit_reply_is_lost_returns_the_first_result(proxy):
+# "after": its commit's reply is lost (it returns the first result; a second run would be
+# refused, the case no longer open); "before": the transaction is cut before its commit
+@pytest.mark.parametrize("when", ["after", "before"])
+def test_resolving_an_open_case_whose_commit_is_cut_is_applied_once(proxy, when):
     make_world()
     number = active_contract()
     case = storage.open_case("Acme Corp", "Printer jam", line=f"{number}/1")
-    proxy.arm(b"COMMIT", "after")
-    charged = storage.resolve_case(case)  # a second run would be refused: no longer open
-    assert [when for when, _ in proxy.cuts] == ["after"]
-    assert charged == 1
-    assert storage.show(number).lines[0].used == 1
-    assert UsageEntry.select().count() == 1
-    assert storage.show_case(case).status == "resolved"
-    assert storage.verify() == []
-
-
-def test_a_transaction_cut_before_its_commit_was_sent_is_applied_once(proxy):
-    make_world()
-    number = active_contract()
-    case = storage.open_case("Acme Corp", "Printer jam", line=f"{number}/1")
-    proxy.arm(b"COMMIT", "before")
-    charged = storage.resolve_case(case)
-    assert [when for when, _ in proxy.cuts] == ["before"]
-    assert charged == 1
-    assert storage.show(number).lines[0].used == 1
-    assert UsageEntry.select().count() == 1
-    assert storage.show_case(case).status == "resolved"
-    assert storage.verify() == []
+    proxy.arm(b"COMMIT", when)
+    assert storage.resolve_case(case) == 1
+    charged_once(proxy, when, number, case)

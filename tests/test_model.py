@@ -107,10 +107,18 @@ class ContractMachine(RuleBasedStateMachine):
 
     # --- helpers -------------------------------------------------------------------------
     def _contract(self, i):
-        if not self.model.contracts:
-            return None, None
+        """One of the model's contracts (never none: open_fresh_database makes three)."""
         number = sorted(self.model.contracts)[i % len(self.model.contracts)]
         return number, self.model.contracts[number]
+
+    def _line(self, i, j):
+        """(number, contract, position, line): a line of one of the model's contracts, or
+        None when that contract has no lines."""
+        number, c = self._contract(i)
+        if not c["lines"]:
+            return None
+        pos = j % len(c["lines"])
+        return number, c, pos, c["lines"][pos]
 
     def _attempt(self, call, allowed: bool):
         """Run an action the model allows or refuses; a refusal must change nothing."""
@@ -137,8 +145,6 @@ class ContractMachine(RuleBasedStateMachine):
     @rule(i=pick, total=st.integers(min_value=1, max_value=3))
     def add_line(self, i, total):
         number, c = self._contract(i)
-        if number is None:
-            return
         ok = c["status"] in ("draft", "invoiced", "active", "on_hold")
         if self._attempt(lambda: storage.add_line(number, "Line", allotment=str(total)), ok):
             c["lines"].append({"total": total, "used": 0, "status": "existing"})
@@ -146,8 +152,6 @@ class ContractMachine(RuleBasedStateMachine):
     @rule(i=pick)
     def invoice(self, i):
         number, c = self._contract(i)
-        if number is None:
-            return
         ok = c["status"] == "draft" and c["lines"] and c["end"] >= self.model.today
         if self._attempt(lambda: storage.invoice(number), bool(ok)):
             c["status"] = self.model.by_dates(c)
@@ -155,8 +159,6 @@ class ContractMachine(RuleBasedStateMachine):
     @rule(i=pick)
     def hold_or_release(self, i):
         number, c = self._contract(i)
-        if number is None:
-            return
         if c["status"] == "on_hold":
             storage.release(number)
             c["status"] = self.model.by_dates(c)
@@ -166,8 +168,6 @@ class ContractMachine(RuleBasedStateMachine):
     @rule(i=pick)
     def cancel(self, i):
         number, c = self._contract(i)
-        if number is None:
-            return
         on = min(max(self.model.today, c["start"]), c["end"])
         ok = c["status"] in ("invoiced", "active", "on_hold")
         if self._attempt(lambda: storage.cancel(number, on, "model"), ok):
@@ -176,8 +176,6 @@ class ContractMachine(RuleBasedStateMachine):
     @rule(i=pick)
     def renew(self, i):
         number, c = self._contract(i)
-        if number is None:
-            return
         ok = c["status"] != "draft" and not c["renewed"]
         new = self._attempt(lambda: storage.renew(number), ok)
         if new:
@@ -198,8 +196,6 @@ class ContractMachine(RuleBasedStateMachine):
     @rule(i=pick)
     def copy(self, i):
         number, c = self._contract(i)
-        if number is None:
-            return
         new = storage.copy(number)
         self.model.contracts[new] = {
             "status": "draft",
@@ -215,11 +211,9 @@ class ContractMachine(RuleBasedStateMachine):
 
     @rule(i=pick, j=pick)
     def cancel_line(self, i, j):
-        number, c = self._contract(i)
-        if number is None or not c["lines"]:
+        if (picked := self._line(i, j)) is None:
             return
-        pos = j % len(c["lines"])
-        line = c["lines"][pos]
+        number, c, pos, line = picked
         ok = c["status"] in ("invoiced", "active", "on_hold") and line["status"] not in (
             "canceled",
             "expired",
@@ -229,11 +223,9 @@ class ContractMachine(RuleBasedStateMachine):
 
     @rule(i=pick, j=pick)
     def resolve(self, i, j):
-        number, c = self._contract(i)
-        if number is None or not c["lines"]:
+        if (picked := self._line(i, j)) is None:
             return
-        pos = j % len(c["lines"])
-        line = c["lines"][pos]
+        number, c, pos, line = picked
         case = self._attempt(
             lambda: storage.resolve(f"{number}/{pos + 1}", "Call"), self.model.may_charge(c, line)
         )

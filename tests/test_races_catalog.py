@@ -2,7 +2,7 @@
 customers' phone numbers and e-mail addresses (a number or an address belongs to one
 customer only), a template's days off, and the database's settings.
 
-Built as tests/test_races.py (whose racers' arena and databases it reuses): for each pair
+Built as tests/test_races.py (on the racers and databases of tests/helpers/races.py): for each pair
 and each database, ROUNDS rounds in objects of their own (new customers, a new template, a
 new date, the settings emptied), two worker processes released together by a barrier, and
 once per pair the same starting state applied serially, A;B and B;A, in-process. A round
@@ -25,14 +25,8 @@ import pytest
 import storage
 from storage.models import AuditEvent, Customer, Setting
 from tests import race_workers_catalog as workers
-from tests.test_races import (
-    ROUNDS,
-    STAGGER,
-    Pair,
-    _race_database,
-    _refusal_problem,
-)
-from tests.test_races import Arena as _Arena
+from tests.helpers.races import Arena as _Arena
+from tests.helpers.races import Pair, arena_on, check_race
 
 pytestmark = pytest.mark.slow
 
@@ -213,7 +207,7 @@ def normalise(outcome: tuple, ctx: dict) -> tuple:
 
 
 class Arena(_Arena):
-    """tests/test_races.py's two racers, running this file's actions, each told its side."""
+    """The two racers of tests/helpers/races.py, running this file's actions, each told its side."""
 
     WORKERS = workers.__name__
 
@@ -223,39 +217,15 @@ class Arena(_Arena):
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def arena(request, tmp_path_factory):
-    url, drop = _race_database(request, tmp_path_factory)
-    storage.set_today(None)
-    storage.open_database(url)
-    arena = Arena(url)
-    try:
-        yield arena
-    finally:
-        arena.stop()
-        storage.close_database()
-        drop()
+    yield from arena_on(request, tmp_path_factory, Arena)
 
 
 # ---------------------------------------------------------------- the test
 
 
-def serial(pair: Pair) -> list[tuple]:
-    """The two serial orders from a fresh starting state each: (outcomes, state) per order,
-    outcomes listed as (A's, B's) whatever ran first."""
-    results = []
-    for order in ("ab", "ba"):
-        ctx = build(pair.setup, 0)
-        raw = {}
-        for who in order:
-            action, side = (pair.a, 0) if who == "a" else (pair.b, 1)
-            raw[who] = workers.run(action, ctx, side)
-        assert not [r for r in raw.values() if r[0] == "error"], (order, raw)
-        outcomes = (normalise(raw["a"], ctx), normalise(raw["b"], ctx))
-        results.append((order, outcomes, snapshot(ctx)))
-    return results
-
-
-def _brief(outcomes) -> str:
-    return " / ".join(o[0] if o[0] != "ok" else f"ok {o[1]!r}" for o in outcomes)
+def observe(pair: Pair, raw_a: tuple, raw_b: tuple, ctx: dict) -> tuple:
+    """(the outcomes, normalised, and the round's normalised state)."""
+    return (normalise(raw_a, ctx), normalise(raw_b, ctx)), snapshot(ctx)
 
 
 def test_the_pairs_cover_every_catalog_write():
@@ -265,32 +235,4 @@ def test_the_pairs_cover_every_catalog_write():
 
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: p.name)
 def test_race(arena, pair):
-    known = arena.broken
-    orders = serial(pair)
-    failures = []
-    for round_no in range(1, ROUNDS + 1):
-        ctx = build(pair.setup, round_no)
-        raw = arena.race(pair.a, pair.b, ctx, STAGGER[(round_no - 1) % len(STAGGER)])
-        problems = [f"{act}: {r[1]}" for act, r in zip((pair.a, pair.b), raw) if r[0] == "error"]
-        problems += [p for p in map(_refusal_problem, raw) if p]
-        outcomes = (normalise(raw[0], ctx), normalise(raw[1], ctx))
-        state = snapshot(ctx)
-        if not any(outcomes == o and state == s for _order, o, s in orders):
-            same = [(order, s) for order, o, s in orders if o == outcomes]
-            why = (
-                f"as {same[0][0]} reports, but the state is {state} not {same[0][1]}"
-                if same
-                else "which no serial order reports ("
-                + "; ".join(f"{order}: {_brief(o)}" for order, o, _s in orders)
-                + ")"
-            )
-            problems.append(f"raced {_brief(outcomes)}, {why}")
-        if problems:
-            failures.append(
-                f"round {round_no}: raw {[r[:2] for r in raw]}: " + " | ".join(problems)
-            )
-    arena.broken = set(storage.verify())
-    broken = sorted(arena.broken - known)
-    if broken:
-        failures.append(f"verify, after the {ROUNDS} rounds and the serial runs: {broken}")
-    assert not failures, "\n".join(failures)
+    check_race(arena, pair, build, observe)

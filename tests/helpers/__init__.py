@@ -3,7 +3,7 @@
 world     a small world made through storage: make_world, active_contract, contract_in, TODAY,
           ago, dump, refused and more (re-exported here: `from tests.helpers import make_world`)
 cli       the `contracts` command through click (`Contracts`) and its own small world
-console   the console driven headless by Pilot: drive, settle, press, write, show, open_contract
+console   the console driven headless by Pilot: console, settle, press, write, show, open_contract
 process   the `contracts` command as a real process
 postgres  the test run's own PostgreSQL database
 """
@@ -20,6 +20,7 @@ from tests.helpers.world import (
     make_world,
     office_hours_contract,
     refused,
+    sql,
     tables_changed,
 )
 
@@ -35,5 +36,6 @@ __all__ = [
     "make_world",
     "office_hours_contract",
     "refused",
+    "sql",
     "tables_changed",
 ]

@@ -57,6 +57,12 @@ def assert_one_line(stderr: str, match: str) -> None:
     assert match in lines[0], stderr
 
 
+def new_command(start: str, end: str, customer="Acme Corp", template="PHONE") -> str:
+    """The command that makes a draft: `new --customer … --template … --start … --end …`."""
+    who, terms = shlex.quote(customer), shlex.quote(template)
+    return f"new --customer {who} --template {terms} --start {start} --end {end}"
+
+
 def make_world(run: Contracts) -> None:
     """Acme Corp and Globex; a template of each allotment type."""
     run("customer add 'Acme Corp' --email ops@acme.test")
@@ -76,10 +82,7 @@ def active_contract(
     run: Contracts, template="PHONE", customer="Acme Corp", allotment="", today="2026-06-15"
 ) -> str:
     """A contract for 2026 with one line, invoiced on `today` (so active at once)."""
-    number = run.out(
-        f"new --customer '{customer}' --template '{template}' --start 2026-01-01 --end 2026-12-31",
-        today=today,
-    )
+    number = run.out(new_command("2026-01-01", "2026-12-31", customer, template), today=today)
     extra = f"--allotment {allotment}" if allotment else ""
     run(f"line add {number} --title Support --price 1200 {extra}", today=today)
     run(f"invoice {number}", today=today)

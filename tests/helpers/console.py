@@ -1,11 +1,13 @@
-"""The console driven headless by Textual's Pilot, as a rep uses it: `drive(url, scenario)`
-runs `scenario(pilot)` against the real app on a fresh database connection."""
+"""The console driven headless by Textual's Pilot, as a rep uses it: in an async test,
+`async with console(url) as (pilot, app):` holds the keys pressed and what they show, against
+the real app on a fresh database connection."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
+from unittest import mock
 
 import pytest
 from textual.widgets import Input
@@ -15,14 +17,22 @@ from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
 
 
-@pytest.fixture(autouse=True)
-def quick_pilot(monkeypatch):
+@contextlib.contextmanager
+def quick_slices():
     """Pilot waits for the CPU to idle in slices of 20 ms after every key; 5 ms slices make
     these tests about a third faster. `settle()` still waits for every storage call."""
     import textual._wait
 
     # Stays: speed only (nothing waits on it), and Textual has no public setting for it.
-    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.005)
+    with mock.patch.object(textual._wait, "SLEEP_GRANULARITY", 0.005):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def quick_pilot():
+    """Quick slices for a test module that drives Pilot itself (`console()` has them)."""
+    with quick_slices():
+        yield
 
 
 class ConsoleApp(ContractsApp):
@@ -44,17 +54,27 @@ class ConsoleApp(ContractsApp):
         )
 
 
-def drive(url: str, scenario, size=(80, 24), **kwargs) -> ConsoleApp:
-    """Run `scenario(pilot)` against a fresh console; returns the app for after-checks."""
-    app = ConsoleApp(url, **kwargs)
+class Seeded(dict):
+    """A database a test filled: what it made, by name (`world["cases"]`: a contract number),
+    and where it is (`world.url`)."""
 
-    async def main():
+    def __init__(self, url: str, made: dict[str, str]) -> None:
+        super().__init__(made)
+        self.url = url
+
+
+@contextlib.asynccontextmanager
+async def console(url: str, size=(80, 24), *, contract: str | None = None, **kwargs):
+    """A fresh console on `url`, loaded and, given a `contract`, showing it: yields
+    `(pilot, app)`; the app has quit when the block ends, so checks through storage after it
+    see what the console left."""
+    app = ConsoleApp(url, **kwargs)
+    with quick_slices():
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
-            await scenario(pilot)
-
-    asyncio.run(main())
-    return app
+            if contract:
+                await open_contract(pilot, contract)
+            yield pilot, app
 
 
 async def settle(pilot, timeout: float = 5.0) -> None:
@@ -87,6 +107,14 @@ async def write(pilot, text: str) -> None:
     assert isinstance(field, Input), field
     field.insert_text_at_cursor(text)
     await pilot.pause()
+
+
+async def fill(pilot, *values: str) -> None:
+    """Type each value into a field of the form, from the focused one on, tab between them."""
+    for i, value in enumerate(values):
+        if i:
+            await pilot.press("tab")
+        await write(pilot, value)
 
 
 async def press(pilot, *keys: str, wait: float = 0.0) -> None:

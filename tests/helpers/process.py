@@ -35,14 +35,9 @@ def environment(extra: dict | None = None) -> dict:
 def _run(argv: list[str], env: dict | None, timeout: float) -> Ran:
     """Run `argv` from this checkout with its environment, capturing what it printed."""
     started = time.monotonic()
+    env = environment(env)
     done = subprocess.run(
-        argv,
-        check=False,
-        cwd=ROOT,
-        env=environment(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        argv, check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
     return Ran(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 

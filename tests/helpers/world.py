@@ -6,7 +6,7 @@ from __future__ import annotations
 import pendulum
 
 import storage
-from storage.models import MODELS
+from storage.models import MODELS, database
 
 TODAY = pendulum.Date(2026, 6, 15)
 
@@ -25,6 +25,11 @@ def dump() -> dict:
         rows = model.select().order_by(model._meta.primary_key).dicts()
         out[model._meta.table_name] = [dict(r) for r in rows]
     return out
+
+
+def sql(statement: str) -> list[tuple]:
+    """The rows a statement returns on the open database (a PRAGMA, the schema's catalog)."""
+    return database.execute_sql(statement).fetchall()
 
 
 def refused(call, *args, match: str, **kwargs) -> str:
