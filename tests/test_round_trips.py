@@ -13,7 +13,7 @@ from pathlib import Path
 
 import storage
 from tests.helpers import active_contract, make_world
-from tests.helpers.console import drive, press, quick_pilot, settle, write  # noqa: F401
+from tests.helpers.console import console, press, settle, write
 from tests.helpers.wire import WireProxy, sqlite_statements
 from tui.first_load import FirstLoad
 from tui.screens.contract import ContractScreen
@@ -34,16 +34,15 @@ def readme_limits() -> dict[str, dict[str, int]]:
     return limits
 
 
-def measure(url: str, counter) -> dict[str, int]:
+async def measure(url: str, counter) -> dict[str, int]:
     """What a rep does, counting the statements each step sends (`contracts` opens the
     database, then starts the console: the count starts there)."""
     counts: dict[str, int] = {}
     storage.open_database(url)
     counter.take()
-
-    async def scenario(pilot):
-        app = pilot.app
-        counts["first page"] = counter.take()  # drive() waited until start-up was done
+    # As `contracts` starts it: a thread sweeps and reads the first rows while it builds.
+    async with console(url, (120, 36), first_load=FirstLoad()) as (pilot, app):
+        counts["first page"] = counter.take()  # console() waited until start-up was done
         assert isinstance(app.screen, ContractsScreen)
         await press(pilot, "slash")
         await write(pilot, "Acm")
@@ -74,9 +73,6 @@ def measure(url: str, counter) -> dict[str, int]:
         await press(pilot, "enter")
         counts["record a case"] = counter.take()
         assert app.said("charged 1 case to")
-
-    # As `contracts` starts it: a thread sweeps and reads the first rows while it builds.
-    drive(url, scenario, size=(120, 36), first_load=FirstLoad())
     return counts
 
 
@@ -88,16 +84,16 @@ def desk() -> str:
     return number
 
 
-def test_each_action_sends_no_more_statements_than_the_readme_says(db_url, monkeypatch):
+async def test_each_action_sends_no_more_statements_than_the_readme_says(db_url, monkeypatch):
     url = db_url
     backend = "postgres" if url.startswith("postgres") else "sqlite"
     number = desk()
     if backend == "sqlite":
         with sqlite_statements(monkeypatch) as counter:
-            counts = measure(url, counter)
+            counts = await measure(url, counter)
     else:
         with WireProxy(url) as proxy:
-            counts = measure(proxy.url, proxy.counter)
+            counts = await measure(proxy.url, proxy.counter)
     storage.open_database(url)
     assert storage.show(number).lines[0].used == 1  # the case really was recorded
     limits = readme_limits()
