@@ -403,43 +403,15 @@ def current_write_key() -> str | None:
     return _statement_key
 
 
-def _encode_result(result: object) -> str:
-    import dataclasses
-    import json
-
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        kind = type(result)
-        return json.dumps(
-            {"__view__": kind.__name__, "fields": dataclasses.asdict(result)}, default=str
-        )
-    try:
-        return json.dumps(result)
-    except (TypeError, ValueError):
-        return "null"
-
-
-def _decode_result(text: str) -> Any:
-    import json
-
-    value = json.loads(text)
-    if isinstance(value, dict) and "__view__" in value:
-        from . import views
-
-        kind = getattr(views, value["__view__"], None)
-        if kind is not None:
-            return kind(**value["fields"])
-    return value
-
-
 def record_write_key(result: object) -> None:
     """Store the running write's key with its result, in the write's own transaction."""
-    from . import sql
+    from . import sql, views
 
     if _write_key is None or not is_postgres():
         return  # SQLite commits in this process: its outcome is never unknown
     sql.execute(
         'INSERT INTO "write_key" (key, result, at) VALUES (?, ?, ?)',
-        (_write_key, _encode_result(result), WriteKey.at.db_value(_now())),
+        (_write_key, views.stored_result(result), WriteKey.at.db_value(_now())),
     )
 
 
@@ -451,8 +423,10 @@ def _now() -> dt.datetime:
 
 def _done_before(key: str) -> tuple[bool, Any]:
     """(True, result) when a write with this key was committed, else (False, None)."""
+    from .views import result_from_stored
+
     row = WriteKey.select(WriteKey.result).where(WriteKey.key == key).first()
-    return (True, _decode_result(row.result)) if row else (False, None)
+    return (True, result_from_stored(row.result)) if row else (False, None)
 
 
 UNIQUE_RETRIES = 3  # a write that lost an insert race runs again this many times at most
