@@ -26,6 +26,8 @@ from .models import (
     Setting,
     WriteKey,
     database,
+    result_from_stored,
+    stored_result,
 )
 
 P = ParamSpec("P")
@@ -405,13 +407,13 @@ def current_write_key() -> str | None:
 
 def record_write_key(result: object) -> None:
     """Store the running write's key with its result, in the write's own transaction."""
-    from . import sql, views
+    from . import sql
 
     if _write_key is None or not is_postgres():
         return  # SQLite commits in this process: its outcome is never unknown
     sql.execute(
         'INSERT INTO "write_key" (key, result, at) VALUES (?, ?, ?)',
-        (_write_key, views.stored_result(result), WriteKey.at.db_value(_now())),
+        (_write_key, stored_result(result), WriteKey.at.db_value(_now())),
     )
 
 
@@ -423,8 +425,6 @@ def _now() -> dt.datetime:
 
 def _done_before(key: str) -> tuple[bool, Any]:
     """(True, result) when a write with this key was committed, else (False, None)."""
-    from .views import result_from_stored
-
     row = WriteKey.select(WriteKey.result).where(WriteKey.key == key).first()
     return (True, result_from_stored(row.result)) if row else (False, None)
 

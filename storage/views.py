@@ -284,31 +284,3 @@ class AuditInfo(JsonMixin):
         import json
 
         return {**super().to_json(), "changes": json.loads(self.changes)}
-
-
-def stored_result(result: object) -> str:
-    """A write's result as stored with its idempotency key (storage/db.py `writes`): JSON; a
-    view as its class's name and its fields."""
-    import json
-
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        kind = type(result)
-        return json.dumps(
-            {"__view__": kind.__name__, "fields": dataclasses.asdict(result)}, default=str
-        )
-    try:
-        return json.dumps(result)
-    except (TypeError, ValueError):
-        return "null"
-
-
-def result_from_stored(text: str) -> Any:
-    """The result `stored_result` stored, a view again when it was one."""
-    import json
-
-    value = json.loads(text)
-    if isinstance(value, dict) and "__view__" in value:
-        kind = globals().get(value["__view__"])
-        if kind is not None:
-            return kind(**value["fields"])
-    return value
