@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 
 import pytest
 from textual.widgets import Input
 from textual.worker import WorkerError
 
+import storage
+from storage import db
 from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
 
@@ -18,11 +21,15 @@ from tui.screens.contract import ContractScreen
 @pytest.fixture(autouse=True)
 def quick_pilot(monkeypatch):
     """Pilot waits for the CPU to idle in slices of 20 ms after every key; 5 ms slices make
-    these tests about a third faster. `settle()` still waits for every storage call."""
+    these tests about a third faster. `settle()` still waits for every storage call. (Also:
+    the database opens with a connection pool, as for the real console.)"""
     import textual._wait
 
     # Stays: speed only (nothing waits on it), and Textual has no public setting for it.
     monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 0.005)
+    # And the database is opened as `contracts` opens it for the console (tui/app.py run()):
+    # its workers' calls reuse connections.
+    monkeypatch.setattr(storage, "open_database", functools.partial(db.open_database, pool=True))
 
 
 class ConsoleApp(ContractsApp):
