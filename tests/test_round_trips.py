@@ -38,7 +38,7 @@ def measure(url: str, counter) -> dict[str, int]:
     """What a rep does, counting the statements each step sends (`contracts` opens the
     database, then starts the console: the count starts there)."""
     counts: dict[str, int] = {}
-    storage.open_database(url)
+    storage.open_database(url, pool=True)  # as `contracts` opens it for the console
     counter.take()
 
     async def scenario(pilot):
