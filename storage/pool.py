@@ -41,8 +41,9 @@ else:
 MAX_CONNECTIONS = None
 # Idle connections kept: the most calls the console runs at once (a list's counts and its
 # page, the filter, the poll), so that its usual pace never opens one; what a rarer burst
-# opened beyond that is closed when it comes back. A console left alone holds three server
-# connections, not one as before: a handful of idle processes per rep.
+# opened beyond that is closed when it comes back. A console left alone holds up to three
+# server connections (two in the tests' scenario), not one as before: a few idle server
+# processes per rep.
 KEEP_IDLE = 3
 # A connection is replaced once it is five minutes old (at check-out or check-in): two round
 # trips every five minutes cost nothing, and a connection never sits unused for longer than
