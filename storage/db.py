@@ -8,6 +8,7 @@ import functools
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar, overload
@@ -26,6 +27,8 @@ from .models import (
     Setting,
     WriteKey,
     database,
+    result_from_stored,
+    stored_result,
 )
 
 P = ParamSpec("P")
@@ -127,15 +130,22 @@ def _postgres_arguments(url: str) -> tuple[str | None, dict]:
     return name, kwargs
 
 
-def make_database(url: str) -> pw.Database:
-    """A peewee database for the URL, not yet connected.
+def make_database(url: str, *, pool: bool = False) -> pw.Database:
+    """A peewee database for the URL, not yet connected; with `pool`, one that keeps a
+    closed connection for the next (storage/pool.py).
 
     Bad input (a URL that names no file, or cannot be read) is InvalidInput; a scheme this
     product does not speak is DatabaseUnavailable."""
+    sqlite: type[pw.SqliteDatabase] = pw.SqliteDatabase
+    postgres: type[pw.PostgresqlDatabase] = pw.PostgresqlDatabase
+    if pool:
+        from . import pool as pooled
+
+        sqlite, postgres = pooled.PooledSqlite, pooled.PooledPostgres
     if url.startswith("sqlite:") or not _SCHEME.match(url):
         path = _sqlite_path(url)
         _prepare_sqlite_file(path)
-        return pw.SqliteDatabase(
+        return sqlite(
             path,
             pragmas={
                 "journal_mode": "wal",
@@ -154,7 +164,7 @@ def make_database(url: str) -> pw.Database:
             raise DatabaseUnavailable(
                 "PostgreSQL support is not installed; install contracts with the 'postgres' extra."
             ) from None
-        return pw.PostgresqlDatabase(name, **kwargs)
+        return postgres(name, **kwargs)
     raise DatabaseUnavailable(
         f"'{describe(url)}' is not a database URL; use sqlite:///path.db or "
         "postgresql://user@host:port/db."
@@ -178,15 +188,18 @@ def _prepare_sqlite_file(path: str) -> None:
         ) from None
 
 
-def open_database(url: str | None = None, *, create: bool = True, upgrade: bool = False) -> str:
+def open_database(
+    url: str | None = None, *, create: bool = True, upgrade: bool = False, pool: bool = False
+) -> str:
     """Point the models at the database and make sure its schema is usable.
 
     An empty database gets the schema; an older one must be upgraded with `contracts init`
-    (`upgrade=True`); a newer one is refused. Returns the URL that was opened.
+    (`upgrade=True`); a newer one is refused. Returns the URL that was opened. `pool`: calls
+    from other threads reuse connections (the console: storage/pool.py).
     """
     url = url or default_url()
     close_database()
-    database.initialize(make_database(url))
+    database.initialize(make_database(url, pool=pool))
     try:
         database.connect(reuse_if_open=True)
         version = schema_version()
@@ -206,6 +219,8 @@ def open_database(url: str | None = None, *, create: bool = True, upgrade: bool 
                 f"the database has an older schema ({version}); run `contracts init` to upgrade it."
             )
         _read_clock_and_role()
+        if pool:
+            database.close()  # into the pool: the console's first call in a thread takes it
     except pw.DatabaseError as exc:
         close_database()
         raise DatabaseUnavailable(unavailable_message(exc, url)) from None
@@ -216,8 +231,10 @@ def open_database(url: str | None = None, *, create: bool = True, upgrade: bool 
 
 
 def close_database() -> None:
+    """Close this thread's connection, and the idle ones of a pool."""
     if database.obj is not None and not database.is_closed():
         database.close()
+    getattr(database.obj, "close_idle", lambda: None)()
 
 
 def is_postgres() -> bool:
@@ -387,9 +404,9 @@ def _original(exc: BaseException) -> BaseException:
 
 
 def _forget_connection() -> None:
-    """Drop a dead connection so that the next call opens a new one."""
+    """Drop a dead connection so that the next call opens a new one (never into a pool)."""
     try:
-        database.close()
+        getattr(database.obj, "manual_close", database.close)()
     except pw.PeeweeException:
         database.obj._state.reset()
 
@@ -403,34 +420,6 @@ def current_write_key() -> str | None:
     return _statement_key
 
 
-def _encode_result(result: object) -> str:
-    import dataclasses
-    import json
-
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        kind = type(result)
-        return json.dumps(
-            {"__view__": kind.__name__, "fields": dataclasses.asdict(result)}, default=str
-        )
-    try:
-        return json.dumps(result)
-    except (TypeError, ValueError):
-        return "null"
-
-
-def _decode_result(text: str) -> Any:
-    import json
-
-    value = json.loads(text)
-    if isinstance(value, dict) and "__view__" in value:
-        from . import views
-
-        kind = getattr(views, value["__view__"], None)
-        if kind is not None:
-            return kind(**value["fields"])
-    return value
-
-
 def record_write_key(result: object) -> None:
     """Store the running write's key with its result, in the write's own transaction."""
     from . import sql
@@ -439,7 +428,7 @@ def record_write_key(result: object) -> None:
         return  # SQLite commits in this process: its outcome is never unknown
     sql.execute(
         'INSERT INTO "write_key" (key, result, at) VALUES (?, ?, ?)',
-        (_write_key, _encode_result(result), WriteKey.at.db_value(_now())),
+        (_write_key, stored_result(result), WriteKey.at.db_value(_now())),
     )
 
 
@@ -452,7 +441,7 @@ def _now() -> dt.datetime:
 def _done_before(key: str) -> tuple[bool, Any]:
     """(True, result) when a write with this key was committed, else (False, None)."""
     row = WriteKey.select(WriteKey.result).where(WriteKey.key == key).first()
-    return (True, _decode_result(row.result)) if row else (False, None)
+    return (True, result_from_stored(row.result)) if row else (False, None)
 
 
 UNIQUE_RETRIES = 3  # a write that lost an insert race runs again this many times at most
@@ -591,6 +580,20 @@ def domain_error(exc: BaseException) -> Exception | None:
     return None
 
 
-def session() -> pw.ConnectionContext:
-    """A connection scope for a worker thread: `with storage.session(): ...`."""
-    return database.connection_context()
+_sessions = threading.local()  # how deep in sessions each thread is
+
+
+@contextlib.contextmanager
+def session() -> Iterator[None]:
+    """A connection scope for a worker thread: `with storage.session(): ...`; the outermost
+    closes the thread's connection (a pool takes it back), also one opened again after a
+    lost connection inside it (peewee's connection_context then fails on leaving)."""
+    depth = getattr(_sessions, "depth", 0)
+    _sessions.depth = depth + 1
+    try:
+        database.connect(reuse_if_open=True)
+        yield
+    finally:
+        _sessions.depth = depth
+        if depth == 0 and not database.is_closed():
+            database.close()

@@ -323,6 +323,37 @@ class WriteKey(Base):
     at: pw.DateTimeField[dt.datetime] = UTCTimestampField()
 
 
+def stored_result(result: object) -> str:
+    """A write's result as `WriteKey.result` holds it: JSON; a view as its class's name and
+    its fields."""
+    import dataclasses
+    import json
+
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        kind = type(result)
+        return json.dumps(
+            {"__view__": kind.__name__, "fields": dataclasses.asdict(result)}, default=str
+        )
+    try:
+        return json.dumps(result)
+    except (TypeError, ValueError):
+        return "null"
+
+
+def result_from_stored(text: str) -> Any:
+    """The result `stored_result` stored, a view again when it was one."""
+    import json
+
+    value = json.loads(text)
+    if isinstance(value, dict) and "__view__" in value:
+        from . import views
+
+        kind = getattr(views, value["__view__"], None)
+        if kind is not None:
+            return kind(**value["fields"])
+    return value
+
+
 class DayOff(Base):
     """A date on which a template's contracts give no service (SPEC §2: days off)."""
 

@@ -160,18 +160,7 @@ def test_a_postgres_connection_cut_mid_session_reconnects():
     _reset_postgres(require_postgres())
     make_world()
     number = active_contract()
-    from tests.helpers.postgres import _pg_connect, _pg_state
-
-    def cut():
-        con = _pg_connect()
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (_pg_state["name"],),
-            )
-        con.close()
+    from tests.helpers.postgres import cut_connections as cut
 
     cut()
     assert storage.show(number).lines[0].used == 0  # the read reconnects

@@ -38,7 +38,7 @@ async def measure(url: str, counter) -> dict[str, int]:
     """What a rep does, counting the statements each step sends (`contracts` opens the
     database, then starts the console: the count starts there)."""
     counts: dict[str, int] = {}
-    storage.open_database(url)
+    storage.open_database(url, pool=True)  # as `contracts` opens it for the console
     counter.take()
     # As `contracts` starts it: a thread sweeps and reads the first rows while it builds.
     async with console(url, (120, 36), first_load=FirstLoad()) as (pilot, app):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
+import time
 
 import pytest
 
 import storage
 from storage.models import SchemaVersion
+from tests.helpers import active_contract, make_world
 
 
 def test_new_sqlite_file_and_folder_are_private_to_owner_and_group(tmp_path):
@@ -92,3 +95,81 @@ def test_an_in_memory_database_is_refused(url):
 def test_a_bad_postgres_url_is_bad_input(url):
     with pytest.raises(storage.InvalidInput, match="is not a usable PostgreSQL URL"):
         storage.db.make_database(url)
+
+
+# -- The console's connections (storage/pool.py): kept between calls, never worse than new.
+
+
+def in_a_worker(call, *args):
+    """`call(*args)` as the console makes it: in a thread of its own, in `storage.session()`."""
+    box: dict = {}
+
+    def work():
+        try:
+            with storage.session():
+                box["value"] = call(*args)
+        except Exception as exc:  # noqa: BLE001 - raised again in the test's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(60)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _cut_every_connection():
+    """What a PostgreSQL restart does to the console's connections, idle ones included."""
+    from tests.helpers.postgres import cut_connections
+
+    cut_connections()
+    time.sleep(0.2)  # the server hangs up as it ends them
+
+
+@pytest.mark.parametrize("seen", ["seen at check-out", "cut after the check"])
+def test_pooled_connections_the_server_closed_never_fail_a_call(seen, monkeypatch):
+    from storage import pool
+    from tests.helpers.postgres import _reset_postgres, require_postgres
+
+    url = require_postgres()
+    _reset_postgres(url)
+    make_world()
+    number = active_contract()
+    storage.open_database(url, pool=True)
+    assert in_a_worker(storage.show, number).lines[0].used == 0
+    if seen == "cut after the check":  # a cut the check cannot see: reads and writes retry
+        monkeypatch.setattr(pool.PooledPostgres, "_dead", lambda self, conn: False)
+    _cut_every_connection()
+    assert in_a_worker(storage.show, number).lines[0].used == 0
+    _cut_every_connection()
+    in_a_worker(storage.resolve, f"{number}/1", "After the cut")
+    _cut_every_connection()
+    assert in_a_worker(storage.show, number).lines[0].used == 1  # charged once
+    assert in_a_worker(storage.verify) == []
+    storage.close_database()
+
+
+def test_a_connection_handed_back_inside_a_transaction_keeps_nothing_of_it(db_url):
+    from storage.models import Setting, database
+
+    storage.open_database(db_url, pool=True)
+
+    def left_open():
+        database.execute_sql("BEGIN")
+        Setting.create(name="half-done", value="x")
+
+    in_a_worker(left_open)
+    assert in_a_worker(storage.db.setting, "half-done") is None  # on the same connection
+    assert storage.db.setting("half-done") is None  # and on another
+    Setting.create(name="after", value="y")  # no lock was left behind either
+    assert in_a_worker(storage.db.setting, "after") == "y"
+
+
+def test_a_read_only_snapshot_leaves_the_next_call_free_to_write(db_url):
+    make_world()
+    number = active_contract()
+    storage.open_database(db_url, pool=True)
+    assert in_a_worker(storage.verify) == []  # a read-only transaction
+    in_a_worker(storage.resolve, f"{number}/1", "On the same connection")
+    assert in_a_worker(storage.show, number).lines[0].used == 1

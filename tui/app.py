@@ -337,7 +337,7 @@ def run(db_url: str) -> None:
     # not walk them again and again while the console starts (some 20 ms of its start-up).
     gc.freeze()
     try:
-        storage.open_database(db_url)
+        storage.open_database(db_url, pool=True)  # its workers' calls reuse connections
     except storage.DatabaseUnavailable as exc:
         print(f"contracts: {exc}", file=sys.stderr)
         raise SystemExit(3) from None

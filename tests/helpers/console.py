@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from unittest import mock
 
@@ -13,6 +14,8 @@ import pytest
 from textual.widgets import Input
 from textual.worker import WorkerError
 
+import storage
+from storage import db
 from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
 
@@ -28,9 +31,21 @@ def quick_slices():
         yield
 
 
+def pooled(url: str) -> None:
+    """The database opened as `contracts` opens it for the console (tui/app.py run()): its
+    workers' calls reuse connections. A database a fixture opened without the pool is opened
+    again with it."""
+    from playhouse.pool import PooledDatabase
+
+    if not isinstance(storage.models.database.obj, PooledDatabase):
+        db.open_database(url, pool=True)
+
+
 @pytest.fixture(autouse=True)
-def quick_pilot():
-    """Quick slices for a test module that drives Pilot itself (`console()` has them)."""
+def quick_pilot(monkeypatch):
+    """For a test module that drives Pilot itself (`console()` does both): quick slices, and
+    the database opened with the pool."""
+    monkeypatch.setattr(storage, "open_database", functools.partial(db.open_database, pool=True))
     with quick_slices():
         yield
 
@@ -68,6 +83,7 @@ async def console(url: str, size=(80, 24), *, contract: str | None = None, **kwa
     """A fresh console on `url`, loaded and, given a `contract`, showing it: yields
     `(pilot, app)`; the app has quit when the block ends, so checks through storage after it
     see what the console left."""
+    pooled(url)
     app = ConsoleApp(url, **kwargs)
     with quick_slices():
         async with app.run_test(size=size) as pilot:

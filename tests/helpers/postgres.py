@@ -34,6 +34,19 @@ def _pg_connect(dbname: str | None = None):
     )
 
 
+def cut_connections() -> None:
+    """End every other connection to the test database, as a server restart would."""
+    con = _pg_connect()
+    con.autocommit = True
+    with con.cursor() as cur:
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (_pg_state["name"],),
+        )
+    con.close()
+
+
 def create_database(name: str) -> None:
     """A new PostgreSQL database for tests (dropped by whoever made it)."""
     conn = _pg_connect()
