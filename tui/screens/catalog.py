@@ -21,25 +21,16 @@ CUSTOMERS_SHOWN = 1000
 
 class _NamedList(DataScreen):
     """A list of things known by name (customers, templates): the one just saved is
-    selected when the list is next filled."""
+    selected once the list shows it."""
 
     WHAT = ""  # "Customer", "Template": how the notice after saving names one
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.select_next: str | None = None  # the one just saved, selected once listed
-
-    def _fill(self, table: KeyTable, rows: list) -> None:
-        table.fill(rows)
-        if self.select_next is not None:
-            table.select(self.select_next)
-            self.select_next = None
+    LIST_SELECTOR = ""  # the list: "#customers"
 
     def _saved(self, info) -> None:
         if info is None:
             return
         self.notify(f"{self.WHAT} {info.name} saved.", markup=False)
-        self.select_next = info.name
+        self.query_one(self.LIST_SELECTOR, KeyTable).select_key(info.name)
         self.reload()
 
 
@@ -98,12 +89,11 @@ class CustomersScreen(FilteredScreen, _NamedList):
         if len(customers) >= CUSTOMERS_SHOWN:
             shown = f"the first {shown} by name (/ to filter)"
         self.query_one(TitleBar).set_title(f"Customers · {shown}")
-        self._fill(
-            self.query_one("#customers", KeyTable),
+        self.query_one("#customers", KeyTable).fill(
             [
                 (c.name, [c.name, ", ".join(c.emails), ", ".join(c.phones), f"{c.contracts:,}"])
                 for c in customers
-            ],
+            ]
         )
 
     @property
@@ -210,6 +200,7 @@ def _edit_fields(t) -> list[Field]:
 
 
 class TemplatesScreen(_NamedList):
+    LIST_SELECTOR = "#templates"
     AUTO_FOCUS = "#templates"
     WHAT = "Template"
     BINDINGS: ClassVar = [
@@ -253,12 +244,11 @@ class TemplatesScreen(_NamedList):
     def _loaded(self, templates: list) -> None:
         self.templates = templates
         self.query_one(TitleBar).set_title(f"Templates · {len(templates)}")
-        self._fill(
-            self.query_one("#templates", KeyTable),
+        self.query_one("#templates", KeyTable).fill(
             [
                 (t.name, [t.name, t.abbr, t.allotment_type, t.billing, _volume_text(t), t.hours])
                 for t in templates
-            ],
+            ]
         )
 
     @property
