@@ -21,11 +21,13 @@ def filter_binding(scope: str):
     return Binding("slash", "focus_filter", "Filter", key_display="/", id=f"{scope}.filter")
 
 
-def tab_bindings(tabs, scope: str, tooltip: str, group) -> list:
+def tab_bindings(tabs, scope: str, tooltip: str) -> list:
     """`1`, `2`, … for the tabs `[(key, label), …]` of a screen: `show_tab(key)`, with ids
-    `{scope}.tab.{key}` and the tooltip `tooltip.format(label=label.lower())`."""
+    `{scope}.tab.{key}` and the tooltip `tooltip.format(label=label.lower())`; the footer
+    shows them as one group, `1234 Tab`."""
     from textual.binding import Binding
 
+    group = Binding.Group("Tab", compact=True)
     return [
         Binding(
             str(i),

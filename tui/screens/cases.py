@@ -20,7 +20,6 @@ from .base import FilteredScreen, filter_binding, tab_bindings
 from .forms import Field, FormModal, resolve_case_form
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
-CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
 SHOWN = 500
 # Each tab shows the columns that say something there: the status only on All, what was
 # charged only where cases are resolved; at 80 columns the date, then the charge, give way
@@ -47,7 +46,7 @@ class CasesScreen(FilteredScreen):
     AUTO_FOCUS = "#cases"
     BINDINGS: ClassVar = [
         filter_binding("cases"),
-        *tab_bindings(CASE_TABS, "cases", "Show {label} cases", CASE_TAB_KEYS),
+        *tab_bindings(CASE_TABS, "cases", "Show {label} cases"),
         Binding("r", "resolve", "Resolve", id="cases.resolve"),
         Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),
         Binding("o", "reopen", "Reopen", id="cases.reopen"),

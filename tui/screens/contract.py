@@ -28,7 +28,7 @@ from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen, tab_bindings
 from .contract_actions import LIFECYCLE, LifecycleActions, key_bindings, why_bindings
 from .contract_lines import LineActions, RecordCaseModal, line_terms, rate_text
-from .contract_tabs import CASES_SHOWN, LOWER_KEYS, LOWER_TABS, ContractTabs, compose_tabs
+from .contract_tabs import CASES_SHOWN, LOWER_TABS, ContractTabs, compose_tabs
 
 __all__ = ["ContractScreen", "RecordCaseModal"]
 
@@ -48,7 +48,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         # in `?` (the footer has no room for them at 120 columns)
         Binding("v", "view_case", "Case detail", show=False, id="contract.case"),
         Binding("H", "history", "History", show=False, id="contract.history"),
-        *tab_bindings(LOWER_TABS, "contract", "Show this contract's {label}", LOWER_KEYS),
+        *tab_bindings(LOWER_TABS, "contract", "Show this contract's {label}"),
         *why_bindings(),
     ]
 

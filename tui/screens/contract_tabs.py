@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import ContentSwitcher
 
 import storage
@@ -16,7 +15,6 @@ from ..widgets.key_table import Col, KeyTable
 from .forms import resolve_case_form
 
 LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
-LOWER_KEYS = Binding.Group("Tab", compact=True)
 LEDGER_SHOWN = 500
 CASES_SHOWN = 500
 

@@ -28,7 +28,6 @@ from ..widgets.paged_table import Column, PagedTable
 from .base import DataScreen, filter_binding, tab_bindings
 
 TABS = [(s.name, s.label) for s in storage.STATUS_TABLE] + [("all", "All")]
-TAB_KEYS = Binding.Group("Tab", compact=True)
 
 
 def _remaining_style(row) -> str:
@@ -135,7 +134,7 @@ class ContractsScreen(DataScreen):
     AUTO_FOCUS = "#contracts"
     BINDINGS: ClassVar = [
         filter_binding("contracts"),
-        *tab_bindings(TABS, "contracts", "Show {label} contracts", TAB_KEYS),
+        *tab_bindings(TABS, "contracts", "Show {label} contracts"),
         Binding("o", "sort_next", "Sort", id="contracts.sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="contracts.sort_reverse"),
         Binding("n", "new_contract", "New", id="contracts.new"),
