@@ -82,9 +82,7 @@ class AuditScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(
-            storage.audit_trail, self.ref, limit=SHOWN, then=self._loaded, group="load"
-        )
+        self.load(storage.audit_trail, self.ref, limit=SHOWN, then=self._loaded)
 
     def _loaded(self, events: list) -> None:
         self.events = events

@@ -65,6 +65,31 @@ class DataScreen(StorageCalls, Screen):
     def reload(self) -> None:  # pragma: no cover - every screen overrides it
         raise NotImplementedError
 
+    def load(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], Any],
+        failed: Callable[[Exception], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Fetch the screen's data off the UI thread (`reload` calls it); `then(data)` shows
+        it. A newer load cancels an older one, whose answer is dropped."""
+        self.call_storage(
+            fn, *args, then=then, failed=failed, group="load", exclusive=True, **kwargs
+        )
+
+    def load_failed(self, error: Exception) -> None:
+        """The `failed` of a screen about one thing (a contract, a case): say why; when the
+        thing is gone (deleted meanwhile), close the screen."""
+        import storage
+
+        from ..calls import show_error
+
+        show_error(self, error)
+        if isinstance(error, storage.NotFound) and self.app.screen is self:
+            self.dismiss()
+
     def data_changed(self, visible: bool) -> None:
         if visible:
             self.reload()

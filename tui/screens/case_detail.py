@@ -119,21 +119,7 @@ class CaseScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(
-            storage.case_detail,
-            self.number,
-            then=self._loaded,
-            failed=self._failed,
-            group="load",
-            exclusive=True,
-        )
-
-    def _failed(self, error: Exception) -> None:
-        from ..calls import show_error
-
-        show_error(self, error)
-        if isinstance(error, storage.NotFound) and self.app.screen is self:
-            self.dismiss()
+        self.load(storage.case_detail, self.number, then=self._loaded, failed=self.load_failed)
 
     def _loaded(self, detail) -> None:
         self.detail = detail

@@ -85,14 +85,8 @@ class CasesScreen(FilteredScreen):
 
     def reload(self) -> None:
         status, text, shown = self.status, self.text, SHOWN
-        self.call_storage(
-            _cases_and_count,
-            status,
-            text or None,
-            shown,
-            then=partial(self._loaded, status, text),
-            group="load",
-            exclusive=True,
+        self.load(
+            _cases_and_count, status, text or None, shown, then=partial(self._loaded, status, text)
         )
 
     def _loaded(self, status: str, text: str, answer: tuple[list, int]) -> None:

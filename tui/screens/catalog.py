@@ -72,13 +72,11 @@ class CustomersScreen(FilteredScreen, _NamedList):
 
     def reload(self) -> None:
         text = self.text
-        self.call_storage(
+        self.load(
             storage.list_customers,
             text or None,
             limit=CUSTOMERS_SHOWN,
             then=partial(self._loaded, text),
-            group="load",
-            exclusive=True,
         )
 
     def _loaded(self, text: str, customers: list) -> None:
@@ -239,7 +237,7 @@ class TemplatesScreen(_NamedList):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(storage.list_templates, then=self._loaded, group="load", exclusive=True)
+        self.load(storage.list_templates, then=self._loaded)
 
     def _loaded(self, templates: list) -> None:
         self.templates = templates

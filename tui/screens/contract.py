@@ -94,7 +94,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     def reload(self) -> None:
         number = self.number
 
-        def load():
+        def fetch():
             info = storage.show(number)
             return (
                 info,
@@ -104,16 +104,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
                 storage.billing_schedule(number),
             )
 
-        self.call_storage(
-            load, then=self._loaded, failed=self._load_failed, group="load", exclusive=True
-        )
-
-    def _load_failed(self, error: Exception) -> None:
-        from ..calls import show_error
-
-        show_error(self, error)
-        if isinstance(error, storage.NotFound) and self.app.screen is self:
-            self.dismiss()
+        self.load(fetch, then=self._loaded, failed=self.load_failed)
 
     def _loaded(self, data) -> None:
         info, self.refused, cases, entries, periods = data

@@ -77,14 +77,7 @@ class TemplateScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(
-            storage.template_detail,
-            self.template_name,
-            limit=SHOWN,
-            then=self._loaded,
-            group="load",
-            exclusive=True,
-        )
+        self.load(storage.template_detail, self.template_name, limit=SHOWN, then=self._loaded)
 
     def _loaded(self, detail) -> None:
         self.detail = detail

@@ -77,7 +77,7 @@ class UsersScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(_load, then=self._loaded, group="load", exclusive=True)
+        self.load(_load, then=self._loaded)
 
     def _loaded(self, data) -> None:
         self.refusal, users, self.me = data
