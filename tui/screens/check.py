@@ -24,7 +24,8 @@ from ..format import (
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
-from .contract import ContractScreen, RecordCaseModal
+from .contract import ContractScreen
+from .contract_lines import record_case
 
 CHECK_DELAY = 0.3
 
@@ -279,11 +280,4 @@ class CheckScreen(DataScreen):
         if line is None:
             self.notify("Check a customer first, then pick a line.", severity="warning")
             return
-        self.app.push_screen(RecordCaseModal(line, then_show=info.number), self._recorded)
-
-    def _recorded(self, result) -> None:
-        if result is None:
-            return
-        _case, _info, notice, late = result
-        RecordCaseModal.tell(self, notice, late)
-        self.reload()
+        record_case(self, line, info.number)

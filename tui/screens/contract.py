@@ -27,11 +27,8 @@ from ..widgets.burn import BurnChart
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen, tab_bindings
 from .contract_actions import LIFECYCLE, LifecycleActions, key_bindings, why_bindings
-from .contract_lines import LineActions, RecordCaseModal, line_terms, rate_text
+from .contract_lines import LineActions, line_terms, rate_text
 from .contract_tabs import CASES_SHOWN, LOWER_TABS, ContractTabs, compose_tabs
-
-__all__ = ["ContractScreen", "RecordCaseModal"]
-
 
 WIDE, WIDER = 110, 140  # the lines table's width for its price columns, for its dates
 

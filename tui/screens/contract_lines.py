@@ -51,12 +51,6 @@ def _typed_money(cents: int) -> str:
 class RecordCaseModal(FormModal):
     """Record a resolved case on one line; an exhausted line offers the supervisor override."""
 
-    @staticmethod
-    def tell(screen, notice: str, late: bool) -> None:
-        """Say on `screen` that the case was recorded: a warning when it came late."""
-        severity = "warning" if late else "information"
-        screen.notify(notice, title="Case recorded", severity=severity, markup=False)
-
     def __init__(self, line, *, then_show: str | None = None) -> None:
         fields = [
             Field("title", "Case title", required=True, placeholder="what the customer asked")
@@ -109,6 +103,24 @@ class RecordCaseModal(FormModal):
             self.reveal("override")
 
 
+def record_case(screen, line, number: str, show=None) -> None:
+    """Record a resolved case on `line` of the contract `number` from `screen`; then
+    `show(info)` the contract as it is now, say that the case was recorded (a warning when
+    it came late) and reload the screen."""
+
+    def recorded(result) -> None:
+        if result is None:
+            return
+        _case, info, notice, late = result
+        if show is not None:
+            show(info)
+        severity = "warning" if late else "information"
+        screen.notify(notice, title="Case recorded", severity=severity, markup=False)
+        screen.reload()
+
+    screen.app.push_screen(RecordCaseModal(line, then_show=number), recorded)
+
+
 class LineActions:
     """The line actions of ContractScreen (it provides number, info, selected_line,
     _after_form and confirm)."""
@@ -117,15 +129,7 @@ class LineActions:
         line = self.selected_line
         if line is None:
             return
-        self.app.push_screen(RecordCaseModal(line, then_show=self.number), self._recorded)
-
-    def _recorded(self, result) -> None:
-        if result is None:
-            return
-        _case, info, notice, late = result
-        self.show_info(info)
-        RecordCaseModal.tell(self, notice, late)
-        self.reload()
+        record_case(self, line, self.number, show=self.show_info)
 
     def _line_fields(self, line=None) -> list[Field]:
         """The terms of a line, empty for a new one or filled with `line`'s."""
