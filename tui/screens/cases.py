@@ -15,9 +15,8 @@ import storage
 from ..format import CASE_STYLES, local_date, signed_amount
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
-from ..widgets.suggest import CustomerSuggester
 from .base import FilteredScreen, filter_binding, tab_bindings
-from .forms import Field, FormModal, resolve_case_form
+from .forms import Field, FormModal, customer_field, resolve_case_form
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
 SHOWN = 500
@@ -219,12 +218,7 @@ class CasesScreen(FilteredScreen):
             FormModal(
                 "Open a case",
                 [
-                    Field(
-                        "customer",
-                        "Customer",
-                        required=True,
-                        suggestions=CustomerSuggester(),
-                    ),
+                    customer_field(),
                     Field("title", "Title", required=True),
                     Field("line", "Line", placeholder="CNR-…/N (optional)"),
                 ],

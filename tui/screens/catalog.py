@@ -14,7 +14,7 @@ import storage
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen, FilteredScreen, filter_binding
-from .forms import Field, FormModal
+from .forms import Field, FormModal, choice_field
 
 CUSTOMERS_SHOWN = 1000
 
@@ -163,13 +163,7 @@ def _edit_fields(t) -> list[Field]:
     kind = storage.allotment(t.allotment_type)
     fields = [
         Field("name", "Name", t.name, required=True),
-        Field(
-            "billing",
-            "Billing",
-            t.billing,
-            required=True,
-            options=storage.BILLING_FREQUENCIES,
-        ),
+        choice_field("billing", "Billing", t.billing, storage.BILLING_FREQUENCIES),
         Field(
             "volume",
             "Volume",
@@ -279,20 +273,8 @@ class TemplatesScreen(_NamedList):
         fields = [
             Field("name", "Name", required=True),
             Field("abbr", "Abbreviation", required=True, placeholder="one word, ≤ 8 characters"),
-            Field(
-                "allotment",
-                "Allotment",
-                "cases",
-                required=True,
-                options=storage.ALLOTMENT_TYPES,
-            ),
-            Field(
-                "billing",
-                "Billing",
-                "quarterly",
-                required=True,
-                options=storage.BILLING_FREQUENCIES,
-            ),
+            choice_field("allotment", "Allotment", "cases", storage.ALLOTMENT_TYPES),
+            choice_field("billing", "Billing", "quarterly", storage.BILLING_FREQUENCIES),
             Field("volume", "Volume", placeholder="per line: 10 cases, or 40h for time"),
             Field(
                 "hours",

@@ -11,8 +11,7 @@ from textual.binding import Binding
 
 import storage
 
-from ..widgets.suggest import CustomerSuggester
-from .forms import Field, FormModal, date_field, term_fields
+from .forms import Field, FormModal, customer_field, date_field, term_fields
 
 
 @dataclass(frozen=True)
@@ -259,13 +258,7 @@ class LifecycleActions:
                 f"Edit {number}",
                 [
                     Field("title", "Title", info.title, required=True),
-                    Field(
-                        "customer",
-                        "Customer",
-                        info.customer,
-                        required=True,
-                        suggestions=CustomerSuggester(),
-                    ),
+                    customer_field(info.customer),
                     *term_fields(info.start, info.end),
                 ],
                 submit,

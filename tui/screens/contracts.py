@@ -81,17 +81,10 @@ COLUMNS = [
 
 def _new_contract_fields(templates: list[tuple[str, str]], start, end) -> list:
     """The new contract form: customer, template, dates (a year from today), title."""
-    from ..widgets.suggest import CustomerSuggester
-    from .forms import Field, term_fields
+    from .forms import Field, customer_field, term_fields
 
     return [
-        Field(
-            "customer",
-            "Customer",
-            required=True,
-            suggestions=CustomerSuggester(),
-            placeholder="a customer's name (→ completes it)",
-        ),
+        customer_field(placeholder="a customer's name (→ completes it)"),
         # Any name or abbreviation the command line takes: storage finds it.
         Field(
             "template",

@@ -18,7 +18,7 @@ import storage
 from ..widgets.bars import KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
-from .forms import Field, FormModal
+from .forms import Field, FormModal, choice_field
 
 NO_USERS = (
     "No users are listed: everyone may do everything. The first supervisor added turns "
@@ -142,15 +142,7 @@ class UsersScreen(DataScreen):
 
         fields = [
             Field("login", "Login", required=True, placeholder="their login on this machine"),
-            Field(
-                "role",
-                "Role",
-                "rep",
-                required=True,
-                options=storage.ROLES,
-                suggestions=storage.ROLES,
-                placeholder=" or ".join(storage.ROLES),
-            ),
+            choice_field("role", "Role", "rep", storage.ROLES),
         ]
         self.app.push_screen(
             FormModal("Add a user", fields, submit, submit_label="Add user"),
