@@ -44,8 +44,31 @@ def line_terms(line, width: int, money: bool = True) -> Text:
     return text
 
 
-def _typed_money(cents: int) -> str:
-    return f"{cents / 100:.2f}"
+def _as_typed(line) -> dict[str, str]:
+    """A line's terms as its form shows them; all empty for a new line."""
+    if line is None:
+        return dict.fromkeys(("title", "product", "price", "discount", "start", "end"), "")
+    return {
+        "title": line.title,
+        "product": line.product,
+        "price": f"{line.price_cents / 100:.2f}",
+        "discount": f"{line.discount_cents / 100:.2f}",
+        "start": str(line.start),
+        "end": str(line.end),
+    }
+
+
+def _from_typed(values: dict[str, Any]) -> dict[str, Any]:
+    """The line form's values as storage.add_line and edit_line take them (title aside):
+    a field left empty is None, the template's or the contract's."""
+    return {
+        "product": values["product"],
+        "allotment": values.get("allotment") or None,
+        "price": values["price"] or None,
+        "discount": values["discount"] or None,
+        "start": values["start"] or None,
+        "end": values["end"] or None,
+    }
 
 
 class RecordCaseModal(FormModal):
@@ -135,11 +158,10 @@ class LineActions:
         """The terms of a line, empty for a new one or filled with `line`'s."""
         info = self.info
         kind = storage.allotment(info.allotment_type)
+        typed = _as_typed(line)
         fields = [
-            Field("title", "Line title", line.title if line else "", required=True),
-            Field(
-                "product", "Product", line.product if line else "", placeholder="product or service"
-            ),
+            Field("title", "Line title", typed["title"], required=True),
+            Field("product", "Product", typed["product"], placeholder="product or service"),
         ]
         if kind.metered:
             fields.append(
@@ -152,33 +174,14 @@ class LineActions:
                 )
             )
         fields += [
-            money_field(
-                "price",
-                "Price",
-                _typed_money(line.price_cents) if line else "",
-                "e.g. 1200 or 1200.50",
-            ),
-            money_field(
-                "discount",
-                "Discount",
-                _typed_money(line.discount_cents) if line else "",
-                "e.g. 100",
-            ),
-            date_field(
-                "start",
-                "Start",
-                str(line.start) if line else "",
-                "line start",
-                placeholder=f"{info.start} (the contract's)",
-            ),
-            date_field(
-                "end",
-                "End",
-                str(line.end) if line else "",
-                "line end",
-                placeholder=f"{info.end} (the contract's)",
-            ),
+            money_field("price", "Price", typed["price"], "e.g. 1200 or 1200.50"),
+            money_field("discount", "Discount", typed["discount"], "e.g. 100"),
         ]
+        for key, day in (("start", info.start), ("end", info.end)):  # empty: the contract's
+            placeholder = f"{day} (the contract's)"
+            fields.append(
+                date_field(key, key.title(), typed[key], f"line {key}", placeholder=placeholder)
+            )
         return fields
 
     def action_edit_line(self) -> None:
@@ -188,16 +191,7 @@ class LineActions:
             return
 
         def submit(values):
-            return storage.edit_line(
-                line.ref,
-                title=values["title"],
-                product=values["product"],
-                allotment=values.get("allotment") or None,
-                price=values["price"] or None,
-                discount=values["discount"] or None,
-                start=values["start"] or None,
-                end=values["end"] or None,
-            )
+            return storage.edit_line(line.ref, title=values["title"], **_from_typed(values))
 
         self.app.push_screen(
             FormModal(
@@ -216,16 +210,7 @@ class LineActions:
         fields = self._line_fields()
 
         def submit(values):
-            return storage.add_line(
-                number,
-                values["title"],
-                product=values["product"],
-                allotment=values.get("allotment") or None,
-                price=values["price"] or None,
-                discount=values["discount"] or None,
-                start=values["start"] or None,
-                end=values["end"] or None,
-            )
+            return storage.add_line(number, values["title"], **_from_typed(values))
 
         intro = (
             "A fresh allotment on this contract."
