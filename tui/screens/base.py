@@ -62,6 +62,14 @@ class DataScreen(StorageCalls, Screen):
         modal = ConfirmModal(title, question, call, submit_label=label, cancel_label=keep)
         self.app.push_screen(modal, then)
 
+    def form(self, title: str, fields, submit, then=None, **options: Any) -> None:
+        """Open a form (FormModal, with its `options`: intro, warning, submit_label…);
+        `submit(values)` runs on ctrl+s, and `then(result)` after (None when the user
+        canceled)."""
+        from .forms import FormModal
+
+        self.app.push_screen(FormModal(title, fields, submit, **options), then)
+
     def reload(self) -> None:  # pragma: no cover - every screen overrides it
         raise NotImplementedError
 

@@ -16,7 +16,7 @@ from ..format import CASE_STYLES, local_date, signed_amount
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import FilteredScreen, filter_binding, tab_bindings
-from .forms import Field, FormModal, customer_field, resolve_case_form
+from .forms import Field, customer_field, resolve_case_form
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
 SHOWN = 500
@@ -214,18 +214,16 @@ class CasesScreen(FilteredScreen):
                 values["customer"], values["title"], line=values["line"] or None
             )
 
-        self.app.push_screen(
-            FormModal(
-                "Open a case",
-                [
-                    customer_field(),
-                    Field("title", "Title", required=True),
-                    Field("line", "Line", placeholder="CNR-…/N (optional)"),
-                ],
-                submit,
-                submit_label="Open case",
-            ),
-            self._after("{result} opened.", select=True),
+        self.form(
+            "Open a case",
+            [
+                customer_field(),
+                Field("title", "Title", required=True),
+                Field("line", "Line", placeholder="CNR-…/N (optional)"),
+            ],
+            submit,
+            submit_label="Open case",
+            then=self._after("{result} opened.", select=True),
         )
 
     @on(KeyTable.RowSelected, "#cases")

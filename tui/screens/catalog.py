@@ -14,7 +14,7 @@ import storage
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen, FilteredScreen, filter_binding
-from .forms import Field, FormModal, choice_field
+from .forms import Field, choice_field
 
 CUSTOMERS_SHOWN = 1000
 
@@ -116,9 +116,12 @@ class CustomersScreen(FilteredScreen, _NamedList):
                 values["name"], email=values["email"], phone=values["phone"]
             )
 
-        self.app.push_screen(
-            FormModal("New customer", self._fields(), submit, submit_label="Add customer"),
-            self._saved,
+        self.form(
+            "New customer",
+            self._fields(),
+            submit,
+            submit_label="Add customer",
+            then=self._saved,
         )
 
     def action_edit(self) -> None:
@@ -132,7 +135,7 @@ class CustomersScreen(FilteredScreen, _NamedList):
                 name, new_name=values["name"], email=values["email"], phone=values["phone"]
             )
 
-        self.app.push_screen(FormModal(f"Edit {name}", self._fields(customer), submit), self._saved)
+        self.form(f"Edit {name}", self._fields(customer), submit, then=self._saved)
 
     @on(KeyTable.RowSelected, "#customers")
     def action_contracts(self, event=None) -> None:
@@ -297,9 +300,7 @@ class TemplatesScreen(_NamedList):
             ),
             Field("description", "Description", placeholder="optional"),
         ]
-        self.app.push_screen(
-            FormModal("New template", fields, submit, submit_label="Add template"), self._saved
-        )
+        self.form("New template", fields, submit, submit_label="Add template", then=self._saved)
 
     def action_edit(self) -> None:
         t = self.selected
@@ -320,13 +321,11 @@ class TemplatesScreen(_NamedList):
             )
 
         fields = _edit_fields(t)
-        self.app.push_screen(
-            FormModal(
-                f"Edit template {name}",
-                fields,
-                submit,
-                intro=f"{t.abbr} · {t.allotment_type}. Contracts already made from it "
-                "keep their terms.",
-            ),
-            self._saved,
+        self.form(
+            f"Edit template {name}",
+            fields,
+            submit,
+            intro=f"{t.abbr} · {t.allotment_type}. Contracts already made from it "
+            "keep their terms.",
+            then=self._saved,
         )

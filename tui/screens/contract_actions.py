@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 import storage
 
-from .forms import Field, FormModal, customer_field, date_field, term_fields
+from .forms import Field, customer_field, date_field, term_fields
 
 
 @dataclass(frozen=True)
@@ -169,27 +169,25 @@ class LifecycleActions:
         def submit(values):
             return storage.cancel(number, values["on"], values["reason"])
 
-        self.app.push_screen(
-            FormModal(
-                f"Cancel {number}",
-                [
-                    date_field(
-                        "on",
-                        "Cancel date",
-                        str(day),
-                        "cancel date",
-                        required=True,
-                        note=f"when service ends, between {info.start} and {info.end}",
-                    ),
-                    Field("reason", "Reason", required=True, placeholder="why it is canceled"),
-                ],
-                submit,
-                intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
-                "be charged to it afterwards.",
-                submit_label="Cancel contract",
-                cancel_label="Keep it",
-            ),
-            self._after_form(f"{number} canceled."),
+        self.form(
+            f"Cancel {number}",
+            [
+                date_field(
+                    "on",
+                    "Cancel date",
+                    str(day),
+                    "cancel date",
+                    required=True,
+                    note=f"when service ends, between {info.start} and {info.end}",
+                ),
+                Field("reason", "Reason", required=True, placeholder="why it is canceled"),
+            ],
+            submit,
+            intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
+            "be charged to it afterwards.",
+            submit_label="Cancel contract",
+            cancel_label="Keep it",
+            then=self._after_form(f"{number} canceled."),
         )
 
     def action_renew(self) -> None:
@@ -219,16 +217,14 @@ class LifecycleActions:
             return storage.renew(number, start=begin, include_canceled=values["include"])
 
         title = storage.renewal_title(info.title, info.start, info.end, start)
-        self.app.push_screen(
-            FormModal(
-                f"Renew {number}",
-                fields,
-                submit,
-                intro=f"A new draft, '{title}', for the next term of {number}, with fresh "
-                "allotments; this contract's lines become renewed.",
-                submit_label="Renew",
-            ),
-            self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
+        self.form(
+            f"Renew {number}",
+            fields,
+            submit,
+            intro=f"A new draft, '{title}', for the next term of {number}, with fresh "
+            "allotments; this contract's lines become renewed.",
+            submit_label="Renew",
+            then=self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
         )
 
     def action_next_term(self) -> None:
@@ -253,19 +249,17 @@ class LifecycleActions:
         info = self.info
         number = self.number
         submit = edit_submit(number, info)
-        self.app.push_screen(
-            FormModal(
-                f"Edit {number}",
-                [
-                    Field("title", "Title", info.title, required=True),
-                    customer_field(info.customer),
-                    *term_fields(info.start, info.end),
-                ],
-                submit,
-                intro="Only a draft can be edited. Lines that run with the contract follow "
-                "its new dates.",
-            ),
-            self._after_form(f"{number} saved."),
+        self.form(
+            f"Edit {number}",
+            [
+                Field("title", "Title", info.title, required=True),
+                customer_field(info.customer),
+                *term_fields(info.start, info.end),
+            ],
+            submit,
+            intro="Only a draft can be edited. Lines that run with the contract follow "
+            "its new dates.",
+            then=self._after_form(f"{number} saved."),
         )
 
     def action_delete(self) -> None:

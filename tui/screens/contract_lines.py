@@ -193,15 +193,13 @@ class LineActions:
         def submit(values):
             return storage.edit_line(line.ref, title=values["title"], **_from_typed(values))
 
-        self.app.push_screen(
-            FormModal(
-                f"Edit line {line.ref}",
-                self._line_fields(line),
-                submit,
-                intro="Only a draft's lines can be edited.",
-                submit_label="Save line",
-            ),
-            self._after_form(f"Line {line.ref} saved."),
+        self.form(
+            f"Edit line {line.ref}",
+            self._line_fields(line),
+            submit,
+            intro="Only a draft's lines can be edited.",
+            submit_label="Save line",
+            then=self._after_form(f"Line {line.ref} saved."),
         )
 
     def action_add_line(self) -> None:
@@ -217,11 +215,13 @@ class LineActions:
             if info.status == "draft"
             else f"{number} is {storage.status_words(info.status)}: the new line starts fresh."
         )
-        self.app.push_screen(
-            FormModal(
-                f"Add a line to {number}", fields, submit, intro=intro, submit_label="Add line"
-            ),
-            self._after_form("Line {result} added.", select="#lines"),
+        self.form(
+            f"Add a line to {number}",
+            fields,
+            submit,
+            intro=intro,
+            submit_label="Add line",
+            then=self._after_form("Line {result} added.", select="#lines"),
         )
 
     def action_adjust(self) -> None:
@@ -236,19 +236,17 @@ class LineActions:
             storage.adjust(line.ref, values["amount"], values["note"])
             return storage.adjusted_notice(line.ref, values["amount"].strip())
 
-        self.app.push_screen(
-            FormModal(
-                f"Adjust use of {line.ref}",
-                [
-                    Field("amount", "Change", required=True, placeholder=example),
-                    Field("note", "Why", required=True, placeholder="kept in the ledger"),
-                ],
-                submit,
-                intro=f"{line.title}: {line.used_text}. A supervisor's correction is a "
-                "new ledger entry; nothing is edited.",
-                submit_label="Adjust",
-            ),
-            self._after_form("{result}"),
+        self.form(
+            f"Adjust use of {line.ref}",
+            [
+                Field("amount", "Change", required=True, placeholder=example),
+                Field("note", "Why", required=True, placeholder="kept in the ledger"),
+            ],
+            submit,
+            intro=f"{line.title}: {line.used_text}. A supervisor's correction is a "
+            "new ledger entry; nothing is edited.",
+            submit_label="Adjust",
+            then=self._after_form("{result}"),
         )
 
     def action_cancel_line(self) -> None:

@@ -370,8 +370,6 @@ class ContractsScreen(DataScreen):
         )
 
     def _new_contract_form(self, templates: list[tuple[str, str]]) -> None:
-        from .forms import FormModal
-
         if not templates:
             self.notify(
                 "There is no contract template yet: add one on the templates screen (t).",
@@ -390,14 +388,14 @@ class ContractsScreen(DataScreen):
                 title=values["title"] or None,
             )
 
-        form = FormModal(
+        self.form(
             "New contract",
             _new_contract_fields(templates, today, end),
             create,
             intro="A new draft from a template. Add lines to it, then invoice it.",
             submit_label="Create",
+            then=self._created,
         )
-        self.app.push_screen(form, self._created)
 
     def _created(self, number: str | None) -> None:
         if not number:

@@ -18,7 +18,7 @@ import storage
 from ..widgets.bars import KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
-from .forms import Field, FormModal, choice_field
+from .forms import Field, choice_field
 
 NO_USERS = (
     "No users are listed: everyone may do everything. The first supervisor added turns "
@@ -144,9 +144,12 @@ class UsersScreen(DataScreen):
             Field("login", "Login", required=True, placeholder="their login on this machine"),
             choice_field("role", "Role", "rep", storage.ROLES),
         ]
-        self.app.push_screen(
-            FormModal("Add a user", fields, submit, submit_label="Add user"),
-            self._done("{result.login} added as a {result.role}."),
+        self.form(
+            "Add a user",
+            fields,
+            submit,
+            submit_label="Add user",
+            then=self._done("{result.login} added as a {result.role}."),
         )
 
     def action_change_role(self) -> None:
