@@ -70,6 +70,23 @@ class DataScreen(StorageCalls, Screen):
 
         self.app.push_screen(FormModal(title, fields, submit, **options), then)
 
+    def after(self, message: str = "", select: str = "", key: Callable[[Any], str] = str):
+        """The `then` of a form or a confirmation. Unless the user kept things as they were
+        (None): say `message` (`{result}` is the result), select the row `key(result)` in
+        the table `select` (now, or once the reload lists it), and reload."""
+        from ..widgets.key_table import KeyTable
+
+        def callback(result) -> None:
+            if result is None:
+                return
+            if message:
+                self.notify(message.format(result=result), markup=False)
+            if select:
+                self.query_one(select, KeyTable).select_key(key(result))
+            self.reload()
+
+        return callback
+
     def reload(self) -> None:  # pragma: no cover - every screen overrides it
         raise NotImplementedError
 

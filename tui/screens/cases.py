@@ -155,20 +155,6 @@ class CasesScreen(FilteredScreen):
             return None
         return case
 
-    def _after(self, message: str, select: bool = False):
-        """After a form: say what happened and reload; with `select`, the case the form
-        made (its number is the result) is selected."""
-
-        def callback(result) -> None:
-            if result is None:
-                return
-            self.notify(message.format(result=result), markup=False)
-            if select:
-                self.query_one("#cases", KeyTable).select_key(str(result))
-            self.reload()
-
-        return callback
-
     def action_resolve(self) -> None:
         case = self._need("open", "resolved")
         if case is None:
@@ -180,7 +166,7 @@ class CasesScreen(FilteredScreen):
                 f"{case.number} · {case.customer} · {case.title}{where}",
                 ask_line=case.line is None,
             ),
-            self._after("{result}"),
+            self.after("{result}"),
         )
 
     def action_cancel_case(self) -> None:
@@ -192,7 +178,7 @@ class CasesScreen(FilteredScreen):
             f"Cancel {case.number} ({case.title})? Nothing is charged.",
             partial(storage.cancel_case, case.number),
             "Cancel case",
-            self._after(f"{case.number} canceled."),
+            self.after(f"{case.number} canceled."),
         )
 
     def action_reopen(self) -> None:
@@ -205,7 +191,7 @@ class CasesScreen(FilteredScreen):
             f"Reopen {case.number} ({case.title})?{gives_back}",
             partial(_reopen, case.number),
             "Reopen",
-            self._after("{result}"),
+            self.after("{result}"),
         )
 
     def action_new_case(self) -> None:
@@ -223,7 +209,7 @@ class CasesScreen(FilteredScreen):
             ],
             submit,
             submit_label="Open case",
-            then=self._after("{result} opened.", select=True),
+            then=self.after("{result} opened.", "#cases"),
         )
 
     @on(KeyTable.RowSelected, "#cases")

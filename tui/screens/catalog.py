@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from operator import attrgetter
 from typing import ClassVar
 
 from textual import on
@@ -26,12 +27,10 @@ class _NamedList(DataScreen):
     WHAT = ""  # "Customer", "Template": how the notice after saving names one
     LIST_SELECTOR = ""  # the list: "#customers"
 
-    def _saved(self, info) -> None:
-        if info is None:
-            return
-        self.notify(f"{self.WHAT} {info.name} saved.", markup=False)
-        self.query_one(self.LIST_SELECTOR, KeyTable).select_key(info.name)
-        self.reload()
+    def _saved(self):
+        """The `then` of the new and edit forms: `Customer Acme saved.`, and it is selected."""
+        message = f"{self.WHAT} {{result.name}} saved."
+        return self.after(message, self.LIST_SELECTOR, attrgetter("name"))
 
 
 class CustomersScreen(FilteredScreen, _NamedList):
@@ -121,7 +120,7 @@ class CustomersScreen(FilteredScreen, _NamedList):
             self._fields(),
             submit,
             submit_label="Add customer",
-            then=self._saved,
+            then=self._saved(),
         )
 
     def action_edit(self) -> None:
@@ -135,7 +134,7 @@ class CustomersScreen(FilteredScreen, _NamedList):
                 name, new_name=values["name"], email=values["email"], phone=values["phone"]
             )
 
-        self.form(f"Edit {name}", self._fields(customer), submit, then=self._saved)
+        self.form(f"Edit {name}", self._fields(customer), submit, then=self._saved())
 
     @on(KeyTable.RowSelected, "#customers")
     def action_contracts(self, event=None) -> None:
@@ -300,7 +299,7 @@ class TemplatesScreen(_NamedList):
             ),
             Field("description", "Description", placeholder="optional"),
         ]
-        self.form("New template", fields, submit, submit_label="Add template", then=self._saved)
+        self.form("New template", fields, submit, submit_label="Add template", then=self._saved())
 
     def action_edit(self) -> None:
         t = self.selected
@@ -327,5 +326,5 @@ class TemplatesScreen(_NamedList):
             submit,
             intro=f"{t.abbr} · {t.allotment_type}. Contracts already made from it "
             "keep their terms.",
-            then=self._saved,
+            then=self._saved(),
         )

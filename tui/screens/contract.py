@@ -279,25 +279,14 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         else:
             self.app.push_screen(ContractScreen(number))
 
-    def _after_form(
-        self, message: str | None = None, open_new: bool = False, select: str | None = None
-    ):
-        """After a form: say what happened, then open the new contract (`open_new`) or
-        reload, with the new row (its reference is the form's result) selected in the
-        table `select`."""
+    def _open_new(self, message: str):
+        """After renew or copy: say so, and open the new contract (the result) on top."""
 
         def callback(result) -> None:
-            if result is None:
-                return
-            if message:
+            if result is not None:
                 self.notify(message.format(result=result), markup=False)
-            if select:
-                self.query_one(select, KeyTable).select_key(str(result))
-            if open_new:
                 self.app.push_screen(ContractScreen(result))
                 self.stale = True
-            else:
-                self.reload()
 
         return callback
 

@@ -131,8 +131,8 @@ def edit_submit(number: str, info):
 
 
 class LifecycleActions:
-    """The contract actions of ContractScreen (it provides number, info, _run, _after_form
-    and confirm)."""
+    """The contract actions of ContractScreen (it provides number, info, _run, _open_new,
+    after and confirm)."""
 
     def action_invoice(self) -> None:
         number, start = self.number, self.info.start
@@ -147,7 +147,7 @@ class LifecycleActions:
             "now on; it becomes active at once if it has already started.",
             partial(storage.invoice, number),
             "Invoice",
-            self._after_form(done),
+            self.after(done),
             keep="Not now",
         )
 
@@ -187,7 +187,7 @@ class LifecycleActions:
             "be charged to it afterwards.",
             submit_label="Cancel contract",
             cancel_label="Keep it",
-            then=self._after_form(f"{number} canceled."),
+            then=self.after(f"{number} canceled."),
         )
 
     def action_renew(self) -> None:
@@ -224,7 +224,7 @@ class LifecycleActions:
             intro=f"A new draft, '{title}', for the next term of {number}, with fresh "
             "allotments; this contract's lines become renewed.",
             submit_label="Renew",
-            then=self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
+            then=self._open_new(f"{number} renewed as {{result}} (a draft)."),
         )
 
     def action_next_term(self) -> None:
@@ -241,7 +241,7 @@ class LifecycleActions:
             f"Make a new draft with the dates and lines of {number} (fresh allotments)?",
             partial(storage.copy, number),
             "Copy",
-            self._after_form(f"{number} copied as {{result}} (a draft).", open_new=True),
+            self._open_new(f"{number} copied as {{result}} (a draft)."),
             keep="Not now",
         )
 
@@ -259,7 +259,7 @@ class LifecycleActions:
             submit,
             intro="Only a draft can be edited. Lines that run with the contract follow "
             "its new dates.",
-            then=self._after_form(f"{number} saved."),
+            then=self.after(f"{number} saved."),
         )
 
     def action_delete(self) -> None:

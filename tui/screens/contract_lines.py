@@ -146,7 +146,7 @@ def record_case(screen, line, number: str, show=None) -> None:
 
 class LineActions:
     """The line actions of ContractScreen (it provides number, info, selected_line,
-    _after_form and confirm)."""
+    after and confirm)."""
 
     def action_record(self) -> None:
         line = self.selected_line
@@ -199,7 +199,7 @@ class LineActions:
             submit,
             intro="Only a draft's lines can be edited.",
             submit_label="Save line",
-            then=self._after_form(f"Line {line.ref} saved."),
+            then=self.after(f"Line {line.ref} saved."),
         )
 
     def action_add_line(self) -> None:
@@ -221,7 +221,7 @@ class LineActions:
             submit,
             intro=intro,
             submit_label="Add line",
-            then=self._after_form("Line {result} added.", select="#lines"),
+            then=self.after("Line {result} added.", "#lines"),
         )
 
     def action_adjust(self) -> None:
@@ -246,7 +246,7 @@ class LineActions:
             intro=f"{line.title}: {line.used_text}. A supervisor's correction is a "
             "new ledger entry; nothing is edited.",
             submit_label="Adjust",
-            then=self._after_form("{result}"),
+            then=self.after("{result}"),
         )
 
     def action_cancel_line(self) -> None:
@@ -258,5 +258,5 @@ class LineActions:
             f"Stop all further charges to {line.ref} ({line.title})? This cannot be undone.",
             partial(storage.cancel_line, line.ref),
             "Cancel line",
-            self._after_form(f"Line {line.ref} canceled."),
+            self.after(f"Line {line.ref} canceled."),
         )

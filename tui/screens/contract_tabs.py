@@ -163,5 +163,5 @@ class ContractTabs:
                 warning=f"Not usable now: {line.reason}" if line and line.reason else "",
                 notice=False,
             ),
-            self._after_form(f"{case.number} resolved."),
+            self.after(f"{case.number} resolved."),
         )

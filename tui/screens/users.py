@@ -6,6 +6,7 @@ supervisor who is not you is confirmed first. Anyone else reads why they may not
 from __future__ import annotations
 
 from functools import partial
+from operator import attrgetter
 from typing import ClassVar
 
 from rich.text import Text
@@ -117,22 +118,17 @@ class UsersScreen(DataScreen):
     # ---------------------------------------------------------------- actions
 
     def _done(self, message: str):
+        """After adding a user or changing a role: say so and select them; a first
+        supervisor who is not you is asked to be confirmed first."""
+        after = self.after(message, "#users", attrgetter("login"))
+
         def callback(result) -> None:
-            if result is None:
-                return
             if isinstance(result, NeedsYes):
                 self.confirm(
-                    "Make the first supervisor",
-                    result.question,
-                    result.call,
-                    "Confirm",
-                    self._done(message),
+                    "Make the first supervisor", result.question, result.call, "Confirm", callback
                 )
-                return
-            self.notify(message.format(result=result), markup=False)
-            if isinstance(getattr(result, "login", None), str):
-                self.query_one("#users", KeyTable).select_key(result.login)
-            self.reload()
+            else:
+                after(result)
 
         return callback
 
@@ -174,5 +170,5 @@ class UsersScreen(DataScreen):
             f"Remove {user.login} ({user.role}) from the users?",
             partial(storage.remove_user, user.login),
             "Remove",
-            self._done(f"{user.login} removed."),
+            self.after(f"{user.login} removed."),
         )
