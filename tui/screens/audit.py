@@ -14,7 +14,7 @@ import storage
 
 from ..format import local_stamp
 from ..widgets.bars import KeyFooter, TitleBar
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import DataScreen
 
 SHOWN = 200
@@ -67,7 +67,7 @@ class AuditScreen(DataScreen):
         yield TitleBar(f"History of {self.ref}")
         yield KeyTable(
             [
-                Col("at", "When", 16),
+                Cols.when,
                 Col("who", "Who", 8),
                 Col("action", "Action", 8),
                 Col("ref", "Of", 12),

@@ -14,7 +14,7 @@ import storage
 
 from ..format import CASE_STYLES, local_date, signed_amount
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import FilteredScreen, filter_binding, tab_bindings
 from .forms import Field, customer_field, resolve_case_form
 
@@ -65,11 +65,11 @@ class CasesScreen(FilteredScreen):
         yield FilterInput("/ filter by case number, customer or title", id="filter")
         yield KeyTable(
             [
-                Col("case", "Case", 10),
+                Cols.case,
                 Col("customer", "Customer", 20, flex=1),
                 Col("title", "Title", 28, flex=2),
-                Col("line", "Line", 12),
-                Col("status", "Status", 8),
+                Cols.line,
+                Cols.status,
                 Col("date", "Date", 10, drop=2),
                 Col("charged", "Charged", 7, align="right", drop=1),
             ],

@@ -22,7 +22,7 @@ from ..format import (
     when_words,
 )
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import DataScreen
 from .contract import ContractScreen
 from .contract_lines import record_case
@@ -66,10 +66,10 @@ class CheckScreen(DataScreen):
         yield Static("", id="hours")
         yield KeyTable(
             [
-                Col("line", "Line", 12),
+                Cols.line,
                 Col("title", "Title", 10, flex=1),
                 Col("left", "Left", 14, align="right"),
-                Col("status", "Status", 8),
+                Cols.status,
                 Col("days", "Days", 5, align="right"),
                 Col("usable", "Usable", 16, flex=1, fit=True),
             ],

@@ -24,7 +24,7 @@ from ..format import (
 )
 from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.burn import BurnChart
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import DataScreen, tab_bindings
 from .contract_actions import LIFECYCLE, LifecycleActions, key_bindings, why_bindings
 from .contract_lines import LineActions, line_terms, rate_text
@@ -68,7 +68,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
                 Col("used", "Used", 24),
                 Col("left", "Left", 12, align="right"),
                 Col("over", "Over", 6, align="right"),
-                Col("status", "Status", 8),
+                Cols.status,
                 # where there is room (120 columns and more); else in #line-detail
                 Col("price", "Price", 9, align="right", needs=WIDE),
                 Col("net", "Net", 9, align="right", needs=WIDE),

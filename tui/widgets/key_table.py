@@ -27,6 +27,17 @@ class Col:
     fit: bool = False  # a flexible column that takes the spare room its longest cell needs first
 
 
+class Cols:
+    """Columns that several tables show: the same thing, the same width everywhere."""
+
+    case = Col("case", "Case", 10)
+    line = Col("line", "Line", 12)  # a line's reference, CNR-…/N
+    status = Col("status", "Status", 8)
+    when = Col("at", "When", 16)
+    amount = Col("amount", "Amount", 7, align="right")
+    kind = Col("kind", "Kind", 10)
+
+
 class KeyTable(DataTable):
     DEFAULT_CSS = """
     KeyTable { height: 1fr; scrollbar-size-vertical: 1; }
