@@ -14,7 +14,7 @@ import storage
 
 from ..format import local_stamp
 from ..widgets.bars import KeyFooter, TitleBar
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import DataScreen
 
 SHOWN = 200
@@ -67,7 +67,7 @@ class AuditScreen(DataScreen):
         yield TitleBar(f"History of {self.ref}")
         yield KeyTable(
             [
-                Col("at", "When", 16),
+                Cols.when,
                 Col("who", "Who", 8),
                 Col("action", "Action", 8),
                 Col("ref", "Of", 12),
@@ -82,9 +82,7 @@ class AuditScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(
-            storage.audit_trail, self.ref, limit=SHOWN, then=self._loaded, group="load"
-        )
+        self.load(storage.audit_trail, self.ref, limit=SHOWN, then=self._loaded)
 
     def _loaded(self, events: list) -> None:
         self.events = events

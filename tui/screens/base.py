@@ -21,11 +21,13 @@ def filter_binding(scope: str):
     return Binding("slash", "focus_filter", "Filter", key_display="/", id=f"{scope}.filter")
 
 
-def tab_bindings(tabs, scope: str, tooltip: str, group) -> list:
+def tab_bindings(tabs, scope: str, tooltip: str) -> list:
     """`1`, `2`, … for the tabs `[(key, label), …]` of a screen: `show_tab(key)`, with ids
-    `{scope}.tab.{key}` and the tooltip `tooltip.format(label=label.lower())`."""
+    `{scope}.tab.{key}` and the tooltip `tooltip.format(label=label.lower())`; the footer
+    shows them as one group, `1234 Tab`."""
     from textual.binding import Binding
 
+    group = Binding.Group("Tab", compact=True)
     return [
         Binding(
             str(i),
@@ -60,8 +62,58 @@ class DataScreen(StorageCalls, Screen):
         modal = ConfirmModal(title, question, call, submit_label=label, cancel_label=keep)
         self.app.push_screen(modal, then)
 
+    def form(self, title: str, fields, submit, then=None, **options: Any) -> None:
+        """Open a form (FormModal, with its `options`: intro, warning, submit_label…);
+        `submit(values)` runs on ctrl+s, and `then(result)` after (None when the user
+        canceled)."""
+        from .forms import FormModal
+
+        self.app.push_screen(FormModal(title, fields, submit, **options), then)
+
+    def after(self, message: str = "", select: str = "", key: Callable[[Any], str] = str):
+        """The `then` of a form or a confirmation. Unless the user kept things as they were
+        (None): say `message` (`{result}` is the result), select the row `key(result)` in
+        the table `select` (now, or once the reload lists it), and reload."""
+        from ..widgets.key_table import KeyTable
+
+        def callback(result) -> None:
+            if result is None:
+                return
+            if message:
+                self.notify(message.format(result=result), markup=False)
+            if select:
+                self.query_one(select, KeyTable).select_key(key(result))
+            self.reload()
+
+        return callback
+
     def reload(self) -> None:  # pragma: no cover - every screen overrides it
         raise NotImplementedError
+
+    def load(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        then: Callable[[Any], Any],
+        failed: Callable[[Exception], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Fetch the screen's data off the UI thread (`reload` calls it); `then(data)` shows
+        it. A newer load cancels an older one, whose answer is dropped."""
+        self.call_storage(
+            fn, *args, then=then, failed=failed, group="load", exclusive=True, **kwargs
+        )
+
+    def load_failed(self, error: Exception) -> None:
+        """The `failed` of a screen about one thing (a contract, a case): say why; when the
+        thing is gone (deleted meanwhile), close the screen."""
+        import storage
+
+        from ..calls import show_error
+
+        show_error(self, error)
+        if isinstance(error, storage.NotFound) and self.app.screen is self:
+            self.dismiss()
 
     def data_changed(self, visible: bool) -> None:
         if visible:

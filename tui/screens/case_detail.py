@@ -15,7 +15,7 @@ import storage
 
 from ..format import CASE_STYLES, local_stamp, rounding_words, signed_amount
 from ..widgets.bars import KeyFooter, TitleBar
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import DataScreen
 
 
@@ -104,10 +104,10 @@ class CaseScreen(DataScreen):
         yield Static(Text("Ledger entries"), id="entries-label")
         yield KeyTable(
             [
-                Col("at", "When", 16),
-                Col("line", "Line", 12),
-                Col("amount", "Amount", 7, align="right"),
-                Col("kind", "Kind", 10),
+                Cols.when,
+                Cols.line,
+                Cols.amount,
+                Cols.kind,
                 Col("who", "Who", 8),
                 Col("note", "Note", 6, flex=1),
             ],
@@ -119,21 +119,7 @@ class CaseScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(
-            storage.case_detail,
-            self.number,
-            then=self._loaded,
-            failed=self._failed,
-            group="load",
-            exclusive=True,
-        )
-
-    def _failed(self, error: Exception) -> None:
-        from ..calls import show_error
-
-        show_error(self, error)
-        if isinstance(error, storage.NotFound) and self.app.screen is self:
-            self.dismiss()
+        self.load(storage.case_detail, self.number, then=self._loaded, failed=self.load_failed)
 
     def _loaded(self, detail) -> None:
         self.detail = detail

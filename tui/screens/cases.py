@@ -14,13 +14,11 @@ import storage
 
 from ..format import CASE_STYLES, local_date, signed_amount
 from ..widgets.bars import FilterInput, KeyFooter, TabBar, TitleBar
-from ..widgets.key_table import Col, KeyTable
-from ..widgets.suggest import CustomerSuggester
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import FilteredScreen, filter_binding, tab_bindings
-from .forms import Field, FormModal, resolve_case_form
+from .forms import Field, customer_field, resolve_case_form
 
 CASE_TABS = [("open", "Open"), ("resolved", "Resolved"), ("canceled", "Canceled"), ("all", "All")]
-CASE_TAB_KEYS = Binding.Group("Tab", compact=True)
 SHOWN = 500
 # Each tab shows the columns that say something there: the status only on All, what was
 # charged only where cases are resolved; at 80 columns the date, then the charge, give way
@@ -47,7 +45,7 @@ class CasesScreen(FilteredScreen):
     AUTO_FOCUS = "#cases"
     BINDINGS: ClassVar = [
         filter_binding("cases"),
-        *tab_bindings(CASE_TABS, "cases", "Show {label} cases", CASE_TAB_KEYS),
+        *tab_bindings(CASE_TABS, "cases", "Show {label} cases"),
         Binding("r", "resolve", "Resolve", id="cases.resolve"),
         Binding("x", "cancel_case", "Cancel case", id="cases.cancel"),
         Binding("o", "reopen", "Reopen", id="cases.reopen"),
@@ -67,11 +65,11 @@ class CasesScreen(FilteredScreen):
         yield FilterInput("/ filter by case number, customer or title", id="filter")
         yield KeyTable(
             [
-                Col("case", "Case", 10),
+                Cols.case,
                 Col("customer", "Customer", 20, flex=1),
                 Col("title", "Title", 28, flex=2),
-                Col("line", "Line", 12),
-                Col("status", "Status", 8),
+                Cols.line,
+                Cols.status,
                 Col("date", "Date", 10, drop=2),
                 Col("charged", "Charged", 7, align="right", drop=1),
             ],
@@ -86,14 +84,8 @@ class CasesScreen(FilteredScreen):
 
     def reload(self) -> None:
         status, text, shown = self.status, self.text, SHOWN
-        self.call_storage(
-            _cases_and_count,
-            status,
-            text or None,
-            shown,
-            then=partial(self._loaded, status, text),
-            group="load",
-            exclusive=True,
+        self.load(
+            _cases_and_count, status, text or None, shown, then=partial(self._loaded, status, text)
         )
 
     def _loaded(self, status: str, text: str, answer: tuple[list, int]) -> None:
@@ -163,20 +155,6 @@ class CasesScreen(FilteredScreen):
             return None
         return case
 
-    def _after(self, message: str, select: bool = False):
-        """After a form: say what happened and reload; with `select`, the case the form
-        made (its number is the result) is selected."""
-
-        def callback(result) -> None:
-            if result is None:
-                return
-            self.notify(message.format(result=result), markup=False)
-            if select:
-                self.query_one("#cases", KeyTable).select_key(str(result))
-            self.reload()
-
-        return callback
-
     def action_resolve(self) -> None:
         case = self._need("open", "resolved")
         if case is None:
@@ -188,7 +166,7 @@ class CasesScreen(FilteredScreen):
                 f"{case.number} · {case.customer} · {case.title}{where}",
                 ask_line=case.line is None,
             ),
-            self._after("{result}"),
+            self.after("{result}"),
         )
 
     def action_cancel_case(self) -> None:
@@ -200,7 +178,7 @@ class CasesScreen(FilteredScreen):
             f"Cancel {case.number} ({case.title})? Nothing is charged.",
             partial(storage.cancel_case, case.number),
             "Cancel case",
-            self._after(f"{case.number} canceled."),
+            self.after(f"{case.number} canceled."),
         )
 
     def action_reopen(self) -> None:
@@ -213,7 +191,7 @@ class CasesScreen(FilteredScreen):
             f"Reopen {case.number} ({case.title})?{gives_back}",
             partial(_reopen, case.number),
             "Reopen",
-            self._after("{result}"),
+            self.after("{result}"),
         )
 
     def action_new_case(self) -> None:
@@ -222,23 +200,16 @@ class CasesScreen(FilteredScreen):
                 values["customer"], values["title"], line=values["line"] or None
             )
 
-        self.app.push_screen(
-            FormModal(
-                "Open a case",
-                [
-                    Field(
-                        "customer",
-                        "Customer",
-                        required=True,
-                        suggestions=CustomerSuggester(),
-                    ),
-                    Field("title", "Title", required=True),
-                    Field("line", "Line", placeholder="CNR-…/N (optional)"),
-                ],
-                submit,
-                submit_label="Open case",
-            ),
-            self._after("{result} opened.", select=True),
+        self.form(
+            "Open a case",
+            [
+                customer_field(),
+                Field("title", "Title", required=True),
+                Field("line", "Line", placeholder="CNR-…/N (optional)"),
+            ],
+            submit,
+            submit_label="Open case",
+            then=self.after("{result} opened.", "#cases"),
         )
 
     @on(KeyTable.RowSelected, "#cases")

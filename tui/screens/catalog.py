@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from operator import attrgetter
 from typing import ClassVar
 
 from textual import on
@@ -14,33 +15,22 @@ import storage
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen, FilteredScreen, filter_binding
-from .forms import Field, FormModal
+from .forms import Field, choice_field
 
 CUSTOMERS_SHOWN = 1000
 
 
 class _NamedList(DataScreen):
     """A list of things known by name (customers, templates): the one just saved is
-    selected when the list is next filled."""
+    selected once the list shows it."""
 
     WHAT = ""  # "Customer", "Template": how the notice after saving names one
+    LIST_SELECTOR = ""  # the list: "#customers"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.select_next: str | None = None  # the one just saved, selected once listed
-
-    def _fill(self, table: KeyTable, rows: list) -> None:
-        table.fill(rows)
-        if self.select_next is not None:
-            table.select(self.select_next)
-            self.select_next = None
-
-    def _saved(self, info) -> None:
-        if info is None:
-            return
-        self.notify(f"{self.WHAT} {info.name} saved.", markup=False)
-        self.select_next = info.name
-        self.reload()
+    def _saved(self):
+        """The `then` of the new and edit forms: `Customer Acme saved.`, and it is selected."""
+        message = f"{self.WHAT} {{result.name}} saved."
+        return self.after(message, self.LIST_SELECTOR, attrgetter("name"))
 
 
 class CustomersScreen(FilteredScreen, _NamedList):
@@ -81,13 +71,11 @@ class CustomersScreen(FilteredScreen, _NamedList):
 
     def reload(self) -> None:
         text = self.text
-        self.call_storage(
+        self.load(
             storage.list_customers,
             text or None,
             limit=CUSTOMERS_SHOWN,
             then=partial(self._loaded, text),
-            group="load",
-            exclusive=True,
         )
 
     def _loaded(self, text: str, customers: list) -> None:
@@ -98,12 +86,11 @@ class CustomersScreen(FilteredScreen, _NamedList):
         if len(customers) >= CUSTOMERS_SHOWN:
             shown = f"the first {shown} by name (/ to filter)"
         self.query_one(TitleBar).set_title(f"Customers · {shown}")
-        self._fill(
-            self.query_one("#customers", KeyTable),
+        self.query_one("#customers", KeyTable).fill(
             [
                 (c.name, [c.name, ", ".join(c.emails), ", ".join(c.phones), f"{c.contracts:,}"])
                 for c in customers
-            ],
+            ]
         )
 
     @property
@@ -128,9 +115,12 @@ class CustomersScreen(FilteredScreen, _NamedList):
                 values["name"], email=values["email"], phone=values["phone"]
             )
 
-        self.app.push_screen(
-            FormModal("New customer", self._fields(), submit, submit_label="Add customer"),
-            self._saved,
+        self.form(
+            "New customer",
+            self._fields(),
+            submit,
+            submit_label="Add customer",
+            then=self._saved(),
         )
 
     def action_edit(self) -> None:
@@ -144,7 +134,7 @@ class CustomersScreen(FilteredScreen, _NamedList):
                 name, new_name=values["name"], email=values["email"], phone=values["phone"]
             )
 
-        self.app.push_screen(FormModal(f"Edit {name}", self._fields(customer), submit), self._saved)
+        self.form(f"Edit {name}", self._fields(customer), submit, then=self._saved())
 
     @on(KeyTable.RowSelected, "#customers")
     def action_contracts(self, event=None) -> None:
@@ -175,13 +165,7 @@ def _edit_fields(t) -> list[Field]:
     kind = storage.allotment(t.allotment_type)
     fields = [
         Field("name", "Name", t.name, required=True),
-        Field(
-            "billing",
-            "Billing",
-            t.billing,
-            required=True,
-            options=storage.BILLING_FREQUENCIES,
-        ),
+        choice_field("billing", "Billing", t.billing, storage.BILLING_FREQUENCIES),
         Field(
             "volume",
             "Volume",
@@ -210,6 +194,7 @@ def _edit_fields(t) -> list[Field]:
 
 
 class TemplatesScreen(_NamedList):
+    LIST_SELECTOR = "#templates"
     AUTO_FOCUS = "#templates"
     WHAT = "Template"
     BINDINGS: ClassVar = [
@@ -248,17 +233,16 @@ class TemplatesScreen(_NamedList):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(storage.list_templates, then=self._loaded, group="load", exclusive=True)
+        self.load(storage.list_templates, then=self._loaded)
 
     def _loaded(self, templates: list) -> None:
         self.templates = templates
         self.query_one(TitleBar).set_title(f"Templates · {len(templates)}")
-        self._fill(
-            self.query_one("#templates", KeyTable),
+        self.query_one("#templates", KeyTable).fill(
             [
                 (t.name, [t.name, t.abbr, t.allotment_type, t.billing, _volume_text(t), t.hours])
                 for t in templates
-            ],
+            ]
         )
 
     @property
@@ -291,20 +275,8 @@ class TemplatesScreen(_NamedList):
         fields = [
             Field("name", "Name", required=True),
             Field("abbr", "Abbreviation", required=True, placeholder="one word, ≤ 8 characters"),
-            Field(
-                "allotment",
-                "Allotment",
-                "cases",
-                required=True,
-                options=storage.ALLOTMENT_TYPES,
-            ),
-            Field(
-                "billing",
-                "Billing",
-                "quarterly",
-                required=True,
-                options=storage.BILLING_FREQUENCIES,
-            ),
+            choice_field("allotment", "Allotment", "cases", storage.ALLOTMENT_TYPES),
+            choice_field("billing", "Billing", "quarterly", storage.BILLING_FREQUENCIES),
             Field("volume", "Volume", placeholder="per line: 10 cases, or 40h for time"),
             Field(
                 "hours",
@@ -327,9 +299,7 @@ class TemplatesScreen(_NamedList):
             ),
             Field("description", "Description", placeholder="optional"),
         ]
-        self.app.push_screen(
-            FormModal("New template", fields, submit, submit_label="Add template"), self._saved
-        )
+        self.form("New template", fields, submit, submit_label="Add template", then=self._saved())
 
     def action_edit(self) -> None:
         t = self.selected
@@ -350,13 +320,11 @@ class TemplatesScreen(_NamedList):
             )
 
         fields = _edit_fields(t)
-        self.app.push_screen(
-            FormModal(
-                f"Edit template {name}",
-                fields,
-                submit,
-                intro=f"{t.abbr} · {t.allotment_type}. Contracts already made from it "
-                "keep their terms.",
-            ),
-            self._saved,
+        self.form(
+            f"Edit template {name}",
+            fields,
+            submit,
+            intro=f"{t.abbr} · {t.allotment_type}. Contracts already made from it "
+            "keep their terms.",
+            then=self._saved(),
         )

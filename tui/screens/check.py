@@ -22,9 +22,10 @@ from ..format import (
     when_words,
 )
 from ..widgets.bars import FilterInput, KeyFooter, TitleBar
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import DataScreen
-from .contract import ContractScreen, RecordCaseModal
+from .contract import ContractScreen
+from .contract_lines import record_case
 
 CHECK_DELAY = 0.3
 
@@ -65,10 +66,10 @@ class CheckScreen(DataScreen):
         yield Static("", id="hours")
         yield KeyTable(
             [
-                Col("line", "Line", 12),
+                Cols.line,
                 Col("title", "Title", 10, flex=1),
                 Col("left", "Left", 14, align="right"),
-                Col("status", "Status", 8),
+                Cols.status,
                 Col("days", "Days", 5, align="right"),
                 Col("usable", "Usable", 16, flex=1, fit=True),
             ],
@@ -279,11 +280,4 @@ class CheckScreen(DataScreen):
         if line is None:
             self.notify("Check a customer first, then pick a line.", severity="warning")
             return
-        self.app.push_screen(RecordCaseModal(line, then_show=info.number), self._recorded)
-
-    def _recorded(self, result) -> None:
-        if result is None:
-            return
-        _case, _info, notice, late = result
-        RecordCaseModal.tell(self, notice, late)
-        self.reload()
+        record_case(self, line, info.number)

@@ -24,14 +24,11 @@ from ..format import (
 )
 from ..widgets.bars import KeyFooter, TabBar, TitleBar
 from ..widgets.burn import BurnChart
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import DataScreen, tab_bindings
 from .contract_actions import LIFECYCLE, LifecycleActions, key_bindings, why_bindings
-from .contract_lines import LineActions, RecordCaseModal, line_terms, rate_text
-from .contract_tabs import CASES_SHOWN, LOWER_KEYS, LOWER_TABS, ContractTabs, compose_tabs
-
-__all__ = ["ContractScreen", "RecordCaseModal"]
-
+from .contract_lines import LineActions, line_terms, rate_text
+from .contract_tabs import CASES_SHOWN, LOWER_TABS, ContractTabs, compose_tabs
 
 WIDE, WIDER = 110, 140  # the lines table's width for its price columns, for its dates
 
@@ -48,7 +45,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         # in `?` (the footer has no room for them at 120 columns)
         Binding("v", "view_case", "Case detail", show=False, id="contract.case"),
         Binding("H", "history", "History", show=False, id="contract.history"),
-        *tab_bindings(LOWER_TABS, "contract", "Show this contract's {label}", LOWER_KEYS),
+        *tab_bindings(LOWER_TABS, "contract", "Show this contract's {label}"),
         *why_bindings(),
     ]
 
@@ -71,7 +68,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
                 Col("used", "Used", 24),
                 Col("left", "Left", 12, align="right"),
                 Col("over", "Over", 6, align="right"),
-                Col("status", "Status", 8),
+                Cols.status,
                 # where there is room (120 columns and more); else in #line-detail
                 Col("price", "Price", 9, align="right", needs=WIDE),
                 Col("net", "Net", 9, align="right", needs=WIDE),
@@ -94,7 +91,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
     def reload(self) -> None:
         number = self.number
 
-        def load():
+        def fetch():
             info = storage.show(number)
             return (
                 info,
@@ -104,16 +101,7 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
                 storage.billing_schedule(number),
             )
 
-        self.call_storage(
-            load, then=self._loaded, failed=self._load_failed, group="load", exclusive=True
-        )
-
-    def _load_failed(self, error: Exception) -> None:
-        from ..calls import show_error
-
-        show_error(self, error)
-        if isinstance(error, storage.NotFound) and self.app.screen is self:
-            self.dismiss()
+        self.load(fetch, then=self._loaded, failed=self.load_failed)
 
     def _loaded(self, data) -> None:
         info, self.refused, cases, entries, periods = data
@@ -291,25 +279,14 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         else:
             self.app.push_screen(ContractScreen(number))
 
-    def _after_form(
-        self, message: str | None = None, open_new: bool = False, select: str | None = None
-    ):
-        """After a form: say what happened, then open the new contract (`open_new`) or
-        reload, with the new row (its reference is the form's result) selected in the
-        table `select`."""
+    def _open_new(self, message: str):
+        """After renew or copy: say so, and open the new contract (the result) on top."""
 
         def callback(result) -> None:
-            if result is None:
-                return
-            if message:
+            if result is not None:
                 self.notify(message.format(result=result), markup=False)
-            if select:
-                self.query_one(select, KeyTable).select_key(str(result))
-            if open_new:
                 self.app.push_screen(ContractScreen(result))
                 self.stale = True
-            else:
-                self.reload()
 
         return callback
 

@@ -11,8 +11,7 @@ from textual.binding import Binding
 
 import storage
 
-from ..widgets.suggest import CustomerSuggester
-from .forms import Field, FormModal, date_field, term_fields
+from .forms import Field, customer_field, date_field, term_fields
 
 
 @dataclass(frozen=True)
@@ -132,8 +131,8 @@ def edit_submit(number: str, info):
 
 
 class LifecycleActions:
-    """The contract actions of ContractScreen (it provides number, info, _run, _after_form
-    and confirm)."""
+    """The contract actions of ContractScreen (it provides number, info, _run, _open_new,
+    after and confirm)."""
 
     def action_invoice(self) -> None:
         number, start = self.number, self.info.start
@@ -148,7 +147,7 @@ class LifecycleActions:
             "now on; it becomes active at once if it has already started.",
             partial(storage.invoice, number),
             "Invoice",
-            self._after_form(done),
+            self.after(done),
             keep="Not now",
         )
 
@@ -170,27 +169,25 @@ class LifecycleActions:
         def submit(values):
             return storage.cancel(number, values["on"], values["reason"])
 
-        self.app.push_screen(
-            FormModal(
-                f"Cancel {number}",
-                [
-                    date_field(
-                        "on",
-                        "Cancel date",
-                        str(day),
-                        "cancel date",
-                        required=True,
-                        note=f"when service ends, between {info.start} and {info.end}",
-                    ),
-                    Field("reason", "Reason", required=True, placeholder="why it is canceled"),
-                ],
-                submit,
-                intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
-                "be charged to it afterwards.",
-                submit_label="Cancel contract",
-                cancel_label="Keep it",
-            ),
-            self._after_form(f"{number} canceled."),
+        self.form(
+            f"Cancel {number}",
+            [
+                date_field(
+                    "on",
+                    "Cancel date",
+                    str(day),
+                    "cancel date",
+                    required=True,
+                    note=f"when service ends, between {info.start} and {info.end}",
+                ),
+                Field("reason", "Reason", required=True, placeholder="why it is canceled"),
+            ],
+            submit,
+            intro=f"Cancel {number} of {info.customer}? This cannot be undone: no case can "
+            "be charged to it afterwards.",
+            submit_label="Cancel contract",
+            cancel_label="Keep it",
+            then=self.after(f"{number} canceled."),
         )
 
     def action_renew(self) -> None:
@@ -220,16 +217,14 @@ class LifecycleActions:
             return storage.renew(number, start=begin, include_canceled=values["include"])
 
         title = storage.renewal_title(info.title, info.start, info.end, start)
-        self.app.push_screen(
-            FormModal(
-                f"Renew {number}",
-                fields,
-                submit,
-                intro=f"A new draft, '{title}', for the next term of {number}, with fresh "
-                "allotments; this contract's lines become renewed.",
-                submit_label="Renew",
-            ),
-            self._after_form(f"{number} renewed as {{result}} (a draft).", open_new=True),
+        self.form(
+            f"Renew {number}",
+            fields,
+            submit,
+            intro=f"A new draft, '{title}', for the next term of {number}, with fresh "
+            "allotments; this contract's lines become renewed.",
+            submit_label="Renew",
+            then=self._open_new(f"{number} renewed as {{result}} (a draft)."),
         )
 
     def action_next_term(self) -> None:
@@ -246,7 +241,7 @@ class LifecycleActions:
             f"Make a new draft with the dates and lines of {number} (fresh allotments)?",
             partial(storage.copy, number),
             "Copy",
-            self._after_form(f"{number} copied as {{result}} (a draft).", open_new=True),
+            self._open_new(f"{number} copied as {{result}} (a draft)."),
             keep="Not now",
         )
 
@@ -254,25 +249,17 @@ class LifecycleActions:
         info = self.info
         number = self.number
         submit = edit_submit(number, info)
-        self.app.push_screen(
-            FormModal(
-                f"Edit {number}",
-                [
-                    Field("title", "Title", info.title, required=True),
-                    Field(
-                        "customer",
-                        "Customer",
-                        info.customer,
-                        required=True,
-                        suggestions=CustomerSuggester(),
-                    ),
-                    *term_fields(info.start, info.end),
-                ],
-                submit,
-                intro="Only a draft can be edited. Lines that run with the contract follow "
-                "its new dates.",
-            ),
-            self._after_form(f"{number} saved."),
+        self.form(
+            f"Edit {number}",
+            [
+                Field("title", "Title", info.title, required=True),
+                customer_field(info.customer),
+                *term_fields(info.start, info.end),
+            ],
+            submit,
+            intro="Only a draft can be edited. Lines that run with the contract follow "
+            "its new dates.",
+            then=self.after(f"{number} saved."),
         )
 
     def action_delete(self) -> None:

@@ -44,18 +44,35 @@ def line_terms(line, width: int, money: bool = True) -> Text:
     return text
 
 
-def _typed_money(cents: int) -> str:
-    return f"{cents / 100:.2f}"
+def _as_typed(line) -> dict[str, str]:
+    """A line's terms as its form shows them; all empty for a new line."""
+    if line is None:
+        return dict.fromkeys(("title", "product", "price", "discount", "start", "end"), "")
+    return {
+        "title": line.title,
+        "product": line.product,
+        "price": f"{line.price_cents / 100:.2f}",
+        "discount": f"{line.discount_cents / 100:.2f}",
+        "start": str(line.start),
+        "end": str(line.end),
+    }
+
+
+def _from_typed(values: dict[str, Any]) -> dict[str, Any]:
+    """The line form's values as storage.add_line and edit_line take them (title aside):
+    a field left empty is None, the template's or the contract's."""
+    return {
+        "product": values["product"],
+        "allotment": values.get("allotment") or None,
+        "price": values["price"] or None,
+        "discount": values["discount"] or None,
+        "start": values["start"] or None,
+        "end": values["end"] or None,
+    }
 
 
 class RecordCaseModal(FormModal):
     """Record a resolved case on one line; an exhausted line offers the supervisor override."""
-
-    @staticmethod
-    def tell(screen, notice: str, late: bool) -> None:
-        """Say on `screen` that the case was recorded: a warning when it came late."""
-        severity = "warning" if late else "information"
-        screen.notify(notice, title="Case recorded", severity=severity, markup=False)
 
     def __init__(self, line, *, then_show: str | None = None) -> None:
         fields = [
@@ -109,33 +126,42 @@ class RecordCaseModal(FormModal):
             self.reveal("override")
 
 
+def record_case(screen, line, number: str, show=None) -> None:
+    """Record a resolved case on `line` of the contract `number` from `screen`; then
+    `show(info)` the contract as it is now, say that the case was recorded (a warning when
+    it came late) and reload the screen."""
+
+    def recorded(result) -> None:
+        if result is None:
+            return
+        _case, info, notice, late = result
+        if show is not None:
+            show(info)
+        severity = "warning" if late else "information"
+        screen.notify(notice, title="Case recorded", severity=severity, markup=False)
+        screen.reload()
+
+    screen.app.push_screen(RecordCaseModal(line, then_show=number), recorded)
+
+
 class LineActions:
     """The line actions of ContractScreen (it provides number, info, selected_line,
-    _after_form and confirm)."""
+    after and confirm)."""
 
     def action_record(self) -> None:
         line = self.selected_line
         if line is None:
             return
-        self.app.push_screen(RecordCaseModal(line, then_show=self.number), self._recorded)
-
-    def _recorded(self, result) -> None:
-        if result is None:
-            return
-        _case, info, notice, late = result
-        self.show_info(info)
-        RecordCaseModal.tell(self, notice, late)
-        self.reload()
+        record_case(self, line, self.number, show=self.show_info)
 
     def _line_fields(self, line=None) -> list[Field]:
         """The terms of a line, empty for a new one or filled with `line`'s."""
         info = self.info
         kind = storage.allotment(info.allotment_type)
+        typed = _as_typed(line)
         fields = [
-            Field("title", "Line title", line.title if line else "", required=True),
-            Field(
-                "product", "Product", line.product if line else "", placeholder="product or service"
-            ),
+            Field("title", "Line title", typed["title"], required=True),
+            Field("product", "Product", typed["product"], placeholder="product or service"),
         ]
         if kind.metered:
             fields.append(
@@ -148,33 +174,14 @@ class LineActions:
                 )
             )
         fields += [
-            money_field(
-                "price",
-                "Price",
-                _typed_money(line.price_cents) if line else "",
-                "e.g. 1200 or 1200.50",
-            ),
-            money_field(
-                "discount",
-                "Discount",
-                _typed_money(line.discount_cents) if line else "",
-                "e.g. 100",
-            ),
-            date_field(
-                "start",
-                "Start",
-                str(line.start) if line else "",
-                "line start",
-                placeholder=f"{info.start} (the contract's)",
-            ),
-            date_field(
-                "end",
-                "End",
-                str(line.end) if line else "",
-                "line end",
-                placeholder=f"{info.end} (the contract's)",
-            ),
+            money_field("price", "Price", typed["price"], "e.g. 1200 or 1200.50"),
+            money_field("discount", "Discount", typed["discount"], "e.g. 100"),
         ]
+        for key, day in (("start", info.start), ("end", info.end)):  # empty: the contract's
+            placeholder = f"{day} (the contract's)"
+            fields.append(
+                date_field(key, key.title(), typed[key], f"line {key}", placeholder=placeholder)
+            )
         return fields
 
     def action_edit_line(self) -> None:
@@ -184,26 +191,15 @@ class LineActions:
             return
 
         def submit(values):
-            return storage.edit_line(
-                line.ref,
-                title=values["title"],
-                product=values["product"],
-                allotment=values.get("allotment") or None,
-                price=values["price"] or None,
-                discount=values["discount"] or None,
-                start=values["start"] or None,
-                end=values["end"] or None,
-            )
+            return storage.edit_line(line.ref, title=values["title"], **_from_typed(values))
 
-        self.app.push_screen(
-            FormModal(
-                f"Edit line {line.ref}",
-                self._line_fields(line),
-                submit,
-                intro="Only a draft's lines can be edited.",
-                submit_label="Save line",
-            ),
-            self._after_form(f"Line {line.ref} saved."),
+        self.form(
+            f"Edit line {line.ref}",
+            self._line_fields(line),
+            submit,
+            intro="Only a draft's lines can be edited.",
+            submit_label="Save line",
+            then=self.after(f"Line {line.ref} saved."),
         )
 
     def action_add_line(self) -> None:
@@ -212,27 +208,20 @@ class LineActions:
         fields = self._line_fields()
 
         def submit(values):
-            return storage.add_line(
-                number,
-                values["title"],
-                product=values["product"],
-                allotment=values.get("allotment") or None,
-                price=values["price"] or None,
-                discount=values["discount"] or None,
-                start=values["start"] or None,
-                end=values["end"] or None,
-            )
+            return storage.add_line(number, values["title"], **_from_typed(values))
 
         intro = (
             "A fresh allotment on this contract."
             if info.status == "draft"
             else f"{number} is {storage.status_words(info.status)}: the new line starts fresh."
         )
-        self.app.push_screen(
-            FormModal(
-                f"Add a line to {number}", fields, submit, intro=intro, submit_label="Add line"
-            ),
-            self._after_form("Line {result} added.", select="#lines"),
+        self.form(
+            f"Add a line to {number}",
+            fields,
+            submit,
+            intro=intro,
+            submit_label="Add line",
+            then=self.after("Line {result} added.", "#lines"),
         )
 
     def action_adjust(self) -> None:
@@ -247,19 +236,17 @@ class LineActions:
             storage.adjust(line.ref, values["amount"], values["note"])
             return storage.adjusted_notice(line.ref, values["amount"].strip())
 
-        self.app.push_screen(
-            FormModal(
-                f"Adjust use of {line.ref}",
-                [
-                    Field("amount", "Change", required=True, placeholder=example),
-                    Field("note", "Why", required=True, placeholder="kept in the ledger"),
-                ],
-                submit,
-                intro=f"{line.title}: {line.used_text}. A supervisor's correction is a "
-                "new ledger entry; nothing is edited.",
-                submit_label="Adjust",
-            ),
-            self._after_form("{result}"),
+        self.form(
+            f"Adjust use of {line.ref}",
+            [
+                Field("amount", "Change", required=True, placeholder=example),
+                Field("note", "Why", required=True, placeholder="kept in the ledger"),
+            ],
+            submit,
+            intro=f"{line.title}: {line.used_text}. A supervisor's correction is a "
+            "new ledger entry; nothing is edited.",
+            submit_label="Adjust",
+            then=self.after("{result}"),
         )
 
     def action_cancel_line(self) -> None:
@@ -271,5 +258,5 @@ class LineActions:
             f"Stop all further charges to {line.ref} ({line.title})? This cannot be undone.",
             partial(storage.cancel_line, line.ref),
             "Cancel line",
-            self._after_form(f"Line {line.ref} canceled."),
+            self.after(f"Line {line.ref} canceled."),
         )

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import ContentSwitcher
 
 import storage
 
 from ..format import CASE_STYLES, local_stamp, signed_amount
 from ..widgets.bars import TabBar
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .forms import resolve_case_form
 
 LOWER_TABS = [("cases", "Cases"), ("ledger", "Ledger"), ("billing", "Billing")]
-LOWER_KEYS = Binding.Group("Tab", compact=True)
 LEDGER_SHOWN = 500
 CASES_SHOWN = 500
 
@@ -27,10 +25,10 @@ def compose_tabs() -> ComposeResult:
     with ContentSwitcher(initial="cases", id="lower"):
         yield KeyTable(
             [
-                Col("case", "Case", 10),
+                Cols.case,
                 Col("title", "Title", 12, flex=1),
-                Col("line", "Line", 12),
-                Col("status", "Status", 8),
+                Cols.line,
+                Cols.status,
                 Col("date", "Resolved", 10),
                 Col("charged", "Charged", 7, align="right"),
             ],
@@ -38,11 +36,11 @@ def compose_tabs() -> ComposeResult:
         )
         yield KeyTable(
             [
-                Col("at", "When", 16),
+                Cols.when,
                 Col("line", "Line", 4, align="right"),
-                Col("case", "Case", 10),
-                Col("amount", "Amount", 7, align="right"),
-                Col("kind", "Kind", 10),
+                Cols.case,
+                Cols.amount,
+                Cols.kind,
                 Col("who", "Who", 10),
                 Col("note", "Note", 8, flex=1),
             ],
@@ -165,5 +163,5 @@ class ContractTabs:
                 warning=f"Not usable now: {line.reason}" if line and line.reason else "",
                 notice=False,
             ),
-            self._after_form(f"{case.number} resolved."),
+            self.after(f"{case.number} resolved."),
         )

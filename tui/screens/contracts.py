@@ -28,7 +28,6 @@ from ..widgets.paged_table import Column, PagedTable
 from .base import DataScreen, filter_binding, tab_bindings
 
 TABS = [(s.name, s.label) for s in storage.STATUS_TABLE] + [("all", "All")]
-TAB_KEYS = Binding.Group("Tab", compact=True)
 
 
 def _remaining_style(row) -> str:
@@ -82,17 +81,10 @@ COLUMNS = [
 
 def _new_contract_fields(templates: list[tuple[str, str]], start, end) -> list:
     """The new contract form: customer, template, dates (a year from today), title."""
-    from ..widgets.suggest import CustomerSuggester
-    from .forms import Field, term_fields
+    from .forms import Field, customer_field, term_fields
 
     return [
-        Field(
-            "customer",
-            "Customer",
-            required=True,
-            suggestions=CustomerSuggester(),
-            placeholder="a customer's name (→ completes it)",
-        ),
+        customer_field(placeholder="a customer's name (→ completes it)"),
         # Any name or abbreviation the command line takes: storage finds it.
         Field(
             "template",
@@ -135,7 +127,7 @@ class ContractsScreen(DataScreen):
     AUTO_FOCUS = "#contracts"
     BINDINGS: ClassVar = [
         filter_binding("contracts"),
-        *tab_bindings(TABS, "contracts", "Show {label} contracts", TAB_KEYS),
+        *tab_bindings(TABS, "contracts", "Show {label} contracts"),
         Binding("o", "sort_next", "Sort", id="contracts.sort"),
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="contracts.sort_reverse"),
         Binding("n", "new_contract", "New", id="contracts.new"),
@@ -378,8 +370,6 @@ class ContractsScreen(DataScreen):
         )
 
     def _new_contract_form(self, templates: list[tuple[str, str]]) -> None:
-        from .forms import FormModal
-
         if not templates:
             self.notify(
                 "There is no contract template yet: add one on the templates screen (t).",
@@ -398,14 +388,14 @@ class ContractsScreen(DataScreen):
                 title=values["title"] or None,
             )
 
-        form = FormModal(
+        self.form(
             "New contract",
             _new_contract_fields(templates, today, end),
             create,
             intro="A new draft from a template. Add lines to it, then invoice it.",
             submit_label="Create",
+            then=self._created,
         )
-        self.app.push_screen(form, self._created)
 
     def _created(self, number: str | None) -> None:
         if not number:

@@ -25,6 +25,7 @@ import storage
 
 from ..calls import StorageCalls, error_text
 from ..widgets.bars import KeyFooter
+from ..widgets.suggest import CustomerSuggester
 
 
 @dataclass
@@ -79,6 +80,18 @@ def resolve_case_form(
 
     return FormModal(
         f"Resolve {number}", fields, submit, intro=intro, warning=warning, submit_label="Resolve"
+    )
+
+
+def choice_field(name: str, label: str, value: str, options: Sequence[str]) -> Field:
+    """One of a fixed list (billing, allotment type, role): a choice list, `value` chosen."""
+    return Field(name, label, value, required=True, options=options)
+
+
+def customer_field(value: str = "", **more: Any) -> Field:
+    """A customer's name, required; the names in the database are suggested as it is typed."""
+    return Field(
+        "customer", "Customer", value, required=True, suggestions=CustomerSuggester(), **more
     )
 
 

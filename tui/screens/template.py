@@ -15,7 +15,7 @@ import storage
 
 from ..format import rounding_words, status_text
 from ..widgets.bars import KeyFooter, TitleBar
-from ..widgets.key_table import Col, KeyTable
+from ..widgets.key_table import Col, Cols, KeyTable
 from .base import DataScreen
 
 SHOWN = 200
@@ -65,7 +65,7 @@ class TemplateScreen(DataScreen):
                 Col("number", "Contract", 10),
                 Col("customer", "Customer", 10, flex=1),
                 Col("title", "Title", 10, flex=1),
-                Col("status", "Status", 8),
+                Cols.status,
                 Col("start", "Start", 10),
                 Col("end", "End", 10),
             ],
@@ -77,14 +77,7 @@ class TemplateScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(
-            storage.template_detail,
-            self.template_name,
-            limit=SHOWN,
-            then=self._loaded,
-            group="load",
-            exclusive=True,
-        )
+        self.load(storage.template_detail, self.template_name, limit=SHOWN, then=self._loaded)
 
     def _loaded(self, detail) -> None:
         self.detail = detail

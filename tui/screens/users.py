@@ -6,6 +6,7 @@ supervisor who is not you is confirmed first. Anyone else reads why they may not
 from __future__ import annotations
 
 from functools import partial
+from operator import attrgetter
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,7 +19,7 @@ import storage
 from ..widgets.bars import KeyFooter, TitleBar
 from ..widgets.key_table import Col, KeyTable
 from .base import DataScreen
-from .forms import Field, FormModal
+from .forms import Field, choice_field
 
 NO_USERS = (
     "No users are listed: everyone may do everything. The first supervisor added turns "
@@ -77,7 +78,7 @@ class UsersScreen(DataScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_storage(_load, then=self._loaded, group="load", exclusive=True)
+        self.load(_load, then=self._loaded)
 
     def _loaded(self, data) -> None:
         self.refusal, users, self.me = data
@@ -117,22 +118,17 @@ class UsersScreen(DataScreen):
     # ---------------------------------------------------------------- actions
 
     def _done(self, message: str):
+        """After adding a user or changing a role: say so and select them; a first
+        supervisor who is not you is asked to be confirmed first."""
+        after = self.after(message, "#users", attrgetter("login"))
+
         def callback(result) -> None:
-            if result is None:
-                return
             if isinstance(result, NeedsYes):
                 self.confirm(
-                    "Make the first supervisor",
-                    result.question,
-                    result.call,
-                    "Confirm",
-                    self._done(message),
+                    "Make the first supervisor", result.question, result.call, "Confirm", callback
                 )
-                return
-            self.notify(message.format(result=result), markup=False)
-            if isinstance(getattr(result, "login", None), str):
-                self.query_one("#users", KeyTable).select_key(result.login)
-            self.reload()
+            else:
+                after(result)
 
         return callback
 
@@ -142,19 +138,14 @@ class UsersScreen(DataScreen):
 
         fields = [
             Field("login", "Login", required=True, placeholder="their login on this machine"),
-            Field(
-                "role",
-                "Role",
-                "rep",
-                required=True,
-                options=storage.ROLES,
-                suggestions=storage.ROLES,
-                placeholder=" or ".join(storage.ROLES),
-            ),
+            choice_field("role", "Role", "rep", storage.ROLES),
         ]
-        self.app.push_screen(
-            FormModal("Add a user", fields, submit, submit_label="Add user"),
-            self._done("{result.login} added as a {result.role}."),
+        self.form(
+            "Add a user",
+            fields,
+            submit,
+            submit_label="Add user",
+            then=self._done("{result.login} added as a {result.role}."),
         )
 
     def action_change_role(self) -> None:
@@ -179,5 +170,5 @@ class UsersScreen(DataScreen):
             f"Remove {user.login} ({user.role}) from the users?",
             partial(storage.remove_user, user.login),
             "Remove",
-            self._done(f"{user.login} removed."),
+            self.after(f"{user.login} removed."),
         )

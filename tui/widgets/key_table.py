@@ -27,6 +27,17 @@ class Col:
     fit: bool = False  # a flexible column that takes the spare room its longest cell needs first
 
 
+class Cols:
+    """Columns that several tables show: the same thing, the same width everywhere."""
+
+    case = Col("case", "Case", 10)
+    line = Col("line", "Line", 12)  # a line's reference, CNR-…/N
+    status = Col("status", "Status", 8)
+    when = Col("at", "When", 16)
+    amount = Col("amount", "Amount", 7, align="right")
+    kind = Col("kind", "Kind", 10)
+
+
 class KeyTable(DataTable):
     DEFAULT_CSS = """
     KeyTable { height: 1fr; scrollbar-size-vertical: 1; }
@@ -55,6 +66,7 @@ class KeyTable(DataTable):
         self.hidden: frozenset[str] = frozenset()
         self._enter_bound: bool | None = None
         self._pending: str | None = None  # the row to select once a fill brings it
+        self._wants: dict[int, int] = {}  # `_wanted` of a column, for these rows
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Enter is the screen's when the screen binds it (open, edit…): the footer and `?`
@@ -116,6 +128,7 @@ class KeyTable(DataTable):
             previous_key, self._pending = self._pending, None
         previous_index = self.cursor_row if keep else 0
         self._rows = list(rows)
+        self._wants.clear()
         self._rebuild()
         if not self._rows:
             return
@@ -146,10 +159,13 @@ class KeyTable(DataTable):
         return [shown[k] for k in kept]
 
     def _wanted(self, i: int) -> int:
-        """The width the longest cell of column `i` (or its label) needs."""
-        cells = [cells[i] for _key, cells in self._rows]
-        texts = [c if isinstance(c, Text) else Text(str(c or "")) for c in cells]
-        return max([Text(self.specs[i].label).cell_len] + [t.cell_len for t in texts])
+        """The width the longest cell of column `i` (or its label) needs: measured once
+        for the rows a fill brings, however often a resize asks."""
+        if i not in self._wants:
+            cells = [cells[i] for _key, cells in self._rows]
+            texts = [c if isinstance(c, Text) else Text(str(c or "")) for c in cells]
+            self._wants[i] = max([Text(self.specs[i].label).cell_len] + [t.cell_len for t in texts])
+        return self._wants[i]
 
     def _fit(self, shown: list[int], widths: list[int], i: int, spare: int) -> int:
         """Widen the fit column `i` to its longest cell: from the spare room, then from the
