@@ -25,13 +25,14 @@ import storage
 from storage.models import AuditEvent, Case, UsageEntry, WriteKey
 from tests.helpers import active_contract, make_world
 from tests.helpers.postgres import _reset_postgres, require_postgres
+from tests.helpers.wire import Proxy
 
 pytestmark = pytest.mark.slow
 
 _SPECIAL_REQUESTS = (80877103, 80877104)  # SSLRequest, GSSENCRequest: the server answers "N"
 
 
-class CuttingProxy:
+class CuttingProxy(Proxy):
     """127.0.0.1:<port> → the PostgreSQL server, reading the client's simple-protocol queries.
 
     `arm(pattern, when)` cuts the next connection that runs a statement whose text contains
@@ -40,45 +41,23 @@ class CuttingProxy:
     server's reply is swallowed, then both sockets are closed. `when="before"`: the statement
     is dropped and both sockets closed. One cut per arming."""
 
-    def __init__(self, host: str, port: int):
-        self.target = (host, port)
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.port = self.listener.getsockname()[1]
-        self.lock = threading.Lock()
+    def __init__(self, url: str):
         self.prepared: dict[str, bytes] = {}  # statement name → its text (same on every conn)
         self.armed: tuple[bytes, str] | None = None
         self.cuts: list[tuple[str, bytes]] = []  # (when, the statement cut at)
-        self.connections = 0
-        self.closing = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(url)
 
     def arm(self, pattern: bytes, when: str) -> None:
         assert when in ("after", "before")
         with self.lock:
             self.armed = (pattern, when)
 
-    def close(self) -> None:
-        self.closing = True
-        self.listener.close()
-
     # -- plumbing ---------------------------------------------------------------------
 
-    def _accept(self) -> None:
-        while not self.closing:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            with self.lock:
-                self.connections += 1
-            link = {"client": client, "server": server, "mute": False, "replied": None}
-            link["replied"] = threading.Event()
-            threading.Thread(target=self._client_to_server, args=(link,), daemon=True).start()
-            threading.Thread(target=self._server_to_client, args=(link,), daemon=True).start()
+    def serve(self, client: socket.socket, server: socket.socket) -> None:
+        link = {"client": client, "server": server, "mute": False, "replied": threading.Event()}
+        threading.Thread(target=self._client_to_server, args=(link,), daemon=True).start()
+        threading.Thread(target=self._server_to_client, args=(link,), daemon=True).start()
 
     @staticmethod
     def _read_exactly(sock: socket.socket, n: int) -> bytes:
@@ -180,7 +159,7 @@ def proxy():
     _reset_postgres(url)
     storage.close_database()
     parsed = urlparse(url)
-    proxy = CuttingProxy(parsed.hostname or "127.0.0.1", parsed.port or 5432)
+    proxy = CuttingProxy(url)
     # Plain text on the wire, so the proxy can read the statements.
     via = parsed._replace(
         netloc=f"{parsed.username or 'postgres'}@127.0.0.1:{proxy.port}",

@@ -43,39 +43,62 @@ class Counter:
             return count
 
 
-class WireProxy:
-    """`with WireProxy(url) as proxy:` serves `proxy.url`, the same database through the proxy."""
+class Proxy:
+    """127.0.0.1:<port> in front of the PostgreSQL server at `url`; `serve(client, server)`
+    (a subclass's) runs for each connection, on the accepting thread. `self.url` reaches the
+    same database through the proxy."""
 
-    def __init__(self, url: str, delay: float = 0.0) -> None:
+    def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         self.target = (parts.hostname or "127.0.0.1", parts.port or 5432)
-        self.delay = delay
-        self.counter = Counter()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        port = self._listener.getsockname()[1]
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.closing = False
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
         user = f"{parts.username}@" if parts.username else ""
-        self.url = urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{port}"))
-        self._closing = False
+        self.url = urlunsplit(parts._replace(netloc=f"{user}127.0.0.1:{self.port}"))
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def __enter__(self) -> Self:
-        threading.Thread(target=self._accept, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._closing = True
-        self._listener.close()
+        self.close()
+
+    def close(self) -> None:
+        self.closing = True
+        self.listener.close()
+
+    def serve(self, client: socket.socket, server: socket.socket) -> None:
+        raise NotImplementedError
 
     def _accept(self) -> None:
-        while not self._closing:
+        while not self.closing:
             try:
-                client, _ = self._listener.accept()
+                client, _ = self.listener.accept()
             except OSError:
                 return
             server = socket.create_connection(self.target)
-            for sock in (client, server):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=self._requests, args=(client, server), daemon=True).start()
-            threading.Thread(target=_pump, args=(server, client), daemon=True).start()
+            with self.lock:
+                self.connections += 1
+            self.serve(client, server)
+
+
+class WireProxy(Proxy):
+    """`with WireProxy(url) as proxy:` counts round trips in `proxy.counter`; with `delay`,
+    holds each request that long."""
+
+    def __init__(self, url: str, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.counter = Counter()
+        super().__init__(url)
+
+    def serve(self, client: socket.socket, server: socket.socket) -> None:
+        for sock in (client, server):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        threading.Thread(target=self._requests, args=(client, server), daemon=True).start()
+        threading.Thread(target=_pump, args=(server, client), daemon=True).start()
 
     def _requests(self, client: socket.socket, server: socket.socket) -> None:
         """Client to server: the start-up messages, then typed messages, counted and held."""
