@@ -12,6 +12,7 @@ contract's last billing period).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import peewee as pw
@@ -26,7 +27,7 @@ from .db import reads
 from .detail_views import Attention, AttentionEntry, AttentionSection
 from .forecast import project, stored_day, window_use
 from .lookup import case_number, contract_number, line_ref
-from .models import Case, Contract, Customer, Line, UsageEntry, tuples
+from .models import Case, Contract, Customer, Line, UsageEntry, database, tuples
 from .settings import AttentionSettings, attention_settings
 
 SECTIONS = {
@@ -58,7 +59,7 @@ def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
     )
 
 
-def _lines(*fields: pw.ColumnBase) -> pw.ModelSelect[Line]:
+def _lines(*fields: pw.ColumnBase | pw.SelectBase) -> pw.ModelSelect[Line]:
     return (
         Line.select(Line.contract, Line.position, Customer.name, Contract.allotment_type, *fields)
         .join(Contract, on=Line.contract == Contract.id)
@@ -88,19 +89,48 @@ def _on_line(
     )
 
 
+def _rows(query: pw.Query) -> list[tuple]:
+    """The rows as the driver hands them (no peewee conversion: tens of thousands of rows);
+    only integers and text are read this way, or dates converted with `_date`."""
+    return database.execute(query).fetchall()
+
+
+_DATES: dict[object, pendulum.Date] = {}
+
+
+def _date(value: dt.date | str) -> pendulum.Date:
+    """A stored calendar date (text on SQLite, a date on PostgreSQL) as a pendulum Date;
+    lines share few distinct dates, so each is built once."""
+    day = _DATES.get(value)
+    if day is None:
+        plain = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+        day = _DATES[value] = pendulum.Date(plain.year, plain.month, plain.day)
+    return day
+
+
+SHARE = (Line.used * pw.SQL("100")) / pw.fn.NULLIF(Line.total, pw.SQL("0"))  # SHARE_SQL
+
+
 def thresholds(
     day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
 ) -> list[AttentionEntry]:
-    """Lines used at or past the lower threshold, the most used first."""
-    share = (Line.used * 100) / Line.total
+    """Lines used at or past the lower threshold, the most used first: read in the order of
+    the index on the lines' percent used (migration 5), contracts joined to those lines only
+    (on SQLite, a CROSS JOIN keeps that order; `share >= warn` is `used * 100 >= total *
+    warn` for whole percentages)."""
     query = (
-        _lines(Line.total, Line.used)
-        .where(_metered_in_use(day) & (Line.used * 100 >= Line.total * settings.warn))
-        .order_by(share.desc(), Line.contract, Line.position)
+        Line.select(
+            Line.contract, Line.position, Customer.name, Contract.allotment_type,
+            Line.total, Line.used,
+        )
+        .join(Contract, pw.JOIN.CROSS)
+        .join(Customer, on=Contract.customer == Customer.id)
+        .where((Line.contract == Contract.id) & _metered_in_use(day) & (SHARE >= settings.warn))
+        .order_by(SHARE.desc(), Line.contract, Line.position)
         .limit(limit)
-    )
+    )  # fmt: skip
     out = []
-    for cid, position, customer, kind, total, used in tuples(query):
+    for cid, position, customer, kind, total, used in _rows(query):
         percent = used * 100 // total
         if used >= total:
             over = f" (+{allotment(kind).show(used - total)} over)" if used > total else ""
@@ -134,7 +164,8 @@ def running_out(
         .join(use, on=use.c.line_id == Line.id)
     )
     found = []
-    for cid, position, customer, kind, total, used, start, end, short, long in tuples(rows):
+    for cid, position, customer, kind, total, used, start, end, short, long in _rows(rows):
+        start, end = _date(start), _date(end)
         _s, _l, rate, runs_out, before = project(total, used, start, end, short, long, day)
         if runs_out is not None and before:  # before: a run-out day before the end
             found.append((runs_out, cid, position, customer, kind, rate, end))
@@ -284,20 +315,14 @@ def overage(
     day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
 ) -> list[AttentionEntry]:
     """Lines over their total whose overage grew in a billing period that has not ended."""
-    raised = (
-        UsageEntry.select(UsageEntry.line, pw.fn.MAX(UsageEntry.at).alias("last_at"))
-        .join(Line, on=UsageEntry.line == Line.id)
-        .where((Line.used > Line.total) & (UsageEntry.amount > 0))
-        .group_by(UsageEntry.line)
-        .alias("raised")
+    last_raised = UsageEntry.select(pw.fn.MAX(UsageEntry.at)).where(
+        (UsageEntry.line == Line.id) & (UsageEntry.amount > 0)
     )
     query = (
         _lines(
             Line.total, Line.used, Line.price - Line.discount, Contract.billing,
-            Contract.billing_start, Contract.billing_end, raised.c.last_at,
+            Contract.billing_start, Contract.billing_end, last_raised,
         )
-        .switch(Line)
-        .join(raised, on=raised.c.line_id == Line.id)
         .where(
             Contract.allotment_type.in_(metered_types())
             & (Contract.status != "draft")
@@ -319,8 +344,10 @@ def overage(
         b_start,
         b_end,
         last,
-    ) in tuples(query):
-        on = stored_day(last)
+    ) in _rows(query):
+        if last is None:
+            continue  # no entry of its ledger raised its use
+        on, b_start, b_end = stored_day(last), _date(b_start), _date(b_end)
         period_end = _period_end(b_start, b_end, billing, on)
         if period_end < day and on <= b_end:
             continue  # billed with a period that has ended

@@ -9,13 +9,14 @@ function of it (`project`), so the attention list, `show` and the console share 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import peewee as pw
 import pendulum
 
 from .allotments import allotment
-from .clock import business_zone, today
+from .clock import business_zone, business_zone_name, today
 from .db import reads
 from .detail_views import LineBurn
 from .lookup import find_line, line_ref
@@ -35,16 +36,23 @@ def day_start(day: pendulum.Date) -> dt.datetime:
     return moment.in_timezone("UTC").naive()
 
 
+@functools.cache
+def _zoneinfo(name: str) -> dt.tzinfo:
+    """The business zone `name` (the current one) through zoneinfo, built once per zone."""
+    from zoneinfo import ZoneInfo
+
+    zone = business_zone()
+    try:
+        return ZoneInfo(zone.name)
+    except (KeyError, ValueError):  # pragma: no cover - a zone zoneinfo does not know
+        return zone
+
+
 def stored_day(stamp: dt.datetime | str) -> pendulum.Date:
     """The business day of a stored (naive UTC) moment (through zoneinfo: pendulum's own
     conversion costs milliseconds)."""
-    from zoneinfo import ZoneInfo
-
     moment: dt.datetime = UsageEntry.at.python_value(stamp)
-    try:
-        zone = ZoneInfo(business_zone().name)
-    except (KeyError, ValueError):  # pragma: no cover - a zone zoneinfo does not know
-        zone = business_zone()
+    zone = _zoneinfo(business_zone_name())
     day = moment.replace(tzinfo=dt.UTC).astimezone(zone).date()
     return pendulum.Date(day.year, day.month, day.day)
 
