@@ -300,7 +300,8 @@ def open_cases(
 def _period_end(
     billing_start: pendulum.Date, billing_end: pendulum.Date, billing: str, on: pendulum.Date
 ) -> pendulum.Date:
-    """The last day of the billing period that holds `on` (billing.schedule's periods)."""
+    """The last day of the billing period that holds `on` (billing.schedule's periods);
+    `billing_end` is the last day billed (a canceled contract's cancel date, if earlier)."""
     months = BILLING_MONTHS[billing]
     on = max(on, billing_start)
     k = ((on.year - billing_start.year) * 12 + on.month - billing_start.month) // months
@@ -309,6 +310,16 @@ def _period_end(
     while k > 0 and billing_start.add(months=months * k) > on:
         k -= 1
     return min(billing_start.add(months=months * (k + 1)).subtract(days=1), billing_end)
+
+
+def _billed_until(
+    b_end: dt.date | str, status: str, cancel_date: dt.date | str | None
+) -> pendulum.Date:
+    """The last day a contract is billed for: its billing end, or, canceled, its cancel date
+    when that comes first (billing.billing_schedule bills a canceled contract up to it)."""
+    if status == "canceled" and cancel_date is not None:
+        return min(_date(b_end), _date(cancel_date))
+    return _date(b_end)
 
 
 def overage(
@@ -321,7 +332,8 @@ def overage(
     query = (
         _lines(
             Line.total, Line.used, Line.price - Line.discount, Contract.billing,
-            Contract.billing_start, Contract.billing_end, last_raised,
+            Contract.billing_start, Contract.billing_end, Contract.status, Contract.cancel_date,
+            last_raised,
         )
         .where(
             Contract.allotment_type.in_(metered_types())
@@ -332,22 +344,11 @@ def overage(
         .order_by(Line.contract, Line.position)
     )  # fmt: skip
     out = []
-    for (
-        cid,
-        position,
-        customer,
-        kind,
-        total,
-        used,
-        net,
-        billing,
-        b_start,
-        b_end,
-        last,
-    ) in _rows(query):
+    for row in _rows(query):
+        cid, position, customer, kind, total, used, net, billing, b_start, *until, last = row
         if last is None:
             continue  # no entry of its ledger raised its use
-        on, b_start, b_end = stored_day(last), _date(b_start), _date(b_end)
+        on, b_start, b_end = stored_day(last), _date(b_start), _billed_until(*until)
         period_end = _period_end(b_start, b_end, billing, on)
         if period_end < day and on <= b_end:
             continue  # billed with a period that has ended
