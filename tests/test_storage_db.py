@@ -98,7 +98,7 @@ def test_migration_5_indexes_the_lines_percent_used_on_a_schema_4_database(db_ur
     """`init` upgrades a schema-4 database: the index the threshold section reads from is
     added, and the section lists what it listed before."""
     from storage.models import database
-    from tests.helpers import active_contract, make_world
+    from tests.helpers import active_contract, make_world, upgraded_from
 
     make_world()
     number = active_contract(lines=2)
@@ -106,12 +106,7 @@ def test_migration_5_indexes_the_lines_percent_used_on_a_schema_4_database(db_ur
         storage.resolve(f"{number}/1", f"Case {i}")
     before = storage.needs_attention(sections=["threshold"])
     database.execute_sql('DROP INDEX "line_share"')
-    SchemaVersion.update(version=4).execute()
-    storage.close_database()
-    with pytest.raises(storage.DatabaseUnavailable, match="older schema \\(4\\)"):
-        storage.open_database(db_url)
-    storage.open_database(db_url, upgrade=True)
-    assert storage.db.schema_version() == 5
+    upgraded_from(db_url, 4)
     assert "line_share" in {index.name for index in database.get_indexes("line")}
     after = storage.needs_attention(sections=["threshold"])
     assert [e.why for e in after.sections[0].entries] == [

@@ -21,6 +21,7 @@ from tests.helpers.world import (
     office_hours_contract,
     refused,
     tables_changed,
+    upgraded_from,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "office_hours_contract",
     "refused",
     "tables_changed",
+    "upgraded_from",
 ]
