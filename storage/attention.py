@@ -202,7 +202,8 @@ def ending(
         .limit(limit)
     )
     out = []
-    for cid, customer, end in tuples(query):
+    for cid, customer, stored_end in _rows(query):
+        end = _date(stored_end)
         when = _in_days(end.toordinal() - day.toordinal())
         out.append(
             AttentionEntry(
@@ -285,8 +286,8 @@ def open_cases(
         line_status,
         stored,
         end,
-    ) in tuples(query):
-        why, action = _case_trouble(kind, total, used, line_status, stored, end, day)
+    ) in _rows(query):
+        why, action = _case_trouble(kind, total, used, line_status, stored, _date(end), day)
         ref = line_ref(cid, position)
         out.append(
             AttentionEntry(
