@@ -25,7 +25,7 @@ from .by_dates import status_is
 from .clock import today
 from .db import reads
 from .detail_views import Attention, AttentionEntry, AttentionSection
-from .forecast import project, stored_day, window_use
+from .forecast import project, stored_day, window_sums
 from .lookup import case_number, contract_number, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry, database, tuples
 from .settings import AttentionSettings, attention_settings
@@ -155,14 +155,25 @@ def running_out(
     day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
 ) -> list[AttentionEntry]:
     """Lines that will be used up before their end at the current rate, the soonest first;
-    a line already past the lower threshold is listed there, not again here."""
+    a line already past the lower threshold is listed there, not again here.
+
+    One query, grouped by line, joins the lines to their ledger's last LONG days (the
+    customer and the allotment type in MAX(): one per line, which PostgreSQL cannot tell)."""
+    short, long, counted = window_sums(day)
     below = Line.used * 100 < Line.total * settings.warn
-    use = window_use(_metered_in_use(day) & below, day).alias("use")
     rows = (
-        _lines(Line.total, Line.used, Line.start, Line.end, use.c.use_short, use.c.use_long)
+        Line.select(
+            Line.contract, Line.position, pw.fn.MAX(Customer.name),
+            pw.fn.MAX(Contract.allotment_type), Line.total, Line.used, Line.start, Line.end,
+            short, long,
+        )
+        .join(Contract, on=Line.contract == Contract.id)
+        .join(Customer, on=Contract.customer == Customer.id)
         .switch(Line)
-        .join(use, on=use.c.line_id == Line.id)
-    )
+        .join(UsageEntry, on=UsageEntry.line == Line.id)
+        .where(_metered_in_use(day) & below & counted)
+        .group_by(Line.id)
+    )  # fmt: skip
     found = []
     for cid, position, customer, kind, total, used, start, end, short, long in _rows(rows):
         start, end = _date(start), _date(end)

@@ -57,28 +57,29 @@ def stored_day(stamp: dt.datetime | str) -> pendulum.Date:
     return pendulum.Date(day.year, day.month, day.day)
 
 
-def window_use(condition: pw.ColumnBase, day: pendulum.Date) -> pw.ModelSelect[UsageEntry]:
-    """(line id, use in the last SHORT days, use in the last LONG days) of the lines that
-    meet `condition` (on Line and Contract) and were used in the last LONG days up to `day`:
-    one grouped query over the ledger (columns line_id, use_short, use_long)."""
+def window_sums(day: pendulum.Date) -> tuple[pw.ColumnBase, pw.ColumnBase, pw.ColumnBase]:
+    """(use in the last SHORT days, use in the last LONG days, which ledger entries count)
+    up to `day`: two sums and a condition for a query over UsageEntry grouped by line."""
     since_long = day_start(day.subtract(days=LONG - 1))
     since_short = day_start(day.subtract(days=SHORT - 1))
     until = day_start(day.add(days=1))
     short = pw.fn.SUM(pw.Case(None, [(UsageEntry.at >= since_short, UsageEntry.amount)], 0))
+    counted = (
+        (UsageEntry.at >= since_long) & (UsageEntry.at < until) & UsageEntry.kind.in_(USE_KINDS)
+    )
+    return short, pw.fn.SUM(UsageEntry.amount), counted
+
+
+def window_use(condition: pw.ColumnBase, day: pendulum.Date) -> pw.ModelSelect[UsageEntry]:
+    """(line id, use in the last SHORT days, use in the last LONG days) of the lines that
+    meet `condition` (on Line and Contract) and were used in the last LONG days up to `day`:
+    one grouped query over the ledger (columns line_id, use_short, use_long)."""
+    short, long, counted = window_sums(day)
     return (
-        UsageEntry.select(
-            UsageEntry.line,
-            short.alias("use_short"),
-            pw.fn.SUM(UsageEntry.amount).alias("use_long"),
-        )
+        UsageEntry.select(UsageEntry.line, short.alias("use_short"), long.alias("use_long"))
         .join(Line, on=UsageEntry.line == Line.id)
         .join(Contract, on=Line.contract == Contract.id)
-        .where(
-            condition
-            & (UsageEntry.at >= since_long)
-            & (UsageEntry.at < until)
-            & UsageEntry.kind.in_(USE_KINDS)
-        )
+        .where(condition & counted)
         .group_by(UsageEntry.line)
     )
 
