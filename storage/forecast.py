@@ -84,6 +84,13 @@ def window_use(condition: pw.ColumnBase, day: pendulum.Date) -> pw.ModelSelect[U
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _day_of(ordinal: int) -> pendulum.Date:
+    """The day of an ordinal (pendulum's fromordinal costs microseconds; run-out days of many
+    lines are few distinct days)."""
+    return pendulum.Date.fromordinal(ordinal)
+
+
 def _window(age: int, window: int) -> int:
     """Days a rate is measured over: the window, or the line's days so far (a week at least)."""
     return min(window, max(SHORTEST, age))
@@ -120,7 +127,7 @@ def project(
     rates = (use_short * 7 / days_short, use_long * 7 / days_long, use * 7 / days)
     if runs_out_n is None:
         return (*rates, None, False)
-    runs_out = day if runs_out_n == today_n else pendulum.Date.fromordinal(runs_out_n)
+    runs_out = day if runs_out_n == today_n else _day_of(runs_out_n)
     return (*rates, runs_out, runs_out_n < end.toordinal())
 
 
