@@ -12,6 +12,7 @@ contract's last billing period).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import peewee as pw
@@ -24,9 +25,9 @@ from .by_dates import status_is
 from .clock import today
 from .db import reads
 from .detail_views import Attention, AttentionEntry, AttentionSection
-from .forecast import project, stored_day, window_use
+from .forecast import project, stored_day, window_sums
 from .lookup import case_number, contract_number, line_ref
-from .models import Case, Contract, Customer, Line, UsageEntry, tuples
+from .models import Case, Contract, Customer, Line, UsageEntry, database, tuples
 from .settings import AttentionSettings, attention_settings
 
 SECTIONS = {
@@ -58,7 +59,7 @@ def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
     )
 
 
-def _lines(*fields: pw.ColumnBase) -> pw.ModelSelect[Line]:
+def _lines(*fields: pw.ColumnBase | pw.SelectBase) -> pw.ModelSelect[Line]:
     return (
         Line.select(Line.contract, Line.position, Customer.name, Contract.allotment_type, *fields)
         .join(Contract, on=Line.contract == Contract.id)
@@ -88,19 +89,48 @@ def _on_line(
     )
 
 
+def _rows(query: pw.Query) -> list[tuple]:
+    """The rows as the driver hands them (no peewee conversion: tens of thousands of rows);
+    only integers and text are read this way, or dates converted with `_date`."""
+    return database.execute(query).fetchall()
+
+
+_DATES: dict[object, pendulum.Date] = {}
+
+
+def _date(value: dt.date | str) -> pendulum.Date:
+    """A stored calendar date (text on SQLite, a date on PostgreSQL) as a pendulum Date;
+    lines share few distinct dates, so each is built once."""
+    day = _DATES.get(value)
+    if day is None:
+        plain = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+        day = _DATES[value] = pendulum.Date(plain.year, plain.month, plain.day)
+    return day
+
+
+SHARE = (Line.used * pw.SQL("100")) / pw.fn.NULLIF(Line.total, pw.SQL("0"))  # SHARE_SQL
+
+
 def thresholds(
     day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
 ) -> list[AttentionEntry]:
-    """Lines used at or past the lower threshold, the most used first."""
-    share = (Line.used * 100) / Line.total
+    """Lines used at or past the lower threshold, the most used first: read in the order of
+    the index on the lines' percent used (migration 5), contracts joined to those lines only
+    (on SQLite, a CROSS JOIN keeps that order; `share >= warn` is `used * 100 >= total *
+    warn` for whole percentages)."""
     query = (
-        _lines(Line.total, Line.used)
-        .where(_metered_in_use(day) & (Line.used * 100 >= Line.total * settings.warn))
-        .order_by(share.desc(), Line.contract, Line.position)
+        Line.select(
+            Line.contract, Line.position, Customer.name, Contract.allotment_type,
+            Line.total, Line.used,
+        )
+        .join(Contract, pw.JOIN.CROSS)
+        .join(Customer, on=Contract.customer == Customer.id)
+        .where((Line.contract == Contract.id) & _metered_in_use(day) & (SHARE >= settings.warn))
+        .order_by(SHARE.desc(), Line.contract, Line.position)
         .limit(limit)
-    )
+    )  # fmt: skip
     out = []
-    for cid, position, customer, kind, total, used in tuples(query):
+    for cid, position, customer, kind, total, used in _rows(query):
         percent = used * 100 // total
         if used >= total:
             over = f" (+{allotment(kind).show(used - total)} over)" if used > total else ""
@@ -125,16 +155,28 @@ def running_out(
     day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
 ) -> list[AttentionEntry]:
     """Lines that will be used up before their end at the current rate, the soonest first;
-    a line already past the lower threshold is listed there, not again here."""
+    a line already past the lower threshold is listed there, not again here.
+
+    One query, grouped by line, joins the lines to their ledger's last LONG days (the
+    customer and the allotment type in MAX(): one per line, which PostgreSQL cannot tell)."""
+    short, long, counted = window_sums(day)
     below = Line.used * 100 < Line.total * settings.warn
-    use = window_use(_metered_in_use(day) & below, day).alias("use")
     rows = (
-        _lines(Line.total, Line.used, Line.start, Line.end, use.c.use_short, use.c.use_long)
+        Line.select(
+            Line.contract, Line.position, pw.fn.MAX(Customer.name),
+            pw.fn.MAX(Contract.allotment_type), Line.total, Line.used, Line.start, Line.end,
+            short, long,
+        )
+        .join(Contract, on=Line.contract == Contract.id)
+        .join(Customer, on=Contract.customer == Customer.id)
         .switch(Line)
-        .join(use, on=use.c.line_id == Line.id)
-    )
+        .join(UsageEntry, on=UsageEntry.line == Line.id)
+        .where(_metered_in_use(day) & below & counted)
+        .group_by(Line.id)
+    )  # fmt: skip
     found = []
-    for cid, position, customer, kind, total, used, start, end, short, long in tuples(rows):
+    for cid, position, customer, kind, total, used, start, end, short, long in _rows(rows):
+        start, end = _date(start), _date(end)
         _s, _l, rate, runs_out, before = project(total, used, start, end, short, long, day)
         if runs_out is not None and before:  # before: a run-out day before the end
             found.append((runs_out, cid, position, customer, kind, rate, end))
@@ -171,7 +213,8 @@ def ending(
         .limit(limit)
     )
     out = []
-    for cid, customer, end in tuples(query):
+    for cid, customer, stored_end in _rows(query):
+        end = _date(stored_end)
         when = _in_days(end.toordinal() - day.toordinal())
         out.append(
             AttentionEntry(
@@ -254,8 +297,8 @@ def open_cases(
         line_status,
         stored,
         end,
-    ) in tuples(query):
-        why, action = _case_trouble(kind, total, used, line_status, stored, end, day)
+    ) in _rows(query):
+        why, action = _case_trouble(kind, total, used, line_status, stored, _date(end), day)
         ref = line_ref(cid, position)
         out.append(
             AttentionEntry(
@@ -269,7 +312,8 @@ def open_cases(
 def _period_end(
     billing_start: pendulum.Date, billing_end: pendulum.Date, billing: str, on: pendulum.Date
 ) -> pendulum.Date:
-    """The last day of the billing period that holds `on` (billing.schedule's periods)."""
+    """The last day of the billing period that holds `on` (billing.schedule's periods);
+    `billing_end` is the last day billed (a canceled contract's cancel date, if earlier)."""
     months = BILLING_MONTHS[billing]
     on = max(on, billing_start)
     k = ((on.year - billing_start.year) * 12 + on.month - billing_start.month) // months
@@ -280,24 +324,29 @@ def _period_end(
     return min(billing_start.add(months=months * (k + 1)).subtract(days=1), billing_end)
 
 
+def _billed_until(
+    b_end: dt.date | str, status: str, cancel_date: dt.date | str | None
+) -> pendulum.Date:
+    """The last day a contract is billed for: its billing end, or, canceled, its cancel date
+    when that comes first (billing.billing_schedule bills a canceled contract up to it)."""
+    if status == "canceled" and cancel_date is not None:
+        return min(_date(b_end), _date(cancel_date))
+    return _date(b_end)
+
+
 def overage(
     day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
 ) -> list[AttentionEntry]:
     """Lines over their total whose overage grew in a billing period that has not ended."""
-    raised = (
-        UsageEntry.select(UsageEntry.line, pw.fn.MAX(UsageEntry.at).alias("last_at"))
-        .join(Line, on=UsageEntry.line == Line.id)
-        .where((Line.used > Line.total) & (UsageEntry.amount > 0))
-        .group_by(UsageEntry.line)
-        .alias("raised")
+    last_raised = UsageEntry.select(pw.fn.MAX(UsageEntry.at)).where(
+        (UsageEntry.line == Line.id) & (UsageEntry.amount > 0)
     )
     query = (
         _lines(
             Line.total, Line.used, Line.price - Line.discount, Contract.billing,
-            Contract.billing_start, Contract.billing_end, raised.c.last_at,
+            Contract.billing_start, Contract.billing_end, Contract.status, Contract.cancel_date,
+            last_raised,
         )
-        .switch(Line)
-        .join(raised, on=raised.c.line_id == Line.id)
         .where(
             Contract.allotment_type.in_(metered_types())
             & (Contract.status != "draft")
@@ -307,20 +356,11 @@ def overage(
         .order_by(Line.contract, Line.position)
     )  # fmt: skip
     out = []
-    for (
-        cid,
-        position,
-        customer,
-        kind,
-        total,
-        used,
-        net,
-        billing,
-        b_start,
-        b_end,
-        last,
-    ) in tuples(query):
-        on = stored_day(last)
+    for row in _rows(query):
+        cid, position, customer, kind, total, used, net, billing, b_start, *until, last = row
+        if last is None:
+            continue  # no entry of its ledger raised its use
+        on, b_start, b_end = stored_day(last), _date(b_start), _billed_until(*until)
         period_end = _period_end(b_start, b_end, billing, on)
         if period_end < day and on <= b_end:
             continue  # billed with a period that has ended

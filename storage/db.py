@@ -17,12 +17,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 import peewee as pw
 
 from .errors import DatabaseUnavailable, InvalidInput
+from .migrations import MIGRATIONS
 from .models import (
-    MODELS,
-    AuditEvent,
-    CustomerEmail,
-    CustomerPhone,
-    DayOff,
     SchemaVersion,
     Setting,
     WriteKey,
@@ -34,7 +30,7 @@ from .models import (
 P = ParamSpec("P")
 R = TypeVar("R")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # How long a write waits, in total, for another writer to finish before it gives up.
 BUSY_TIMEOUT_S = float(os.environ.get("CONTRACTS_BUSY_TIMEOUT", "10"))
 # FULL: a charge reported as done survives a power loss. The test suite sets NORMAL (still
@@ -277,57 +273,6 @@ def setting(name: str, default: str | None = None) -> str | None:
     return row.value if row else default
 
 
-def _migration_1() -> None:
-    later = (Setting, WriteKey, CustomerPhone, CustomerEmail, DayOff)
-    database.create_tables([m for m in MODELS if m not in later])
-
-
-def _migration_2() -> None:
-    """Settings (the business zone), idempotency keys, and the database role in the audit."""
-    from .clock import system_zone
-
-    database.create_tables([Setting, WriteKey])
-    columns = {c.name for c in database.get_columns(AuditEvent._meta.table_name)}
-    if "db_user" not in columns:
-        database.execute_sql('ALTER TABLE "audit_event" ADD COLUMN db_user VARCHAR(255)')
-    global initial_zone
-    if not Setting.select().where(Setting.name == "zone").exists():
-        Setting.create(name="zone", value=initial_zone or system_zone())
-    initial_zone = None  # for this one new database only
-
-
-def _migration_3() -> None:
-    """Caller ID: a customer's phone numbers and e-mail addresses in tables of their own
-    (unique, indexed), the default phone region (`init --phone-region`, else the country of
-    the business zone), and each customer's single email and phone moved into them."""
-    from . import caller_id
-
-    global initial_region
-    database.create_tables([CustomerPhone, CustomerEmail])
-    region = setting(caller_id.REGION_SETTING)
-    if region is None:
-        region = initial_region or caller_id.region_of_zone(setting("zone"))
-        if region:
-            Setting.create(name=caller_id.REGION_SETTING, value=region)
-    initial_region = None  # for this one database only
-    columns = {c.name for c in database.get_columns("customer")}
-    if {"email", "phone"} <= columns:
-        rows = database.execute_sql(
-            'SELECT id, name, email, phone FROM "customer" '
-            "WHERE email IS NOT NULL OR phone IS NOT NULL ORDER BY id"
-        ).fetchall()
-        for customer_id, name, email, phone in rows:
-            caller_id.move_old_contacts(customer_id, name, email, phone, region)
-        for column in ("email", "phone"):
-            database.execute_sql(f'ALTER TABLE "customer" DROP COLUMN {column}')
-
-
-def _migration_4() -> None:
-    """Days off of templates (service hours)."""
-    database.create_tables([DayOff])
-
-
-MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4}
 initial_zone: str | None = None  # `init --zone`: the business zone a new database starts with
 initial_region: str | None = None  # `init --phone-region`: the default phone region
 

@@ -9,13 +9,14 @@ function of it (`project`), so the attention list, `show` and the console share 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import peewee as pw
 import pendulum
 
 from .allotments import allotment
-from .clock import business_zone, today
+from .clock import business_zone, business_zone_name, today
 from .db import reads
 from .detail_views import LineBurn
 from .lookup import find_line, line_ref
@@ -35,44 +36,59 @@ def day_start(day: pendulum.Date) -> dt.datetime:
     return moment.in_timezone("UTC").naive()
 
 
+@functools.cache
+def _zoneinfo(name: str) -> dt.tzinfo:
+    """The business zone `name` (the current one) through zoneinfo, built once per zone."""
+    from zoneinfo import ZoneInfo
+
+    zone = business_zone()
+    try:
+        return ZoneInfo(zone.name)
+    except (KeyError, ValueError):  # pragma: no cover - a zone zoneinfo does not know
+        return zone
+
+
 def stored_day(stamp: dt.datetime | str) -> pendulum.Date:
     """The business day of a stored (naive UTC) moment (through zoneinfo: pendulum's own
     conversion costs milliseconds)."""
-    from zoneinfo import ZoneInfo
-
     moment: dt.datetime = UsageEntry.at.python_value(stamp)
-    try:
-        zone = ZoneInfo(business_zone().name)
-    except (KeyError, ValueError):  # pragma: no cover - a zone zoneinfo does not know
-        zone = business_zone()
+    zone = _zoneinfo(business_zone_name())
     day = moment.replace(tzinfo=dt.UTC).astimezone(zone).date()
     return pendulum.Date(day.year, day.month, day.day)
+
+
+def window_sums(day: pendulum.Date) -> tuple[pw.ColumnBase, pw.ColumnBase, pw.ColumnBase]:
+    """(use in the last SHORT days, use in the last LONG days, which ledger entries count)
+    up to `day`: two sums and a condition for a query over UsageEntry grouped by line."""
+    since_long = day_start(day.subtract(days=LONG - 1))
+    since_short = day_start(day.subtract(days=SHORT - 1))
+    until = day_start(day.add(days=1))
+    short = pw.fn.SUM(pw.Case(None, [(UsageEntry.at >= since_short, UsageEntry.amount)], 0))
+    counted = (
+        (UsageEntry.at >= since_long) & (UsageEntry.at < until) & UsageEntry.kind.in_(USE_KINDS)
+    )
+    return short, pw.fn.SUM(UsageEntry.amount), counted
 
 
 def window_use(condition: pw.ColumnBase, day: pendulum.Date) -> pw.ModelSelect[UsageEntry]:
     """(line id, use in the last SHORT days, use in the last LONG days) of the lines that
     meet `condition` (on Line and Contract) and were used in the last LONG days up to `day`:
     one grouped query over the ledger (columns line_id, use_short, use_long)."""
-    since_long = day_start(day.subtract(days=LONG - 1))
-    since_short = day_start(day.subtract(days=SHORT - 1))
-    until = day_start(day.add(days=1))
-    short = pw.fn.SUM(pw.Case(None, [(UsageEntry.at >= since_short, UsageEntry.amount)], 0))
+    short, long, counted = window_sums(day)
     return (
-        UsageEntry.select(
-            UsageEntry.line,
-            short.alias("use_short"),
-            pw.fn.SUM(UsageEntry.amount).alias("use_long"),
-        )
+        UsageEntry.select(UsageEntry.line, short.alias("use_short"), long.alias("use_long"))
         .join(Line, on=UsageEntry.line == Line.id)
         .join(Contract, on=Line.contract == Contract.id)
-        .where(
-            condition
-            & (UsageEntry.at >= since_long)
-            & (UsageEntry.at < until)
-            & UsageEntry.kind.in_(USE_KINDS)
-        )
+        .where(condition & counted)
         .group_by(UsageEntry.line)
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_of(ordinal: int) -> pendulum.Date:
+    """The day of an ordinal (pendulum's fromordinal costs microseconds; run-out days of many
+    lines are few distinct days)."""
+    return pendulum.Date.fromordinal(ordinal)
 
 
 def _window(age: int, window: int) -> int:
@@ -111,7 +127,7 @@ def project(
     rates = (use_short * 7 / days_short, use_long * 7 / days_long, use * 7 / days)
     if runs_out_n is None:
         return (*rates, None, False)
-    runs_out = day if runs_out_n == today_n else pendulum.Date.fromordinal(runs_out_n)
+    runs_out = day if runs_out_n == today_n else _day_of(runs_out_n)
     return (*rates, runs_out, runs_out_n < end.toordinal())
 
 

@@ -8,7 +8,7 @@ import pendulum
 import pytest
 
 import storage
-from tests.helpers.world import dump, make_world
+from tests.helpers.world import dump, make_world, upgraded_from
 
 
 def contract_with_hours(hours: str, abbr: str = "OFFICE") -> str:
@@ -302,17 +302,11 @@ def test_template_hours_are_read_by_the_same_rules(madrid):
 
 
 def test_a_database_of_schema_2_gets_days_off_on_upgrade(sqlite_url):
-    from storage import db
-    from storage.models import SchemaVersion, database
+    from storage.models import database
 
     contract_with_hours("Mon-Fri 08:00-18:00 Europe/Madrid")
     database.execute_sql('DROP TABLE "day_off"')
-    SchemaVersion.update(version=2).execute()
-    storage.close_database()
-    with pytest.raises(storage.DatabaseUnavailable, match="run `contracts init`"):
-        storage.open_database(sqlite_url)
-    storage.open_database(sqlite_url, upgrade=True)
-    assert db.schema_version() == 4
+    upgraded_from(sqlite_url, 2)
     storage.add_days_off("OFFICE", ["2026-12-07"])
     assert answer("2026-12-07T10:00:00+01:00") == (False, "2026-12-08T08:00:00+01:00")
 

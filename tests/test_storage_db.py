@@ -173,3 +173,24 @@ def test_a_read_only_snapshot_leaves_the_next_call_free_to_write(db_url):
     assert in_a_worker(storage.verify) == []  # a read-only transaction
     in_a_worker(storage.resolve, f"{number}/1", "On the same connection")
     assert in_a_worker(storage.show, number).lines[0].used == 1
+
+
+def test_migration_5_indexes_the_lines_percent_used_on_a_schema_4_database(db_url):
+    """`init` upgrades a schema-4 database: the index the threshold section reads from is
+    added, and the section lists what it listed before."""
+    from storage.models import database
+    from tests.helpers import active_contract, make_world, upgraded_from
+
+    make_world()
+    number = active_contract(lines=2)
+    for i in range(8):
+        storage.resolve(f"{number}/1", f"Case {i}")
+    before = storage.needs_attention(sections=["threshold"])
+    database.execute_sql('DROP INDEX "line_share"')
+    upgraded_from(db_url, 4)
+    assert "line_share" in {index.name for index in database.get_indexes("line")}
+    after = storage.needs_attention(sections=["threshold"])
+    assert [e.why for e in after.sections[0].entries] == [
+        "80 % used (8 of 10 cases), past the 75 % threshold"
+    ]
+    assert after.sections == before.sections

@@ -22,6 +22,7 @@ from tests.helpers.world import (
     refused,
     sql,
     tables_changed,
+    upgraded_from,
 )
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "refused",
     "sql",
     "tables_changed",
+    "upgraded_from",
 ]

@@ -4,6 +4,7 @@ dumps to prove that nothing changed."""
 from __future__ import annotations
 
 import pendulum
+import pytest
 
 import storage
 from storage.models import MODELS, database
@@ -163,3 +164,17 @@ def charged_on(ref: str, *days, override: bool = False) -> None:
         UsageEntry.update(at=dt.datetime(day.year, day.month, day.day, 12)).where(
             UsageEntry.id == newest
         ).execute()
+
+
+def upgraded_from(url: str, version: int) -> None:
+    """The database at `url` set back to schema `version`: opening it is refused until
+    `contracts init` (upgrade=True) runs the migrations after `version`."""
+    from storage.db import SCHEMA_VERSION, schema_version
+    from storage.models import SchemaVersion
+
+    SchemaVersion.update(version=version).execute()
+    storage.close_database()
+    with pytest.raises(storage.DatabaseUnavailable, match=f"older schema \\({version}\\)"):
+        storage.open_database(url)
+    storage.open_database(url, upgrade=True)
+    assert schema_version() == SCHEMA_VERSION

@@ -76,6 +76,11 @@ class AttentionScreen(DataScreen):
         self.at, self.settings = found.at, (found.thresholds, found.within)
         self.sections = list(found.sections) + self.sections[1:]
         self._fill(done=self.complete)
+        # The other sections are read once this one is on screen: their worker would hold
+        # the interpreter while the first section is being painted.
+        self.call_after_refresh(self._read_rest)
+
+    def _read_rest(self) -> None:
         rest = [key for key in storage.attention.SECTIONS if key != FIRST]
         self.call_storage(
             storage.needs_attention,
