@@ -10,6 +10,7 @@ the overage."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Sequence
 from fractions import Fraction
@@ -91,22 +92,28 @@ def day_start(day: pendulum.Date) -> dt.datetime:
 
 @reads
 def invoice_days(numbers: Sequence[str]) -> dict[str, pendulum.Date]:
-    """The business day each contract was invoiced, from its audit trail (a contract with no
-    invoice in its trail, such as demo data, is taken as invoiced before its first period)."""
+    """The business day each contract was invoiced (the day the invoice acted as of, in its
+    audit event; else the day of the event). A contract with no invoice in its trail, such as
+    demo data, is taken as invoiced before its first period."""
+    from .amounts import parse_date
     from .forecast import stored_day
 
     if not numbers:
         return {}
-    rows = tuples(
-        AuditEvent.select(AuditEvent.ref, pw.fn.MIN(AuditEvent.at))
+    events = tuples(
+        AuditEvent.select(AuditEvent.ref, AuditEvent.at, AuditEvent.changes)
         .where(
             (AuditEvent.entity == "contract")
             & (AuditEvent.action == "invoice")
             & AuditEvent.ref.in_(list(numbers))
         )
-        .group_by(AuditEvent.ref)
+        .order_by(AuditEvent.id.desc())  # the first invoice wins
     )
-    return {ref: stored_day(at) for ref, at in rows}
+    out = {}
+    for ref, at, changes in events:
+        on = json.loads(changes or "{}").get("on")
+        out[ref] = parse_date(on) if on else stored_day(at)
+    return out
 
 
 @reads
