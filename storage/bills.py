@@ -9,9 +9,11 @@ however many contracts there are. The rules are billing.py's (`schedule`, `due_o
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import peewee as pw
 import pendulum
@@ -26,9 +28,11 @@ from .billing import (
     overage_between,
     schedule,
 )
+from .by_dates import status_on
+from .clock import today
 from .db import reads
 from .errors import InvalidInput
-from .models import Contract, Customer, Line, UsageEntry, tuples
+from .models import Contract, Customer, Line, UsageEntry
 from .views import BillingTotal, ContractBill
 
 PAGE = 500
@@ -80,40 +84,43 @@ def _page(
     """The bills of the next PAGE contracts after id `after`, and the last id read (None at
     the end)."""
     since, until = day_start(first), day_start(last.add(days=1))
-    contracts = list(tuples(_contracts(first, last, since, until, after)))
+    # rows with the columns' names as attributes: c.number, c.customer, c.payer, …
+    contracts: list[Any] = list(_contracts(first, last, since, until, after).namedtuples())
     if not contracts:
         return [], None
-    ids = [row[0] for row in contracts]
+    ids = [c.id for c in contracts]
     prices = contract_prices(ids)
-    invoiced = invoice_days([row[1] for row in contracts])
+    invoiced = invoice_days([c.number for c in contracts])
     over = overage_between(ids, [since, until])
+    on = today()
     bills = []
-    for cid, number, customer, payer, billing, status, b_start, b_end, cancel in contracts:
+    for c in contracts:
+        status = status_on(c.status, c.start, c.end, on)
         periods = schedule(
-            b_start, b_end, billing, prices.get(cid, 0), cancel if status == "canceled" else None
+            c.billing_start,
+            c.billing_end,
+            c.billing,
+            prices.get(c.id, 0),
+            c.cancel_date if status == "canceled" else None,
         )
-        due = [p for p in periods if first <= due_on(p.end, invoiced.get(number)) <= last]
-        overage = cents(over[cid][0]) if cid in over else 0
+        due = [p for p in periods if first <= due_on(p.end, invoiced.get(c.number)) <= last]
+        overage = cents(over[c.id][0]) if c.id in over else 0
         if due or overage:
+            amount = sum(p.amount_cents for p in due)
             bills.append(
                 ContractBill(
-                    number,
-                    customer,
-                    payer,
-                    billing,
-                    status,
-                    len(due),
-                    sum(p.amount_cents for p in due),
-                    overage,
+                    c.number, c.customer, c.payer, c.billing, status, len(due), amount, overage
                 )
             )
     return bills, (ids[-1] if len(contracts) == PAGE else None)
 
 
-def _contracts(first, last, since, until, after: int) -> pw.ModelSelect:
+def _contracts(
+    first: pendulum.Date, last: pendulum.Date, since: dt.datetime, until: dt.datetime, after: int
+) -> pw.ModelSelect[Contract]:
     """The next PAGE invoiced contracts after id `after` with billing dates in the period or
-    use booked in it: (id, number, customer, bill-to, billing, status, billing dates, cancel
-    date)."""
+    use booked in it: (id, number, customer, bill-to, billing, status, dates, billing dates,
+    cancel date)."""
     bill_to = Customer.alias("bill_to")
     booked = (
         UsageEntry.select(pw.SQL("1"))
@@ -124,10 +131,12 @@ def _contracts(first, last, since, until, after: int) -> pw.ModelSelect:
         Contract.select(
             Contract.id,
             Contract.number,
-            Customer.name,
-            bill_to.name,
+            Customer.name.alias("customer"),
+            bill_to.name.alias("payer"),
             Contract.billing,
             Contract.status,
+            Contract.start,
+            Contract.end,
             Contract.billing_start,
             Contract.billing_end,
             Contract.cancel_date,

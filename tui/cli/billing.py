@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 
 import click
 
@@ -67,7 +68,7 @@ def _json(first, last, bills, totals) -> None:
 
 
 def _csv(bills, totals) -> None:
-    writer = csv.writer(click.get_text_stream("stdout"), lineterminator="\n")
+    writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for b in bills:
         totals.add(b)
