@@ -107,13 +107,21 @@ def test_a_cancellation_mid_period_bills_to_the_cancel_date(db_url, on):
     assert _report("2026-Q3") == {}
 
 
-def test_overage_booked_in_the_period_is_billed_at_the_line_rate(db_url, on):
-    """100.00 for 40h: two overrides of 45m in June bill 90 minutes, 3.75 rounded once."""
+def _line(on, template: str, end: str, allotment: str) -> tuple[str, str]:
+    """(contract, line): 100.00 for `allotment` from 2026-04-01 (May 1 for monthly Dev
+    Hours) to `end`, invoiced on 2026-05-20."""
     make_world()
     on(pendulum.Date(2026, 5, 20))
-    number = storage.new_contract("Acme Corp", "Dev Hours", "2026-05-01", "2026-08-31")
-    line = storage.add_line(number, "Hours", allotment="40h", price="100")
+    start = "2026-05-01" if template == "Dev Hours" else "2026-04-01"
+    number = storage.new_contract("Acme Corp", template, start, end)
+    line = storage.add_line(number, "Use", allotment=allotment, price="100")
     storage.invoice(number)
+    return number, line
+
+
+def test_overage_booked_in_the_period_is_billed_at_the_line_rate(db_url, on):
+    """100.00 for 40h: two overrides of 45m in June bill 90 minutes, 3.75 rounded once."""
+    number, line = _line(on, "Dev Hours", "2026-08-31", "40h")
     storage.resolve(line, "All of it", spent="40h")
     on(TODAY)
     storage.resolve(line, "Past it", spent="45m", override=True)
@@ -125,11 +133,7 @@ def test_overage_booked_in_the_period_is_billed_at_the_line_rate(db_url, on):
 
 
 def test_overage_booked_after_the_last_period_is_billed_when_booked(db_url, on):
-    make_world()
-    on(pendulum.Date(2026, 5, 20))
-    number = storage.new_contract("Acme Corp", "Phone Support", "2026-04-01", "2026-06-30")
-    line = storage.add_line(number, "Calls", allotment="2", price="100")
-    storage.invoice(number)
+    number, line = _line(on, "Phone Support", "2026-06-30", "2")
     storage.resolve(line, "One", override=True)
     storage.resolve(line, "Two", override=True)
     on(pendulum.Date(2026, 7, 10))
