@@ -25,6 +25,9 @@ from .lookup import find_contract
 from .models import AuditEvent, Contract, Line, UsageEntry, tuples
 from .views import BillingPeriod
 
+# A contract's tab asks for the use at each period's start: this many columns a query at most
+# (SQLite allows 2,000), so a contract of thousands of periods takes several queries.
+BOUNDS_A_QUERY = 500
 BILLING_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "semiannually": 6, "annually": 12}
 
 
@@ -142,15 +145,42 @@ def overage_between(
     Contracts without any are left out."""
     if not ids:
         return {}
-    used_by = [
-        pw.fn.SUM(pw.Case(None, [(UsageEntry.at < moment, UsageEntry.amount)], 0))
-        if moment is not None
-        else pw.fn.SUM(UsageEntry.amount)
-        for i, moment in enumerate(bounds)
-        if i or moment is not None
-    ]  # the use at each bound (before the first None: nothing; after the last: all)
-    query = (
-        Line.select(Line.contract, Line.total, Line.price - Line.discount, *used_by)
+    # the use of each line at each bound (before a first None: nothing; to a last None: all)
+    moments = list(bounds[1:] if bounds[0] is None else bounds)
+    lines: dict[int, tuple[int, int, int, list[int]]] = {}
+    for i in range(0, len(moments), BOUNDS_A_QUERY):
+        for line, contract, total, net, *used in tuples(
+            _use_at(ids, moments[i : i + BOUNDS_A_QUERY])
+        ):
+            found = lines.setdefault(line, (contract, total, int(net), [0] * (bounds[0] is None)))
+            found[3].extend(int(u or 0) for u in used)
+    out: dict[int, list[Fraction]] = {}
+    for contract, total, net, used in lines.values():
+        over = [max(0, u - total) for u in used]
+        if not any(over):
+            continue
+        windows = out.setdefault(contract, [Fraction(0)] * (len(used) - 1))
+        for i in range(len(used) - 1):
+            windows[i] += Fraction((over[i + 1] - over[i]) * net, total)
+    return out
+
+
+def _use_at(ids: Sequence[int], moments: Sequence[dt.datetime | None]) -> pw.ModelSelect[Line]:
+    """(line, contract, total, net price, its use before each moment (None: all of it)) of
+    the metered lines with a total of the contracts `ids` that have any ledger entry."""
+    return (
+        Line.select(
+            Line.id,
+            Line.contract,
+            Line.total,
+            Line.price - Line.discount,
+            *(
+                pw.fn.SUM(UsageEntry.amount)
+                if moment is None
+                else pw.fn.SUM(pw.Case(None, [(UsageEntry.at < moment, UsageEntry.amount)], 0))
+                for moment in moments
+            ),
+        )
         .join(UsageEntry, on=UsageEntry.line == Line.id)
         .switch(Line)
         .join(Contract)
@@ -161,17 +191,6 @@ def overage_between(
         )
         .group_by(Line.id, Line.contract, Line.total, Line.price, Line.discount)
     )
-    start = [0] if bounds[0] is None else []
-    out: dict[int, list[Fraction]] = {}
-    for contract, total, net, *used in tuples(query):
-        used = [*start, *(int(u or 0) for u in used)]
-        over = [max(0, u - total) for u in used]
-        if not any(over):
-            continue
-        windows = out.setdefault(contract, [Fraction(0)] * (len(used) - 1))
-        for i in range(len(used) - 1):
-            windows[i] += Fraction((over[i + 1] - over[i]) * int(net), total)
-    return out
 
 
 def cents(amount: Fraction) -> int:

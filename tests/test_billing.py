@@ -244,3 +244,18 @@ def test_periods_are_read_as_their_first_and_last_days():
     assert [str(d) for d in window("2026-q4")] == ["2026-10-01", "2026-12-31"]
     assert [str(d) for d in window("2028-02")] == ["2028-02-01", "2028-02-29"]
     assert [str(d) for d in window(None, "2026-11-03", "2026-11-03")] == ["2026-11-03"] * 2
+
+
+def test_a_contract_of_thousands_of_periods_shows_its_overage(db_url, on):
+    """2,400 monthly periods: the use at each period's start is read in several queries."""
+    make_world()
+    on(TODAY)
+    number = storage.new_contract("Acme Corp", "Dev Hours", "2000-01-01", "2199-12-31")
+    line = storage.add_line(number, "Hours", allotment="1h", price="60")
+    storage.invoice(number)
+    storage.resolve(line, "All and more", spent="1h30m", override=True)
+    periods = storage.billing_schedule(number)
+    assert len(periods) == 2400
+    assert [(str(p.start), p.overage_cents) for p in periods if p.overage_cents] == [
+        ("2026-06-01", 3000)
+    ]
