@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from calendar import monthrange
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -209,16 +210,18 @@ def schedule(
     """Periods of `billing` months from start to end. Whole periods bill equal shares of the
     price; a short last period (or the one a cancel date cuts) bills its share of days."""
     months = BILLING_MONTHS[billing]
-    periods = []  # (start, end, weight)
-    k = 0
-    while start.add(months=months * k) <= end:
-        p_start = start.add(months=months * k)
-        natural_end = start.add(months=months * (k + 1)).subtract(days=1)
-        p_end = min(natural_end, end)
-        full_days = (natural_end - p_start).days + 1
-        periods.append((p_start, p_end, ((p_end - p_start).days + 1) / full_days))
+    periods = []  # (start, end, weight), as day ordinals: pendulum's arithmetic is slow
+    last = end.toordinal()
+    k, p_start = 0, start.toordinal()
+    while p_start <= last:
+        natural_end = _add_months(start, months * (k + 1)) - 1
+        p_end = min(natural_end, last)
+        full_days = natural_end - p_start + 1
+        periods.append((p_start, p_end, (p_end - p_start + 1) / full_days))
         k += 1
+        p_start = natural_end + 1
     total_weight = sum(w for _s, _e, w in periods)
+    cancel = cancel_date.toordinal() if cancel_date is not None else None
     out = []
     billed = 0
     for i, (p_start, p_end, weight) in enumerate(periods):
@@ -228,12 +231,25 @@ def schedule(
             amount = round(price_cents * weight / total_weight)
         billed += amount
         cut = False
-        if cancel_date is not None:
-            if p_start > cancel_date:
+        if cancel is not None:
+            if p_start > cancel:
                 break
-            if p_end > cancel_date:
-                days = (p_end - p_start).days + 1
-                amount = round(amount * ((cancel_date - p_start).days + 1) / days)
-                p_end, cut = cancel_date, True
-        out.append(BillingPeriod(p_start, p_end, amount, canceled=cut))
+            if p_end > cancel:
+                days = p_end - p_start + 1
+                amount = round(amount * (cancel - p_start + 1) / days)
+                p_end, cut = cancel, True
+        out.append(BillingPeriod(_day(p_start), _day(p_end), amount, canceled=cut))
     return out
+
+
+def _add_months(day: dt.date, months: int) -> int:
+    """The ordinal of `day` plus `months` (pendulum's rule: the 31st becomes a shorter
+    month's last day)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return dt.date(year, month + 1, min(day.day, monthrange(year, month + 1)[1])).toordinal()
+
+
+def _day(ordinal: int) -> pendulum.Date:
+    day = dt.date.fromordinal(ordinal)
+    return pendulum.Date(day.year, day.month, day.day)
