@@ -54,17 +54,26 @@ def _decimal(cents: int) -> str:
 
 
 def _json(first, last, bills, totals) -> None:
-    click.echo(f'{{"from": "{first}", "to": "{last}", "contracts": [', nl=False)
-    for i, bill in enumerate(bills):
+    """One JSON document, written a contract (and a customer's total) at a time."""
+
+    def counted(bill):
         totals.add(bill)
-        text = json.dumps(bill.to_json(), ensure_ascii=False)
+        return bill
+
+    click.echo(f'{{"from": "{first}", "to": "{last}",', nl=False)
+    _json_list("contracts", map(counted, bills))
+    _json_list("customers", totals.by_customer())
+    _json_list("bill_to", totals.by_bill_to())
+    total = {k: v for k, v in totals.total.to_json().items() if k != "name"}
+    click.echo(f'\n"total": {json.dumps(total)}}}')
+
+
+def _json_list(name: str, views) -> None:
+    click.echo(f'\n"{name}": [', nl=False)
+    for i, view in enumerate(views):
+        text = json.dumps(view.to_json(), ensure_ascii=False)
         click.echo(("," if i else "") + "\n  " + text, nl=False)
-    rest = {
-        "customers": [t.to_json() for t in totals.by_customer()],
-        "bill_to": [t.to_json() for t in totals.by_bill_to()],
-        "total": {k: v for k, v in totals.total.to_json().items() if k != "name"},
-    }
-    click.echo("\n], " + json.dumps(rest, indent=2, ensure_ascii=False)[1:])
+    click.echo("\n],", nl=False)
 
 
 def _csv(bills, totals) -> None:
