@@ -33,6 +33,7 @@ from .clock import today
 from .db import reads
 from .errors import InvalidInput
 from .models import Contract, Customer, Line, UsageEntry
+from .text import quoted
 from .views import BillingTotal, ContractBill
 
 PAGE = 500
@@ -63,7 +64,7 @@ def billing_window(
         first = parse_date(f"{quarter[1]}-{3 * int(quarter[2]) - 2:02d}-01", "period")
         return first, first.add(months=2).end_of("month")
     raise InvalidInput(
-        f"period '{text}' is not a month (2026-11) or a quarter (2026-Q4); "
+        f"period '{quoted(text)}' is not a month (2026-11) or a quarter (2026-Q4); "
         "use --from and --to for other spans."
     )
 

@@ -226,6 +226,7 @@ def test_the_report_reads_contracts_a_page_at_a_time(db_url, on, monkeypatch):
         (("2026-13",), "period '2026-13' is not a month (2026-11) or a quarter (2026-Q4)"),
         (("2026-Q5",), "period '2026-Q5' is not a month"),
         (("November",), "period 'November' is not a month"),
+        (("2026-1\x1b[31m",), "period '2026-1?[31m' is not a month"),
         ((None, "2026-12-01", "2026-11-30"), "--from 2026-12-01 comes after --to 2026-11-30."),
         (("2026-11", "2026-11-01", None), "give either a period or --from and --to, not both."),
         ((None, "2026-11-01", None), "give a period (2026-11 or 2026-Q4), or both --from"),
