@@ -9,8 +9,8 @@ however many contracts there are. The rules are billing.py's (`schedule`, `due_o
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,7 @@ from .by_dates import status_on
 from .clock import today
 from .db import reads
 from .errors import InvalidInput
-from .models import Contract, Customer, Line, UsageEntry
+from .models import Contract, Customer, Line, UsageEntry, tuples
 from .text import quoted
 from .views import BillingTotal, ContractBill
 
@@ -72,21 +72,50 @@ def billing_window(
 def billing_report(first: pendulum.Date, last: pendulum.Date) -> Iterator[ContractBill]:
     """Every invoiced (not draft) contract with something due from `first` to `last`: the
     price of its periods that fall due then, and the overage booked then; in number order."""
+    late = _booked_outside(first, last)
     after: int | None = 0
     while after is not None:
-        rows, after = _page(first, last, after)
+        nearest = bisect_right(late, after)
+        rows, after = _page(first, last, after, late[nearest : nearest + PAGE])
         yield from rows
+
+
+def _overlaps(first: pendulum.Date, last: pendulum.Date) -> pw.ColumnBase:
+    """The contract's billing dates meet the period (a period of it may fall due then)."""
+    return (Contract.billing_start <= last) & (Contract.billing_end >= first)
+
+
+@reads
+def _booked_outside(first: pendulum.Date, last: pendulum.Date) -> list[int]:
+    """The invoiced contracts with use booked in the period outside their billing dates (a
+    late adjustment: overage to bill, nothing else), in id order; read once, not per page."""
+    since, until = day_start(first), day_start(last.add(days=1))
+    query = (
+        Line.select(Line.contract)
+        .distinct()
+        .join(UsageEntry, on=UsageEntry.line == Line.id)
+        .switch(Line)
+        .join(Contract)
+        .where(
+            (UsageEntry.at >= since)
+            & (UsageEntry.at < until)
+            & (Contract.status != "draft")
+            & ~_overlaps(first, last)
+        )
+        .order_by(Line.contract)
+    )
+    return [contract for (contract,) in tuples(query)]
 
 
 @reads
 def _page(
-    first: pendulum.Date, last: pendulum.Date, after: int
+    first: pendulum.Date, last: pendulum.Date, after: int, late: list[int]
 ) -> tuple[list[ContractBill], int | None]:
-    """The bills of the next PAGE contracts after id `after`, and the last id read (None at
-    the end)."""
+    """The bills of the next PAGE contracts after id `after` (with billing dates in the
+    period, or among `late`), and the last id read (None at the end)."""
     since, until = day_start(first), day_start(last.add(days=1))
     # rows with the columns' names as attributes: c.number, c.customer, c.payer, …
-    contracts: list[Any] = list(_contracts(first, last, since, until, after).namedtuples())
+    contracts: list[Any] = list(_contracts(first, last, after, late).namedtuples())
     if not contracts:
         return [], None
     ids = [c.id for c in contracts]
@@ -117,17 +146,14 @@ def _page(
 
 
 def _contracts(
-    first: pendulum.Date, last: pendulum.Date, since: dt.datetime, until: dt.datetime, after: int
+    first: pendulum.Date, last: pendulum.Date, after: int, late: list[int]
 ) -> pw.ModelSelect[Contract]:
-    """The next PAGE invoiced contracts after id `after` with billing dates in the period or
-    use booked in it: (id, number, customer, bill-to, billing, status, dates, billing dates,
-    cancel date)."""
+    """The next PAGE invoiced contracts after id `after` with billing dates in the period, or
+    in `late`: (id, number, customer, bill-to, billing, status, dates, billing dates, cancel
+    date). (`late` holds the first PAGE of them after `after`: no later one can be in the
+    page.)"""
     bill_to = Customer.alias("bill_to")
-    booked = (
-        UsageEntry.select(pw.SQL("1"))
-        .join(Line)
-        .where((Line.contract == Contract.id) & (UsageEntry.at >= since) & (UsageEntry.at < until))
-    )
+    meets = _overlaps(first, last) | Contract.id.in_(late) if late else _overlaps(first, last)
     return (
         Contract.select(
             Contract.id,
@@ -145,14 +171,7 @@ def _contracts(
         .join(Customer, on=Contract.customer == Customer.id)
         .switch(Contract)
         .join(bill_to, on=Contract.bill_to == bill_to.id)
-        .where(
-            (Contract.id > after)
-            & (Contract.status != "draft")
-            & (
-                ((Contract.billing_start <= last) & (Contract.billing_end >= first))
-                | pw.fn.EXISTS(booked)
-            )
-        )
+        .where((Contract.id > after) & (Contract.status != "draft") & meets)
         .order_by(Contract.id)
         .limit(PAGE)
     )

@@ -215,9 +215,19 @@ def test_the_report_reads_contracts_a_page_at_a_time(db_url, on, monkeypatch):
     from storage import bills
 
     _world(on)
-    numbers = [_invoiced(on, "Monthly") for _ in range(5)]
+    numbers, late = [], []
+    for i in range(7):  # every third one ended in April: only a late adjustment in June
+        if i % 3 == 1:
+            number = _invoiced(on, "Monthly", end="2026-04-30")
+            storage.adjust(f"{number}/1", "+11", note="found late")
+            late.append(number)
+        else:
+            number = _invoiced(on, "Monthly")
+        numbers.append(number)
     monkeypatch.setattr(bills, "PAGE", 2)
-    assert list(_report("2026-06")) == numbers
+    found = _report("2026-06")
+    assert list(found) == numbers
+    assert [found[n] for n in late] == [(0, 0, 12000)] * 2  # 1 case over at 120.00 a case
 
 
 @pytest.mark.parametrize(
