@@ -33,6 +33,9 @@ _WHERE = {
     "parse_date": "amounts",
     "parse_duration": "amounts",
     "billing_schedule": "billing",
+    "billing_report": "bills",
+    "billing_window": "bills",
+    "BillingTotals": "bills",
     "add_customer": "catalog",
     "add_template": "catalog",
     "add_user": "catalog",
@@ -134,6 +137,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
     )
     from .attention import needs_attention
     from .billing import billing_schedule
+    from .bills import BillingTotals, billing_report, billing_window
     from .by_dates import sweep, sweep_if_due, sweep_needed
     from .caller_id import check_region
     from .catalog import (

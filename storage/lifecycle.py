@@ -300,8 +300,7 @@ def invoice(number: str) -> str:
     lines = list(contract.lines)
     if not lines:
         raise Refused(f"cannot invoice {contract.number}: it has no lines; add a line first.")
-    day = today()
-    if contract.end < day:
+    if contract.end < (day := today()):
         raise Refused(
             f"cannot invoice {contract.number}: it ended on {contract.end}; edit its dates first."
         )
@@ -310,9 +309,10 @@ def invoice(number: str) -> str:
             raise Refused(
                 f"cannot invoice {contract.number}: line {line.position} lies outside its dates."
             )
-    status = status_by_dates(contract, day)
-    _touch(contract, status=status)
-    audit.record("contract", contract.number, "invoice", who, {"status": ["draft", status]})
+    _touch(contract, status=(status := status_by_dates(contract, day)))
+    audit.record(
+        "contract", contract.number, "invoice", who, {"status": ["draft", status], "on": day}
+    )
     return status
 
 

@@ -123,6 +123,10 @@ class BillingPeriod(JsonMixin):
     end: pendulum.Date
     amount_cents: int  # the period's share of the contract's price
     overage_cents: int = 0  # use beyond the lines' totals in the period, at each line's rate
+    due_on: pendulum.Date | None = None  # the day it falls due (None: a draft's)
+    # what happened to it: not invoiced, before invoicing, billed, current, upcoming
+    state: str = ""
+    canceled: bool = False  # the cancel date cut it short
 
 
 @dataclass(frozen=True)
@@ -145,3 +149,46 @@ class AuditInfo(JsonMixin):
         import json
 
         return {**super().to_json(), "changes": json.loads(self.changes)}
+
+
+@dataclass(frozen=True)
+class ContractBill(JsonMixin):
+    """What one contract owes for a period of the billing report."""
+
+    number: str
+    customer: str
+    bill_to: str
+    billing: str
+    status: str
+    periods_due: int  # its billing periods that fall due in the report's period
+    due_cents: int  # their price
+    overage_cents: int  # overage booked in the report's period, at each line's rate
+
+    @property
+    def total_cents(self) -> int:
+        return self.due_cents + self.overage_cents
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "total_cents": self.total_cents}
+
+
+@dataclass
+class BillingTotal(JsonMixin):
+    """The billing report's sum over a customer's (or a bill-to customer's) contracts."""
+
+    name: str
+    contracts: int = 0
+    due_cents: int = 0
+    overage_cents: int = 0
+
+    @property
+    def total_cents(self) -> int:
+        return self.due_cents + self.overage_cents
+
+    def add(self, bill: ContractBill) -> None:
+        self.contracts += 1
+        self.due_cents += bill.due_cents
+        self.overage_cents += bill.overage_cents
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "total_cents": self.total_cents}

@@ -26,7 +26,7 @@ or minutes; money in cents). Commands that create something (`new`, `line add`, 
 
 Layout: this package holds the root group, the session, the global options and the
 failures; `output` prints, `options` holds the shared option stacks, and each area has a
-module (`catalog`, `contracts`, `cases`, `admin`) imported only when one of its commands
+module (`catalog`, `contracts`, `cases`, `admin`, `attention`, `billing`) imported only when one of its commands
 runs (click's LazyGroup), so `contracts check` loads `cases` and nothing else of the kind.
 
 Startup: only click and storage are imported here; the console (Textual) is imported only
@@ -75,6 +75,7 @@ COMMANDS = {
     },
     "settings": "tui.cli.admin:settings_cmd",
     "attention": "tui.cli.attention:attention",
+    "billing": "tui.cli.billing:billing",
 }
 
 

@@ -50,11 +50,32 @@ def compose_tabs() -> ComposeResult:
             [
                 Col("start", "From", 10),
                 Col("end", "To", 10),
-                Col("amount", "Amount", 12, align="right"),
+                Col("due", "Due", 10),
+                Col("amount", "Amount", 10, align="right"),
+                Col("overage", "Overage", 9, align="right"),
                 Col("note", "", 10, flex=1),
             ],
             id="billing",
         )
+
+
+# What the billing tab says of a period (storage.billing_schedule's `state`), and its style.
+PERIOD_WORDS = {
+    "current": ("current period", "bold"),
+    "billed": ("billed", "bright_black"),
+    "before invoicing": ("before invoicing", "yellow"),
+    "not invoiced": ("not invoiced", "bright_black"),
+    "upcoming": ("", ""),
+}
+
+
+def period_note(period) -> Text:
+    """`billed`, `current period`, `before invoicing`…; `, canceled` when the cancel date
+    cut the period short."""
+    words, style = PERIOD_WORDS.get(period.state, (period.state, ""))
+    if period.canceled:
+        words = f"{words}, canceled" if words else "canceled"
+    return Text(words, style=style)
 
 
 class ContractTabs:
@@ -110,7 +131,7 @@ class ContractTabs:
         )
 
     def _fill_billing(self) -> None:
-        today = storage.today()
+        money = storage.format_money
         self.query_one("#billing", KeyTable).fill(
             [
                 (
@@ -118,10 +139,10 @@ class ContractTabs:
                     [
                         str(p.start),
                         str(p.end),
-                        storage.format_money(p.amount_cents),
-                        Text("current period", style="bold")
-                        if p.start <= today <= p.end
-                        else Text("billed" if p.end < today else "", style="bright_black"),
+                        str(p.due_on or ""),
+                        money(p.amount_cents),
+                        money(p.overage_cents) if p.overage_cents else "",
+                        period_note(p),
                     ],
                 )
                 for p in self.periods
