@@ -7,28 +7,17 @@ import pendulum
 
 import storage
 from tests.helpers import active_contract, make_world
-from tests.helpers.console import (  # noqa: F401 - quick_pilot is a fixture
-    drive,
-    open_contract,
-    press,
-    quick_pilot,
-)
+from tests.helpers.console import console, press
 from tui.widgets.key_table import KeyTable
 
 
-def _tab(url: str, number: str, size=(120, 30)) -> list[list[str]]:
+async def _tab(url: str, number: str, size=(120, 30)) -> list[list[str]]:
     """The billing tab's rows as shown, after `3`."""
-    rows: list[list[str]] = []
-
-    async def scenario(pilot):
-        await open_contract(pilot, number)
+    async with console(url, size, contract=number) as (pilot, _app):
         await press(pilot, "3")
         table = pilot.app.screen.query_one("#billing", KeyTable)
         assert table.display
-        rows.extend(table.cells(str(p.start)) for p in storage.billing_schedule(number))
-
-    drive(url, scenario, size=size)
-    return rows
+        return [table.cells(str(p.start)) for p in storage.billing_schedule(number)]
 
 
 def _report(period) -> tuple[int, int] | None:
@@ -36,12 +25,12 @@ def _report(period) -> tuple[int, int] | None:
     return next(((b.due_cents, b.overage_cents) for b in bills), None)
 
 
-def test_a_contract_invoiced_today_shows_its_past_quarter_before_invoicing(db_url):
+async def test_a_contract_invoiced_today_shows_its_past_quarter_before_invoicing(db_url):
     """Today is 2026-06-15: the contract began on January 1 and was invoiced today, so its
     first quarter was never billed on its own; it falls due today with the first bill."""
     make_world()
     number = active_contract()  # quarterly, 1200.00, invoiced today
-    assert _tab(db_url, number) == [
+    assert await _tab(db_url, number) == [
         ["2026-01-01", "2026-03-31", "2026-06-15", "300.00", "", "before invoicing"],
         ["2026-04-01", "2026-06-30", "2026-06-30", "300.00", "", "current period"],
         ["2026-07-01", "2026-09-30", "2026-09-30", "300.00", "", ""],
@@ -54,7 +43,7 @@ def test_a_contract_invoiced_today_shows_its_past_quarter_before_invoicing(db_ur
     ]
 
 
-def test_the_tab_shows_what_the_report_gives_for_each_period(db_url, monkeypatch):
+async def test_the_tab_shows_what_the_report_gives_for_each_period(db_url, monkeypatch):
     import time
 
     make_world()
@@ -67,7 +56,7 @@ def test_the_tab_shows_what_the_report_gives_for_each_period(db_url, monkeypatch
     storage.resolve(f"{number}/1", "Past it", spent="30m", override=True)
     storage.cancel(number, "2026-08-10", "moved")
     periods = storage.billing_schedule(number)
-    rows = _tab(db_url, number)
+    rows = await _tab(db_url, number)
     assert [row[5] for row in rows] == ["billed"] * 5 + ["current period", "", "canceled"]
     for period, row in zip(periods, rows, strict=True):
         due, overage = _report(period) or (0, 0)
@@ -76,9 +65,9 @@ def test_the_tab_shows_what_the_report_gives_for_each_period(db_url, monkeypatch
     assert rows[7][:4] == ["2026-08-01", "2026-08-10", "2026-08-10", "32.26"]
 
 
-def test_a_draft_is_not_invoiced(db_url):
+async def test_a_draft_is_not_invoiced(db_url):
     from tests.helpers import contract_in
 
     make_world()
-    rows = _tab(db_url, contract_in("draft"))
+    rows = await _tab(db_url, contract_in("draft"))
     assert rows and all(row[2] == "" and row[5] == "not invoiced" for row in rows)
