@@ -12,7 +12,7 @@ from .charge_rule import charge_refusal
 from .clock import today
 from .contract_views import ContractInfo, LineInfo
 from .lookup import line_ref
-from .models import Case, Contract, Line, tuples
+from .models import Case, Contract, Customer, Line, Template, database, tuples
 
 
 def days_left(status: str, end: pendulum.Date, day: pendulum.Date | None = None) -> int | None:
@@ -66,6 +66,29 @@ def _case_counts(line_ids: list[int]) -> dict[int, int]:
     return {line_id: n for line_id, n in tuples(rows)}
 
 
+def _names(contract: Contract) -> tuple[str, str, str, str | None, str | None]:
+    """(customer, bill-to customer, template, the contract it came from, its renewal): one
+    statement of scalar subqueries, not five lookups (each a round trip on PostgreSQL)."""
+
+    def name(model: type[Customer | Template], key: int) -> pw.SelectQuery:
+        return model.select(model.name).where(model.id == key)
+
+    renewal = (
+        Contract.select(Contract.number)
+        .where((Contract.origin == contract.id) & (Contract.origin_kind == "renewal"))
+        .limit(1)
+    )
+    origin = Contract.select(Contract.number).where(Contract.id == contract.origin_id)
+    columns = [
+        name(Customer, contract.customer_id),
+        name(Customer, contract.bill_to_id),
+        name(Template, contract.template_id),
+        origin,
+        renewal,
+    ]
+    return database.execute(pw.Select(columns=columns)).fetchone()
+
+
 def contract_info(
     contract: Contract,
     with_lines: bool = True,
@@ -89,23 +112,14 @@ def contract_info(
             .where(Line.contract == contract.id)
             .scalar()
         )
-    successor = (
-        Contract.select(Contract.number)
-        .where((Contract.origin == contract.id) & (Contract.origin_kind == "renewal"))
-        .first()
-    )
-    origin = (
-        Contract.select(Contract.number).where(Contract.id == contract.origin_id).first()
-        if contract.origin_id
-        else None
-    )
+    customer, bill_to, template, origin, renewed_by = _names(contract)
     return ContractInfo(
         number=contract.number,
         title=contract.title,
         status=contract.status,
-        customer=contract.customer.name,
-        bill_to=contract.bill_to.name,
-        template=contract.template.name,
+        customer=customer,
+        bill_to=bill_to,
+        template=template,
         allotment_type=contract.allotment_type,
         billing=contract.billing,
         hours=contract.hours,
@@ -115,9 +129,9 @@ def contract_info(
         billing_end=contract.billing_end,
         cancel_date=contract.cancel_date,
         cancel_reason=contract.cancel_reason,
-        origin=origin.number if origin else None,
+        origin=origin,
         origin_kind=contract.origin_kind,
-        renewed_by=successor.number if successor else None,
+        renewed_by=renewed_by,
         owner=contract.owner,
         created=contract.created,
         modified=contract.modified,
