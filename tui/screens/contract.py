@@ -88,14 +88,18 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
 
     # ------------------------------------------------------------------ data
 
-    def reload(self) -> None:
+    def reload(self, info=None) -> None:
+        """Read the contract and its tabs again; given `info` (the contract as a change here
+        left it), show it at once and read only the rest."""
         number = self.number
+        if info is not None:
+            self.show_info(info)
 
         def fetch():
-            info = storage.show(number)
+            fresh = info or storage.show(number)
             return (
-                info,
-                storage.refusals(info.status, number),
+                fresh,
+                storage.refusals(fresh.status, number),
                 storage.list_cases(contract=number, limit=CASES_SHOWN),
                 storage.ledger(number),
                 storage.billing_schedule(number),
@@ -105,7 +109,8 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
 
     def _loaded(self, data) -> None:
         info, self.refused, cases, entries, periods = data
-        self.show_info(info)
+        if info is not self.info:  # else shown already (reload(info))
+            self.show_info(info)
         self.cases, self.entries, self.periods = cases, entries, periods
         self.fill_tabs()
 

@@ -127,19 +127,20 @@ class RecordCaseModal(FormModal):
 
 
 def record_case(screen, line, number: str, show=None) -> None:
-    """Record a resolved case on `line` of the contract `number` from `screen`; then
-    `show(info)` the contract as it is now, say that the case was recorded (a warning when
-    it came late) and reload the screen."""
+    """Record a resolved case on `line` of the contract `number` from `screen`; then say
+    that the case was recorded (a warning when it came late) and `show(info)` the contract
+    as it is now (read with the case: not read again), or else reload the screen."""
 
     def recorded(result) -> None:
         if result is None:
             return
         _case, info, notice, late = result
-        if show is not None:
-            show(info)
         severity = "warning" if late else "information"
         screen.notify(notice, title="Case recorded", severity=severity, markup=False)
-        screen.reload()
+        if show is not None:
+            show(info)
+        else:
+            screen.reload()
 
     screen.app.push_screen(RecordCaseModal(line, then_show=number), recorded)
 
@@ -152,7 +153,7 @@ class LineActions:
         line = self.selected_line
         if line is None:
             return
-        record_case(self, line, self.number, show=self.show_info)
+        record_case(self, line, self.number, show=self.reload)
 
     def _line_fields(self, line=None) -> list[Field]:
         """The terms of a line, empty for a new one or filled with `line`'s."""
