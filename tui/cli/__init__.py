@@ -75,6 +75,7 @@ COMMANDS = {
     },
     "settings": "tui.cli.admin:settings_cmd",
     "attention": "tui.cli.attention:attention",
+    **{name: f"tui.cli.transfer:{name}_cmd" for name in ("import", "export")},
 }
 
 

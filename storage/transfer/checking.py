@@ -1,0 +1,286 @@
+"""Checking an import whole before writing anything: every row against every rule, every
+problem collected (file, row, column, one sentence), and the rows to write built with their
+ids. This module holds the plan and the catalog (customers, templates); contracts and lines
+are in check_contracts.py, cases and the ledger in check_use.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .. import caller_id
+from ..allotments import allotment as allotment_kind
+from ..allotments import rounded_types
+from ..amounts import parse_date, parse_duration
+from ..catalog import NAME_LIMIT, check_hours
+from ..clock import now_utc
+from ..errors import InvalidInput
+from ..models import (
+    BILLING_FREQUENCIES,
+    AuditEvent,
+    Base,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Template,
+    tuples,
+)
+from ..text import free_text, one_line, quoted
+from .columns import REQUIRED, read_amount, read_moment, several
+from .reading import Record
+
+T = TypeVar("T")
+MAX_PROBLEMS = 1000  # problems kept to report; the rest are only counted
+STORED = Customer.created  # a moment as stored: naive UTC text
+
+
+class Row:
+    """One record being checked: its values read column by column, each problem noted
+    against its column; `ok` while none was found."""
+
+    def __init__(self, plan: Plan, record: Record) -> None:
+        self.plan, self.record, self.ok = plan, record, True
+
+    def problem(self, column: str | None, sentence: str) -> None:
+        self.ok = False
+        self.plan.problem(self.record.place, column, sentence)
+
+    def text(self, column: str) -> str:
+        return self.record.raw(column).strip()
+
+    def read(self, column: str, parse: Callable[[str], T], default: T | None = None) -> T | None:
+        """The column's value through `parse`; `default` when empty (a problem if required)."""
+        raw = self.text(column)
+        if not raw:
+            if column in REQUIRED[self.record.kind]:
+                self.problem(column, f"the {column.replace('_', ' ')} is empty.")
+            return default
+        try:
+            return parse(raw)
+        except InvalidInput as exc:
+            self.problem(column, str(exc))
+            return None
+
+    def name(self, column: str, what: str, limit: int = 200, required: bool = True) -> str:
+        found = self.read(column, lambda t: one_line(t, what, limit, required=required))
+        return found or ""
+
+    def day(self, column: str, default: Any = None) -> Any:
+        return self.read(
+            column, lambda t: parse_date(t, f"the {column.replace('_', ' ')}"), default
+        )
+
+    def moment(self, column: str, default: dt.datetime) -> dt.datetime:
+        found = self.read(column, lambda t: read_moment(t, column.replace("_", " ")), default)
+        return found or default
+
+    def amount(
+        self, column: str, kind: str, default: int | None = None, signed: bool = False
+    ) -> int | None:
+        what = column.replace("_", " ")
+        return self.read(column, lambda t: read_amount(kind, t, what, signed), default)
+
+    def free(self, column: str, what: str, limit: int = 2000) -> str:
+        return self.read(column, lambda t: free_text(t, what, limit, crlf=True), "") or ""
+
+
+class Plan:
+    """What an import will write: rows per model, ids assigned, and the problems found."""
+
+    def __init__(self, who: str, source: str) -> None:
+        from ..demo.writing import next_id
+
+        self.who, self.source = who, source
+        self.now = now_utc()
+        self.stamp = STORED.db_value(self.now)
+        self.problems: list[str] = []
+        self.more_problems = 0
+        self.rows: dict[type[Base], list[tuple]] = {}
+        self.next_id: Callable[[type[Base]], int] = next_id
+        self.ids: dict[type[Base], int] = {}
+        # name key -> (id, name, "db" or "file"): the database's and the file's
+        self.customers: dict[str, tuple[int, str, str]] = {}
+        self.templates: dict[str, tuple] = {}  # name -> (id, name, kind, billing, ...)
+        self.abbr_names: dict[str, str] = {}  # abbreviation -> template name
+        self.days_off: list[tuple[int, str]] = []
+        self.counts: dict[str, int] = {}
+        self._db_loaded = False
+
+    # bookkeeping
+
+    def problem(self, place: str, column: str | None, sentence: str) -> None:
+        if len(self.problems) >= MAX_PROBLEMS:
+            self.more_problems += 1
+            return
+        where = f"{place}, column {column}" if column else place
+        self.problems.append(f"{where}: {sentence}")
+
+    def new_id(self, model: type[Base]) -> int:
+        if model not in self.ids:
+            self.ids[model] = self.next_id(model)
+        value = self.ids[model]
+        self.ids[model] = value + 1
+        return value
+
+    def add(self, model: type[Base], row: tuple) -> None:
+        self.rows.setdefault(model, []).append(row)
+
+    def audit(self, entity: str, ref: str, changes: dict[str, Any]) -> None:
+        changes = {"from": self.source, **changes}
+        text = json.dumps(changes, sort_keys=True, default=str)
+        self.add(
+            AuditEvent, (self.new_id(AuditEvent), entity, ref, "import", self.who, self.stamp, text)
+        )
+
+    def count(self, kind: str) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def load_catalog(self) -> None:
+        """The customers, templates and contact details the database holds already."""
+        for cid, name, key in tuples(
+            Customer.select(Customer.id, Customer.name, Customer.name_key)
+        ):
+            self.customers[key] = (cid, name, "db")
+        for row in tuples(
+            Template.select(
+                Template.id,
+                Template.name,
+                Template.allotment_type,
+                Template.billing,
+                Template.hours,
+                Template.increment,
+                Template.minimum,
+                Template.volume,
+                Template.abbr,
+            )
+        ):
+            self.templates[row[1]] = (*row[:8], "db")
+            self.abbr_names[row[8]] = row[1]
+        self.abbrs = set(self.abbr_names)
+        self.emails = {k for (k,) in tuples(CustomerEmail.select(CustomerEmail.address_key))}
+        self.phones = {n for (n,) in tuples(CustomerPhone.select(CustomerPhone.number))}
+        self.region = caller_id.phone_region()
+
+    # customers
+
+    def customer(self, record: Record) -> None:
+        row = Row(self, record)
+        name = row.name("name", "customer name", NAME_LIMIT)
+        key = name.casefold()
+        if name and key in self.customers:
+            where = "in the database" if self.customers[key][2] == "db" else "earlier in the file"
+            row.problem("name", f"a customer named '{quoted(name)}' is already {where}.")
+        emails = [self._email(row, text) for text in several(record.values.get("emails"))]
+        phones = [self._phone(row, text) for text in several(record.values.get("phones"))]
+        created = row.moment("created", self.now)
+        if not row.ok:
+            return
+        cid = self.new_id(Customer)
+        self.customers[key] = (cid, name, "file")
+        self.add(Customer, (cid, name, key, STORED.db_value(created)))
+        for address, address_key, domain in filter(None, emails):
+            self.add(CustomerEmail, (self.new_id(CustomerEmail), cid, address, address_key, domain))
+        for number, shown in filter(None, phones):
+            self.add(CustomerPhone, (self.new_id(CustomerPhone), cid, number, shown))
+        said = {"emails": [e[0] for e in emails if e], "phones": [p[1] for p in phones if p]}
+        self.audit("customer", name, said)
+        self.count("customers")
+
+    def _email(self, row: Row, text: str) -> tuple[str, str, str] | None:
+        try:
+            address, key, domain = caller_id.email_address(text)
+        except InvalidInput as exc:
+            row.problem("emails", str(exc))
+            return None
+        if key in self.emails:
+            row.problem("emails", f"the address {address} already belongs to a customer.")
+            return None
+        self.emails.add(key)
+        return address, key, domain
+
+    def _phone(self, row: Row, text: str) -> tuple[str, str] | None:
+        try:
+            number, shown = caller_id.phone_number(text, self.region)
+        except InvalidInput as exc:
+            row.problem("phones", str(exc))
+            return None
+        if number in self.phones:
+            row.problem("phones", f"the number {shown} already belongs to a customer.")
+            return None
+        self.phones.add(number)
+        return number, shown
+
+    # templates
+
+    def template(self, record: Record) -> None:
+        row = Row(self, record)
+        name = row.name("name", "template name", NAME_LIMIT)
+        if name in self.templates:
+            where = "in the database" if self.templates[name][-1] == "db" else "earlier in the file"
+            row.problem("name", f"a template named '{quoted(name)}' is already {where}.")
+        abbr = row.name("abbr", "abbreviation", NAME_LIMIT).upper()
+        if abbr and (len(abbr) > 8 or " " in abbr):
+            row.problem(
+                "abbr",
+                f"the abbreviation '{quoted(abbr)}' must be one word of at most 8 characters.",
+            )
+        elif abbr in self.abbrs:
+            row.problem("abbr", f"the abbreviation '{abbr}' is already used by another template.")
+        kind = row.read("allotment_type", lambda t: allotment_kind(t).name)
+        billing = row.read("billing", _billing)
+        volume = row.amount("volume", kind) if kind and allotment_kind(kind).metered else None
+        if kind and not allotment_kind(kind).metered and row.text("volume"):
+            row.problem("volume", f"a {kind} template has no volume: it covers unlimited cases.")
+        hours = row.read("hours", check_hours, "24x7")
+        steps = [row.read(c, _duration(c)) for c in ("increment", "minimum")]
+        if kind and any(steps) and not allotment_kind(kind).rounded:
+            row.problem(
+                "increment",
+                f"billing increment and minimum apply only to {rounded_types()} templates.",
+            )
+        days = []
+        for text in several(record.values.get("days_off")):
+            try:
+                days.append(parse_date(text, "day off"))
+            except InvalidInput as exc:
+                row.problem("days_off", str(exc))
+        text = row.free("description", "description")
+        created = row.moment("created", self.now)
+        modified = row.moment("modified", created)
+        if not row.ok:
+            return
+        tid = self.new_id(Template)
+        self.abbrs.add(abbr)
+        self.abbr_names[abbr] = name
+        increment, minimum = steps
+        self.templates[name] = (tid, name, kind, billing, hours, increment, minimum, volume, "file")
+        stored = (STORED.db_value(created), STORED.db_value(modified))
+        self.add(
+            Template,
+            (tid, name, abbr, kind, billing, volume, hours, increment, minimum, text, *stored),
+        )
+        self.days_off.extend((tid, day.isoformat()) for day in sorted(set(days)))
+        fields = {
+            "abbr": abbr,
+            "allotment_type": kind,
+            "billing": billing,
+            "volume": volume,
+            "hours": hours,
+        }
+        self.audit("template", name, fields)
+        self.count("templates")
+
+
+def _duration(column: str) -> Callable[[str], int]:
+    """The reader of a duration column (a template's or a contract's increment or minimum)."""
+    return lambda text: parse_duration(text, f"the {column}")
+
+
+def _billing(text: str) -> str:
+    if text not in BILLING_FREQUENCIES:
+        raise InvalidInput(
+            f"billing '{quoted(text)}' is not one of {', '.join(BILLING_FREQUENCIES)}."
+        )
+    return text
