@@ -17,7 +17,7 @@ from ..lifecycle import _search_text
 from ..lookup import MAX_ID, contract_number, line_ref
 from ..models import LINE_STATUSES, STATUSES, Base, Case, Contract, Line, tuples
 from ..text import quoted
-from .checking import STORED, Plan, Row, _billing, _duration
+from .checking import FAILED, STORED, Plan, Row, _billing, _duration
 from .columns import read_money
 from .reading import Record
 
@@ -110,6 +110,9 @@ class ContractChecks(Plan):
                 column, f"there is no customer named '{quoted(name)}' in the file or the database."
             )
             return None
+        if found[2] == FAILED:  # its own row's problem was reported
+            row.ok = False
+            return None
         return found[0], found[1]
 
     def contract(self, record: Record) -> None:
@@ -134,6 +137,8 @@ class ContractChecks(Plan):
                 "template",
                 f"there is no template named '{quoted(name)}' in the file or the database.",
             )
+        elif template is not None and template[-1] == FAILED:  # its own row's was reported
+            row.ok, template = False, None
         values = self._contract_values(row, template, customer)
         if not row.ok or template is None:
             self.failed.add(key)
@@ -164,7 +169,8 @@ class ContractChecks(Plan):
         if start and end and end < start:
             row.problem("end", f"the contract cannot end ({end}) before it starts ({start}).")
         b_start, b_end = row.day("billing_start", start), row.day("billing_end", end)
-        if b_start and b_end and b_end < b_start:
+        given = row.text("billing_start") or row.text("billing_end")
+        if b_start and b_end and b_end < b_start and given:
             row.problem(
                 "billing_end", f"billing cannot end ({b_end}) before it starts ({b_start})."
             )

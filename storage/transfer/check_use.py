@@ -164,7 +164,7 @@ class UseChecks(ContractChecks):
         self.add(
             UsageEntry, (self.new_id(UsageEntry), line.id, case_id, value, kind, who, at, note)
         )
-        self.count("ledger")
+        self.count("opening balances" if kind == OPENING else "ledger")
 
     def finish_use(self) -> None:
         """A charge for each resolved case the ledger rows leave out, each case's ledger
@@ -197,7 +197,6 @@ class UseChecks(ContractChecks):
             elif opening > 0:
                 note = f"used before the import from {self.source}"
                 self._entry(line, None, opening, OPENING, self.who, self.stamp, note)
-                self.counts["opening balances"] = self.counts.get("opening balances", 0) + 1
 
 
 def _case_status(text: str) -> str:

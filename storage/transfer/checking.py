@@ -34,6 +34,7 @@ from .reading import Record
 T = TypeVar("T")
 MAX_PROBLEMS = 1000  # problems kept to report; the rest are only counted
 STORED = Customer.created  # a moment as stored: naive UTC text
+FAILED = "failed"  # a customer or template whose own row had a problem
 
 
 class Row:
@@ -170,12 +171,14 @@ class Plan:
         name = row.name("name", "customer name", NAME_LIMIT)
         key = name.casefold()
         if name and key in self.customers:
-            where = "in the database" if self.customers[key][2] == "db" else "earlier in the file"
+            where = "in the database" if self.customers[key][-1] == "db" else "earlier in the file"
             row.problem("name", f"a customer named '{quoted(name)}' is already {where}.")
         emails = [self._email(row, text) for text in several(record.values.get("emails"))]
         phones = [self._phone(row, text) for text in several(record.values.get("phones"))]
         created = row.moment("created", self.now)
         if not row.ok:
+            if name and key not in self.customers:  # its contracts are not reported again
+                self.customers[key] = (0, name, FAILED)
             return
         cid = self.new_id(Customer)
         self.customers[key] = (cid, name, "file")
@@ -250,6 +253,8 @@ class Plan:
         created = row.moment("created", self.now)
         modified = row.moment("modified", created)
         if not row.ok:
+            if name and name not in self.templates:  # its contracts are not reported again
+                self.templates[name] = (0, name, None, None, None, None, None, None, FAILED)
             return
         tid = self.new_id(Template)
         self.abbrs.add(abbr)

@@ -3,7 +3,6 @@ written when there is one), then every row written in one transaction, in bulk."
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +58,7 @@ ImportPlan = UseChecks  # the plan with the checks of every kind
 
 def _build(paths: list[str], fmt: str | None, who: str, progress: Progress | None) -> ImportPlan:
     per_kind, problems = records(paths, fmt)
-    plan = ImportPlan(who, ", ".join(os.path.basename(os.path.normpath(p)) for p in paths))
+    plan = ImportPlan(who, ", ".join(paths))
     for problem in problems:
         plan.problem(problem.split(":", 1)[0], None, problem.split(":", 1)[1].strip())
     plan.load_catalog()
