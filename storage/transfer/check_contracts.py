@@ -17,7 +17,7 @@ from ..lifecycle import _search_text
 from ..lookup import MAX_ID, contract_number, line_ref
 from ..models import LINE_STATUSES, STATUSES, Base, Case, Contract, Line, tuples
 from ..text import quoted
-from .checking import FAILED, STORED, Plan, Row, _billing, _duration
+from .checking import FAILED, STORED, Plan, Row, _billing, _duration, one_of
 from .columns import read_money
 from .reading import Record
 
@@ -441,18 +441,8 @@ def _status(text: str) -> str:
     return value
 
 
-def _line_status(text: str) -> str:
-    if text not in LINE_STATUSES:
-        raise InvalidInput(
-            f"line status '{quoted(text)}' is not one of {', '.join(LINE_STATUSES)}."
-        )
-    return text
-
-
-def _origin_kind(text: str) -> str:
-    if text not in ORIGIN_KINDS:
-        raise InvalidInput(f"'{quoted(text)}' is not one of {', '.join(ORIGIN_KINDS)}.")
-    return text
+_line_status = one_of("line status", LINE_STATUSES)
+_origin_kind = one_of("origin kind", ORIGIN_KINDS)
 
 
 def _whole(text: str, what: str) -> int:

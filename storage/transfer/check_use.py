@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 from ..allotments import allotment as allotment_kind
 from ..amounts import charge_for
-from ..errors import InvalidInput
 from ..forecast import stored_day
 from ..models import CASE_STATUSES, Case, UsageEntry
 from ..text import quoted
 from .check_contracts import ContractChecks, LinePlan
-from .checking import STORED, Row
+from .checking import STORED, Row, one_of
 from .columns import LEDGER_KINDS, OPENING, amount
 from .reading import Record
 
@@ -199,15 +198,5 @@ class UseChecks(ContractChecks):
                 self._entry(line, None, opening, OPENING, self.who, self.stamp, note)
 
 
-def _case_status(text: str) -> str:
-    if text not in CASE_STATUSES:
-        raise InvalidInput(
-            f"case status '{quoted(text)}' is not one of {', '.join(CASE_STATUSES)}."
-        )
-    return text
-
-
-def _ledger_kind(text: str) -> str:
-    if text not in LEDGER_KINDS:
-        raise InvalidInput(f"kind '{quoted(text)}' is not one of {', '.join(LEDGER_KINDS)}.")
-    return text
+_case_status = one_of("case status", CASE_STATUSES)
+_ledger_kind = one_of("kind", LEDGER_KINDS)

@@ -192,28 +192,31 @@ class Plan:
         self.count("customers")
 
     def _email(self, row: Row, text: str) -> tuple[str, str, str] | None:
-        try:
-            address, key, domain = caller_id.email_address(text)
-        except InvalidInput as exc:
-            row.problem("emails", str(exc))
-            return None
-        if key in self.emails:
-            row.problem("emails", f"the address {address} already belongs to a customer.")
-            return None
-        self.emails.add(key)
-        return address, key, domain
+        found = self._contact(row, "emails", lambda: caller_id.email_address(text), self.emails)
+        return found if found is None else (found[0], found[1], found[2])
 
     def _phone(self, row: Row, text: str) -> tuple[str, str] | None:
+        read = lambda: caller_id.phone_number(text, self.region)
+        found = self._contact(row, "phones", read, self.phones)
+        return found if found is None else (found[0], found[1])
+
+    def _contact(
+        self, row: Row, column: str, read: Callable[[], tuple[str, ...]], taken: set[str]
+    ) -> tuple[str, ...] | None:
+        """An address or a number (its key second or first), refused when it is not one or
+        belongs to a customer already (in the database or earlier in the file)."""
         try:
-            number, shown = caller_id.phone_number(text, self.region)
+            found = read()
         except InvalidInput as exc:
-            row.problem("phones", str(exc))
+            row.problem(column, str(exc))
             return None
-        if number in self.phones:
-            row.problem("phones", f"the number {shown} already belongs to a customer.")
+        key = found[1] if column == "emails" else found[0]
+        if key in taken:
+            shown = found[0] if column == "emails" else found[1]
+            row.problem(column, f"{shown} already belongs to a customer.")
             return None
-        self.phones.add(number)
-        return number, shown
+        taken.add(key)
+        return found
 
     # templates
 
@@ -283,9 +286,15 @@ def _duration(column: str) -> Callable[[str], int]:
     return lambda text: parse_duration(text, f"the {column}")
 
 
-def _billing(text: str) -> str:
-    if text not in BILLING_FREQUENCIES:
-        raise InvalidInput(
-            f"billing '{quoted(text)}' is not one of {', '.join(BILLING_FREQUENCIES)}."
-        )
-    return text
+def one_of(what: str, choices: tuple[str, ...]) -> Callable[[str], str]:
+    """The reader of a column that holds one of `choices`."""
+
+    def read(text: str) -> str:
+        if text not in choices:
+            raise InvalidInput(f"{what} '{quoted(text)}' is not one of {', '.join(choices)}.")
+        return text
+
+    return read
+
+
+_billing = one_of("billing", BILLING_FREQUENCIES)

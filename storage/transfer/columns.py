@@ -8,84 +8,37 @@ import datetime as dt
 import re
 
 from ..allotments import allotment
-from ..amounts import MAX_USE, parse_money
+from ..amounts import MAX_USE, format_money, parse_money
 from ..errors import InvalidInput
 from ..text import quoted
 
 # The kinds in the order they are written and read: each refers only to those before it.
 KINDS = ("customers", "templates", "contracts", "lines", "cases", "ledger")
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": ("name", "emails", "phones", "created"),
-    "templates": (
-        "name",
-        "abbr",
-        "allotment_type",
-        "billing",
-        "volume",
-        "hours",
-        "increment",
-        "minimum",
-        "description",
-        "days_off",
-        "created",
-        "modified",
+    "customers": _names("name emails phones created"),
+    "templates": _names(
+        "name abbr allotment_type billing volume hours increment minimum description days_off "
+        "created modified"
     ),
-    "contracts": (
-        "number",
-        "title",
-        "customer",
-        "bill_to",
-        "template",
-        "status",
-        "start",
-        "end",
-        "billing_start",
-        "billing_end",
-        "cancel_date",
-        "cancel_reason",
-        "origin",
-        "origin_kind",
-        "allotment_type",
-        "billing",
-        "hours",
-        "increment",
-        "minimum",
-        "owner",
-        "created",
-        "modified",
-        "version",
+    "contracts": _names(
+        "number title customer bill_to template status start end billing_start billing_end "
+        "cancel_date cancel_reason origin origin_kind allotment_type billing hours increment "
+        "minimum owner created modified version"
     ),
-    "lines": (
-        "contract",
-        "position",
-        "title",
-        "product",
-        "start",
-        "end",
-        "total",
-        "used",
-        "price",
-        "discount",
-        "status",
-        "renews",
-        "created",
+    "lines": _names(
+        "contract position title product start end total used price discount status renews created"
     ),
-    "cases": (
-        "number",
-        "customer",
-        "title",
-        "line",
-        "status",
-        "opened",
-        "opened_by",
-        "resolved_at",
-        "resolved_on",
-        "resolved_by",
-        "resolution",
-        "spent",
-        "charged",
+    "cases": _names(
+        "number customer title line status opened opened_by resolved_at resolved_on "
+        "resolved_by resolution spent charged"
     ),
-    "ledger": ("line", "case", "amount", "kind", "who", "at", "note"),
+    "ledger": _names("line case amount kind who at note"),
 }
 # The columns a row must fill; every other column may be left empty (or out).
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -103,11 +56,7 @@ LEDGER_KINDS = ("charge", "override", "reversal", "adjustment", OPENING)
 
 def money(cents: int | None) -> str:
     """`1200.50`: the decimal form `--price` takes (no thousands separator: no quoting)."""
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{part:02d}"
+    return format_money(cents).replace(",", "")
 
 
 def read_money(text: str, what: str) -> int:

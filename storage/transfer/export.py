@@ -329,18 +329,10 @@ def cases(f: Filters) -> Iterator[Row]:
 
 
 def ledger(f: Filters) -> Iterator[Row]:
+    where = (Line.contract, Line.position, Case.number)
+    entry = (UsageEntry.amount, UsageEntry.kind, UsageEntry.who, UsageEntry.at, UsageEntry.note)
     query = (
-        UsageEntry.select(
-            Line.contract,
-            Line.position,
-            Case.number,
-            UsageEntry.amount,
-            UsageEntry.kind,
-            UsageEntry.who,
-            UsageEntry.at,
-            UsageEntry.note,
-            Contract.allotment_type,
-        )
+        UsageEntry.select(*where, *entry, Contract.allotment_type)
         .join(Line, on=UsageEntry.line == Line.id)
         .join(Contract, on=Line.contract == Contract.id)
         .switch(UsageEntry)

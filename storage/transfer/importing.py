@@ -7,20 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..db import is_postgres, read_snapshot, reads, writes
+from ..demo.rows import COLUMNS as ROWS_WRITTEN
 from ..errors import InvalidInput
-from ..models import (
-    AuditEvent,
-    Case,
-    Contract,
-    Customer,
-    CustomerEmail,
-    CustomerPhone,
-    DayOff,
-    Line,
-    Template,
-    UsageEntry,
-    database,
-)
+from ..models import AuditEvent, Base, Contract, DayOff, database
 from ..people import SUPERVISOR_ONLY, db_role, require
 from .check_use import UseChecks
 from .checking import MAX_PROBLEMS
@@ -29,17 +18,7 @@ from .reading import records
 
 Progress = Callable[[int, int, str], object]  # progress(done, total, what); total 0: unknown
 STEP = 10_000  # rows between two reports of progress
-WRITE_ORDER = (
-    Customer,
-    CustomerEmail,
-    CustomerPhone,
-    Template,
-    Contract,
-    Line,
-    Case,
-    UsageEntry,
-    AuditEvent,
-)
+WRITE_ORDER: tuple[type[Base], ...] = tuple(ROWS_WRITTEN)  # customers first, audit last
 AUDIT_COLUMNS = ("id", "entity", "ref", "action", "who", "at", "changes", "db_user")
 
 
@@ -138,7 +117,8 @@ def _import(paths: list[str], fmt: str | None, progress: Progress | None) -> dic
 
     who = require(SUPERVISOR_ONLY, "import contracts")
     if is_postgres():  # the ids are taken here: no other writer may take them meanwhile
-        tables = ", ".join(f'"{m._meta.table_name}"' for m in (*WRITE_ORDER, DayOff))
+        locked: tuple[type[Base], ...] = (*WRITE_ORDER, DayOff)
+        tables = ", ".join(f'"{m._meta.table_name}"' for m in locked)
         database.execute_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
     plan = _build(paths, fmt, who, progress)
     _refuse_problems(plan)
