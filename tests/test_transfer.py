@@ -304,3 +304,62 @@ def test_export_then_import_into_an_empty_database_gives_the_same_contracts(toda
         assert {k: v for k, v in old.items() if k != "customers"} == {
             k: v for k, v in new.items() if k != "customers"
         }
+
+
+def test_json_with_lines_inside_contracts_and_cases_without_ledger_rows(today, run, tmp_path):
+    document = {
+        "customers": [{"name": "Initech", "emails": ["it@initech.example"]}],
+        "templates": [
+            {"name": "Phone", "abbr": "PH", "allotment_type": "cases", "billing": "monthly"}
+        ],
+        "contracts": [
+            {
+                "customer": "Initech",
+                "template": "PH",
+                "status": "active",
+                "start": "2026-01-01",
+                "end": "2026-12-31",
+                "lines": [{"title": "Calls", "total": "10 cases", "used": "3 cases"}],
+            }
+        ],
+        "cases": [
+            {
+                "customer": "Initech",
+                "title": "Printer",
+                "line": "CNR-000001/1",
+                "status": "resolved",
+                "resolved_at": "2026-06-01T09:00:00Z",
+            },
+            {"customer": "Initech", "title": "Scanner", "status": "open"},
+        ],
+    }
+    path = tmp_path / "initech.json"
+    path.write_text(json.dumps(document))
+    run(f"import {path}")
+    line = run.json("show CNR-000001")["lines"][0]
+    assert (line["used"], line["remaining"], line["cases"]) == (3, 7, 1)
+    ledger = run.json("ledger CNR-000001")
+    assert [(e["kind"], e["amount"], e["case"]) for e in ledger] == [
+        ("charge", 1, "CAS-000001"),
+        ("opening balance", 2, None),
+    ]
+    assert ledger[0]["at"] == "2026-06-01T09:00:00+00:00"
+    assert [c["number"] for c in run.json("case list")] == ["CAS-000002", "CAS-000001"]
+    assert run.out("verify").startswith("All invariants hold")
+
+
+def test_a_number_given_before_is_never_reused(today, run, tmp_path):
+    run(f"import {EXAMPLE / 'customers.csv'} {EXAMPLE / 'templates.csv'}")
+    made = run.out("new --customer Globex --template DEV --start 2026-07-01 --end 2026-12-31")
+    run(f"delete {made}")
+    path = write(
+        tmp_path,
+        "contracts.csv",
+        f"number,customer,template,status,start,end\n{made},Globex,DEV,draft,2026-07-01,2026-12-31\n",
+    )
+    before = dump()
+    result = run(f"import {path}", code=2)
+    assert "contracts.csv row 2, column number: CNR-000001 was given before in this database" in (
+        result.stderr
+    )
+    assert dump() == before
