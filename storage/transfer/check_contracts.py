@@ -17,7 +17,7 @@ from ..lifecycle import _search_text
 from ..lookup import MAX_ID, contract_number, line_ref
 from ..models import LINE_STATUSES, STATUSES, Base, Case, Contract, Line, tuples
 from ..text import quoted
-from .checking import FAILED, STORED, Plan, Row, _billing, _duration, one_of
+from .checking import FAILED, Plan, Row, _billing, _duration, one_of
 from .columns import read_money
 from .reading import Record
 
@@ -97,6 +97,7 @@ class ContractChecks(Plan):
         self.case_numbers = Numbers(Case, "CAS", self.next_id(Case))
         self.contracts, self.lines = {}, {}
         self.renewals: list[tuple[int, str, str]] = []  # (row index, line renewed, place)
+        self.line_refs: dict[str, LinePlan] = {}  # a line as a cell names it
         self.failed: set[str] = set()  # what had a problem of its own: not reported again
         self.references: dict[str, str] = {}  # the file's own references -> numbers given
 
@@ -193,7 +194,7 @@ class ContractChecks(Plan):
             "renewal" if row.text("origin") else None
         )
         steps = [row.read(c, _duration(c)) for c in ("increment", "minimum")]
-        created = row.moment("created", self.now)
+        created = row.moment("created", self.stamp)
         return {
             "title": row.name("title", "title", required=False) or f"{t[1]} for {customer[1]}",
             "allotment_type": kind,
@@ -280,8 +281,8 @@ class ContractChecks(Plan):
                 v["origin_kind"] if origin else None,
                 _search_text(number, plan.customer[1], v["title"]),
                 v["owner"],
-                STORED.db_value(v["created"]),
-                STORED.db_value(v["modified"]),
+                v["created"],
+                v["modified"],
                 v["version"],
             ),
         )
@@ -300,6 +301,9 @@ class ContractChecks(Plan):
         the position); None, with a problem, when the file has no such line. A line whose
         own row had a problem is not reported again."""
         text = row.text(column)
+        known = self.line_refs.get(text)
+        if known is not None:
+            return known
         contract, _, position = text.rpartition("/")
         key = f"{contract_key(contract)}/{position.strip()}"
         plan = self.contracts.get(contract_key(contract))
@@ -313,6 +317,8 @@ class ContractChecks(Plan):
             )
         if found is None:
             row.ok = False
+        else:
+            self.line_refs[text] = found
         return found
 
     def line(self, record: Record) -> None:
@@ -340,7 +346,7 @@ class ContractChecks(Plan):
             )
         total, used, price, discount = self._line_amounts(row, plan)
         status = row.read("status", _line_status, "existing")
-        created = row.moment("created", self.now)
+        created = row.moment("created", self.stamp)
         if not row.ok:
             self.failed.add(f"{plan.key}/{position}")
             return
@@ -366,7 +372,7 @@ class ContractChecks(Plan):
                 discount,
                 status,
                 None,
-                STORED.db_value(created),
+                created,
             ),
         )
         self.count("lines")

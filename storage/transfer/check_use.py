@@ -12,7 +12,7 @@ from ..forecast import stored_day
 from ..models import CASE_STATUSES, Case, UsageEntry
 from ..text import quoted
 from .check_contracts import ContractChecks, LinePlan
-from .checking import STORED, Row, one_of
+from .checking import Row, one_of
 from .columns import LEDGER_KINDS, OPENING, amount
 from .reading import Record
 
@@ -56,7 +56,7 @@ class UseChecks(ContractChecks):
                 "the line belongs to another customer's contract; a case is charged only to its own customer's lines.",
             )
         status = row.read("status", _case_status)
-        opened = row.moment("opened", self.now)
+        opened = row.moment("opened", self.stamp)
         resolved = status == "resolved"
         resolved_at = (
             row.moment("resolved_at", opened) if resolved or row.text("resolved_at") else None
@@ -74,9 +74,9 @@ class UseChecks(ContractChecks):
             title,
             line.id if line else None,
             status,
-            STORED.db_value(opened),
+            opened,
             row.name("opened_by", "opened by", required=False) or self.who,
-            STORED.db_value(resolved_at) if resolved_at else None,
+            resolved_at,
             resolved_on.isoformat() if resolved_on else None,
             row.name("resolved_by", "resolved by", required=False)
             or (self.who if resolved else None),
@@ -139,7 +139,7 @@ class UseChecks(ContractChecks):
         value = row.amount("amount", line.kind, signed=True)
         kind = row.read("kind", _ledger_kind)
         who = row.name("who", "who", required=False) or self.who
-        at = row.moment("at", self.now)
+        at = row.moment("at", self.stamp)
         note = row.free("note", "note", 500)
         if not row.ok or value is None:
             return
@@ -147,7 +147,7 @@ class UseChecks(ContractChecks):
         if case is not None:
             case.ledger += value
             case.entries += 1
-        self._entry(line, case, value, kind, who, STORED.db_value(at), note)
+        self._entry(line, case, value, kind, who, at, note)
 
     def _entry(
         self,

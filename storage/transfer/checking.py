@@ -5,7 +5,6 @@ are in check_contracts.py, cases and the ledger in check_use.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -28,12 +27,12 @@ from ..models import (
     tuples,
 )
 from ..text import free_text, one_line, quoted
-from .columns import REQUIRED, read_amount, read_moment, several
+from .columns import REQUIRED, STORED, read_amount, several, stored_moment
 from .reading import Record
 
 T = TypeVar("T")
 MAX_PROBLEMS = 1000  # problems kept to report; the rest are only counted
-STORED = Customer.created  # a moment as stored: naive UTC text
+MEMO_SIZE = 100_000  # values read once and remembered (Row.cached)
 FAILED = "failed"  # a customer or template whose own row had a problem
 
 
@@ -43,17 +42,18 @@ class Row:
 
     def __init__(self, plan: Plan, record: Record) -> None:
         self.plan, self.record, self.ok = plan, record, True
+        self.values = record.values  # stripped text (lists only in columns of several)
 
     def problem(self, column: str | None, sentence: str) -> None:
         self.ok = False
         self.plan.problem(self.record.place, column, sentence)
 
     def text(self, column: str) -> str:
-        return self.record.raw(column).strip()
+        return self.values.get(column) or ""
 
     def read(self, column: str, parse: Callable[[str], T], default: T | None = None) -> T | None:
         """The column's value through `parse`; `default` when empty (a problem if required)."""
-        raw = self.text(column)
+        raw = self.values.get(column)
         if not raw:
             if column in REQUIRED[self.record.kind]:
                 self.problem(column, f"the {column.replace('_', ' ')} is empty.")
@@ -64,24 +64,48 @@ class Row:
             self.problem(column, str(exc))
             return None
 
+    def remembered(self, column: str, default: Any, parse: Callable[..., Any], *args: Any) -> Any:
+        """As read, with `parse(raw, *args)`; what it gave is remembered for the next row with
+        the same value (dates, amounts and names repeat a lot in a large file)."""
+        raw = self.values.get(column)
+        if not raw:
+            return self.read(column, parse, default)
+        memo = self.plan.memo
+        key = (parse, args, raw)
+        found = memo.get(key, memo)
+        if found is not memo:
+            return found
+        try:
+            found = parse(raw, *args)
+        except InvalidInput as exc:
+            self.problem(column, str(exc))
+            return None
+        if len(memo) < MEMO_SIZE:
+            memo[key] = found
+        return found
+
     def name(self, column: str, what: str, limit: int = 200, required: bool = True) -> str:
-        found = self.read(column, lambda t: one_line(t, what, limit, required=required))
-        return found or ""
+        return self.remembered(column, "", one_line, what, limit, required) or ""
 
     def day(self, column: str, default: Any = None) -> Any:
-        return self.read(
-            column, lambda t: parse_date(t, f"the {column.replace('_', ' ')}"), default
-        )
+        return self.remembered(column, default, parse_date, f"the {column.replace('_', ' ')}")
 
-    def moment(self, column: str, default: dt.datetime) -> dt.datetime:
-        found = self.read(column, lambda t: read_moment(t, column.replace("_", " ")), default)
-        return found or default
+    def moment(self, column: str, default: str) -> str:
+        """A moment as stored (naive UTC text); `default` (the same) when empty."""
+        raw = self.values.get(column)
+        if not raw:
+            return default
+        try:
+            return stored_moment(raw, column.replace("_", " "))
+        except InvalidInput as exc:
+            self.problem(column, str(exc))
+            return default
 
     def amount(
         self, column: str, kind: str, default: int | None = None, signed: bool = False
     ) -> int | None:
         what = column.replace("_", " ")
-        return self.read(column, lambda t: read_amount(kind, t, what, signed), default)
+        return self.remembered(column, default, read_amount, kind, what, signed)
 
     def free(self, column: str, what: str, limit: int = 2000) -> str:
         return self.read(column, lambda t: free_text(t, what, limit, crlf=True), "") or ""
@@ -97,6 +121,8 @@ class Plan:
         self.now = now_utc()
         self.stamp = STORED.db_value(self.now)
         self.problems: list[str] = []
+        self.memo: dict[tuple, Any] = {}
+        self.audit_texts: dict[tuple, str] = {}
         self.more_problems = 0
         self.rows: dict[type[Base], list[tuple]] = {}
         self.next_id: Callable[[type[Base]], int] = next_id
@@ -129,8 +155,15 @@ class Plan:
         self.rows.setdefault(model, []).append(row)
 
     def audit(self, entity: str, ref: str, changes: dict[str, Any]) -> None:
-        changes = {"from": self.source, **changes}
-        text = json.dumps(changes, sort_keys=True, default=str)
+        try:  # the same few changes again and again: each written out once
+            key = tuple(changes.items())
+            text = self.audit_texts.get(key)
+        except TypeError:  # a list among the values
+            key, text = None, None
+        if text is None:
+            text = json.dumps({"from": self.source, **changes}, sort_keys=True, default=str)
+            if key is not None and len(self.audit_texts) < MEMO_SIZE:
+                self.audit_texts[key] = text
         self.add(
             AuditEvent, (self.new_id(AuditEvent), entity, ref, "import", self.who, self.stamp, text)
         )
@@ -175,14 +208,14 @@ class Plan:
             row.problem("name", f"a customer named '{quoted(name)}' is already {where}.")
         emails = [self._email(row, text) for text in several(record.values.get("emails"))]
         phones = [self._phone(row, text) for text in several(record.values.get("phones"))]
-        created = row.moment("created", self.now)
+        created = row.moment("created", self.stamp)
         if not row.ok:
             if name and key not in self.customers:  # its contracts are not reported again
                 self.customers[key] = (0, name, FAILED)
             return
         cid = self.new_id(Customer)
         self.customers[key] = (cid, name, "file")
-        self.add(Customer, (cid, name, key, STORED.db_value(created)))
+        self.add(Customer, (cid, name, key, created))
         for address, address_key, domain in filter(None, emails):
             self.add(CustomerEmail, (self.new_id(CustomerEmail), cid, address, address_key, domain))
         for number, shown in filter(None, phones):
@@ -253,7 +286,7 @@ class Plan:
             except InvalidInput as exc:
                 row.problem("days_off", str(exc))
         text = row.free("description", "description")
-        created = row.moment("created", self.now)
+        created = row.moment("created", self.stamp)
         modified = row.moment("modified", created)
         if not row.ok:
             if name and name not in self.templates:  # its contracts are not reported again
@@ -264,7 +297,7 @@ class Plan:
         self.abbr_names[abbr] = name
         increment, minimum = steps
         self.templates[name] = (tid, name, kind, billing, hours, increment, minimum, volume, "file")
-        stored = (STORED.db_value(created), STORED.db_value(modified))
+        stored = (created, modified)
         self.add(
             Template,
             (tid, name, abbr, kind, billing, volume, hours, increment, minimum, text, *stored),

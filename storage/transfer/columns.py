@@ -10,6 +10,7 @@ import re
 from ..allotments import allotment
 from ..amounts import MAX_USE, format_money, parse_money
 from ..errors import InvalidInput
+from ..models import Customer
 from ..text import quoted
 
 # The kinds in the order they are written and read: each refers only to those before it.
@@ -49,6 +50,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "cases": ("customer", "title", "status"),
     "ledger": ("line", "amount", "kind"),
 }
+STORED = Customer.created  # a moment as stored: naive UTC text
 SEPARATOR = "; "  # between several e-mail addresses, phone numbers or days off in one cell
 OPENING = "opening balance"  # the ledger kind of what a line had used before the import
 LEDGER_KINDS = ("charge", "override", "reversal", "adjustment", OPENING)
@@ -76,7 +78,7 @@ def amount(kind_name: str, value: int | None) -> str:
 _UNIT = re.compile(r"^(?P<n>[+-]?\s*\d+)\s*(?:cases?)?$", re.IGNORECASE)
 
 
-def read_amount(kind_name: str, text: str, what: str, signed: bool = False) -> int:
+def read_amount(text: str, kind_name: str, what: str, signed: bool = False) -> int:
     """An amount as `amount` writes it (or as typed on the command line: `10`, `40h`,
     `1h30m`); zero allowed, negative only when `signed`."""
     kind = allotment(kind_name)
@@ -121,6 +123,20 @@ def read_moment(text: str, what: str) -> dt.datetime:
     if not 1900 <= value.year <= 9000:
         raise InvalidInput(f"the {what} '{quoted(text)}' is outside the calendar.")
     return value
+
+
+def stored_moment(text: str, what: str) -> str:
+    """A moment as read_moment reads it, as the database stores it (naive UTC text); the
+    form `export` writes (`…T10:00:00+00:00`) without a round trip through datetime."""
+    if text.endswith("+00:00") and len(text) in (25, 32) and text[10] == "T":
+        stored = f"{text[:10]} {text[11:-6]}"
+        try:
+            if 1900 <= dt.datetime.fromisoformat(stored).year <= 9000:
+                return stored
+        except ValueError:
+            pass
+    value = read_moment(text, what)
+    return STORED.db_value(value)
 
 
 def several(value: object) -> list[str]:

@@ -113,21 +113,22 @@ def import_file(
 
 @writes
 def _import(paths: list[str], fmt: str | None, progress: Progress | None) -> dict[str, Any]:
-    from ..demo.writing import advance_sequences, indexes_rebuilt_after
+    from ..demo.writing import advance_sequences, indexes_rebuilt_after, no_cycle_collection
 
     who = require(SUPERVISOR_ONLY, "import contracts")
     if is_postgres():  # the ids are taken here: no other writer may take them meanwhile
         locked: tuple[type[Base], ...] = (*WRITE_ORDER, DayOff)
         tables = ", ".join(f'"{m._meta.table_name}"' for m in locked)
         database.execute_sql(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
-    plan = _build(paths, fmt, who, progress)
-    _refuse_problems(plan)
-    empty = not Contract.select().exists()
-    if empty and not is_postgres():
-        with indexes_rebuilt_after():
+    with no_cycle_collection():  # millions of rows, no cycles among them (see demo)
+        plan = _build(paths, fmt, who, progress)
+        _refuse_problems(plan)
+        empty = not Contract.select().exists()
+        if empty and not is_postgres():
+            with indexes_rebuilt_after():
+                _write(plan, progress)
+        else:
             _write(plan, progress)
-    else:
-        _write(plan, progress)
     advance_sequences()
     return _summary(plan)
 

@@ -94,7 +94,7 @@ def read_csv(source: Source, problems: list[str]) -> Iterator[Record]:
                 return
             assert kind is not None
             for number, cells in enumerate(reader, start=2):
-                if not any(c.strip() for c in cells):
+                if not "".join(cells).strip():
                     continue
                 place = f"{name} row {number}"
                 if len(cells) > len(header):
@@ -103,7 +103,7 @@ def read_csv(source: Source, problems: list[str]) -> Iterator[Record]:
                         f"{len(header)} columns (a comma inside a value needs quotes)."
                     )
                     continue
-                yield Record(kind, place, dict(zip(header, cells)))
+                yield Record(kind, place, dict(zip(header, map(str.strip, cells))))
     except UnicodeDecodeError:
         problems.append(f"{name}: the file is not UTF-8 text; save it as CSV UTF-8.")
     except csv.Error as exc:
@@ -191,11 +191,11 @@ def _plain(place: str, kind: str, item: dict, problems: list[str]) -> dict[str, 
             problems.append(f"{place}, column {quoted(column)}: not a column of {kind}.")
             continue
         if isinstance(value, list):
-            values[column] = [str(v) for v in value]
+            values[column] = [str(v).strip() for v in value]
         elif isinstance(value, (bool, dict)):
             problems.append(f"{place}, column {column}: must be text or a number.")
         else:
-            values[column] = "" if value is None else str(value)
+            values[column] = "" if value is None else str(value).strip()
     return values
 
 
