@@ -259,6 +259,8 @@ def test_export_streams_each_kind_in_a_stable_order(today, run):
     header = run.out("export --what contracts").splitlines()[0]
     assert header == ",".join(storage.transfer.COLUMNS["contracts"])
     assert header == run.out("import --template-csv")
+    assert run.out("import --template-csv ledger") == "line,case,amount,kind,who,at,note"
+    run.refused("import --template-csv widgets", "there are no widgets to import")
     lines = run.out("export --what lines").splitlines()
     assert lines[3].rsplit(",", 1)[0] == (  # the last column: when the import made it
         "CNR-000104,1,Phone incidents,Helpdesk,2026-01-01,2027-12-31,10 cases,3 cases,"
@@ -362,4 +364,25 @@ def test_a_number_given_before_is_never_reused(today, run, tmp_path):
     assert "contracts.csv row 2, column number: CNR-000001 was given before in this database" in (
         result.stderr
     )
+    assert dump() == before
+
+
+def test_contracts_without_a_number_of_their_own_are_not_imported_twice(today, run, tmp_path):
+    run(f"import {EXAMPLE}")
+    path = write(
+        tmp_path,
+        "contracts.csv",
+        "number,title,customer,template,status,start,end\n"
+        'K-7,Again,"Acme, Inc.",Dev Hours,active,2026-01-01,2027-12-31\n'
+        ",,Globex,Phone Support,expired,2025-01-01,2025-12-31\n",
+    )
+    before = dump()
+    result = run(f"import {path}", code=2)
+    assert result.stderr.splitlines()[:2] == [
+        "contracts.csv row 2, column number: 'K-7' was imported before, as CNR-000107.",
+        (
+            "contracts.csv row 3, column number: CNR-000106 has the same customer, title and dates "
+            "(was this file imported before?)."
+        ),
+    ]
     assert dump() == before

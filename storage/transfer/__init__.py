@@ -12,6 +12,8 @@ writes it in one transaction.
 
 from __future__ import annotations
 
+from ..errors import InvalidInput
+from ..text import quoted
 from .columns import COLUMNS, KINDS, REQUIRED
 from .export import export_csv, export_json, export_kinds
 from .importing import ImportRefused, check_import, import_file
@@ -19,7 +21,11 @@ from .importing import ImportRefused, check_import, import_file
 
 def import_header(kind: str = "contracts") -> list[str]:
     """The columns of one kind, in order: the header row of a CSV file to fill in."""
-    return list(COLUMNS[export_kinds(kind)[0]])
+    if kind not in COLUMNS:
+        raise InvalidInput(
+            f"there are no {quoted(kind)} to import; name one of {', '.join(KINDS)}."
+        )
+    return list(COLUMNS[kind])
 
 
 __all__ = [

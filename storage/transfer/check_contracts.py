@@ -4,6 +4,7 @@ what it had used so far."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from ..catalog import check_hours
 from ..errors import InvalidInput
 from ..lifecycle import _search_text
 from ..lookup import MAX_ID, contract_number, line_ref
-from ..models import LINE_STATUSES, STATUSES, Base, Case, Contract, Line, tuples
+from ..models import LINE_STATUSES, STATUSES, AuditEvent, Base, Case, Contract, Line, tuples
 from ..text import quoted
 from .checking import FAILED, Plan, Row, _billing, _duration, one_of
 from .columns import read_money
@@ -100,6 +101,37 @@ class ContractChecks(Plan):
         self.line_refs: dict[str, LinePlan] = {}  # a line as a cell names it
         self.failed: set[str] = set()  # what had a problem of its own: not reported again
         self.references: dict[str, str] = {}  # the file's own references -> numbers given
+        self.imported: dict[str, str] | None = None  # references imported before -> numbers
+
+    def _imported_before(
+        self, row: Row, number: str, customer: tuple[int, str], values: dict[str, Any]
+    ) -> None:
+        """Refuse a contract an earlier import brought in already: by the file's own
+        reference (kept in the audit trail), or, with no number at all, by its customer,
+        title and dates (a kept number is refused by Numbers)."""
+        if number and not _CNR.match(number):
+            if self.imported is None:
+                self.imported = _imported_references()
+            if number in self.imported:
+                row.problem(
+                    "number", f"'{quoted(number)}' was imported before, as {self.imported[number]}."
+                )
+        elif not number and customer[0] in self.db_customers and values["start"]:
+            same = (
+                Contract.select(Contract.number)
+                .where(
+                    (Contract.customer == customer[0])
+                    & (Contract.title == values["title"])
+                    & (Contract.start == values["start"])
+                    & (Contract.end == values["end"])
+                )
+                .scalar()
+            )
+            if same:
+                row.problem(
+                    "number",
+                    f"{same} has the same customer, title and dates (was this file imported before?).",
+                )
 
     def _named_customer(self, row: Row, column: str) -> tuple[int, str] | None:
         name = row.text(column)
@@ -141,6 +173,7 @@ class ContractChecks(Plan):
         elif template is not None and template[-1] == FAILED:  # its own row's was reported
             row.ok, template = False, None
         values = self._contract_values(row, template, customer)
+        self._imported_before(row, number, customer, values)
         if not row.ok or template is None:
             self.failed.add(key)
             return
@@ -434,6 +467,21 @@ class LinePlan:
     customer: int
     contract: ContractPlan
     ledger: int = 0  # the sum of its ledger rows so far
+
+
+def _imported_references() -> dict[str, str]:
+    """The file references earlier imports kept in the audit trail, and the numbers given."""
+    query = AuditEvent.select(AuditEvent.ref, AuditEvent.changes).where(
+        (AuditEvent.entity == "contract")
+        & (AuditEvent.action == "import")
+        & AuditEvent.changes.contains('"reference"')
+    )
+    found = {}
+    for ref, changes in tuples(query):
+        reference = json.loads(changes).get("reference")
+        if reference:
+            found[reference] = ref
+    return found
 
 
 def day(value: pendulum.Date | None) -> str | None:

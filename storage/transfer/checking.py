@@ -122,6 +122,7 @@ class Plan:
         self.stamp = STORED.db_value(self.now)
         self.problems: list[str] = []
         self.memo: dict[tuple, Any] = {}
+        self.db_customers: set[int] = set()
         self.audit_texts: dict[tuple, str] = {}
         self.more_problems = 0
         self.rows: dict[type[Base], list[tuple]] = {}
@@ -177,6 +178,7 @@ class Plan:
             Customer.select(Customer.id, Customer.name, Customer.name_key)
         ):
             self.customers[key] = (cid, name, "db")
+            self.db_customers.add(cid)
         for row in tuples(
             Template.select(
                 Template.id,
