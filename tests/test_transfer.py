@@ -386,3 +386,31 @@ def test_contracts_without_a_number_of_their_own_are_not_imported_twice(today, r
         ),
     ]
     assert dump() == before
+
+
+def test_a_row_with_too_many_cells_and_a_file_not_in_utf8_are_reported(today, run, tmp_path):
+    folder = tmp_path / "broken"
+    write(
+        folder,
+        "customers.csv",
+        "name,emails\nAcme,ops@acme.example\nGlobex, Inc.,x@globex.example\n",
+    )
+    folder.joinpath("templates.csv").write_bytes(
+        "name,abbr,allotment_type,billing\nSoporte Teléfono,TEL,cases,monthly\n".encode("latin-1")
+    )
+    write(folder, "odd.csv", "colour,size\nred,10\n")
+    before = dump()
+    result = run(f"import {folder} {folder / 'odd.csv'}", code=2)
+    assert result.stderr.splitlines() == [
+        (
+            "customers.csv row 3: it has 3 cells but the header names 2 columns (a comma inside a "
+            "value needs quotes)."
+        ),
+        "templates.csv: the file is not UTF-8 text; save it as CSV UTF-8.",
+        (
+            "odd.csv row 1: cannot tell which kind of rows it holds; name the file after its kind "
+            "(customers.csv, templates.csv, contracts.csv, lines.csv, cases.csv, ledger.csv)."
+        ),
+        "contracts: 3 problems in the file; nothing was imported.",
+    ]
+    assert dump() == before

@@ -36,10 +36,8 @@ ImportPlan = UseChecks  # the plan with the checks of every kind
 
 
 def _build(paths: list[str], fmt: str | None, who: str, progress: Progress | None) -> ImportPlan:
-    per_kind, problems = records(paths, fmt)
     plan = ImportPlan(who, ", ".join(paths))
-    for problem in problems:
-        plan.problem(problem.split(":", 1)[0], None, problem.split(":", 1)[1].strip())
+    per_kind = records(paths, fmt, plan.problems)  # the files' own problems go there too
     plan.load_catalog()
     plan.start_contracts()
     plan.start_cases()

@@ -200,14 +200,15 @@ def _plain(place: str, kind: str, item: dict, problems: list[str]) -> dict[str, 
 
 
 def records(
-    paths: list[str], fmt: str | None
-) -> tuple[dict[str, list[Iterable[Record]]], list[str]]:
+    paths: list[str], fmt: str | None, problems: list[str]
+) -> dict[str, list[Iterable[Record]]]:
     """Per kind, the streams of its records, to be read in KINDS order (a kind's references
-    point only at kinds before it); and the problems found with the files themselves (the
-    problems of their rows are added to the same list as they are read)."""
+    point only at kinds before it). The problems of the files themselves, and of their rows
+    as they are read, are added to `problems`."""
     if fmt not in (None, "csv", "json"):
         raise InvalidInput(f"--format '{quoted(fmt)}' is not csv or json.")
-    found, problems = sources(paths, fmt)
+    found, of_files = sources(paths, fmt)
+    problems.extend(of_files)
     per_kind: dict[str, list[Iterable[Record]]] = {kind: [] for kind in KINDS}
     for source in found:
         if source.fmt == "json":
@@ -216,7 +217,7 @@ def records(
         else:
             told = source.kind or _peek_kind(source.path)
             per_kind[told or "contracts"].append(read_csv(source, problems))
-    return per_kind, problems
+    return per_kind
 
 
 def _peek_kind(path: str) -> str | None:
