@@ -414,3 +414,40 @@ def test_a_row_with_too_many_cells_and_a_file_not_in_utf8_are_reported(today, ru
         "contracts: 3 problems in the file; nothing was imported.",
     ]
     assert dump() == before
+
+
+def test_ledger_rows_that_verify_would_refuse_are_refused_first(today, run, tmp_path):
+    folder = tmp_path / "use"
+    shutil.copytree(EXAMPLE, folder)
+    write(
+        folder,
+        "cases.csv",
+        "number,customer,title,line,status\n"
+        "CAS-000001,Globex,Twice charged,CNR-000104/1,resolved\n",
+    )
+    write(
+        folder,
+        "ledger.csv",
+        "line,case,amount,kind\n"
+        "CNR-000104/1,CAS-000001,1,charge\n"
+        "CNR-000104/1,CAS-000001,1,charge\n"
+        "CNR-000106/1,,11 cases,charge\n",
+    )
+    lines = (folder / "lines.csv").read_text()
+    (folder / "lines.csv").write_text(
+        lines.replace("10 cases,10 cases,1200.00", "10 cases,11 cases,1200.00")
+    )
+    before = dump()
+    result = run(f"import {folder}", code=2)
+    assert result.stderr.splitlines()[:3] == [
+        (
+            "cases.csv row 2, column status: its ledger rows leave 2 charges standing; a resolved "
+            "case may have one, a case in any other status none."
+        ),
+        "cases.csv row 2, column charged: it charged 1 case but its ledger rows sum to 2 cases.",
+        (
+            "lines.csv row 8, column used: its ledger rows charge 1 case beyond its total, and no "
+            "override or adjustment among them allows it."
+        ),
+    ]
+    assert dump() == before

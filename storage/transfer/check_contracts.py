@@ -386,7 +386,9 @@ class ContractChecks(Plan):
         lid = self.new_id(Line)
         plan.positions.add(position)
         ref = line_ref(plan.id, position)
-        self.lines[ref] = LinePlan(lid, record.place, plan.kind, used, plan.customer[0], plan)
+        self.lines[ref] = LinePlan(
+            lid, record.place, plan.kind, used, plan.customer[0], plan, total
+        )
         if row.text("renews"):
             self.renewals.append((len(self.rows.get(Line, [])), row.text("renews"), record.place))
         self.add(
@@ -466,7 +468,9 @@ class LinePlan:
     used: int
     customer: int
     contract: ContractPlan
+    total: int | None = None
     ledger: int = 0  # the sum of its ledger rows so far
+    supervised: bool = False  # an override, adjustment or opening balance among them
 
 
 def _imported_references() -> dict[str, str]:

@@ -16,6 +16,8 @@ from .checking import Row, one_of
 from .columns import LEDGER_KINDS, OPENING, amount
 from .reading import Record
 
+SUPERVISED = ("override", "adjustment", OPENING)  # kinds that may take a line past its total
+
 
 @dataclass(slots=True)
 class CasePlan:
@@ -26,6 +28,7 @@ class CasePlan:
     charged: int
     ledger: int = 0
     entries: int = 0
+    outstanding: int = 0  # charges (and overrides) less reversals
 
 
 class UseChecks(ContractChecks):
@@ -144,9 +147,11 @@ class UseChecks(ContractChecks):
         if not row.ok or value is None:
             return
         line.ledger += value
+        line.supervised = line.supervised or kind in SUPERVISED
         if case is not None:
             case.ledger += value
             case.entries += 1
+            case.outstanding += {"charge": 1, "override": 1, "reversal": -1}.get(kind or "", 0)
         self._entry(line, case, value, kind, who, at, note)
 
     def _entry(
@@ -166,8 +171,14 @@ class UseChecks(ContractChecks):
         self.count("opening balances" if kind == OPENING else "ledger")
 
     def finish_use(self) -> None:
-        """A charge for each resolved case the ledger rows leave out, each case's ledger
-        against what it charged, and each line's opening balance."""
+        """What `verify` will check, checked now: each case's ledger against what it
+        charged, and each line's use against its ledger, with its opening balance."""
+        self._finish_case_use()
+        self._finish_line_use()
+
+    def _finish_case_use(self) -> None:
+        """A charge for each resolved case the ledger rows leave out; each case's ledger
+        against what it charged, and at most one charge standing."""
         for case in [*self.cases.values(), *self.unnumbered]:
             if case.status == "resolved" and case.charged and not case.entries and case.line:
                 at, who = case.values[8], case.values[10]
@@ -175,7 +186,14 @@ class UseChecks(ContractChecks):
                     case.line, case, case.charged, "charge", who, at, "charged before the import"
                 )
                 case.line.ledger += case.charged
-                case.ledger = case.charged
+                case.ledger, case.outstanding = case.charged, 1
+            if case.outstanding not in ((0, 1) if case.status == "resolved" else (0,)):
+                self.problem(
+                    case.place,
+                    "status",
+                    f"its ledger rows leave {case.outstanding} charges standing; a resolved case "
+                    "may have one, a case in any other status none.",
+                )
             expected = case.charged if case.status == "resolved" else 0
             if case.ledger != expected:
                 kind = case.line.kind if case.line else "cases"
@@ -185,6 +203,10 @@ class UseChecks(ContractChecks):
                     f"it charged {amount(kind, expected) or 0} but its ledger rows sum to {amount(kind, case.ledger)}.",
                 )
             self.add(Case, tuple(case.values))
+
+    def _finish_line_use(self) -> None:
+        """Each line's opening balance: what its ledger rows do not explain; use beyond the
+        total needs an override, an adjustment or an opening balance behind it."""
         for line in self.lines.values():
             opening = line.used - line.ledger
             if opening < 0:
@@ -196,6 +218,14 @@ class UseChecks(ContractChecks):
             elif opening > 0:
                 note = f"used before the import from {self.source}"
                 self._entry(line, None, opening, OPENING, self.who, self.stamp, note)
+                line.supervised = True
+            if line.total is not None and line.used > line.total and not line.supervised:
+                over = amount(line.kind, line.used - line.total)
+                self.problem(
+                    line.place,
+                    "used",
+                    f"its ledger rows charge {over} beyond its total, and no override or adjustment among them allows it.",
+                )
 
 
 _case_status = one_of("case status", CASE_STATUSES)
