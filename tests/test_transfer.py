@@ -451,3 +451,15 @@ def test_ledger_rows_that_verify_would_refuse_are_refused_first(today, run, tmp_
         ),
     ]
     assert dump() == before
+
+
+def test_import_reports_its_progress(today, monkeypatch):
+    from storage.transfer import importing
+
+    monkeypatch.setattr(importing, "STEP", 5)
+    seen = []
+    storage.import_file(
+        [str(EXAMPLE)], progress=lambda done, total, what: seen.append((done, total, what))
+    )
+    assert seen[0] == (5, 0, "rows checked") and seen[1] == (10, 0, "rows checked")
+    assert seen[-1][2] == "rows written" and seen[-1][0] == seen[-1][1]
