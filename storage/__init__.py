@@ -122,6 +122,13 @@ _WHERE = {
     "show_case": "reports",
     "status_counts": "reports",
     "verify": "verify",
+    "export_csv": "transfer",
+    "export_json": "transfer",
+    "export_kinds": "transfer",
+    "check_import": "transfer",
+    "import_file": "transfer",
+    "import_header": "transfer",
+    "ImportRefused": "transfer",
     "case_detail": "details",
     "template_detail": "details",
     "user_admin_refusal": "details",
@@ -214,6 +221,15 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         refusal,
         status_label,
         status_words,
+    )
+    from .transfer import (
+        ImportRefused,
+        check_import,
+        export_csv,
+        export_json,
+        export_kinds,
+        import_file,
+        import_header,
     )
     from .verify import verify
 

@@ -45,5 +45,7 @@ def quoted(text: object) -> str:
 
 
 def _refuse_control(value: str, what: str, allowed: str) -> None:
+    if value.isprintable():  # the common case, without a look at each character
+        return
     if any(not ch.isprintable() and ch not in allowed for ch in value):
         raise InvalidInput(f"the {what} contains control characters.")

@@ -41,7 +41,8 @@ def _line_violations() -> list[str]:
         line_id
         for (line_id,) in tuples(
             UsageEntry.select(UsageEntry.line)
-            .where(UsageEntry.kind.in_(("override", "adjustment")))
+            # an opening balance is what a supervisor's import said the line had used
+            .where(UsageEntry.kind.in_(("override", "adjustment", "opening balance")))
             .distinct()
         )
     }

@@ -64,21 +64,28 @@ def indexes_rebuilt_after() -> Iterator[None]:
         database.execute_sql(sql)
 
 
-def _columns(model: type[Base]) -> list[str]:
-    return [model._meta.fields[name].column_name for name in COLUMNS[model]]
+def _columns(model: type[Base], names: tuple[str, ...]) -> list[str]:
+    return [model._meta.fields[name].column_name for name in names]
 
 
-def insert(model: type[Base], rows: list[tuple[Any, ...]], postgres: bool) -> None:
-    """Write rows (tuples in COLUMNS order): COPY on PostgreSQL; on SQLite multi-row INSERTs,
-    as many rows per statement as its limit on bound variables allows (at most 500)."""
+def insert(
+    model: type[Base],
+    rows: list[tuple[Any, ...]],
+    postgres: bool,
+    names: tuple[str, ...] | None = None,
+) -> None:
+    """Write rows (tuples in COLUMNS order, or in the order of the fields `names`): COPY on
+    PostgreSQL; on SQLite multi-row INSERTs, as many rows per statement as its limit on bound
+    variables allows (at most 500)."""
     table = model._meta.table_name
-    columns = ", ".join(f'"{c}"' for c in _columns(model))
+    names = names or COLUMNS[model]
+    columns = ", ".join(f'"{c}"' for c in _columns(model, names))
     cursor = database.cursor()
     if postgres:
         text = io.StringIO("".join(["\t".join(map(_copy_text, row)) + "\n" for row in rows]))
         cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', text)
         return
-    width = len(COLUMNS[model])
+    width = len(names)
     per_statement = max(1, min(500, _sqlite_variable_limit() // width))
     one = "(" + ", ".join("?" * width) + ")"
     sql = f'INSERT INTO "{table}" ({columns}) VALUES '

@@ -76,6 +76,7 @@ COMMANDS = {
     "settings": "tui.cli.admin:settings_cmd",
     "attention": "tui.cli.attention:attention",
     "billing": "tui.cli.billing:billing",
+    **{name: f"tui.cli.transfer:{name}_cmd" for name in ("import", "export")},
 }
 
 
