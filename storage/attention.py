@@ -108,7 +108,9 @@ def _date(value: dt.date | str) -> pendulum.Date:
     return day
 
 
-SHARE = (Line.used * pw.SQL("100")) / pw.fn.NULLIF(Line.total, pw.SQL("0"))  # SHARE_SQL
+SHARE = (pw.Cast(Line.used, "BIGINT") * pw.SQL("100")) / pw.fn.NULLIF(
+    Line.total, pw.SQL("0")
+)  # SHARE_SQL
 
 
 def thresholds(
@@ -160,7 +162,7 @@ def running_out(
     One query, grouped by line, joins the lines to their ledger's last LONG days (the
     customer and the allotment type in MAX(): one per line, which PostgreSQL cannot tell)."""
     short, long, counted = window_sums(day)
-    below = Line.used * 100 < Line.total * settings.warn
+    below = SHARE < settings.warn
     rows = (
         Line.select(
             Line.contract, Line.position, pw.fn.MAX(Customer.name),

@@ -84,6 +84,9 @@ def window_use(condition: pw.ColumnBase, day: pendulum.Date) -> pw.ModelSelect[U
     )
 
 
+LAST_DAY = dt.date.max.toordinal()
+
+
 @functools.lru_cache(maxsize=4096)
 def _day_of(ordinal: int) -> pendulum.Date:
     """The day of an ordinal (pendulum's fromordinal costs microseconds; run-out days of many
@@ -125,7 +128,7 @@ def project(
     else:
         runs_out_n = None
     rates = (use_short * 7 / days_short, use_long * 7 / days_long, use * 7 / days)
-    if runs_out_n is None:
+    if runs_out_n is None or runs_out_n > LAST_DAY:  # at this rate, never in the calendar
         return (*rates, None, False)
     runs_out = day if runs_out_n == today_n else _day_of(runs_out_n)
     return (*rates, runs_out, runs_out_n < end.toordinal())

@@ -64,7 +64,9 @@ def _migration_4() -> None:
     database.create_tables([DayOff])
 
 
-SHARE_SQL = '(("used" * 100) / NULLIF("total", 0))'  # a line's percent used, whole
+# A line's percent used, whole; in 64 bits (PostgreSQL's integer is 32: a use of a billion
+# times 100 must not make every update of the line fail).
+SHARE_SQL = '((CAST("used" AS BIGINT) * 100) / NULLIF("total", 0))'
 
 
 def _migration_5() -> None:

@@ -153,6 +153,19 @@ def test_lines_at_or_past_a_threshold(world):
     assert len(section(storage.needs_attention(), "threshold")) == 4
 
 
+def test_a_line_of_a_billion_cases_is_listed_not_a_database_error(world):
+    """Percentages are worked out in 64 bits: `used * 100` of a billion does not fit
+    PostgreSQL's integer (the index on it, and the query, once failed every such update)."""
+    big = active_contract(allotment="1000000000")
+    storage.adjust(f"{big}/1", 1_000_000_000, note="big")  # used up: 100 %
+    half = active_contract(customer="Globex", allotment="1000000000")
+    storage.adjust(f"{half}/1", 300_000_000, note="a third")  # below the thresholds
+    charged_on(f"{half}/1", ago(3))
+    result = storage.needs_attention()
+    assert [e.line for e in section(result, "threshold")] == [f"{big}/1"]
+    assert line_of(big).used == 1_000_000_000
+
+
 def test_lines_that_will_run_out_before_their_end(world):
     fast = active_contract()
     slow = active_contract(customer="Globex")
