@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..models import Base, Customer, CustomerEmail, CustomerPhone
 from .days import DAY, stamp
-from .rows import CustomerRow
+from .rows import CustomerRow, Making
 from .words import INDUSTRIES, NAME_ADJECTIVES, NAME_NOUNS, NAME_REGIONS, NAME_SUFFIXES, NAME_WORDS
 
 if TYPE_CHECKING:
     from .contacts import Contacts
-    from .dice import Dice
 
 BATCH_CUSTOMERS = 10_000  # customers (with their addresses, numbers and audit) per batch
 
@@ -63,16 +62,11 @@ class Clients:
         return self.first_id + index
 
 
-class CustomerMaking:
+class CustomerMaking(Making):
     """The part of the generator (generator.Filler) that makes customers; it relies on the
-    filler's rng, today, total, rows, next_id, taken_names, contacts, _id, _audit and
-    report."""
+    filler's total, taken_names, contacts, _audit and report too."""
 
-    rng: Dice
-    today: int
     total: int
-    rows: dict[type[Base], list[Any]]
-    next_id: dict[type[Base], int]
     taken_names: set[str]
     contacts: Contacts
     _id: Callable[[type[Base]], int]
