@@ -3,6 +3,12 @@ databases. (How fast it is, is measured by running it, not here.)"""
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
 import pendulum
 import pytest
 
@@ -10,6 +16,8 @@ import storage
 from storage import demo
 from storage.amounts import charge_for
 from storage.catalog import check_hours
+from storage.demo.contacts import mail_domain
+from storage.demo.customers import NAME_SPACE, customer_name
 from storage.lifecycle import _search_text
 from storage.models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
 from tests.helpers import dump, sql
@@ -199,12 +207,13 @@ def test_rows_mean_what_the_model_says(filled, db_url):
 def test_sqlite_settings_are_restored_after_the_fill(sqlite_url):
     def settings():
         return [
-            sql(f"PRAGMA {name}")[0][0] for name in ("synchronous", "foreign_keys", "cache_size")
+            sql(f"PRAGMA {name}")[0][0]
+            for name in ("synchronous", "foreign_keys", "cache_size", "journal_mode")
         ]
 
     before = settings()
     demo.fill(5)
-    assert settings() == before and before[1] == 1
+    assert settings() == before and before[1] == 1 and before[3] == "wal"
     index_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
     indexes = sql(index_sql)
     storage.open_database(sqlite_url.replace("contracts.db", "empty.db"))
@@ -266,12 +275,25 @@ def test_work_goes_on_after_the_fill(filled):
     assert storage.sweep() == {"activated": 1, "expired": 0, "lines_expired": 0}
 
 
-def test_progress_is_reported_up_to_the_total(db_url):
+def test_progress_is_reported_through_every_phase(db_url):
     storage.clock.freeze(TODAY)
     calls = []
     demo.fill(30, progress=lambda done, total, what: calls.append((done, total, what)))
-    assert calls[0] == (0, 30, "contracts") and calls[-1] == (30, 30, "contracts")
-    assert [done for done, _t, _w in calls] == sorted(done for done, _t, _w in calls)
+    phases = {}  # what (its first word): the counts told, in order
+    for done, total, what in calls:
+        phases.setdefault(what.split()[0], []).append((done, total))
+    indexes = ["indexes"] if db_url.startswith("sqlite") else []  # rebuilt on SQLite only
+    assert list(phases) == ["customers", "contracts", *indexes, "statistics"]
+    assert phases["customers"][0] == (0, 10) and phases["customers"][-1] == (10, 10)
+    assert phases["contracts"][0] == (0, 30) and phases["contracts"][-1] == (30, 30)
+    assert phases["statistics"] == [(0, 1), (1, 1)]
+    for counts in phases.values():
+        assert [done for done, _t in counts] == sorted(done for done, _t in counts)
+    if indexes:
+        built = [what for _d, _t, what in calls if what.startswith("indexes (building ")]
+        total = phases["indexes"][-1][1]
+        assert len(built) == total > 10 and phases["indexes"][-1] == (total, total)
+        assert "indexes (building contract_number)" in built
 
 
 def test_a_database_with_its_own_customers_and_templates(db_url):
@@ -301,3 +323,56 @@ def test_every_attention_section_has_entries(filled):
     assert {s.section: bool(s.entries) for s in found.sections} == dict.fromkeys(
         storage.attention.SECTIONS, True
     )
+
+
+def test_no_two_draws_name_the_same_customer_nor_the_same_domain():
+    """What lets the generator remember the names it made by their draws alone."""
+    names = [customer_name(draw) for draw in range(NAME_SPACE)]
+    assert len({name.casefold() for name in names}) == NAME_SPACE
+    assert len({mail_domain(name) for name in names}) == NAME_SPACE
+
+
+def test_a_fill_beside_another_connection_keeps_the_log(sqlite_url, tmp_path):
+    """Another connection has the file open: the fill stays in the write-ahead log (it
+    cannot leave it then) and the other connection reads the data once it is committed."""
+    storage.clock.freeze(TODAY)
+    other = sqlite3.connect(tmp_path / "contracts.db")
+    assert other.execute("SELECT COUNT(*) FROM contract").fetchone() == (0,)
+    demo.fill(20)
+    assert other.execute("SELECT COUNT(*) FROM contract").fetchone() == (20,)
+    other.close()
+    assert sql("PRAGMA journal_mode") == [("wal",)]
+    assert storage.verify() == []
+
+
+@pytest.mark.slow
+def test_a_fill_killed_halfway_leaves_the_database_as_it_was(sqlite_url, tmp_path):
+    """SIGKILL once thousands of contracts are written into the file: the next opening rolls
+    the fill back, indexes and all, and the demo can run again."""
+    path = tmp_path / "contracts.db"
+    storage.add_customer("Acme Corp")
+    indexes = sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name")
+    storage.close_database()  # the fill leaves the log only when it is alone with the file
+    size = os.path.getsize(path)
+    code = (
+        "import storage; from storage import demo; "
+        f"storage.open_database({sqlite_url!r}); "
+        "demo.fill(20000, progress=lambda done, total, what: print(done, what, flush=True))"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    for said in child.stdout:
+        done, what = said.split(maxsplit=1)
+        if what.startswith("contracts") and int(done) >= 10000:
+            break
+    grown = os.path.getsize(path)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert grown > size + 5_000_000  # written into the file itself, not into a log
+    storage.open_database(sqlite_url)
+    assert [c.name for c in storage.list_customers()] == ["Acme Corp"]
+    assert storage.database_summary()["contracts"] == 0
+    assert sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name") == indexes
+    assert sql("PRAGMA journal_mode") == [("wal",)] and storage.verify() == []
+    storage.clock.freeze(TODAY)
+    assert demo.fill(20)["contracts"] == 20

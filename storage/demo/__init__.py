@@ -11,10 +11,14 @@ It is built for size (100,000 contracts, about two million rows, in under 30 sec
 SQLite): rows are generated as named tuples with ids assigned here and written batch by
 batch inside one transaction, with multi-row INSERTs on SQLite and COPY on PostgreSQL;
 afterwards PostgreSQL's id sequences are moved past the rows written so later inserts never
-collide. The same seed and the same today give the same data.
+collide. The same seed and the same today give the same data. Its memory does not grow with
+the count: a batch is let go once written, customers are remembered by the draws that named
+them, and SQLite's page cache is bounded (writing.CACHE_KIB). `progress` hears of every
+phase: customers, contracts, each index SQLite builds again, and the statistics (ANALYZE).
 
 - words.py: the vocabulary (names, templates, line kinds, case titles, reps);
 - rows.py: one named record per table written;
+- customers.py: the customers, named without repeats;
 - generator.py and usage.py: contracts and their lines; the cases and ledger that use them;
 - writing.py: the bulk writers.
 """
@@ -27,9 +31,9 @@ from ..db import is_postgres, writes
 from ..errors import InvalidInput, Refused
 from ..models import Contract, database
 from ..people import SUPERVISOR_ONLY, require
-from .generator import Filler, Progress
+from .generator import Filler
 from .rows import COUNT_NAMES
-from .writing import advance_sequences, bulk_load, indexes_rebuilt_after
+from .writing import Progress, advance_sequences, bulk_load, indexes_rebuilt_after
 
 MAX_CONTRACTS = 10_000_000
 
@@ -39,7 +43,8 @@ __all__ = ["MAX_CONTRACTS", "fill"]
 def fill(contracts: int = 200, seed: int = 1, progress: Progress | None = None) -> dict[str, float]:
     """Fill an empty database with `contracts` demo contracts and everything around them.
 
-    `progress(done, total, what)` is called as the work goes (done and total in contracts).
+    `progress(done, total, what)` is called as the work goes: `what` names the phase
+    ("customers", "contracts", "indexes (building NAME)" then "indexes", "statistics").
     Returns the rows written per table ("customers", "templates", "contracts", "lines",
     "cases", "ledger", "audit"), their sum ("rows") and the seconds taken ("seconds").
     Refused when the database already holds contracts; nothing is changed then."""
@@ -51,7 +56,11 @@ def fill(contracts: int = 200, seed: int = 1, progress: Progress | None = None) 
     with bulk_load():
         counts = _fill(contracts, seed, progress)
     # Fresh statistics, so the planner picks the indexes that page the lists.
+    if progress is not None:
+        progress(0, 1, "statistics (ANALYZE)")
     database.execute_sql("ANALYZE")
+    if progress is not None:
+        progress(1, 1, "statistics")
     counts["rows"] = sum(counts.values())
     counts["seconds"] = round(time.perf_counter() - started, 3)
     return counts
@@ -69,7 +78,7 @@ def _fill(contracts: int, seed: int, progress: Progress | None) -> dict[str, flo
             "demo data goes only into an empty database."
         )
     filler = Filler(contracts, seed, progress)
-    with indexes_rebuilt_after():
+    with indexes_rebuilt_after(progress):
         filler.run()
     advance_sequences()
     return {COUNT_NAMES[model]: n for model, n in filler.counts.items()}

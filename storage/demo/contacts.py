@@ -12,7 +12,8 @@ from .words import MAIL_BOXES, PHONE_PREFIXES
 class Contacts:
     def __init__(self, rng: Dice) -> None:
         self.rng = rng
-        # what the database holds already: generated ones avoid it
+        # what the database holds already: generated ones avoid it (they never repeat one
+        # another: each customer's domain is its own name's, and the serial never repeats)
         self.phones = {n for (n,) in tuples(CustomerPhone.select(CustomerPhone.number))}
         self.emails = {k for (k,) in tuples(CustomerEmail.select(CustomerEmail.address_key))}
         self.serial = 5550000
@@ -26,8 +27,7 @@ class Contacts:
 
     def _email(self, name: str) -> str | None:
         """A mailbox at the customer's own domain, unless someone has it already."""
-        slug = "".join(ch for ch in name.lower() if ch.isalnum() or ch == " ").split()
-        email = f"{self.rng.choice(MAIL_BOXES)}@{'-'.join(slug)}.example"
+        email = f"{self.rng.choice(MAIL_BOXES)}@{mail_domain(name)}"
         return None if email.lower() in self.emails else email
 
     def _phone(self) -> str | None:
@@ -43,13 +43,16 @@ class Contacts:
 
     def email_row(self, row_id: int, customer_id: int, email: str) -> EmailRow:
         key = email.lower()
-        self.emails.add(key)
         return EmailRow(row_id, customer_id, email, key, key.rsplit("@", 1)[1])
 
     def phone_row(self, row_id: int, customer_id: int, phone: str) -> PhoneRow:
-        number = _e164(phone)
-        self.phones.add(number)
-        return PhoneRow(row_id, customer_id, number, phone)
+        return PhoneRow(row_id, customer_id, _e164(phone), phone)
+
+
+def mail_domain(name: str) -> str:
+    """A customer's own domain: the words of its name, letters and digits only, hyphenated."""
+    slug = "".join(ch for ch in name.lower() if ch.isalnum() or ch == " ").split()
+    return f"{'-'.join(slug)}.example"
 
 
 # where eight digits follow the area code: the first one that makes a valid number there

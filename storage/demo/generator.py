@@ -1,5 +1,5 @@
-"""The generator: customers, templates, and contracts (alone or in chains of renewals) with
-their lines; the use of each line (cases and the ledger) is in usage.py.
+"""The generator: templates, and contracts (alone or in chains of renewals) with their lines;
+the customers are made in customers.py, the use of each line (cases and the ledger) in usage.py.
 
 Every draw comes from one seeded `Dice`, in a fixed order: the same seed and the same today
 give the same rows. Ids are assigned here (`next_id` reads where each table ends)."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -21,28 +21,21 @@ from ..models import (
     Base,
     Contract,
     Customer,
-    CustomerEmail,
-    CustomerPhone,
     Line,
     Template,
     tuples,
 )
 from .contacts import Contacts
+from .customers import Client, CustomerMaking
 from .days import DAY, add_months, iso, make_clock, month_start, stamp
 from .dice import Dice
-from .rows import COLUMNS, AuditRow, ContractRow, CustomerRow, LineRow, TemplateRow, maker
+from .rows import COLUMNS, AuditRow, ContractRow, LineRow, TemplateRow, maker
 from .usage import FIRST_LEVELS, LineUse
 from .words import (
     CANCEL_REASONS,
     CASE_VOLUMES,
     CONTRACT_SITES,
-    INDUSTRIES,
     LINE_KINDS,
-    NAME_ADJECTIVES,
-    NAME_NOUNS,
-    NAME_REGIONS,
-    NAME_SUFFIXES,
-    NAME_WORDS,
     SUPERVISORS,
     TEMPLATE_WEIGHTS,
     TEMPLATES,
@@ -50,9 +43,7 @@ from .words import (
     TIME_MINIMUM,
     TIME_VOLUMES,
 )
-from .writing import insert, next_id, no_cycle_collection
-
-Progress = Callable[[int, int, str], object]  # progress(done, total, what)
+from .writing import Progress, insert, next_id, no_cycle_collection
 
 BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
 WHO = "demo"  # the audit trail's "who" for everything the generator writes
@@ -70,13 +61,6 @@ LINES_PER_CONTRACT = (1, 2, 2, 3, 3, 3, 4, 4, 5, 5)  # about 3 on average (weigh
 STATUSES = tuple(STATUS_WEIGHTS)
 STATUS_CUMULATIVE = list(accumulate(STATUS_WEIGHTS.values()))
 # fmt: on
-
-
-class Client(NamedTuple):
-    """A generated customer, as contracts name it."""
-
-    id: int
-    name: str
 
 
 class Offer(NamedTuple):
@@ -146,7 +130,7 @@ class _Contract:
         self.lines: list[int] = []  # ids of the lines a renewal copies, by their positions
 
 
-class Filler(LineUse):
+class Filler(CustomerMaking, LineUse):
     def __init__(self, contracts: int, seed: int, progress: Progress | None) -> None:
         self.total = contracts
         self.rng = Dice(seed)
@@ -199,11 +183,13 @@ class Filler(LineUse):
 
     # the whole run
 
-    def batches(self) -> Iterator[tuple[dict[type[Base], list[Any]], int]]:
-        """The rows to write, batch by batch: (rows per model, contracts made so far)."""
-        self.make_customers()
+    def batches(self) -> Iterator[tuple[dict[type[Base], list[Any]], int, int, str]]:
+        """The rows to write, batch by batch: (rows per model, how many of how many made so
+        far, and of what: "customers" then "contracts")."""
+        for made, goal in self.make_customers():
+            yield self.take_batch(), made, goal, "customers"
         self.make_templates()
-        yield self.take_batch(), 0
+        yield self.take_batch(), 0, self.total, "contracts"
         last = self.first_contract + self.total
         done = 0
         while self.next_id[Contract] < last:
@@ -211,65 +197,24 @@ class Filler(LineUse):
             made = self.next_id[Contract] - self.first_contract
             if made - done >= BATCH_CONTRACTS or made == self.total:
                 done = made
-                yield self.take_batch(), done
+                yield self.take_batch(), done, self.total, "contracts"
 
     def run(self) -> None:
-        """Generate and write batch by batch (a generating thread beside the writing one
-        was measured slower: the two fight over the interpreter lock)."""
-        self.report(0, "contracts")
+        """Generate and write batch by batch, each batch let go once written (a generating
+        thread beside the writing one was measured slower: the two fight over the
+        interpreter lock)."""
         with no_cycle_collection():
-            for batch, done in self.batches():
+            for batch, done, total, what in self.batches():
                 for model, rows in batch.items():
                     if rows:
                         insert(model, rows, self.postgres)
                         self.counts[model] += len(rows)
-                self.report(done, "contracts")
+                del batch
+                self.report(done, total, what)
 
-    def report(self, done: int, what: str) -> None:
+    def report(self, done: int, total: int, what: str) -> None:
         if self.progress is not None:
-            self.progress(done, self.total, what)
-
-    def make_customers(self) -> None:
-        rng = self.rng
-        n = max(5, self.total // 3)
-        taken = set(self.taken_names)
-        prefixes = list(NAME_WORDS) + [f"{a} {b}" for a in NAME_ADJECTIVES for b in NAME_NOUNS]
-        space = len(prefixes) * len(INDUSTRIES)
-        for extra in (1, len(NAME_SUFFIXES), len(NAME_REGIONS)):
-            space *= extra
-            if space >= 2 * (n + len(taken)):
-                break
-        picks = rng.sample(range(space), min(space, n + len(taken)))
-        self.customers = []
-        for index in picks:
-            index, prefix = divmod(index, len(prefixes))
-            index, industry = divmod(index, len(INDUSTRIES))
-            index, suffix = divmod(index, len(NAME_SUFFIXES))
-            region = index % len(NAME_REGIONS)
-            base = f"{prefixes[prefix]} {INDUSTRIES[industry]}"
-            name = base + NAME_REGIONS[region] + NAME_SUFFIXES[suffix]
-            key = name.casefold()
-            if key in taken:
-                continue
-            taken.add(key)
-            cid = self._id(Customer)
-            created = (self.today - rng.randint(3000, 3600)) * DAY + rng.randint(28800, 64800)
-            email, phone = self.contacts.draw(name)
-            self.rows[Customer].append(CustomerRow(cid, name, key, stamp(created)))
-            said = {"emails": [email] if email else [], "phones": [phone] if phone else []}
-            self._audit("customer", name, "add", created, said)
-            if email:
-                email_row = self.contacts.email_row(self._id(CustomerEmail), cid, email)
-                self.rows[CustomerEmail].append(email_row)
-            if phone:
-                phone_row = self.contacts.phone_row(self._id(CustomerPhone), cid, phone)
-                self.rows[CustomerPhone].append(phone_row)
-            self.customers.append(Client(cid, name))
-            if len(self.customers) == n:
-                break
-        # every customer gets a contract before any gets a second
-        self.customer_order = list(range(len(self.customers)))
-        rng.shuffle(self.customer_order)
+            self.progress(done, total, what)
 
     def make_templates(self) -> None:
         rng = self.rng
@@ -435,7 +380,7 @@ class Filler(LineUse):
             title = f"{rng.choice(CONTRACT_SITES)} {tname.lower()}"
         bill_to = customer.id
         if rng.random() < 0.06:
-            bill_to = self.customers[rng.randrange(len(self.customers))].id
+            bill_to = self.customers.id_of(rng.randrange(len(self.customers)))
         created_day = min(self.today - 1, contract.start - rng.randint(5, 40))
         if contract.origin is not None:
             created_day = min(self.today - 1, max(created_day, contract.origin.start))

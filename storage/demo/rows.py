@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from ..models import (
     AuditEvent,
@@ -19,6 +19,9 @@ from ..models import (
     Template,
     UsageEntry,
 )
+
+if TYPE_CHECKING:
+    from .dice import Dice
 
 R = TypeVar("R", bound=tuple)
 
@@ -173,3 +176,15 @@ COUNT_NAMES = {
     UsageEntry: "ledger",
     AuditEvent: "audit",
 }
+
+
+class Making:
+    """What every part of the generator (generator.Filler and the parts it is made of) relies
+    on: its dice, today (an ordinal), the rows of the batch being made, the next id of each
+    table and `_id(model)`, which hands one out."""
+
+    rng: Dice
+    today: int
+    rows: dict[type[Base], list[Any]]
+    next_id: dict[type[Base], int]
+    _id: Callable[[type[Base]], int]

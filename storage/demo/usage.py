@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..allotments import allotment
 from ..amounts import charge_for
 from ..lookup import case_number
-from ..models import Base, Case, UsageEntry
+from ..models import Case, UsageEntry
 from .days import CLOCK, DAY, DAY_PREFIX, ISO, iso, stamp
-from .rows import CaseRow, LedgerRow, maker
+from .rows import CaseRow, LedgerRow, Making, maker
 from .words import CASE_TITLES, REPS, RESOLUTIONS, SPENT, SUPERVISORS, TIME_CHUNKS, TIME_MINIMUM
 
 if TYPE_CHECKING:
@@ -84,18 +84,13 @@ def _unresolved(
     return CaseRow(case_id, number, customer_id, title, line, status, opened, rep, *nothing)
 
 
-class LineUse:
+class LineUse(Making):
     """The part of the generator (generator.Filler) that uses lines; it relies on the
-    filler's rng, today, yesterday_end, rows, next_id, _id, levels and reopens."""
+    filler's yesterday_end, levels and reopens too."""
 
-    rng: Dice
-    today: int
     yesterday_end: int
-    rows: dict[type[Base], list[Any]]
-    next_id: dict[type[Base], int]
     levels: list[str]
     reopens: int
-    _id: Callable[[type[Base]], int]
 
     def target_use(self, kind: str, total: int | None, level: str) -> list[int]:
         """The amounts of the resolved cases that bring a line to `level`."""

@@ -7,22 +7,33 @@ from __future__ import annotations
 import gc
 import io
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any
+
+from peewee import OperationalError
 
 from ..db import is_postgres
 from ..models import Base, Case, Contract, database
 from .rows import COLUMNS
 
+Progress = Callable[[int, int, str], object]  # progress(done, total, what)
+CACHE_KIB = 16_384  # SQLite's page cache while filling: what the fill's memory is, mostly
+
 
 @contextmanager
 def bulk_load() -> Iterator[None]:
-    """On SQLite, while filling: no fsync per commit, a larger page cache, and foreign keys
-    not looked up row by row (the generator's ids are consistent by construction; the tests
-    check them with `PRAGMA foreign_key_check`, and PostgreSQL checks every row anyway).
-    One transaction holds the whole fill, so a crash loses only the fill."""
+    """On SQLite, while filling: no fsync per commit, a page cache of a bounded size, foreign
+    keys not looked up row by row (the generator's ids are consistent by construction; the
+    tests check them with `PRAGMA foreign_key_check`, and PostgreSQL checks every row anyway),
+    and a rollback journal instead of the write-ahead log when no other connection has the
+    file open: the pages go straight into the file, and the journal keeps only the few pages
+    the file held before, where the log would grow to a copy of the whole fill (gigabytes at
+    a million contracts) and be copied again at the end; a connection opened meanwhile is
+    told the database is busy. One transaction holds the whole fill: a crash leaves the
+    journal behind, and the next opening of the file rolls the fill back. Everything is set
+    back afterwards."""
     if is_postgres() or database.in_transaction():
         yield
         return
@@ -31,22 +42,41 @@ def bulk_load() -> Iterator[None]:
         for name in ("synchronous", "cache_size", "foreign_keys")
     }
     database.execute_sql("PRAGMA synchronous = NORMAL")
-    database.execute_sql("PRAGMA cache_size = -262144")  # 256 MiB
+    database.execute_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
     database.execute_sql("PRAGMA foreign_keys = OFF")
+    journal = _journal_mode("DELETE")
     try:
         yield
     finally:
         for name, value in saved.items():
             database.execute_sql(f"PRAGMA {name} = {int(value)}")
+        _journal_mode(journal)
+
+
+def _journal_mode(mode: str) -> str:
+    """Switch SQLite's journal to `mode` if no other connection has the file open, without
+    waiting for one (the connections opened later set the log again); the mode before."""
+    before = database.execute_sql("PRAGMA journal_mode").fetchone()[0]
+    wait = database.execute_sql("PRAGMA busy_timeout").fetchone()[0]
+    database.execute_sql("PRAGMA busy_timeout = 0")
+    try:
+        database.execute_sql(f"PRAGMA journal_mode = {mode}")
+    except OperationalError as exc:
+        if "locked" not in str(exc):
+            raise
+    finally:
+        database.execute_sql(f"PRAGMA busy_timeout = {int(wait)}")
+    return before
 
 
 @contextmanager
-def indexes_rebuilt_after() -> Iterator[None]:
+def indexes_rebuilt_after(report: Progress | None = None) -> Iterator[None]:
     """On SQLite, drop the indexes of the tables being filled and build them again at the
     end (a third faster than updating them row by row; the unique ones check the data again).
     Inside the fill's transaction: readers keep seeing the old state, a failure undoes it.
     Not on PostgreSQL: there DROP INDEX would lock readers out of those tables for the whole
-    fill, and it gained little (the per-row foreign-key checks cost more than the indexes)."""
+    fill, and it gained little (the per-row foreign-key checks cost more than the indexes).
+    `report(done, total, what)` is told of each index before it is built, and at the end."""
     if is_postgres():
         yield
         return
@@ -60,8 +90,12 @@ def indexes_rebuilt_after() -> Iterator[None]:
     for name, _sql in indexes:
         database.execute_sql(f'DROP INDEX "{name}"')
     yield
-    for _name, sql in indexes:
+    for done, (name, sql) in enumerate(indexes):
+        if report is not None:
+            report(done, len(indexes), f"indexes (building {name})")
         database.execute_sql(sql)
+    if report is not None:
+        report(len(indexes), len(indexes), "indexes")
 
 
 def _columns(model: type[Base], names: tuple[str, ...]) -> list[str]:

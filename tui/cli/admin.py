@@ -138,23 +138,26 @@ def settings_cmd(
 
 
 class _Progress:
-    """`n/N contracts` on stderr: rewritten in place on a terminal, every 10% otherwise."""
+    """`n/N what` on stderr for each phase of the fill (customers, contracts, indexes,
+    statistics): rewritten in place on a terminal, every 10% and at each new step otherwise."""
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
-        self.shown = -1
+        self.shown: tuple[int, str] | None = None
 
-    def __call__(self, done, total=None, *_rest) -> None:
+    def __call__(self, done, total=None, what="contracts") -> None:
         if not total:
             return
-        step = int(done * 10 // total)
+        line = f"  {done:,}/{total:,} {what}"
         if self.tty:
-            click.echo(f"\r  {done:,}/{total:,} contracts", nl=False, err=True)
+            click.echo(f"\r{line}\x1b[K", nl=False, err=True)
             if done >= total:
                 click.echo(err=True)
-        elif step != self.shown:
-            self.shown = step
-            click.echo(f"  {done:,}/{total:,} contracts", err=True)
+            return
+        shown = (int(done * 10 // total), what)
+        if shown != self.shown:
+            self.shown = shown
+            click.echo(line, err=True)
 
 
 @click.command()
