@@ -333,6 +333,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="sqlite:///path.db (a demo database)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="PostgreSQL only: reach the server through a proxy that holds each request "
+        "this long, as a server on another host would (tests/helpers/wire.py)",
+    )
     parser.add_argument("--child", choices=["contracts", "bare"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "contracts":
@@ -340,6 +347,15 @@ def main() -> None:
     if args.child == "bare":
         return child_bare()
 
+    if args.latency_ms:
+        if not args.db.startswith("postgres"):
+            parser.error("--latency-ms needs a postgresql:// database")
+        sys.path.insert(0, str(ROOT))
+        from tests.helpers.wire import WireProxy
+
+        proxy = WireProxy(args.db, delay=args.latency_ms / 1000)
+        print(f"through a proxy adding {args.latency_ms:g} ms to each round trip")
+        args.db = proxy.url
     med = statistics.median
     print(f"database: {args.db}; {args.runs} runs each, medians")
     _first_paint("bare", args.db), _first_paint("contracts", args.db)  # warm the caches
