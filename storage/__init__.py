@@ -46,7 +46,7 @@ _WHERE = {
     "remove_user": "catalog",
     "adjust": "charging",
     "cancel_case": "charging",
-    "charge_refusal": "charging",
+    "charge_refusal": "charge_rule",
     "open_case": "charging",
     "reopen_case": "charging",
     "resolve": "charging",
@@ -149,10 +149,10 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         list_users,
         remove_user,
     )
+    from .charge_rule import charge_refusal
     from .charging import (
         adjust,
         cancel_case,
-        charge_refusal,
         open_case,
         reopen_case,
         resolve,

@@ -80,11 +80,7 @@ def parse_duration(text: object, what: str = "duration") -> int:
         if value != value.to_integral_value():
             raise InvalidInput(f"{what} '{raw}' is not a whole number of minutes.")
         minutes = int(value)
-    if minutes <= 0:
-        raise InvalidInput(f"{what} must be more than zero minutes.")
-    if minutes > MAX_MINUTES:
-        raise InvalidInput(f"{what} of {minutes} minutes is too large.")
-    return minutes
+    return _counted(minutes, MAX_MINUTES, what, "minutes")
 
 
 def parse_count(text: object, what: str = "number") -> int:
@@ -92,11 +88,17 @@ def parse_count(text: object, what: str = "number") -> int:
     raw = str(text if text is not None else "").strip()
     if not re.fullmatch(r"\d+", raw):
         raise InvalidInput(f"{what} '{quoted(raw)}' is not a whole number.")
-    value = int(raw)
+    return _counted(int(raw), MAX_COUNT, what)
+
+
+def _counted(value: int, most: int, what: str, unit: str = "") -> int:
+    """`value` when it is more than zero and at most `most`; otherwise one sentence that
+    names the unit when there is one (`more than zero minutes`, `of 20000000 minutes`)."""
     if value <= 0:
-        raise InvalidInput(f"{what} must be more than zero.")
-    if value > MAX_COUNT:
-        raise InvalidInput(f"{what} {value} is too large.")
+        raise InvalidInput(f"{what} must be more than zero{' ' + unit if unit else ''}.")
+    if value > most:
+        amount = f"of {value} {unit}" if unit else str(value)
+        raise InvalidInput(f"{what} {amount} is too large.")
     return value
 
 

@@ -1,14 +1,13 @@
-"""Cases and the usage ledger (SPEC §4): the charging rule and the atomic decrement."""
+"""Cases and the usage ledger (SPEC §4): the atomic decrement (the rule: charge_rule)."""
 
 from __future__ import annotations
 
 from typing import overload
 
-import pendulum
-
 from . import audit, sql
 from .allotments import allotment
 from .amounts import parse_duration
+from .charge_rule import charge_refusal
 from .charge_sql import ChargeRow, LoadedContract, LoadedLine, load_line, write_charge
 from .clock import now_utc, today
 from .db import writes
@@ -16,55 +15,7 @@ from .errors import InvalidInput, Refused
 from .lookup import case_number, find_case, find_customer, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry
 from .people import ADJUST_USE, LISTED, RESOLVE_CASES, SUPERVISOR_ONLY, require
-from .statuses import words as status_words
 from .text import free_text, one_line
-
-
-def charge_refusal(
-    contract: Contract | LoadedContract,
-    line: Line | LoadedLine,
-    customer_id: int | None,
-    on: pendulum.Date,
-    amount: int,
-    override: bool = False,
-) -> str | None:
-    """Why a case of this customer may not be charged `amount` to this line on this day,
-    or None when it may. The one charging rule: `check` and every charge ask it."""
-    ref = line_ref(contract.id, line.position)
-    if customer_id is not None and customer_id != contract.customer_id:
-        return f"{contract.number} belongs to {contract.customer.name}, not to the case's customer."
-    if contract.status != "active":
-        status = contract.status
-        if status == "invoiced":
-            return f"{contract.number} is invoiced but starts only on {contract.start}."
-        if status == "canceled":
-            return f"{contract.number} was canceled (service ended {contract.cancel_date})."
-        if status == "expired":
-            return f"{contract.number} expired on {contract.end}."
-        if status == "draft":
-            return f"{contract.number} is a draft, not yet invoiced."
-        return f"{contract.number} is {status_words(status)}: no case can be charged to it."
-    if line.status == "canceled":
-        return f"line {ref} is canceled."
-    if line.status == "expired":
-        return f"line {ref} expired on {line.end}."
-    if on < line.start:
-        return f"line {ref} starts only on {line.start}."
-    if on > line.end:
-        return f"line {ref} ended on {line.end}."
-    kind = allotment(contract.allotment_type)
-    if not kind.metered or override:
-        return None
-    assert line.total is not None  # a case or time line always has a total (add_line)
-    remaining = line.total - line.used
-    if amount > remaining:
-        if remaining <= 0:
-            return f"allotment exhausted: line {ref} has used all {kind.words(line.total)}."
-        return (
-            f"allotment exhausted: line {ref} has {kind.format(remaining)} left, "
-            f"this case needs {kind.format(amount)}."
-        )
-    return None
 
 
 def amount_for(

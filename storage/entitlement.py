@@ -16,14 +16,14 @@ import pendulum
 from . import caller_id
 from .by_dates import status_is
 from .clock import acting_as_of_another_day, business_zone_name, now, today
+from .contract_reads import contract_info
+from .contract_views import CheckResult, ContractInfo
 from .days_off import days_off_of
 from .db import reads
 from .errors import InvalidInput
 from .hours import closed_sentence, in_hours, next_opening, parse_moment
 from .lookup import contract_id, find_contract, looks_like_contract
 from .models import Contract, Customer
-from .reports import contract_info
-from .views import CheckResult, ContractInfo
 
 CHECK_MATCHES = 50  # the most customers a check offers to pick from
 

@@ -212,7 +212,10 @@ def _after(delta: dt.timedelta) -> str:
 
 
 def _when(moment: pendulum.DateTime, far: bool) -> str:
-    return moment.format("ddd YYYY-MM-DD HH:mm" if far else "ddd HH:mm")
+    # strftime, not pendulum's format(): that loads a locale (and importlib.resources) on
+    # first use, a few milliseconds of `contracts check`'s start-up.
+    day = DAYS[moment.weekday()]
+    return f"{day} {moment.strftime('%Y-%m-%d %H:%M' if far else '%H:%M')}"
 
 
 def closed_sentence(

@@ -170,7 +170,9 @@ def _line_terms(
     start: str | pendulum.Date | None,
     end: str | pendulum.Date | None,
     defaults: Line | None = None,
-) -> tuple[int | None, int, int, pendulum.Date, pendulum.Date]:
+) -> dict[str, Any]:
+    """A line's terms as typed (each left out: `defaults`' or the contract's), checked; by
+    the Line field they are stored in: total, price, discount, start, end."""
     kind = allotment_kind(contract.allotment_type)
     if allotment is None:
         total = defaults.total if defaults else contract.template.volume
@@ -209,7 +211,13 @@ def _line_terms(
             f"the line's dates ({line_start} to {line_end}) must lie inside the contract's "
             f"({contract.start} to {contract.end})."
         )
-    return total, price_c, discount_c, line_start, line_end
+    return {
+        "total": total,
+        "price": price_c,
+        "discount": discount_c,
+        "start": line_start,
+        "end": line_end,
+    }
 
 
 @writes
@@ -232,9 +240,7 @@ def add_line(
         who = require(*extra)
     title = one_line(title, "line title")
     product = one_line(product, "product", required=False)
-    total, price_c, discount_c, line_start, line_end = _line_terms(
-        contract, allotment, price, discount, start, end
-    )
+    terms = _line_terms(contract, allotment, price, discount, start, end)
     position = (
         Line.select(pw.fn.MAX(Line.position)).where(Line.contract == contract.id).scalar() or 0
     ) + 1
@@ -243,31 +249,14 @@ def add_line(
         position=position,
         title=title,
         product=product,
-        start=line_start,
-        end=line_end,
-        total=total,
+        **terms,
         used=0,
-        price=price_c,
-        discount=discount_c,
         status="existing",
         created=now_utc(),
     )
     _touch(contract)
     ref = line_ref(contract.id, position)
-    audit.record(
-        "line",
-        ref,
-        "add",
-        who,
-        {
-            "title": title,
-            "total": total,
-            "price": price_c,
-            "discount": discount_c,
-            "start": line_start,
-            "end": line_end,
-        },
-    )
+    audit.record("line", ref, "add", who, {"title": title, **terms})
     return ref
 
 
@@ -286,19 +275,13 @@ def edit_line(
     line = find_line(ref)
     contract, who = _begin(line.contract.number, "edit_line")
     line = find_line(ref, lock=True)
-    total, price_c, discount_c, line_start, line_end = _line_terms(
-        contract, allotment, price, discount, start, end, defaults=line
-    )
+    terms = _line_terms(contract, allotment, price, discount, start, end, defaults=line)
     fields = {
         "title": one_line(title, "line title") if title is not None else line.title,
         "product": one_line(product, "product", required=False)
         if product is not None
         else line.product,
-        "total": total,
-        "price": price_c,
-        "discount": discount_c,
-        "start": line_start,
-        "end": line_end,
+        **terms,
     }
     before = {k: getattr(line, k) for k in fields}
     changed = audit.diff(before, fields)

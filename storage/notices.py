@@ -4,11 +4,11 @@ console print the same sentence."""
 
 from __future__ import annotations
 
+from .contract_reads import contract_info
+from .contract_views import LineInfo
 from .db import reads
 from .lookup import find_case, find_line
 from .models import Case, Contract, Line
-from .reports import contract_info
-from .views import LineInfo
 
 
 def _line_after(case: Case) -> tuple[LineInfo, Contract]:

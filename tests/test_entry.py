@@ -49,7 +49,8 @@ def _modules_loaded_by(command: list[str], url: str) -> set[str]:
 
 def test_check_on_sqlite_imports_no_console_and_no_postgres_driver(sqlite_url):
     loaded = _modules_loaded_by(["check", "Acme"], sqlite_url)
-    assert "peewee" in loaded and "storage.reports" in loaded
+    assert "peewee" in loaded and "storage.contract_reads" in loaded
+    assert "storage.reports" not in loaded and "storage.views" not in loaded  # the lists
     assert not {m for m in loaded if m.split(".")[0] in ("textual", "rich", "psycopg2")}
     assert "tui.app" not in loaded and "storage.demo" not in loaded
 
@@ -77,3 +78,23 @@ def test_check_loads_the_phone_rules_only_when_it_needs_them(sqlite_url):
         assert "phonenumbers" not in _modules_loaded_by(["check", query], sqlite_url), query
     for query in ("+34 912 000 000", "0034 911 234 567"):
         assert "phonenumbers" in _modules_loaded_by(["check", query], sqlite_url), query
+
+
+def test_check_outside_hours_loads_neither_the_charge_path_nor_date_parsing(sqlite_url):
+    """`check` on a contract whose service hours are closed at the asked moment prints
+    "opens Mon 08:00 …" without loading the charge's SQL, dateutil's free-form parser or a
+    pendulum locale (importlib.resources): each costs milliseconds on every call."""
+    from tests.helpers.world import office_hours_contract
+
+    office_hours_contract()
+    loaded = _modules_loaded_by(
+        ["check", "Acme Corp", "--at", "2026-12-12T22:00+01:00"], sqlite_url
+    )
+    assert "storage.entitlement" in loaded and "storage.hours" in loaded
+    heavy = {
+        "storage.charging",
+        "storage.charge_sql",
+        "dateutil.parser._parser",
+        "importlib.resources",
+    }
+    assert heavy & loaded == set()

@@ -6,6 +6,10 @@ peewee imports every database driver it can find when it is imported; psycopg2 (
 and socket) costs about a tenth of `contracts check`'s start-up. When nothing on the
 command line or in CONTRACTS_DB names PostgreSQL, the database is SQLite, so psycopg2 is
 marked absent before peewee looks for it.
+
+pendulum imports dateutil's parser (and with it dateutil's time zones, importlib.resources,
+tempfile and pathlib: about 15 ms) for the free-form parsing we never ask of it; the parser is
+loaded on first use instead (the standard library's importlib.util.LazyLoader).
 """
 
 from __future__ import annotations
@@ -20,12 +24,28 @@ def _postgres_wanted(argv: list[str]) -> bool:
     return any("postgres" in word for word in words)
 
 
+def _load_on_first_use(name: str) -> None:
+    """Make module `name` (a submodule) load when one of its attributes is first read."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if name in sys.modules or spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+
+
 def main() -> None:
     if not _postgres_wanted(sys.argv[1:]):
         sys.modules.setdefault("psycopg2", None)  # type: ignore[assignment]
     # Importing allocates many objects that live as long as the process; the collector
     # would walk them again and again while they load. Collect after, and never again them.
     gc.disable()
+    _load_on_first_use("dateutil.parser")
     import storage.models  # noqa: F401 - every command but --help needs peewee and the models
     from tui.cli import main as cli_main
 

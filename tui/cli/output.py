@@ -7,7 +7,6 @@ Imported as `from tui.cli import output as out`; nothing here reads the database
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Callable
 
@@ -63,9 +62,17 @@ def json_or_nothing(found, as_json: bool, nothing: str | Callable[[], str] = "")
 def _width() -> int | None:
     """The columns a table may take: `COLUMNS` when set, else the terminal's; None (no
     limit) when stdout is not a terminal, so a pipe or a file gets whole values."""
-    if not os.environ.get("COLUMNS", "").strip().isdigit() and not sys.stdout.isatty():
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(40, int(columns))
+    if not sys.stdout.isatty():
         return None
-    return max(40, shutil.get_terminal_size((80, 24)).columns)
+    # shutil.get_terminal_size's rule without importing shutil (and with it bz2 and lzma):
+    # a few milliseconds of every `contracts check`.
+    try:
+        return max(40, os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (OSError, ValueError):
+        return 80
 
 
 def _cell(value) -> str:
@@ -108,7 +115,7 @@ def local(stamp) -> str:
     from storage.clock import to_local
 
     moment = to_local(stamp)
-    return moment.format("YYYY-MM-DD HH:mm") if moment else "-"
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

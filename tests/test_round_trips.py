@@ -1,0 +1,105 @@
+"""Round trips, not just time (issue 13): how many statements the console sends to its
+database for each thing a rep does, counted on the wire and kept at or below the figures
+the README's performance section states. They do not vary with the machine, and once
+PostgreSQL is on another host every extra round trip costs milliseconds.
+
+PostgreSQL: requests counted by a proxy in front of the server (tests/helpers/wire.py).
+SQLite: statements counted by sqlite3's trace callback (BEGIN and COMMIT included)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import storage
+from tests.helpers import active_contract, make_world
+from tests.helpers.console import drive, press, quick_pilot, settle, write  # noqa: F401
+from tests.helpers.wire import WireProxy, sqlite_statements
+from tui.first_load import FirstLoad
+from tui.screens.contract import ContractScreen
+from tui.screens.contracts import ContractsScreen
+from tui.screens.forms import FormModal
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+ACTIONS = ("first page", "filter keystroke", "tab switch", "open a contract", "record a case")
+
+
+def readme_limits() -> dict[str, dict[str, int]]:
+    """{action: {"sqlite": n, "postgres": n}} from the table after `<!-- round-trips -->`."""
+    text = README.read_text().split("<!-- round-trips -->", 1)[1]
+    limits = {}
+    for row in re.findall(r"^\| ([^|]+?) \| (\d+) \| (\d+) \|", text, re.MULTILINE)[: len(ACTIONS)]:
+        limits[row[0]] = {"sqlite": int(row[1]), "postgres": int(row[2])}
+    assert list(limits) == list(ACTIONS), "the README's round-trip table names other actions"
+    return limits
+
+
+def measure(url: str, counter) -> dict[str, int]:
+    """What a rep does, counting the statements each step sends (`contracts` opens the
+    database, then starts the console: the count starts there)."""
+    counts: dict[str, int] = {}
+    storage.open_database(url)
+    counter.take()
+
+    async def scenario(pilot):
+        app = pilot.app
+        counts["first page"] = counter.take()  # drive() waited until start-up was done
+        assert isinstance(app.screen, ContractsScreen)
+        await press(pilot, "slash")
+        await write(pilot, "Acm")
+        await settle(pilot)
+        counter.take()
+        await write(pilot, "e")
+        await settle(pilot)
+        counts["filter keystroke"] = counter.take()
+        assert app.screen.query_one("#filter").value == "Acme"
+        await press(pilot, "escape")  # clears the filter
+        await press(pilot, "escape")
+        app.screen.query_one("#contracts").focus()
+        await settle(pilot)
+        counter.take()
+        await press(pilot, "1")  # the Draft tab
+        counts["tab switch"] = counter.take()
+        await press(pilot, "3")  # back to Active
+        counter.take()
+        await press(pilot, "enter")
+        counts["open a contract"] = counter.take()
+        assert isinstance(app.screen, ContractScreen)
+        await press(pilot, "r")
+        assert isinstance(app.screen, FormModal)
+        counter.take()  # opening the form asks nothing of the database
+        await write(pilot, "Printer jam")
+        await pilot.press("tab")
+        await write(pilot, "new toner")
+        await press(pilot, "enter")
+        counts["record a case"] = counter.take()
+        assert app.said("charged 1 case to")
+
+    # As `contracts` starts it: a thread sweeps and reads the first rows while it builds.
+    drive(url, scenario, size=(120, 36), first_load=FirstLoad())
+    return counts
+
+
+def desk() -> str:
+    make_world()
+    number = active_contract()
+    active_contract(customer="Globex")
+    storage.close_database()  # opened again through the counter
+    return number
+
+
+def test_each_action_sends_no_more_statements_than_the_readme_says(db_url, monkeypatch):
+    url = db_url
+    backend = "postgres" if url.startswith("postgres") else "sqlite"
+    number = desk()
+    if backend == "sqlite":
+        with sqlite_statements(monkeypatch) as counter:
+            counts = measure(url, counter)
+    else:
+        with WireProxy(url) as proxy:
+            counts = measure(proxy.url, proxy.counter)
+    storage.open_database(url)
+    assert storage.show(number).lines[0].used == 1  # the case really was recorded
+    limits = readme_limits()
+    over = {a: (counts[a], limits[a][backend]) for a in ACTIONS if counts[a] > limits[a][backend]}
+    assert not over, f"{backend}: measured {counts}; over the README's figure: {over}"
