@@ -7,6 +7,7 @@ from __future__ import annotations
 import peewee as pw
 import pendulum
 
+from . import search_index
 from .by_dates import status_column, status_is, status_on
 from .clock import today
 from .contract_reads import contract_info, days_left
@@ -69,7 +70,7 @@ def _filtered(
     if text:
         needle = " ".join(text.split()).casefold()
         if needle:
-            query = query.where(Contract.search.contains(needle))
+            query = query.where(search_index.contains(needle))
     return query
 
 
