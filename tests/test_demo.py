@@ -280,7 +280,8 @@ def test_progress_is_reported_up_to_the_total(db_url):
     storage.clock.freeze(TODAY)
     calls = []
     demo.fill(30, progress=lambda done, total, what: calls.append((done, total, what)))
-    assert calls[0] == (0, 30, "contracts") and calls[-1] == (30, 30, "contracts")
+    assert calls[0] == (0, 30, "contracts") and (30, 30, "contracts") in calls
+    assert calls[-1] == (30, 30, "the search index")  # built at the end, a phase of its own
     assert [done for done, _t, _w in calls] == sorted(done for done, _t, _w in calls)
 
 

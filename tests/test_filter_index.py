@@ -194,3 +194,17 @@ def test_without_the_right_to_create_pg_trgm_the_database_is_made_and_filters(tm
             cur.execute(f'DROP DATABASE "{name}"')
             cur.execute(f'DROP ROLE "{name}"')
         admin.close()
+
+
+def test_demo_data_is_indexed_and_kept_in_step_afterwards(db_url):
+    """The demo builds the index at the end of its bulk load, then changes keep it in step."""
+    from storage import demo
+
+    make_world()
+    demo.fill(40)
+    rows = storage.list_contracts(limit=None)
+    for text in [rows[7].number, rows[3].customer[2:9], rows[5].title[-6:], "ser", "qqq"]:
+        assert shown(text)[0] == by_substring(text), text
+    assert _plan_uses_index("ser")
+    (later,) = contracts("Lighthouse keeping")
+    assert numbers("hthou") == [later]

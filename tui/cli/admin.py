@@ -138,14 +138,18 @@ def settings_cmd(
 
 
 class _Progress:
-    """`n/N contracts` on stderr: rewritten in place on a terminal, every 10% otherwise."""
+    """`n/N contracts` on stderr: rewritten in place on a terminal, every 10% otherwise; a
+    line of its own for each phase after that."""
 
     def __init__(self) -> None:
         self.tty = sys.stderr.isatty()
         self.shown = -1
 
-    def __call__(self, done, total=None, *_rest) -> None:
+    def __call__(self, done, total=None, what="contracts", *_rest) -> None:
         if not total:
+            return
+        if what != "contracts":  # a phase after the rows are written (building an index)
+            click.echo(f"  building {what}...", err=True)
             return
         step = int(done * 10 // total)
         if self.tty:
