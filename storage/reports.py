@@ -59,8 +59,11 @@ def show(number: str) -> ContractInfo:
 
 def _filtered(
     status: str | None, text: str | None, customer: str | None, day: pendulum.Date | None = None
-) -> pw.ModelSelect[Contract]:
+) -> tuple[pw.ModelSelect[Contract], pw.ColumnBase]:
+    """The contracts in the tab, of the customer, holding the text; and the column that pages
+    them in number order (the substring index's own, when the text is read from it)."""
     query = Contract.select()
+    number: pw.ColumnBase = Contract.id
     if status and status != "all":
         if status not in STATUSES:
             raise InvalidInput(f"status '{status}' is not one of {', '.join(STATUSES)}.")
@@ -70,21 +73,21 @@ def _filtered(
     if text:
         needle = " ".join(text.split()).casefold()
         if needle:
-            query = query.where(search_index.contains(needle))
-    return query
+            query, number = search_index.narrow(query, needle)
+    return query, number
 
 
 @reads
 def count_contracts(
     status: str | None = None, text: str | None = None, customer: str | None = None
 ) -> int:
-    return _filtered(status, text, customer).count()
+    return _filtered(status, text, customer)[0].count()
 
 
 @reads
 def status_counts(text: str | None = None) -> dict[str, int]:
     """How many contracts each status holds (and 'all'), under the filter text."""
-    query = _filtered(None, text, None)
+    query = _filtered(None, text, None)[0]
     column = status_column(today())
     rows = tuples(query.select(column, pw.fn.COUNT(Contract.id).alias("n")).group_by(column))
     counts = {status: 0 for status in STATUSES}
@@ -126,10 +129,11 @@ def list_contracts(
     """A page of the contract list, with each contract's remaining allotment."""
     if order not in SORTABLE:
         raise InvalidInput(f"cannot sort by '{order}'; use one of {', '.join(SORTABLE)}.")
-    key = SORTABLE[order]
+    filtered, number = _filtered(status, text, customer)
+    key = number if order == "number" else SORTABLE[order]
+    keys = [key] if key is number else [key, number]
     query = (
-        _filtered(status, text, customer)
-        .select(
+        filtered.select(
             Contract.id,
             Contract.number,
             Contract.title,
@@ -140,9 +144,7 @@ def list_contracts(
             Customer.name,
         )
         .join(Customer, on=(Contract.customer == Customer.id))
-        .order_by(
-            key.desc() if descending else key, Contract.id.desc() if descending else Contract.id
-        )
+        .order_by(*(k.desc() if descending else k for k in keys))
         .offset(max(0, offset))
     )
     if limit is not None:

@@ -25,6 +25,7 @@ from .models import Contract, database
 TABLE = "contract_fts"
 TRIGRAM_INDEX = "contract_search_trgm"  # PostgreSQL's
 SHORTEST = 3  # characters: the trigram index finds nothing shorter
+_TEXT = pw.Table(TABLE, ("rowid", "search"))
 
 _TABLE_SQL = (
     f'CREATE VIRTUAL TABLE IF NOT EXISTS "{TABLE}" USING fts5(search, content="contract", '
@@ -99,11 +100,18 @@ def built_after(fill: Callable[[], object], progress: Callable[[str], object]) -
     _create_triggers()
 
 
-def contains(needle: str) -> pw.ColumnBase:
-    """A condition on Contract rows: `search` holds `needle` (folded already), read from the
-    substring index when the needle is long enough for it."""
+def narrow(
+    query: pw.ModelSelect[Contract], needle: str
+) -> tuple[pw.ModelSelect[Contract], pw.ColumnBase]:
+    """`query` narrowed to the contracts whose `search` holds `needle` (folded already), read
+    from the substring index when the needle is long enough for it; and the column that pages
+    the result in number order. On SQLite that is the index's rowid: the index hands its rows
+    over in that order, so the first page of a common text stops after a page of rows
+    instead of sorting every match."""
     if len(needle) < SHORTEST or _is_postgres():
-        return Contract.search.contains(needle)  # ILIKE on PostgreSQL: the GIN index serves it
-    phrase = '"' + needle.replace('"', '""') + '"'
-    rows = pw.SQL(f'(SELECT rowid FROM "{TABLE}" WHERE "{TABLE}" MATCH ?)', [phrase])
-    return pw.Expression(Contract.id, pw.OP.IN, rows)
+        # ILIKE on PostgreSQL, served by the GIN index
+        return query.where(Contract.search.contains(needle)), Contract.id
+    phrase = '"' + needle.replace('"', '""') + '"'  # an FTS5 string: every character literal
+    matched = pw.Expression(_TEXT.search, "MATCH", phrase)
+    query = query.join(_TEXT, on=(_TEXT.rowid == Contract.id)).switch(Contract).where(matched)
+    return query, _TEXT.rowid
