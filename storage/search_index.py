@@ -25,7 +25,8 @@ from .models import Contract, database
 TABLE = "contract_fts"
 TRIGRAM_INDEX = "contract_search_trgm"  # PostgreSQL's
 SHORTEST = 3  # characters: the trigram index finds nothing shorter
-_TEXT = pw.Table(TABLE, ("rowid", "search"))
+_TEXT = pw.Table(TABLE)
+_ROWID, _SEARCH = pw.Column(_TEXT, "rowid"), pw.Column(_TEXT, "search")
 
 _TABLE_SQL = (
     f'CREATE VIRTUAL TABLE IF NOT EXISTS "{TABLE}" USING fts5(search, content="contract", '
@@ -112,6 +113,6 @@ def narrow(
         # ILIKE on PostgreSQL, served by the GIN index
         return query.where(Contract.search.contains(needle)), Contract.id
     phrase = '"' + needle.replace('"', '""') + '"'  # an FTS5 string: every character literal
-    matched = pw.Expression(_TEXT.search, "MATCH", phrase)
-    query = query.join(_TEXT, on=(_TEXT.rowid == Contract.id)).switch(Contract).where(matched)
-    return query, _TEXT.rowid
+    matched = pw.Expression(_SEARCH, "MATCH", phrase)
+    query = query.join(_TEXT, on=(_ROWID == Contract.id)).switch(Contract).where(matched)
+    return query, _ROWID
