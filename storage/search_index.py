@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import peewee as pw
 
+from .db import is_postgres
 from .models import Contract, database
 
 TABLE = "contract_fts"
@@ -46,13 +47,9 @@ _TRIGRAM_SQL = (
 )
 
 
-def _is_postgres() -> bool:
-    return isinstance(database.obj, pw.PostgresqlDatabase)
-
-
 def create() -> None:
     """Add the index to the schema and fill it from the contracts there (migration 6)."""
-    if _is_postgres():
+    if is_postgres():
         _create_trigram_index()
         return
     database.execute_sql(_TABLE_SQL)
@@ -80,7 +77,7 @@ def _create_trigram_index() -> bool:
 def built_after(fill: Callable[[], object], progress: Callable[[str], object]) -> None:
     """Run `fill` (a bulk load into the contract table) without keeping the index in step row
     by row, then build the index over everything at once (`progress` names that phase)."""
-    if _is_postgres():
+    if is_postgres():
         indexed = bool(
             database.execute_sql(
                 "SELECT 1 FROM pg_indexes WHERE indexname = %s", (TRIGRAM_INDEX,)
@@ -109,7 +106,7 @@ def narrow(
     the result in number order. On SQLite that is the index's rowid: the index hands its rows
     over in that order, so the first page of a common text stops after a page of rows
     instead of sorting every match."""
-    if len(needle) < SHORTEST or _is_postgres():
+    if len(needle) < SHORTEST or is_postgres():
         # ILIKE on PostgreSQL, served by the GIN index
         return query.where(Contract.search.contains(needle)), Contract.id
     phrase = '"' + needle.replace('"', '""') + '"'  # an FTS5 string: every character literal

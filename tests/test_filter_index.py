@@ -66,6 +66,16 @@ def test_a_contract_is_found_at_once_when_created_renamed_and_deleted(db_url):
     storage.delete(number)
     assert shown("zenith") == ([], 0, 0)
     assert len(numbers("harbor")) == 1
+    _index_matches_the_table()
+
+
+def _index_matches_the_table() -> None:
+    """SQLite: FTS5's own check that the index holds exactly the contracts' search texts."""
+    if not storage.db.is_postgres():
+        table = search_index.TABLE
+        database.execute_sql(
+            f'INSERT INTO "{table}" ("{table}", rank) VALUES (\'integrity-check\', 1)'
+        )
 
 
 @pytest.mark.parametrize(
@@ -212,3 +222,4 @@ def test_demo_data_is_indexed_and_kept_in_step_afterwards(db_url):
     assert _plan_uses_index("ser")
     (later,) = contracts("Lighthouse keeping")
     assert numbers("hthou") == [later]
+    _index_matches_the_table()
