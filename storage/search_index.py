@@ -76,7 +76,10 @@ def _create_trigram_index() -> bool:
 
 def built_after(fill: Callable[[], object], progress: Callable[[str], object]) -> None:
     """Run `fill` (a bulk load into the contract table) without keeping the index in step row
-    by row, then build the index over everything at once (`progress` names that phase)."""
+    by row, then build the index over everything at once (`progress` names that phase).
+    On PostgreSQL the dropped index locks readers of contracts out until the fill commits
+    (the demo fills an empty database only: they would see no contracts meanwhile anyway);
+    building it at the end took 2.6 s for 100,000 contracts."""
     if is_postgres():
         indexed = bool(
             database.execute_sql(
