@@ -16,6 +16,7 @@ Text of one or two characters has no trigram: it is looked for with LIKE, as bef
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import peewee as pw
@@ -109,10 +110,25 @@ def narrow(
     the result in number order. On SQLite that is the index's rowid: the index hands its rows
     over in that order, so the first page of a common text stops after a page of rows
     instead of sorting every match."""
-    if len(needle) < SHORTEST or is_postgres():
-        # ILIKE on PostgreSQL, served by the GIN index
+    if is_postgres():
+        return query.where(_pg_contains(needle)), Contract.id
+    if len(needle) < SHORTEST:
         return query.where(Contract.search.contains(needle)), Contract.id
     phrase = '"' + needle.replace('"', '""') + '"'  # an FTS5 string: every character literal
     matched = pw.Expression(_SEARCH, "MATCH", phrase)
     query = query.join(_TEXT, on=(_ROWID == Contract.id)).switch(Contract).where(matched)
     return query, _ROWID
+
+
+_WORD_TRIGRAM = re.compile(r"[^\W_]{3}")  # three letters or digits in a row
+
+
+def _pg_contains(needle: str) -> pw.ColumnBase:
+    """ILIKE, as the filter always ran on PostgreSQL. pg_trgm narrows by the trigrams of the
+    words in the text (letters and digits; it ignores punctuation): without three of them
+    in a row (`pi`, `& c`) the GIN index would hand over nearly every row to check again,
+    slower than reading the table, so the text is then matched against an expression the
+    index does not serve, and the planner reads the table as it did before the index."""
+    if _WORD_TRIGRAM.search(needle):
+        return Contract.search.contains(needle)
+    return Contract.search.concat("").contains(needle)
