@@ -8,10 +8,10 @@ import peewee as pw
 import pendulum
 
 from . import search_index
-from .by_dates import status_column, status_is, status_on
+from .by_dates import status_is, status_on, status_when
 from .clock import today
 from .contract_reads import contract_info, days_left
-from .db import reads
+from .db import is_postgres, reads
 from .errors import InvalidInput
 from .lookup import (
     case_number,
@@ -88,11 +88,19 @@ def count_contracts(
 def status_counts(text: str | None = None) -> dict[str, int]:
     """How many contracts each status holds (and 'all'), under the filter text."""
     query = _filtered(None, text, None)[0]
-    column = status_column(today())
-    rows = tuples(query.select(column, pw.fn.COUNT(Contract.id).alias("n")).group_by(column))
+    day = today()
+    # Grouped by the stored state and two conditions on the dates, not by status_column:
+    # PostgreSQL then knows there are few groups and counts in parallel workers. On SQLite,
+    # `+status` keeps the planner on one pass over the table (grouping by the bare column, it
+    # walks the (status, start) index and looks up every row from it: twice as slow).
+    stored: pw.ColumnBase = Contract.status
+    if not is_postgres():
+        stored = pw.NodeList((pw.SQL("+"), Contract.status), glue="")
+    groups = (stored, Contract.start > day, Contract.end < day)
+    rows = tuples(query.select(*groups, pw.fn.COUNT(Contract.id)).group_by(*groups))
     counts = {status: 0 for status in STATUSES}
-    for status, n in rows:
-        counts[status] = n
+    for state, not_started, ended, n in rows:
+        counts[status_when(state, bool(not_started), bool(ended))] += n
     counts["all"] = sum(counts.values())
     return counts
 

@@ -4,12 +4,14 @@ results are exactly those of `search LIKE '%text%'`, and an upgraded database is
 
 from __future__ import annotations
 
+import pendulum
 import pytest
 
 import storage
 from storage import search_index
 from storage.models import database
 from tests.helpers import make_world, upgraded_from
+from tests.helpers.world import TODAY
 
 SPECIAL_TITLES = [
     "50% off support",
@@ -224,3 +226,27 @@ def test_demo_data_is_indexed_and_kept_in_step_afterwards(db_url):
     (later,) = contracts("Lighthouse keeping")
     assert numbers("hthou") == [later]
     _index_matches_the_table()
+
+
+def test_counts_per_status_are_the_lengths_of_the_lists(db_url):
+    """The tabs' counts, with and without a text, are the rows each tab lists, whatever the
+    stored state says: an on-hold contract past its end and an unswept one count by date."""
+    from storage.models import STATUSES
+    from tests.helpers import contract_between, contract_in
+
+    make_world()
+    for status in ("draft", "invoiced", "active", "on_hold", "canceled", "expired"):
+        contract_in(status)
+    day = pendulum.Date
+    contract_between("2026-01-01", "2026-03-31", day(2025, 12, 1))  # stored invoiced: expired
+    contract_between("2026-06-01", "2026-12-31", day(2026, 5, 1))  # stored invoiced: active
+    held = contract_between("2025-06-01", "2026-05-31", day(2025, 6, 1), customer="Globex")
+    storage.clock.freeze(day(2026, 5, 1))
+    storage.hold(held)
+    storage.clock.freeze(TODAY)  # held, and past its end: expired
+    for text in (None, "phone", "globex", "ph"):
+        counts = storage.status_counts(text)
+        listed = {s: len(storage.list_contracts(s, text, limit=None)) for s in STATUSES}
+        assert {s: counts[s] for s in STATUSES} == listed, text
+        assert counts["all"] == len(storage.list_contracts("all", text, limit=None)) > 0
+    assert storage.status_counts(None)["expired"] == 3
