@@ -30,13 +30,18 @@ DATE_DRIVEN = ("invoiced", "active", "expired")
 
 def status_on(stored: str, start: pendulum.Date, end: pendulum.Date, day: pendulum.Date) -> str:
     """The status a contract is in on `day`, from its stored (manual) state and its dates."""
+    return status_when(stored, day < start, day > end)
+
+
+def status_when(stored: str, not_started: bool, ended: bool) -> str:
+    """status_on, from whether the contract's start is still to come and its end is past."""
     if stored in DATE_DRIVEN:
-        if day < start:
+        if not_started:
             return "invoiced"
-        if day > end:
+        if ended:
             return "expired"
         return "active"
-    if stored == "on_hold" and day > end:
+    if stored == "on_hold" and ended:
         return "expired"
     return stored
 

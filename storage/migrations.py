@@ -75,10 +75,20 @@ def _migration_5() -> None:
     database.execute_sql(f'CREATE INDEX IF NOT EXISTS "line_share" ON "line" ({SHARE_SQL})')
 
 
+def _migration_6() -> None:
+    """The filter's substring index on each contract's search text (search_index.py): FTS5
+    with trigrams on SQLite, pg_trgm's GIN on PostgreSQL (left out, and the filter reads as
+    before, when the database refuses CREATE EXTENSION); filled from the contracts there."""
+    from . import search_index
+
+    search_index.create()
+
+
 MIGRATIONS = {
     1: _migration_1,
     2: _migration_2,
     3: _migration_3,
     4: _migration_4,
     5: _migration_5,
+    6: _migration_6,
 }

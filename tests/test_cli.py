@@ -459,6 +459,7 @@ def test_demo_fills_an_empty_database_only(lite, monkeypatch):
         calls.append((contracts, seed))
         for done in range(contracts + 1):
             progress(done, contracts, "contracts")
+        progress(contracts, contracts, "the search index")
         return {"customers": 2, "contracts": contracts, "rows": 99, "seconds": 1.5}
 
     monkeypatch.setitem(sys.modules, "storage.demo", types.SimpleNamespace(fill=fill))
@@ -466,6 +467,7 @@ def test_demo_fills_an_empty_database_only(lite, monkeypatch):
     assert calls == [(20, 7)]
     assert result.stdout == "Demo data added in 1.5s: 2 customers, 20 contracts.\n"
     assert "20/20 contracts" in result.stderr
+    assert "building the search index..." in result.stderr  # the last phase, not silent
     make_world(lite)
     active_contract(lite)
     lite.refused("demo", match="already holds 1 contract;")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import time
 
+from .. import search_index
 from ..db import is_postgres, writes
 from ..errors import InvalidInput, Refused
 from ..models import Contract, database
@@ -79,6 +80,7 @@ def _fill(contracts: int, seed: int, progress: Progress | None) -> dict[str, flo
         )
     filler = Filler(contracts, seed, progress)
     with indexes_rebuilt_after(progress):
-        filler.run()
+        # the filter's substring index is built once, at the end (a phase of its own)
+        search_index.built_after(filler.run, lambda _what: filler.report(0, 1, "search index"))
     advance_sequences()
     return {COUNT_NAMES[model]: n for model, n in filler.counts.items()}
