@@ -459,7 +459,9 @@ def test_demo_fills_an_empty_database_only(lite, monkeypatch):
         calls.append((contracts, seed))
         for done in range(contracts + 1):
             progress(done, contracts, "contracts")
-        progress(contracts, contracts, "the search index")
+        progress(0, 1, "search index")  # the phases after the rows: each says so
+        progress(0, 2, "indexes (building line_share)")
+        progress(2, 2, "indexes")
         return {"customers": 2, "contracts": contracts, "rows": 99, "seconds": 1.5}
 
     monkeypatch.setitem(sys.modules, "storage.demo", types.SimpleNamespace(fill=fill))
@@ -467,7 +469,8 @@ def test_demo_fills_an_empty_database_only(lite, monkeypatch):
     assert calls == [(20, 7)]
     assert result.stdout == "Demo data added in 1.5s: 2 customers, 20 contracts.\n"
     assert "20/20 contracts" in result.stderr
-    assert "building the search index..." in result.stderr  # the last phase, not silent
+    for phase in ("0/1 search index", "0/2 indexes (building line_share)", "2/2 indexes"):
+        assert phase in result.stderr  # the last phases, not silent
     make_world(lite)
     active_contract(lite)
     lite.refused("demo", match="already holds 1 contract;")
