@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import time
 import traceback
+from collections.abc import Callable
 
 import storage
 
@@ -41,14 +42,19 @@ ACTIONS = {
 }
 
 
-def run(action: str, ctx: dict) -> tuple:
-    """("ok", value), ("refused", kind of refusal, sentence) or ("error", what and where)."""
+def outcome(call: Callable[..., object], *args: object) -> tuple:
+    """What `call(*args)` did: ("ok", value), ("refused", kind of refusal, sentence) or
+    ("error", what and where). Every racers' module reports this way."""
     try:
-        return ("ok", ACTIONS[action](ctx))
+        return ("ok", call(*args))
     except storage.Refused as exc:
         return ("refused", type(exc).__name__, str(exc))
     except Exception as exc:  # noqa: BLE001 - any other failure is what the test looks for
         return ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+
+
+def run(action: str, ctx: dict) -> tuple:
+    return outcome(ACTIONS[action], ctx)
 
 
 def serve(url: str, barrier, conn, actions: str = __name__) -> None:

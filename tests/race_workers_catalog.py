@@ -5,9 +5,8 @@ and the worker processes that run them, as in tests/race_workers.py."""
 
 from __future__ import annotations
 
-import traceback
-
 import storage
+from tests.race_workers import outcome
 
 
 def _customer(c: dict, side: int) -> str:
@@ -38,10 +37,4 @@ ACTIONS = {
 
 
 def run(action: str, ctx: dict, side: int) -> tuple:
-    """("ok", value), ("refused", kind of refusal, sentence) or ("error", what and where)."""
-    try:
-        return ("ok", ACTIONS[action](ctx, side))
-    except storage.Refused as exc:
-        return ("refused", type(exc).__name__, str(exc))
-    except Exception as exc:  # noqa: BLE001 - any other failure is what the test looks for
-        return ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    return outcome(ACTIONS[action], ctx, side)

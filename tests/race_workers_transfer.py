@@ -3,9 +3,8 @@ racers, and the worker processes that run them, as in tests/race_workers.py."""
 
 from __future__ import annotations
 
-import traceback
-
 import storage
+from tests.race_workers import outcome
 
 # Every action a race can run on the objects of one round (`c`, its ctx). The parent replays
 # the same functions in-process, so racing and serial runs do exactly the same calls.
@@ -24,10 +23,4 @@ ACTIONS = {
 
 
 def run(action: str, ctx: dict, side: int) -> tuple:
-    """("ok", value), ("refused", kind of refusal, sentence) or ("error", what and where)."""
-    try:
-        return ("ok", ACTIONS[action](ctx, side))
-    except storage.Refused as exc:
-        return ("refused", type(exc).__name__, str(exc))
-    except Exception as exc:  # noqa: BLE001 - any other failure is what the test looks for
-        return ("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    return outcome(ACTIONS[action], ctx, side)

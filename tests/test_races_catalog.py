@@ -25,7 +25,6 @@ import pytest
 import storage
 from storage.models import AuditEvent, Customer, Setting
 from tests import race_workers_catalog as workers
-from tests.helpers.races import Arena as _Arena
 from tests.helpers.races import Pair, arena_on, check_race
 
 pytestmark = pytest.mark.slow
@@ -206,18 +205,9 @@ def normalise(outcome: tuple, ctx: dict) -> tuple:
 # ---------------------------------------------------------------- the racers
 
 
-class Arena(_Arena):
-    """The two racers of tests/helpers/races.py, running this file's actions, each told its side."""
-
-    WORKERS = workers.__name__
-
-    def args(self, ctx: dict, side: int) -> tuple:
-        return (ctx, side)
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def arena(request, tmp_path_factory):
-    yield from arena_on(request, tmp_path_factory, Arena)
+    yield from arena_on(request, tmp_path_factory, workers=workers.__name__, sided=True)
 
 
 # ---------------------------------------------------------------- the test

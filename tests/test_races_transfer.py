@@ -24,7 +24,6 @@ import pytest
 import storage
 from storage.models import AuditEvent, Contract, Customer, Line
 from tests import race_workers_transfer as workers
-from tests.helpers.races import Arena as _Arena
 from tests.helpers.races import Pair, arena_on, check_race
 
 pytestmark = pytest.mark.slow
@@ -134,17 +133,10 @@ def normalise(outcome: tuple, ctx: dict, numbers: dict[str, str]) -> tuple:
 # ---------------------------------------------------------------- the racers
 
 
-class Arena(_Arena):
-    WORKERS = workers.__name__
-
-    def args(self, ctx: dict, side: int) -> tuple:
-        return (ctx, side)
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def arena(request, tmp_path_factory):
     _FOLDER[:] = [str(tmp_path_factory.mktemp("imports"))]
-    yield from arena_on(request, tmp_path_factory, Arena)
+    yield from arena_on(request, tmp_path_factory, workers=workers.__name__, sided=True)
 
 
 def observe(pair: Pair, raw_a: tuple, raw_b: tuple, ctx: dict) -> tuple:

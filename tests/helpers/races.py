@@ -44,12 +44,15 @@ def pairs(a: str, setup: str, others: str) -> list[Pair]:
 
 
 class Arena:
-    """Two long-lived worker processes on one database, raced together by a barrier."""
+    """Two long-lived worker processes on one database, raced together by a barrier.
+    `workers`: the module whose run(action, *args) the racers call; `sided`: its actions are
+    also told which racer runs them (0 or 1), for pairs whose two calls differ only by whose
+    they are."""
 
-    WORKERS = "tests.race_workers"  # the module whose run(action, *args) the racers call
-
-    def __init__(self, url: str):
+    def __init__(self, url: str, workers: str = "tests.race_workers", sided: bool = False):
         self.url = url
+        self.workers = workers
+        self.sided = sided
         self.broken: set[str] = set()  # what storage.verify() found wrong so far
         self.procs: list = []
         self.conns: list = []
@@ -61,7 +64,7 @@ class Arena:
         for _ in range(2):
             parent, child = ctx.Pipe()
             proc = ctx.Process(
-                target=race_workers.serve, args=(self.url, barrier, child, self.WORKERS)
+                target=race_workers.serve, args=(self.url, barrier, child, self.workers)
             )
             proc.start()
             child.close()
@@ -78,11 +81,11 @@ class Arena:
 
     def args(self, ctx: dict, side: int) -> tuple:
         """What the racer on `side` passes to its action besides the action's name."""
-        return (ctx,)
+        return (ctx, side) if self.sided else (ctx,)
 
     def run_here(self, action: str, ctx: dict, side: int) -> tuple:
         """The action run in this process, as the racer on `side` runs it."""
-        return importlib.import_module(self.WORKERS).run(action, *self.args(ctx, side))
+        return importlib.import_module(self.workers).run(action, *self.args(ctx, side))
 
     def race(self, a: str, b: str, ctx: dict, delays=(0.0, 0.0)) -> list[tuple]:
         self.conns[0].send((a, self.args(ctx, 0), delays[0]))
@@ -124,14 +127,15 @@ def _race_database(request, tmp_path_factory) -> tuple[str, object]:
     return shared.rsplit("/", 1)[0] + "/" + name, drop
 
 
-def arena_on(request, tmp_path_factory, arena_class=Arena, prepare=lambda: None):
-    """For a module-scoped fixture over ["sqlite", "postgres"]: yields the two racers on a
-    database of the module's own (opened here too, `prepare()`d), dropped afterwards."""
+def arena_on(request, tmp_path_factory, prepare=lambda: None, **racers):
+    """For a module-scoped fixture over ["sqlite", "postgres"]: yields the two racers (Arena,
+    told `racers`: workers, sided) on a database of the module's own (opened here too,
+    `prepare()`d), dropped afterwards."""
     url, drop = _race_database(request, tmp_path_factory)
     storage.set_today(None)
     storage.open_database(url)
     prepare()
-    arena = arena_class(url)
+    arena = Arena(url, **racers)
     try:
         yield arena
     finally:
