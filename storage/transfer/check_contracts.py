@@ -12,6 +12,7 @@ from typing import Any
 import pendulum
 
 from ..allotments import allotment as allotment_kind
+from ..amounts import parse_money
 from ..catalog import check_hours
 from ..errors import InvalidInput
 from ..lifecycle import _search_text
@@ -19,11 +20,9 @@ from ..lookup import MAX_ID, contract_number, line_ref
 from ..models import LINE_STATUSES, STATUSES, AuditEvent, Base, Case, Contract, Line, tuples
 from ..text import quoted
 from .checking import FAILED, Plan, Row, _billing, _duration, one_of
-from .columns import read_money
 from .reading import Record
 
 _CNR = re.compile(r"^\s*CNR-?0*(\d{1,12})\s*$", re.IGNORECASE)
-_LINE = re.compile(r"^\s*(CNR-?0*\d{1,12})\s*/\s*(\d{1,6})\s*$", re.IGNORECASE)
 ORIGIN_KINDS = ("renewal", "copy")
 
 
@@ -425,8 +424,8 @@ class ContractChecks(Plan):
         used = row.amount("used", plan.kind, 0) or 0
         if used and plan.status == "draft":
             row.problem("used", "a draft cannot have been used yet; its lines' used must be 0.")
-        price = row.read("price", lambda t: read_money(t, "the price"), 0) or 0
-        discount = row.read("discount", lambda t: read_money(t, "the discount"), 0) or 0
+        price = row.read("price", lambda t: parse_money(t, "the price"), 0) or 0
+        discount = row.read("discount", lambda t: parse_money(t, "the discount"), 0) or 0
         if discount > price:
             row.problem("discount", "the discount is larger than the price.")
         return total, used, price, discount

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 from ..allotments import allotment
-from ..amounts import MAX_USE, format_money, parse_money
+from ..amounts import MAX_USE, format_money
 from ..errors import InvalidInput
 from ..models import Customer
 from ..text import quoted
@@ -59,10 +59,6 @@ LEDGER_KINDS = ("charge", "override", "reversal", "adjustment", OPENING)
 def money(cents: int | None) -> str:
     """`1200.50`: the decimal form `--price` takes (no thousands separator: no quoting)."""
     return format_money(cents).replace(",", "")
-
-
-def read_money(text: str, what: str) -> int:
-    return parse_money(text, what)
 
 
 def amount(kind_name: str, value: int | None) -> str:
