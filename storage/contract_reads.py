@@ -66,6 +66,15 @@ def _case_counts(line_ids: list[int]) -> dict[int, int]:
     return {line_id: n for line_id, n in tuples(rows)}
 
 
+def line_today(line: Line) -> tuple[LineInfo, Contract]:
+    """One line as `contract_info` shows it today (without the forecast), and its contract
+    (its status that of today): for a sentence about one line, without reading the others."""
+    day = today()
+    contract = line.contract
+    contract.status = status_on(contract.status, contract.start, contract.end, day)
+    return line_info(line, contract, _case_counts([line.id]).get(line.id, 0), day), contract
+
+
 def _names(contract: Contract) -> tuple[str, str, str, str | None, str | None]:
     """(customer, bill-to customer, template, the contract it came from, its renewal): one
     statement of scalar subqueries, not five lookups (each a round trip on PostgreSQL)."""

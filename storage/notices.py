@@ -4,26 +4,18 @@ console print the same sentence."""
 
 from __future__ import annotations
 
-from .contract_reads import contract_info
+from .contract_reads import line_today
 from .contract_views import LineInfo
 from .db import reads
 from .lookup import find_case, find_line
-from .models import Case, Contract, Line
+from .models import Case, Contract
 
 
 def _line_after(case: Case) -> tuple[LineInfo, Contract]:
     """The case's line as it is now (a LineInfo), and the contract's terms."""
     line = case.line
     assert line is not None  # the callers asked for a case charged to a line
-    return _line_info(line)
-
-
-def _line_info(line: Line) -> tuple[LineInfo, Contract]:
-    """The line as the faces show it (without the forecast: a notice does not say it), and
-    its contract."""
-    contract = line.contract
-    info = contract_info(contract, forecast=False)
-    return next(li for li in info.lines if li.position == line.position), contract
+    return line_today(line)
 
 
 @reads
@@ -78,5 +70,5 @@ def reopened_notice(number: str, returned: int) -> str:
 @reads
 def adjusted_notice(ref: str, change: object) -> str:
     """`Adjusted CNR-000001/1 by -1: 9 of 10 cases left.`"""
-    line, _contract = _line_info(find_line(ref))
+    line, _contract = line_today(find_line(ref))
     return f"Adjusted {line.ref} by {change}: {line.left_sentence}."
