@@ -20,7 +20,7 @@ from tests.helpers import (
     make_world,
     office_hours_contract,
 )
-from tests.helpers.console import quick_pilot, settle, write  # noqa: F401 - a fixture
+from tests.helpers.console import pooled, quick_pilot, settle, write  # noqa: F401 - a fixture
 from tui.app import ContractsApp
 from tui.screens.contract import ContractScreen
 
@@ -51,6 +51,7 @@ def shop(sqlite_url):
 
 
 def console(url: str) -> ContractsApp:
+    pooled(url)  # as `contracts` opens the database for the console
     return ContractsApp(url, poll_seconds=0, cursor_blink=False, safety_net=False)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import time
 from unittest import mock
 
@@ -42,10 +41,8 @@ def pooled(url: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def quick_pilot(monkeypatch):
-    """For a test module that drives Pilot itself (`console()` does both): quick slices, and
-    the database opened with the pool."""
-    monkeypatch.setattr(storage, "open_database", functools.partial(db.open_database, pool=True))
+def quick_pilot():
+    """Quick slices for a test module that drives Pilot itself (`console()` has them)."""
     with quick_slices():
         yield
 
