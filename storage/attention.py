@@ -20,7 +20,7 @@ import pendulum
 
 from .allotments import allotment, metered_types
 from .amounts import format_money
-from .billing import BILLING_MONTHS
+from .billing import period_end
 from .by_dates import status_is
 from .clock import today
 from .db import reads
@@ -311,21 +311,6 @@ def open_cases(
     return out
 
 
-def _period_end(
-    billing_start: pendulum.Date, billing_end: pendulum.Date, billing: str, on: pendulum.Date
-) -> pendulum.Date:
-    """The last day of the billing period that holds `on` (billing.schedule's periods);
-    `billing_end` is the last day billed (a canceled contract's cancel date, if earlier)."""
-    months = BILLING_MONTHS[billing]
-    on = max(on, billing_start)
-    k = ((on.year - billing_start.year) * 12 + on.month - billing_start.month) // months
-    while billing_start.add(months=months * (k + 1)) <= on:
-        k += 1
-    while k > 0 and billing_start.add(months=months * k) > on:
-        k -= 1
-    return min(billing_start.add(months=months * (k + 1)).subtract(days=1), billing_end)
-
-
 def _billed_until(
     b_end: dt.date | str, status: str, cancel_date: dt.date | str | None
 ) -> pendulum.Date:
@@ -363,17 +348,17 @@ def overage(
         if last is None:
             continue  # no entry of its ledger raised its use
         on, b_start, b_end = stored_day(last), _date(b_start), _billed_until(*until)
-        period_end = _period_end(b_start, b_end, billing, on)
-        if period_end < day and on <= b_end:
+        ends = min(pendulum.Date.fromordinal(period_end(b_start, billing, on)), b_end)
+        if ends < day and on <= b_end:
             continue  # billed with a period that has ended
         over = used - total
         cents = round(over * net / total)
         why = (
             f"{allotment(kind).words(over)} over its {allotment(kind).words(total)} (about {format_money(cents)}), "
-            f"on the bill for the period ending {period_end}"
+            f"on the bill for the period ending {ends}"
         )
         todo = "check it is billed with that period; add a line if this goes on"
-        out.append(_on_line("overage", cid, position, customer, why, todo, period_end))
+        out.append(_on_line("overage", cid, position, customer, why, todo, ends))
         if limit is not None and len(out) >= limit:
             break
     return out

@@ -22,6 +22,7 @@ import pendulum
 from .allotments import metered_types
 from .clock import today
 from .db import reads
+from .forecast import day_start
 from .lookup import find_contract
 from .models import AuditEvent, Contract, Line, UsageEntry, tuples
 from .views import BillingPeriod
@@ -86,12 +87,6 @@ def period_state(
     if p.end < on:
         return "billed"
     return "current" if p.start <= on else "upcoming"
-
-
-def day_start(day: pendulum.Date) -> dt.datetime:
-    from .forecast import day_start as start
-
-    return start(day)
 
 
 @reads
@@ -240,6 +235,21 @@ def schedule(
                 p_end, cut = cancel, True
         out.append(BillingPeriod(_day(p_start), _day(p_end), amount, canceled=cut))
     return out
+
+
+def period_end(start: dt.date, billing: str, on: dt.date) -> int:
+    """The ordinal of the last day of the billing period that holds `on`, the periods cut as
+    `schedule` cuts them (uncut by an end or a cancel date); a day before `start` is in the
+    first period."""
+    months = BILLING_MONTHS[billing]
+    on = max(on, start)
+    k = ((on.year - start.year) * 12 + on.month - start.month) // months
+    day = on.toordinal()
+    while _add_months(start, months * (k + 1)) <= day:
+        k += 1
+    while k > 0 and _add_months(start, months * k) > day:
+        k -= 1
+    return _add_months(start, months * (k + 1)) - 1
 
 
 def _add_months(day: dt.date, months: int) -> int:

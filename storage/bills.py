@@ -22,7 +22,6 @@ from .amounts import parse_date
 from .billing import (
     cents,
     contract_prices,
-    day_start,
     due_on,
     invoice_days,
     overage_between,
@@ -32,6 +31,7 @@ from .by_dates import status_on
 from .clock import today
 from .db import reads
 from .errors import InvalidInput
+from .forecast import day_start
 from .models import Contract, Customer, Line, UsageEntry, tuples
 from .text import quoted
 from .views import BillingTotal, ContractBill
