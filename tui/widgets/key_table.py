@@ -231,6 +231,15 @@ class KeyTable(DataTable):
         return text
 
     def on_resize(self, event: events.Resize) -> None:
+        self._refit()
+
+    def watch_show_vertical_scrollbar(self, _shown: bool) -> None:
+        # The rows a fill brings may make the scrollbar appear, which narrows the room for
+        # the columns without a Resize of the table: fit them again then too, so the widths
+        # do not depend on whether some later resize happened to come.
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
         width = self.scrollable_content_region.width or self.size.width
         if self._widths_for(width - 1) != self._widths:
             self._rebuild()
