@@ -25,10 +25,10 @@ class Allotment:
     metered: bool  # a total is bought and used up; unmetered lines cover unlimited cases
     unit: str  # the unit in words, singular and plural
     units: str
-    example: str  # a total as a user types it ("" when unmetered)
-    change_example: str  # a correction of a line's use, as typed
     per_case: int | None  # what one resolved case charges; None: the time spent, rounded
-    read: Callable[..., int] | None  # text -> amount (None: there is no amount to type)
+    example: str = ""  # a total as a user types it ("" when unmetered)
+    change_example: str = ""  # a correction of a line's use, as typed
+    read: Callable[..., int] | None = None  # text -> amount (None: there is no amount to type)
     show: Callable[[int], str] = _count  # amount -> text, without a sign
     shows_unit: bool = False  # `show` already writes the unit (`1h 30m`)
     priced_per: str = "case"  # a line's rate is shown per this: case, hour
@@ -157,16 +157,7 @@ TIME = Allotment(
     priced_per="hour",
     priced_units=60,
 )
-COVERAGE = Allotment(
-    name="coverage",
-    metered=False,
-    unit="case",
-    units="cases",
-    example="",
-    change_example="",
-    per_case=0,
-    read=None,
-)
+COVERAGE = Allotment(name="coverage", metered=False, unit="case", units="cases", per_case=0)
 
 ALLOTMENTS: dict[str, Allotment] = {kind.name: kind for kind in (CASES, TIME, COVERAGE)}
 ALLOTMENT_TYPES = tuple(ALLOTMENTS)
