@@ -56,9 +56,6 @@ class AttentionScreen(DataScreen):
         yield Static("", id="todo")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     # ------------------------------------------------------------------ data
 
     def reload(self) -> None:

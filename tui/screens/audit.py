@@ -78,9 +78,6 @@ class AuditScreen(DataScreen):
         yield Static("", id="event")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def reload(self) -> None:
         self.load(storage.audit_trail, self.ref, limit=SHOWN, then=self._loaded)
 

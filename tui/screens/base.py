@@ -49,7 +49,12 @@ class DataScreen(StorageCalls, Screen):
     """
 
     TITLE_TEXT = ""
+    LOAD_ON_MOUNT = True  # False: the screen's own on_mount decides when to load
     stale = False
+
+    def on_mount(self) -> None:
+        if self.LOAD_ON_MOUNT:
+            self.reload()
 
     def confirm(
         self, title: str, question: str, call, label: str, then=None, keep: str = "Keep it"

@@ -15,7 +15,7 @@ import storage
 
 from ..format import CASE_STYLES, local_stamp, rounding_words, signed_amount
 from ..widgets.bars import KeyFooter, TitleBar
-from ..widgets.key_table import Col, Cols, KeyTable
+from ..widgets.key_table import Cols, KeyTable
 from .base import DataScreen
 
 
@@ -102,21 +102,8 @@ class CaseScreen(DataScreen):
         yield TitleBar(self.number)
         yield Static(Text("Loading…"), id="case-summary")
         yield Static(Text("Ledger entries"), id="entries-label")
-        yield KeyTable(
-            [
-                Cols.when,
-                Cols.line,
-                Cols.amount,
-                Cols.kind,
-                Col("who", "Who", 8),
-                Col("note", "Note", 6, flex=1),
-            ],
-            id="entries",
-        )
+        yield KeyTable(Cols.ledger(Cols.line, case=False), id="entries")
         yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.reload()
 
     def reload(self) -> None:
         self.load(storage.case_detail, self.number, then=self._loaded, failed=self.load_failed)

@@ -77,9 +77,6 @@ class CasesScreen(FilteredScreen):
         )
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     # ------------------------------------------------------------------ data
 
     def reload(self) -> None:

@@ -66,9 +66,6 @@ class CustomersScreen(FilteredScreen, _NamedList):
         )
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def reload(self) -> None:
         text = self.text
         self.load(
@@ -228,9 +225,6 @@ class TemplatesScreen(_NamedList):
             id="templates",
         )
         yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.reload()
 
     def reload(self) -> None:
         self.load(storage.list_templates, then=self._loaded)

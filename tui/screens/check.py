@@ -40,6 +40,7 @@ class PickTable(KeyTable):
 
 class CheckScreen(DataScreen):
     AUTO_FOCUS = "#query"
+    LOAD_ON_MOUNT = False
     BINDINGS: ClassVar = [
         Binding("r", "record", "Record case", id="check.record"),
         Binding("slash", "focus_query", "New check", key_display="/", id="check.query"),

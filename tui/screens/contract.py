@@ -83,9 +83,6 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         yield from compose_tabs()
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     # ------------------------------------------------------------------ data
 
     def reload(self, info=None) -> None:

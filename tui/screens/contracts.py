@@ -125,6 +125,7 @@ class _Load:
 class ContractsScreen(DataScreen):
     TITLE_TEXT = "Contracts"
     AUTO_FOCUS = "#contracts"
+    LOAD_ON_MOUNT = False
     BINDINGS: ClassVar = [
         filter_binding("contracts"),
         *tab_bindings(TABS, "contracts", "Show {label} contracts"),

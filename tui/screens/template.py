@@ -73,9 +73,6 @@ class TemplateScreen(DataScreen):
         )
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def reload(self) -> None:
         self.load(storage.template_detail, self.template_name, limit=SHOWN, then=self._loaded)
 

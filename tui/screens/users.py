@@ -74,9 +74,6 @@ class UsersScreen(DataScreen):
         yield KeyTable([Col("login", "Login", 16, flex=1), Col("role", "Role", 12)], id="users")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.reload()
-
     def reload(self) -> None:
         self.load(_load, then=self._loaded)
 
