@@ -34,18 +34,7 @@ def compose_tabs() -> ComposeResult:
             ],
             id="cases",
         )
-        yield KeyTable(
-            [
-                Cols.when,
-                Col("line", "Line", 4, align="right"),
-                Cols.case,
-                Cols.amount,
-                Cols.kind,
-                Col("who", "Who", 10),
-                Col("note", "Note", 8, flex=1),
-            ],
-            id="ledger",
-        )
+        yield KeyTable(Cols.ledger(Col("line", "Line", 4, align="right"), case=True), id="ledger")
         yield KeyTable(
             [
                 Col("start", "From", 10),

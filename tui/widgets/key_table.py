@@ -37,6 +37,14 @@ class Cols:
     amount = Col("amount", "Amount", 7, align="right")
     kind = Col("kind", "Kind", 10)
 
+    @staticmethod
+    def ledger(line: Col, *, case: bool) -> list[Col]:
+        """A ledger's columns (a contract's, a case's entries): when, the line by `line`,
+        the case when `case`, the amount, its kind, who and the note."""
+        cases = [Cols.case] if case else []
+        who, note = Col("who", "Who", 10), Col("note", "Note", 8, flex=1)
+        return [Cols.when, line, *cases, Cols.amount, Cols.kind, who, note]
+
 
 class KeyTable(DataTable):
     DEFAULT_CSS = """
