@@ -36,7 +36,8 @@ import pytest
 
 import storage
 from storage.clock import real_today
-from tests.helpers.races import Pair, arena_on, check_race, pairs
+from tests import race_workers
+from tests.helpers.races import Pair, arena_on, pairs, race_tests
 
 pytestmark = pytest.mark.slow
 
@@ -315,6 +316,6 @@ def test_the_racing_workers_import_this_worktree(arena):
         assert Path(path).resolve().is_relative_to(REPO / "storage"), path
 
 
-@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: p.name)
-def test_race(arena, pair):
-    check_race(arena, pair, build, observe)
+test_race, test_the_pairs_cover_every_action = race_tests(
+    PAIRS, build, observe, race_workers.ACTIONS
+)

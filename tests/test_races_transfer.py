@@ -24,7 +24,7 @@ import pytest
 import storage
 from storage.models import AuditEvent, Contract, Customer, Line
 from tests import race_workers_transfer as workers
-from tests.helpers.races import Pair, arena_on, check_race
+from tests.helpers.races import Pair, arena_on, race_tests
 
 pytestmark = pytest.mark.slow
 
@@ -145,11 +145,4 @@ def observe(pair: Pair, raw_a: tuple, raw_b: tuple, ctx: dict) -> tuple:
     return (normalise(raw_a, ctx, numbers), normalise(raw_b, ctx, numbers)), state
 
 
-def test_the_pairs_cover_every_action():
-    raced = {p.a for p in PAIRS} | {p.b for p in PAIRS}
-    assert raced == set(workers.ACTIONS)
-
-
-@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: p.name)
-def test_race(arena, pair):
-    check_race(arena, pair, build, observe)
+test_race, test_the_pairs_cover_every_action = race_tests(PAIRS, build, observe, workers.ACTIONS)

@@ -16,6 +16,8 @@ import os
 import uuid
 from collections.abc import Callable
 
+import pytest
+
 import storage
 from tests import race_workers
 from tests.helpers.postgres import _pg_connect, create_database, require_postgres
@@ -187,6 +189,21 @@ def check_race(arena: Arena, pair: Pair, build: Build, observe: Observe) -> None
     if broken:
         failures.append(f"verify, after the {ROUNDS} rounds and the serial runs: {broken}")
     assert not failures, "\n".join(failures)
+
+
+def race_tests(pairs: list[Pair], build: Build, observe: Observe, actions) -> tuple:
+    """A race module's two tests, for `test_race, test_the_pairs_cover_every_action = …`:
+    each pair raced (`check_race`, on the module's `arena` fixture), and every one of the
+    racers' `actions` raced by some pair (a new action with no pair fails)."""
+
+    @pytest.mark.parametrize("pair", pairs, ids=lambda p: p.name)
+    def test_race(arena, pair):
+        check_race(arena, pair, build, observe)
+
+    def test_the_pairs_cover_every_action():
+        assert {p.a for p in pairs} | {p.b for p in pairs} == set(actions)
+
+    return test_race, test_the_pairs_cover_every_action
 
 
 def _refusal_problem(outcome: tuple) -> str | None:
