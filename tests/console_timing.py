@@ -9,7 +9,8 @@ It prints, as medians over the runs:
 - first paint: a whole process from start until the first page of contracts is painted
   (80x24, headless), against a bare Textual app that shows a 40-row DataTable. The console
   is started as the `contracts` script starts it (tui.main), only headless;
-- resident memory at that moment, for both;
+- resident memory at that moment, for both; and the console's after paging down the All
+  tab through 10,000 rows and back up (`pagedown`/`pageup`, as a person pages);
 - a filter keystroke to the updated table, and a status-tab switch to the updated table
   (in one process, driven like a person types): each timed key is delivered as the
   terminal delivers it, and its time ends when the new rows have been painted. Pilot's
@@ -17,8 +18,8 @@ It prints, as medians over the runs:
   20 ms slices, which added 40-60 ms to every key that no person sees;
 - `!` to the attention screen with its first section painted (in one process);
 - `contracts check` by a customer's name, phone number and e-mail address, and `contracts
-  attention`, as whole processes, against `python -c` opening the same SQLite file and
-  running one query.
+  attention`, as whole processes, against `python -c` opening the same database (sqlite3;
+  on PostgreSQL psycopg2, connecting) and running one query (not with --latency-ms).
 """
 
 from __future__ import annotations
@@ -213,6 +214,42 @@ async def _interactions(url: str, rounds: int) -> tuple[list[float], list[float]
     return filter_ms, tab_ms
 
 
+async def _paging_memory(url: str, rows: int = 10_000) -> tuple[int, int, int, float]:
+    """Resident memory (KiB) of the console at first paint, after paging down the All tab
+    through `rows` rows, and after paging back up to the first; and the seconds it took.
+    Paged with `pagedown`/`pageup` as a person would (the table fetches pages of 100 rows
+    as the cursor reaches them and lets go of the ones far behind)."""
+    from textual import events
+
+    import storage
+    from tui.app import ContractsApp
+
+    storage.open_database(url)
+    app = ContractsApp(url, cursor_blink=False, poll_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.table
+        while table.row_at(0) is None:
+            await pilot.pause(0.01)
+        await pilot.press("7")  # the All tab
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        painted = _rss_kib()
+        started = time.perf_counter()
+        target = min(rows, table.row_count - 1)
+
+        async def page(key: str, done) -> None:
+            while not done():
+                for _ in range(10):  # as a terminal delivers them: no wait around each
+                    app._driver.send_message(events.Key(key, None))
+                await pilot.pause()
+            await app.workers.wait_for_complete()
+
+        await page("pagedown", lambda: table.cursor >= target)
+        down = _rss_kib()
+        await page("pageup", lambda: table.cursor == 0)
+        return painted, down, _rss_kib(), time.perf_counter() - started
+
+
 # --- contracts check against one query -------------------------------------------------
 
 
@@ -222,17 +259,40 @@ def _whole(args: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def _paired(ours_args: list[str], path: str, query: str, value: str, runs: int):
-    """Whole-process times of `ours_args` and of `python -c` opening the SQLite file at
-    `path` and running one `query` with `value`, in turn (after one warm-up each)."""
-    baseline = [
-        sys.executable,
-        "-c",
-        (
-            f"import sqlite3; c = sqlite3.connect({path!r}); "
-            f"print(c.execute({query!r}, ({value!r},)).fetchall())"
-        ),
-    ]
+def _baseline(url: str, query: str, value: str) -> list[str]:
+    """`python -c` that opens the database and runs one `query` with `value`: sqlite3 for an
+    SQLite file, psycopg2 (connect included) for PostgreSQL."""
+    if url.startswith("sqlite:///"):
+        connect = f"import sqlite3; c = sqlite3.connect({url[len('sqlite:///') :]!r})"
+        run = f"print(c.execute({query!r}, ({value!r},)).fetchall())"
+    else:
+        connect = f"import psycopg2; c = psycopg2.connect({url!r}).cursor()"
+        run = f"c.execute({query.replace('?', '%s')!r}, ({value!r},)); print(c.fetchall())"
+    return [sys.executable, "-c", f"{connect}; {run}"]
+
+
+def _first_value(url: str, sql: str):
+    """The first column of the first row `sql` gives, or None."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        found = sqlite3.connect(url[len("sqlite:///") :])
+        row = found.execute(sql).fetchone()
+    else:
+        import psycopg2
+
+        found = psycopg2.connect(url)
+        cursor = found.cursor()
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    found.close()
+    return row[0] if row else None
+
+
+def _paired(ours_args: list[str], url: str, query: str, value: str, runs: int):
+    """Whole-process times of `ours_args` and of the one-query baseline (`_baseline`), in
+    turn (after one warm-up each)."""
+    baseline = _baseline(url, query, value)
     ours, base = [], []
     _whole(ours_args), _whole(baseline)  # warm-up
     for _ in range(runs):
@@ -244,18 +304,13 @@ def _paired(ours_args: list[str], path: str, query: str, value: str, runs: int):
 def _check_times(url: str, runs: int) -> list[tuple[str, list[float], list[float]]]:
     """`contracts check` by a customer's name, phone number (E.164, as a phone system sends
     it) and e-mail address, each against its one-query baseline."""
-    import sqlite3
-
     import storage
 
     storage.open_database(url)
     customer = storage.list_contracts("active", limit=1)[0].customer
     storage.close_database()
-    path = url[len("sqlite:///") :]
-    found = sqlite3.connect(path)
-    phone = found.execute("SELECT number FROM customer_phone ORDER BY id LIMIT 1").fetchone()
-    email = found.execute("SELECT address FROM customer_email ORDER BY id LIMIT 1").fetchone()
-    found.close()
+    phone = _first_value(url, "SELECT number FROM customer_phone ORDER BY id LIMIT 1")
+    email = _first_value(url, "SELECT address FROM customer_email ORDER BY id LIMIT 1")
     by_name = (
         "SELECT c.number, l.total, l.used FROM contract c JOIN line l ON l.contract_id = c.id "
         "JOIN customer u ON u.id = c.customer_id WHERE u.name_key = ? AND c.status = 'active'"
@@ -268,13 +323,13 @@ def _check_times(url: str, runs: int) -> list[tuple[str, list[float], list[float
     cases = [(f"'{customer}'", customer, by_name, customer.casefold())]
     if phone:
         query = by_contact.format(table="customer_phone", column="number")
-        cases.append((f"phone {phone[0]}", phone[0], query, phone[0]))
+        cases.append((f"phone {phone}", phone, query, phone))
     if email:
         query = by_contact.format(table="customer_email", column="address_key")
-        cases.append((f"e-mail {email[0]}", email[0], query, email[0].lower()))
+        cases.append((f"e-mail {email}", email, query, email.lower()))
     contracts = [str(Path(sys.executable).with_name("contracts")), "--db", url, "check"]
     return [
-        (label, *_paired([*contracts, text], path, query, value, runs))
+        (label, *_paired([*contracts, text], url, query, value, runs))
         for label, text, query, value in cases
     ]
 
@@ -287,7 +342,7 @@ def _attention_times(url: str, runs: int) -> tuple[list[float], list[float]]:
         "WHERE l.total > 0 AND l.used * 100 >= l.total * ?"
     )
     contracts = [str(Path(sys.executable).with_name("contracts")), "--db", url, "attention"]
-    return _paired(contracts, url[len("sqlite:///") :], query, "75", runs)
+    return _paired(contracts, url, query, "75", runs)
 
 
 async def _attention_paint(url: str, rounds: int) -> tuple[list[float], list[float]]:
@@ -386,13 +441,19 @@ def main() -> None:
         f"tab switch       {med(tab_ms):7.1f} ms median, {max(tab_ms):.1f} ms max over "
         f"{len(tab_ms)} switches (target <= 100 ms)"
     )
+    painted, down, back, seconds = asyncio.run(_paging_memory(args.db))
+    print(
+        f"console memory   {painted / 1024:7.1f} MiB at first paint, {down / 1024:.1f} MiB "
+        f"after paging down 10,000 rows, {back / 1024:.1f} MiB back at the first "
+        f"({seconds:.1f} s of paging; target <= 100 MiB)"
+    )
     paint_ms, keys_ms = asyncio.run(_attention_paint(args.db, args.runs))
     print(
         f"attention screen {med(paint_ms):7.1f} ms median, {max(paint_ms):.1f} ms max from `!` "
         f"to its first section painted (target <= 300 ms); `?` to the keys screen "
         f"{med(keys_ms):.1f} ms"
     )
-    if args.db.startswith("sqlite:///"):
+    if not args.latency_ms:  # whole processes: each would need a proxy of its own
         for label, c_ours, c_base in _check_times(args.db, args.runs):
             print(
                 f"check {label}  contracts {med(c_ours) * 1000:5.0f} ms   python -c + one "
