@@ -130,6 +130,7 @@ _WHERE = {
     "import_header": "transfer",
     "ImportRefused": "transfer",
     "case_detail": "details",
+    "contract_detail": "details",
     "template_detail": "details",
     "user_admin_refusal": "details",
 }
@@ -172,7 +173,7 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
     from .clock import set_today, today
     from .days_off import add_days_off, list_days_off, remove_days_off
     from .db import close_database, default_url, describe, migrate, open_database, session
-    from .details import case_detail, template_detail, user_admin_refusal
+    from .details import case_detail, contract_detail, template_detail, user_admin_refusal
     from .entitlement import CHECK_MATCHES, check, outside_hours_notice
     from .forecast import line_burn
     from .lifecycle import (

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 
 import pendulum
 
-from .views import CaseInfo, JsonMixin, LedgerEntryInfo, TemplateInfo
+from .views import (
+    BillingPeriod,
+    CaseInfo,
+    ContractInfo,
+    JsonMixin,
+    LedgerEntryInfo,
+    TemplateInfo,
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,18 @@ class CaseDetail(JsonMixin):
     increment: int | None  # the contract's rounding of a time charge (minutes)
     minimum: int | None
     entries: list[LedgerEntryInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ContractDetail(JsonMixin):
+    """A contract with everything its screen shows below the lines: the actions the acting
+    login may not take now and why, its newest cases, its ledger and its billing periods."""
+
+    info: ContractInfo
+    refused: dict[str, str]
+    cases: list[CaseInfo]
+    ledger: list[LedgerEntryInfo]
+    billing: list[BillingPeriod]
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,40 @@
-"""One thing in full, for the faces' detail views: a case with its ledger entries, a
-template with the contracts made from it, and whether the acting login may manage users."""
+"""One thing in full, for the faces' detail views: a contract with its cases, ledger and
+billing, a case with its ledger entries, a template with the contracts made from it, and
+whether the acting login may manage users."""
 
 from __future__ import annotations
 
 import peewee as pw
 
+from .billing import billing_schedule
 from .by_dates import status_on
 from .catalog import template_info
 from .clock import today
+from .contract_views import ContractInfo
 from .db import reads
-from .detail_views import CaseDetail, TemplateDetail, TemplateUse
-from .lookup import find_case, find_template
+from .detail_views import CaseDetail, ContractDetail, TemplateDetail, TemplateUse
+from .lookup import find_case, find_template, remembering_contracts
 from .models import Contract, Customer, Line, UsageEntry, tuples
-from .people import MANAGE_USERS, role_refusal
-from .reports import case_info, ledger_entry
+from .people import MANAGE_USERS, refusals, role_refusal
+from .reports import case_info, ledger, ledger_entry, list_cases, show
+
+
+@reads
+def contract_detail(
+    number: str, cases: int = 500, info: ContractInfo | None = None
+) -> ContractDetail:
+    """The contract (`info`, when the caller read it already) with its newest `cases` cases,
+    its ledger, its billing periods and what the acting login may not do to it. The
+    contract is read once for all of them."""
+    with remembering_contracts():
+        info = info or show(number)
+        return ContractDetail(
+            info=info,
+            refused=refusals(info.status, number),
+            cases=list_cases(contract=number, limit=cases),
+            ledger=ledger(number),
+            billing=billing_schedule(number),
+        )
 
 
 @reads

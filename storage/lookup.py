@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
+from collections.abc import Iterator
 from typing import TypeVar
 
 import peewee as pw
@@ -20,6 +23,8 @@ _CASE = re.compile(r"^\s*(?:CAS-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 # The largest id the id columns hold (32-bit on PostgreSQL): a bigger number names nothing,
 # the same answer on both databases, without asking either.
 MAX_ID = 2**31 - 1
+# Contracts found by `find_contract` inside `remembering_contracts()`, by id (per thread).
+_remembered = threading.local()
 
 
 def contract_number(contract_id: int) -> str:
@@ -65,17 +70,35 @@ def lock_rows(query: pw.ModelSelect[M]) -> pw.ModelSelect[M]:
 
 
 def find_contract(number: str, *, lock: bool = False) -> Contract:
-    """The contract; with `lock`, locked until the end of the write (see lock_rows)."""
+    """The contract; with `lock`, locked until the end of the write (see lock_rows). Inside
+    `remembering_contracts()`, a contract found once is not read again."""
     cid = contract_id(number)
     if cid > MAX_ID:
         raise NotFound(f"there is no contract {contract_number(cid)}.")
+    memory = None if lock else getattr(_remembered, "contracts", None)
+    if memory is not None and cid in memory:
+        return memory[cid]
     query = Contract.select().where(Contract.id == cid)
     if lock:
         query = lock_rows(query)
     contract = query.first()
     if contract is None:
         raise NotFound(f"there is no contract {contract_number(cid)}.")
+    if memory is not None:
+        memory[cid] = contract
     return contract
+
+
+@contextlib.contextmanager
+def remembering_contracts() -> Iterator[None]:
+    """For several reads about the same contract in one storage call (a screen's worth):
+    each finds it by its number, and only the first reads it from the database."""
+    outer = getattr(_remembered, "contracts", None)
+    _remembered.contracts = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _remembered.contracts = outer
 
 
 def line_parts(ref: str | None) -> tuple[int, int]:

@@ -92,23 +92,20 @@ class ContractScreen(LifecycleActions, LineActions, ContractTabs, DataScreen):
         if info is not None:
             self.show_info(info)
 
-        def fetch():
-            fresh = info or storage.show(number)
-            return (
-                fresh,
-                storage.refusals(fresh.status, number),
-                storage.list_cases(contract=number, limit=CASES_SHOWN),
-                storage.ledger(number),
-                storage.billing_schedule(number),
-            )
+        self.load(
+            storage.contract_detail,
+            number,
+            CASES_SHOWN,
+            info,
+            then=self._loaded,
+            failed=self.load_failed,
+        )
 
-        self.load(fetch, then=self._loaded, failed=self.load_failed)
-
-    def _loaded(self, data) -> None:
-        info, self.refused, cases, entries, periods = data
-        if info is not self.info:  # else shown already (reload(info))
-            self.show_info(info)
-        self.cases, self.entries, self.periods = cases, entries, periods
+    def _loaded(self, detail) -> None:
+        if detail.info is not self.info:  # else shown already (reload(info))
+            self.show_info(detail.info)
+        self.refused = detail.refused
+        self.cases, self.entries, self.periods = detail.cases, detail.ledger, detail.billing
         self.fill_tabs()
 
     def show_info(self, info) -> None:
