@@ -55,6 +55,20 @@ def test_check_on_sqlite_imports_no_console_and_no_postgres_driver(sqlite_url):
     assert "tui.app" not in loaded and "storage.demo" not in loaded
 
 
+def test_check_on_postgres_imports_psycopg2_without_pythons_ssl():
+    """psycopg2 would import `ssl` for OpenSSL set-up that OpenSSL 1.1 and later do not
+    need (tui/main.py); `check` answers all the same."""
+    from tests.helpers.postgres import _reset_postgres, require_postgres
+
+    db_url = require_postgres()
+    _reset_postgres(db_url)
+    loaded = _modules_loaded_by(["check", "Acme"], db_url)
+    assert "psycopg2" in loaded and "storage.contract_reads" in loaded
+    assert "ssl" not in loaded and "_ssl" not in loaded
+    done = _script("--db", db_url, "check", "Acme")
+    assert "no customer or contract matches 'Acme'" in done.stdout, done.stderr
+
+
 @pytest.mark.slow
 def test_the_script_reaches_postgres_too():
     from tests.helpers.postgres import _reset_postgres, require_postgres

@@ -7,6 +7,12 @@ and socket) costs about a tenth of `contracts check`'s start-up. When nothing on
 command line or in CONTRACTS_DB names PostgreSQL, the database is SQLite, so psycopg2 is
 marked absent before peewee looks for it.
 
+On PostgreSQL, psycopg2 imports Python's `ssl` module (about a fifth of a bare psycopg2
+connect-and-query process) only to have Python set up OpenSSL's locking callbacks before
+libpq does; OpenSSL 1.1 and later need no such callbacks, and without `ssl` psycopg2 falls
+back to libpq's own set-up, as in any C program (libpq still encrypts connections itself).
+So psycopg2 is imported while `ssl` cannot be, and `ssl` is importable again after.
+
 pendulum imports dateutil's parser (and with it dateutil's time zones, importlib.resources,
 tempfile and pathlib: about 15 ms) for the free-form parsing we never ask of it; the parser is
 loaded on first use instead (the standard library's importlib.util.LazyLoader).
@@ -22,6 +28,18 @@ import sys
 def _postgres_wanted(argv: list[str]) -> bool:
     words = [*argv, os.environ.get("CONTRACTS_DB", "")]
     return any("postgres" in word for word in words)
+
+
+def _import_psycopg2_without_ssl() -> None:
+    if "ssl" in sys.modules:
+        return
+    sys.modules["ssl"] = None  # type: ignore[assignment]
+    try:
+        import psycopg2  # noqa: F401 - peewee imports it next; storage says if it is missing
+    except ImportError:
+        pass
+    finally:
+        del sys.modules["ssl"]
 
 
 def _load_on_first_use(name: str) -> None:
@@ -40,7 +58,9 @@ def _load_on_first_use(name: str) -> None:
 
 
 def main() -> None:
-    if not _postgres_wanted(sys.argv[1:]):
+    if _postgres_wanted(sys.argv[1:]):
+        _import_psycopg2_without_ssl()
+    else:
         sys.modules.setdefault("psycopg2", None)  # type: ignore[assignment]
     # Importing allocates many objects that live as long as the process; the collector
     # would walk them again and again while they load. Collect after, and never again them.
