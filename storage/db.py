@@ -198,7 +198,8 @@ def open_database(
     database.initialize(make_database(url, pool=pool))
     try:
         database.connect(reuse_if_open=True)
-        version = schema_version()
+        found = _opening_state()
+        version = found[0] if found else schema_version()
         if version is None:
             if not create:
                 raise DatabaseUnavailable(f"{describe(url)} holds no contracts database.")
@@ -214,7 +215,7 @@ def open_database(
             raise DatabaseUnavailable(
                 f"the database has an older schema ({version}); run `contracts init` to upgrade it."
             )
-        _read_clock_and_role()
+        _read_clock_and_role(found if found and version == SCHEMA_VERSION else None)
         if pool:
             database.close()  # into the pool: the console's first call in a thread takes it
     except pw.DatabaseError as exc:
@@ -244,24 +245,47 @@ def schema_version() -> int | None:
     return row.version if row else 0
 
 
-def _read_clock_and_role() -> None:
+# What opening a database reads, in one statement (one round trip, not four): the schema
+# version, the business zone and, on PostgreSQL, the server's clock and the database role.
+_OPENING = (
+    "SELECT (SELECT max(version) FROM schema_version), "
+    "(SELECT value FROM setting WHERE name = 'zone')"
+)
+_SERVER = "extract(epoch FROM clock_timestamp()), current_user"
+
+Opening = tuple[int, str | None, float, str | None]
+
+
+def _opening_state(quiet: bool = True) -> Opening | None:
+    """(schema version, zone, the server clock's offset in seconds, the role). `quiet`: None
+    when the statement cannot run, for a database without the tables (empty, or of an early
+    schema), which is then asked one question at a time."""
+    sql = f"{_OPENING}, {_SERVER}" if is_postgres() else _OPENING
+    before = time.time()
+    try:
+        row = database.execute_sql(sql).fetchone()
+    except pw.DatabaseError:
+        if quiet:
+            return None
+        raise
+    if not is_postgres():
+        return (row[0] or 0, row[1], 0.0, None)
+    offset = float(row[2]) - (before + time.time()) / 2
+    return (row[0] or 0, row[1], offset, row[3])
+
+
+def _read_clock_and_role(found: Opening | None = None) -> None:
     """The business zone (a database setting); on PostgreSQL also the server's clock, read
     once, and the database role, so that "today", every timestamp and the audit trail come
-    from the database, never from the caller's environment."""
+    from the database, never from the caller's environment. `found`: as read on opening."""
     from . import clock, people
 
-    zone = setting("zone", "UTC")
-    if is_postgres():
-        before = time.time()
-        server, role = database.execute_sql(
-            "SELECT extract(epoch FROM clock_timestamp()), current_user"
-        ).fetchone()
-        offset = float(server) - (before + time.time()) / 2
-        clock.configure(zone, offset)
-        people.set_db_role(role)
-    else:
-        clock.configure(zone, 0.0)
-        people.set_db_role(None)
+    if found is None:  # after a migration, which may have set the zone
+        found = _opening_state(quiet=False)
+    assert found is not None
+    _version, zone, offset, role = found
+    clock.configure(zone or "UTC", offset)
+    people.set_db_role(role)
 
 
 @overload

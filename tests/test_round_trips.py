@@ -124,3 +124,21 @@ async def test_each_action_sends_no_more_statements_than_the_readme_says(db_url,
     limits = readme_limits()
     over = {a: (counts[a], limits[a][backend]) for a in ACTIONS if counts[a] > limits[a][backend]}
     assert not over, f"{backend}: measured {counts}; over the README's figure: {over}"
+
+
+def test_opening_a_database_asks_what_it_needs_in_one_statement(db_url, monkeypatch):
+    """`contracts check` and the console open the database before anything else: the
+    schema version, the business zone and (PostgreSQL) the server's clock and the role come
+    in one statement, one round trip once connected (they were four)."""
+    desk()
+    if db_url.startswith("postgres"):
+        with WireProxy(db_url) as proxy:
+            storage.open_database(proxy.url)
+            seen = [s for s in proxy.counter.seen if not s.startswith("(")]  # not the start-up
+    else:
+        with sqlite_statements(monkeypatch) as counter:
+            storage.open_database(db_url)
+            seen = [s for s in counter.seen if not s.startswith("PRAGMA")]
+    assert len(seen) == 1, seen
+    assert storage.show("CNR-000001").number == "CNR-000001"  # and it is open
+    storage.close_database()
