@@ -68,6 +68,7 @@ _WHERE = {
     "reopened_notice": "notices",
     "resolved_notice": "notices",
     "resolution_notice": "notices",
+    "resolution_and_contract": "notices",
     "outside_hours_notice": "entitlement",
     "add_days_off": "days_off",
     "remove_days_off": "days_off",
@@ -191,7 +192,13 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
         renew,
     )
     from .models import BILLING_FREQUENCIES, ROLES, STATUSES
-    from .notices import adjusted_notice, reopened_notice, resolution_notice, resolved_notice
+    from .notices import (
+        adjusted_notice,
+        reopened_notice,
+        resolution_and_contract,
+        resolution_notice,
+        resolved_notice,
+    )
     from .people import acting_as, current_login, refusals
     from .renewal import renewal_start, renewal_title
     from .reports import (

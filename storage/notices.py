@@ -4,10 +4,10 @@ console print the same sentence."""
 
 from __future__ import annotations
 
-from .contract_reads import line_today
-from .contract_views import LineInfo
+from .contract_reads import contract_info, line_today
+from .contract_views import ContractInfo, LineInfo
 from .db import reads
-from .lookup import find_case, find_line
+from .lookup import find_case, find_contract, find_line, line_ref
 from .models import Case, Contract
 
 
@@ -36,6 +36,26 @@ def resolution_notice(number: str) -> tuple[str, bool]:
             False,
         )
     line, contract = _line_after(case)
+    return _resolution(case, line, contract)
+
+
+@reads
+def resolution_and_contract(case_number: str, number: str) -> tuple[str, bool, ContractInfo]:
+    """`resolution_notice`, and the contract `number` as its screen shows it once the case
+    is recorded, read together: the case's line, when it is one of that contract's, is taken
+    from the contract read for the screen, not read again."""
+    case = find_case(case_number, with_line=True)
+    contract = find_contract(number)
+    info = contract_info(contract)
+    line = case.line if case.line_id is not None else None
+    ref = line_ref(line.contract_id, line.position) if line is not None else None
+    shown = next((each for each in info.lines if each.ref == ref), None)
+    if shown is None:  # not charged, or to a line of another contract
+        return (*resolution_notice(case_number), info)
+    return (*_resolution(case, shown, contract), info)
+
+
+def _resolution(case: Case, line: LineInfo, contract: Contract) -> tuple[str, bool]:
     kind = line.kind
     if not kind.metered:
         sentence = f"{case.number} resolved on {line.ref} ({kind.name}: {line.cases} cases so far)."

@@ -253,3 +253,25 @@ def test_a_supervisor_adjusts_use_with_a_ledger_entry(db_url):
     ]
     assert storage.show(number).lines[0].used == 150
     assert storage.verify() == []
+
+
+def test_the_consoles_notice_and_contract_read_together_say_what_each_says_alone(db_url):
+    """After recording a case the console reads the notice and the contract in one call
+    (the line taken from the contract read for the screen): the same sentence, the same
+    contract, whether the case was charged to time (rounded), coverage, no line at all, or a
+    line of another contract than the one shown."""
+    make_world()
+    dev, cover = active_contract("Dev Hours"), active_contract("Premium Cover")
+    timed = storage.resolve(f"{dev}/1", "Tiny", spent="10m")
+    covered = storage.resolve(f"{cover}/1", "Covered")
+    unlinked = storage.open_case("Acme Corp", "No line")
+    storage.resolve_case(unlinked)
+    for case, shown in ((timed, dev), (covered, cover), (unlinked, dev), (timed, cover)):
+        notice, late, info = storage.resolution_and_contract(case, shown)
+        assert (notice, late) == storage.resolution_notice(case)
+        assert info == storage.show(shown)
+    notice, _, _ = storage.resolution_and_contract(timed, dev)
+    assert notice == (
+        f"{timed} resolved: 10m spent, 30m charged (minimum 30m) to {dev}/1; "
+        "39h 30m of 40h left."
+    )

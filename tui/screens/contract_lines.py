@@ -102,8 +102,9 @@ class RecordCaseModal(FormModal):
                 override=values["override"],
             )
             number = then_show or ref.split("/")[0]
-            notice, late = storage.resolution_notice(case)  # late: said as a warning
-            return case, storage.show(number), notice, late
+            # late: said as a warning; the contract as shown after, read with the notice
+            notice, late, info = storage.resolution_and_contract(case, number)
+            return case, info, notice, late
 
         intro = Text()
         intro.append(f"{line.ref}", style="bold")
