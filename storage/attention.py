@@ -23,7 +23,7 @@ from .amounts import format_money
 from .billing import period_end
 from .by_dates import status_is
 from .clock import today
-from .db import reads
+from .db import mapped, reads
 from .detail_views import Attention, AttentionEntry, AttentionSection
 from .forecast import burn, may_run_out, stored_day, window_sums
 from .lookup import case_number, contract_number, line_ref
@@ -53,18 +53,26 @@ def _rate(per_week: float, kind_name: str) -> str:
     return text
 
 
-def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
-    """Lines that can still be charged on `day`, metered: of a contract active that day, not
-    canceled, between their start and end, with a total."""
+def _metered_active(day: pendulum.Date) -> pw.ColumnBase:
+    """Contracts active on `day` whose lines are metered."""
+    return status_is("active", day) & Contract.allotment_type.in_(metered_types())
+
+
+def _line_in_use(day: pendulum.Date) -> pw.ColumnBase:
+    """Lines with a total, not canceled, between their start and end on `day`."""
     return (
-        status_is("active", day)
-        & Contract.allotment_type.in_(metered_types())
-        & Line.total.is_null(False)
+        Line.total.is_null(False)
         & (Line.total > 0)
         & (Line.status != "canceled")
         & (Line.start <= day)
         & (Line.end >= day)
     )
+
+
+def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
+    """Lines that can still be charged on `day`, metered: of a contract active that day, not
+    canceled, between their start and end, with a total."""
+    return _metered_active(day) & _line_in_use(day)
 
 
 def _lines(*fields: pw.ColumnBase | pw.SelectBase) -> pw.ModelSelect[Line]:
@@ -188,31 +196,36 @@ def running_out(
     """Lines that will be used up before their end at the current rate, the soonest first;
     a line already past the lower threshold is listed there, not again here.
 
-    One query, grouped by line, joins the lines to their ledger's last LONG days (the
-    customer and the allotment type in MAX(): one per line, which PostgreSQL cannot tell)."""
+    One query: the lines in use, grouped with their ledger's last LONG days (read from the
+    ledger's index), those that may run out before their end (forecast.may_run_out) then
+    joined to their contract, if active, and customer; `burn` decides."""
     short, long, counted = window_sums(day)
     use = (
         Line.select(
             Line.id, Line.contract, Line.position, Line.total, Line.used, Line.start, Line.end,
             short.alias("use_short"), long.alias("use_long"),
         )
-        .join(Contract, pw.JOIN.CROSS)
         .join(UsageEntry, pw.JOIN.CROSS)
         .where(
-            (Line.contract == Contract.id) & (UsageEntry.line == Line.id)
-            & _metered_in_use(day) & (SHARE < settings.warn) & counted
+            (UsageEntry.line == Line.id) & _line_in_use(day) & (SHARE < settings.warn)
+            & counted
         )
         .group_by(Line.id)
         .having(may_run_out(short, long, day))
     ).alias("use")  # fmt: skip
-    c, Of, Who = use.c, Contract.alias("of"), Customer.alias("who")
+    c = use.c
     rows = pw.Select(
-        [pw.Join(pw.Join(use, Of, on=Of.id == c.contract_id), Who, on=Of.customer == Who.id)],
         [
-            c.contract_id, c.position, Who.name, Of.allotment_type, c.total, c.used, c.start,
-            c.end, c.use_short, c.use_long,
+            pw.Join(
+                pw.Join(use, Contract, on=Contract.id == c.contract_id),
+                Customer, on=Contract.customer == Customer.id,
+            )
         ],
-    )  # fmt: skip
+        [
+            c.contract_id, c.position, Customer.name, Contract.allotment_type, c.total, c.used,
+            c.start, c.end, c.use_short, c.use_long,
+        ],
+    ).where(_metered_active(day))  # fmt: skip
     today_n = day.toordinal()
     found = []
     for cid, position, customer, kind, total, used, start, end, short, long in _rows(rows):
@@ -428,10 +441,11 @@ def needs_attention(
         settings = replace(settings, within=check_within(within))
     day = today()
     found = []
-    for key in sections or SECTIONS:
-        entries = FINDERS[key](day, settings, None if limit is None else limit + 1)
-        more = limit is not None and len(entries) > limit
-        found.append(
-            AttentionSection(key, SECTIONS[key], entries[:limit] if more else entries, more)
-        )
+    with mapped():
+        for key in sections or SECTIONS:
+            entries = FINDERS[key](day, settings, None if limit is None else limit + 1)
+            more = limit is not None and len(entries) > limit
+            found.append(
+                AttentionSection(key, SECTIONS[key], entries[:limit] if more else entries, more)
+            )
     return Attention(day, settings.within, (settings.warn, settings.alert), found)
