@@ -23,9 +23,9 @@ from .amounts import format_money
 from .billing import period_end
 from .by_dates import status_is
 from .clock import today
-from .db import reads
+from .db import mapped, reads
 from .detail_views import Attention, AttentionEntry, AttentionSection
-from .forecast import project, stored_day, window_sums
+from .forecast import burn, may_run_out, stored_day, window_sums
 from .lookup import case_number, contract_number, line_ref
 from .models import Case, Contract, Customer, Line, UsageEntry, database, tuples
 from .settings import AttentionSettings, attention_settings
@@ -40,23 +40,39 @@ SECTIONS = {
 }
 
 
+_RATES: dict[tuple[float, str], str] = {}
+
+
 def _rate(per_week: float, kind_name: str) -> str:
-    kind = allotment(kind_name)
-    return kind.rate(max(per_week, 1) if kind.shows_unit else per_week)
+    """A burn rate in words; lines share few distinct rates, so each is written once."""
+    text = _RATES.get((per_week, kind_name))
+    if text is None:
+        kind = allotment(kind_name)
+        text = kind.rate(max(per_week, 1) if kind.shows_unit else per_week)
+        _RATES[per_week, kind_name] = text
+    return text
 
 
-def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
-    """Lines that can still be charged on `day`, metered: of a contract active that day, not
-    canceled, between their start and end, with a total."""
+def _metered_active(day: pendulum.Date) -> pw.ColumnBase:
+    """Contracts active on `day` whose lines are metered."""
+    return status_is("active", day) & Contract.allotment_type.in_(metered_types())
+
+
+def _line_in_use(day: pendulum.Date) -> pw.ColumnBase:
+    """Lines with a total, not canceled, between their start and end on `day`."""
     return (
-        status_is("active", day)
-        & Contract.allotment_type.in_(metered_types())
-        & Line.total.is_null(False)
+        Line.total.is_null(False)
         & (Line.total > 0)
         & (Line.status != "canceled")
         & (Line.start <= day)
         & (Line.end >= day)
     )
+
+
+def _metered_in_use(day: pendulum.Date) -> pw.ColumnBase:
+    """Lines that can still be charged on `day`, metered: of a contract active that day, not
+    canceled, between their start and end, with a total."""
+    return _metered_active(day) & _line_in_use(day)
 
 
 def _lines(*fields: pw.ColumnBase | pw.SelectBase) -> pw.ModelSelect[Line]:
@@ -96,16 +112,37 @@ def _rows(query: pw.Query) -> list[tuple]:
 
 
 _DATES: dict[object, pendulum.Date] = {}
+_ORDINALS: dict[object, int] = {}
+_TEXTS: dict[object, str] = {}
 
 
-def _date(value: dt.date | str) -> pendulum.Date:
-    """A stored calendar date (text on SQLite, a date on PostgreSQL) as a pendulum Date;
-    lines share few distinct dates, so each is built once."""
+def _date(value: dt.date | str | int) -> pendulum.Date:
+    """A stored calendar date (text on SQLite, a date on PostgreSQL), or a day's ordinal,
+    as a pendulum Date; lines share few distinct dates, so each is built once."""
     day = _DATES.get(value)
     if day is None:
-        plain = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+        if isinstance(value, int):
+            plain = dt.date.fromordinal(value)
+        else:
+            plain = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
         day = _DATES[value] = pendulum.Date(plain.year, plain.month, plain.day)
     return day
+
+
+def _ordinal(value: dt.date | str) -> int:
+    """The ordinal of a stored calendar date, computed once per distinct date."""
+    n = _ORDINALS.get(value)
+    if n is None:
+        n = _ORDINALS[value] = _date(value).toordinal()
+    return n
+
+
+def _text(value: dt.date | str | int) -> str:
+    """A stored calendar date, or a day's ordinal, as it is written (2026-11-30)."""
+    text = _TEXTS.get(value)
+    if text is None:
+        text = _TEXTS[value] = _date(value).isoformat()
+    return text
 
 
 SHARE = (pw.Cast(Line.used, "BIGINT") * pw.SQL("100")) / pw.fn.NULLIF(
@@ -159,35 +196,49 @@ def running_out(
     """Lines that will be used up before their end at the current rate, the soonest first;
     a line already past the lower threshold is listed there, not again here.
 
-    One query, grouped by line, joins the lines to their ledger's last LONG days (the
-    customer and the allotment type in MAX(): one per line, which PostgreSQL cannot tell)."""
+    One query: the lines in use, grouped with their ledger's last LONG days (read from the
+    ledger's index), those that may run out before their end (forecast.may_run_out) then
+    joined to their contract, if active, and customer; `burn` decides."""
     short, long, counted = window_sums(day)
-    below = SHARE < settings.warn
-    rows = (
+    use = (
         Line.select(
-            Line.contract, Line.position, pw.fn.MAX(Customer.name),
-            pw.fn.MAX(Contract.allotment_type), Line.total, Line.used, Line.start, Line.end,
-            short, long,
+            Line.id, Line.contract, Line.position, Line.total, Line.used, Line.start, Line.end,
+            short.alias("use_short"), long.alias("use_long"),
         )
-        .join(Contract, on=Line.contract == Contract.id)
-        .join(Customer, on=Contract.customer == Customer.id)
-        .switch(Line)
-        .join(UsageEntry, on=UsageEntry.line == Line.id)
-        .where(_metered_in_use(day) & below & counted)
+        .join(UsageEntry, pw.JOIN.CROSS)
+        .where(
+            (UsageEntry.line == Line.id) & _line_in_use(day) & (SHARE < settings.warn)
+            & counted
+        )
         .group_by(Line.id)
-    )  # fmt: skip
+        .having(may_run_out(short, long, day))
+    ).alias("use")  # fmt: skip
+    c = use.c
+    rows = pw.Select(
+        [
+            pw.Join(
+                pw.Join(use, Contract, on=Contract.id == c.contract_id),
+                Customer, on=Contract.customer == Customer.id,
+            )
+        ],
+        [
+            c.contract_id, c.position, Customer.name, Contract.allotment_type, c.total, c.used,
+            c.start, c.end, c.use_short, c.use_long,
+        ],
+    ).where(_metered_active(day))  # fmt: skip
+    today_n = day.toordinal()
     found = []
     for cid, position, customer, kind, total, used, start, end, short, long in _rows(rows):
-        start, end = _date(start), _date(end)
-        _s, _l, rate, runs_out, before = project(total, used, start, end, short, long, day)
-        if runs_out is not None and before:  # before: a run-out day before the end
-            found.append((runs_out, cid, position, customer, kind, rate, end))
+        rate, runs_out_n = burn(total, used, _ordinal(start), short, long, today_n)
+        if runs_out_n is not None and runs_out_n < _ordinal(end):  # before its end
+            found.append((runs_out_n, cid, position, customer, kind, rate, end))
     found.sort()
     out = []
-    for runs_out, cid, position, customer, kind, rate, end in found[:limit]:
+    for runs_out_n, cid, position, customer, kind, rate, end in found[:limit]:
+        runs_out = _date(runs_out_n)
         why = (
-            f"at {_rate(rate, kind)} it runs out about {runs_out} "
-            f"({_in_days(runs_out.toordinal() - day.toordinal())}), before its end on {end}"
+            f"at {_rate(rate, kind)} it runs out about {_text(runs_out_n)} "
+            f"({_in_days(runs_out_n - today_n)}), before its end on {_text(end)}"
         )
         todo = "add a line or renew early"
         out.append(_on_line("runs_out", cid, position, customer, why, todo, runs_out))
@@ -339,11 +390,11 @@ def overage(
             & (Contract.status != "draft")
             & (Line.total > 0)
             & (Line.used > Line.total)
+            & (SHARE >= 100)  # implied by the line before; read from the index on it
         )
-        .order_by(Line.contract, Line.position)
     )  # fmt: skip
     out = []
-    for row in _rows(query):
+    for row in sorted(_rows(query)):  # by contract and line (sorted here: a few thousand)
         cid, position, customer, kind, total, used, net, billing, b_start, *until, last = row
         if last is None:
             continue  # no entry of its ledger raised its use
@@ -390,10 +441,11 @@ def needs_attention(
         settings = replace(settings, within=check_within(within))
     day = today()
     found = []
-    for key in sections or SECTIONS:
-        entries = FINDERS[key](day, settings, None if limit is None else limit + 1)
-        more = limit is not None and len(entries) > limit
-        found.append(
-            AttentionSection(key, SECTIONS[key], entries[:limit] if more else entries, more)
-        )
+    with mapped():
+        for key in sections or SECTIONS:
+            entries = FINDERS[key](day, settings, None if limit is None else limit + 1)
+            more = limit is not None and len(entries) > limit
+            found.append(
+                AttentionSection(key, SECTIONS[key], entries[:limit] if more else entries, more)
+            )
     return Attention(day, settings.within, (settings.warn, settings.alert), found)

@@ -17,7 +17,7 @@ import pendulum
 
 from .allotments import allotment
 from .clock import business_zone, business_zone_name, today
-from .db import reads
+from .db import is_postgres, reads
 from .detail_views import LineBurn
 from .lookup import find_line, line_ref
 from .models import Contract, Line, UsageEntry, tuples
@@ -70,6 +70,40 @@ def window_sums(day: pendulum.Date) -> tuple[pw.ColumnBase, pw.ColumnBase, pw.Co
     return short, pw.fn.SUM(UsageEntry.amount), counted
 
 
+def _days(
+    first: pw.ColumnBase | pendulum.Date, second: pw.ColumnBase | pendulum.Date
+) -> pw.ColumnBase:
+    """Whole days from the date `first` to the date `second` (columns or days), as SQL."""
+    postgres = is_postgres()
+
+    def date(value: pw.ColumnBase | pendulum.Date) -> pw.ColumnBase:
+        if not isinstance(value, dt.date):
+            return value
+        return pw.Cast(value.isoformat(), "DATE") if postgres else pw.Value(value.isoformat())
+
+    if postgres:  # a date less a date: whole days
+        return date(second) - date(first)
+    return pw.Cast(pw.fn.julianday(date(second)) - pw.fn.julianday(date(first)), "INTEGER")
+
+
+def may_run_out(short: pw.ColumnBase, long: pw.ColumnBase, day: pendulum.Date) -> pw.ColumnBase:
+    """A condition on a query grouped by line (on Line's columns, and `short` and `long` from
+    `window_sums`) that every line `burn` sees used up before its end meets, and most others
+    do not: the database leaves those out.
+
+    Used up at `use` over `days` days, with `remaining` left and `to_end` days to its end,
+    a line runs out before it when remaining × days / use < to_end (rounded up, the quotient
+    is at most to_end - 1). Here use is at most the larger window's use and days at least
+    the short window's; a line used up already ran out today."""
+    low, high = (pw.fn.LEAST, pw.fn.GREATEST) if is_postgres() else (pw.fn.MIN, pw.fn.MAX)
+    remaining = pw.Cast(Line.total - Line.used, "BIGINT")
+    age = _days(Line.start, day) + 1
+    use = high(short, long, 0)
+    return (remaining <= 0) | (
+        remaining * low(SHORT, high(SHORTEST, age)) < use * _days(day, Line.end)
+    )
+
+
 def window_use(condition: pw.ColumnBase, day: pendulum.Date) -> pw.ModelSelect[UsageEntry]:
     """(line id, use in the last SHORT days, use in the last LONG days) of the lines that
     meet `condition` (on Line and Contract) and were used in the last LONG days up to `day`:
@@ -96,7 +130,35 @@ def _day_of(ordinal: int) -> pendulum.Date:
 
 def _window(age: int, window: int) -> int:
     """Days a rate is measured over: the window, or the line's days so far (a week at least)."""
-    return min(window, max(SHORTEST, age))
+    return window if age >= window else max(SHORTEST, age)
+
+
+def burn(
+    total: int,
+    used: int,
+    start_n: int,
+    use_short: int | None,
+    use_long: int | None,
+    today_n: int,
+) -> tuple[float, int | None]:
+    """(the burn per week the projection runs at, the ordinal of the day the allotment is
+    used up at that rate, or None), of a line that started on the day `start_n`.
+
+    The projection runs at the last SHORT days' rate, or the last LONG days' when the short
+    window saw no use; with no use at all there is no run-out day (None). A line used up
+    already ran out today. (Days are counted as ordinals: pendulum's date arithmetic costs
+    a third of a millisecond, too much for every line of a large database.)"""
+    age = today_n - start_n + 1
+    if use_short is not None and use_short > 0:
+        use, days = use_short, _window(age, SHORT)
+    else:
+        use, days = max(0, use_long or 0), _window(age, LONG)
+    remaining = total - used
+    if remaining <= 0:
+        return use * 7 / days, today_n
+    if use > 0:
+        return use * 7 / days, today_n - (-remaining * days // use)  # whole days, rounded up
+    return use * 7 / days, None
 
 
 def project(
@@ -109,29 +171,17 @@ def project(
     day: pendulum.Date,
 ) -> tuple[float, float, float, pendulum.Date | None, bool]:
     """(burn per week over SHORT days, over LONG days, the rate the projection uses, the day
-    the allotment is used up, whether that is before the line's end).
-
-    The projection runs at the last SHORT days' rate, or the last LONG days' when the short
-    window saw no use; with no use at all there is no run-out day (None). A line used up
-    already ran out today. (Days are counted as ordinals: pendulum's date arithmetic costs
-    a third of a millisecond, too much for every line of a large database.)"""
-    use_short, use_long = max(0, use_short or 0), max(0, use_long or 0)
-    today_n = day.toordinal()
-    age = today_n - start.toordinal() + 1
-    days_short, days_long = _window(age, SHORT), _window(age, LONG)
-    use, days = (use_short, days_short) if use_short else (use_long, days_long)
-    remaining = total - used
-    if remaining <= 0:
-        runs_out_n = today_n
-    elif use > 0:
-        runs_out_n = today_n - (-remaining * days // use)  # whole days, rounded up
-    else:
-        runs_out_n = None
-    rates = (use_short * 7 / days_short, use_long * 7 / days_long, use * 7 / days)
+    the allotment is used up, whether that is before the line's end): `burn` with the
+    rates of both windows, and days."""
+    today_n, start_n = day.toordinal(), start.toordinal()
+    rate, runs_out_n = burn(total, used, start_n, use_short, use_long, today_n)
+    age = today_n - start_n + 1
+    short = max(0, use_short or 0) * 7 / _window(age, SHORT)
+    long = max(0, use_long or 0) * 7 / _window(age, LONG)
     if runs_out_n is None or runs_out_n > LAST_DAY:  # at this rate, never in the calendar
-        return (*rates, None, False)
+        return (short, long, rate, None, False)
     runs_out = day if runs_out_n == today_n else _day_of(runs_out_n)
-    return (*rates, runs_out, runs_out_n < end.toordinal())
+    return (short, long, rate, runs_out, runs_out_n < end.toordinal())
 
 
 def line_forecasts(

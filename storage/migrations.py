@@ -84,6 +84,28 @@ def _migration_6() -> None:
     search_index.create()
 
 
+# The lines' index on their percent used carries the columns the attention list reads of
+# them (migration 7): the lines past a threshold are read from it without the table.
+SHARE_INDEX_SQL = (
+    f'CREATE INDEX IF NOT EXISTS "line_share" ON "line" ({SHARE_SQL}, "contract_id", '
+    '"position", "total", "used", "status", "start", "end")'
+)
+
+
+def _migration_7() -> None:
+    """The ledger indexed by line, moment, kind and amount: a line's use over the last 30 and
+    90 days (forecast.window_sums) is read from the index alone, without the rows; it
+    replaces the index on the line alone, which it begins with. The lines' index on their
+    percent used gains the columns the attention list reads (SHARE_INDEX_SQL)."""
+    database.execute_sql(
+        'CREATE INDEX IF NOT EXISTS "usage_entry_line_id_at_kind_amount" '
+        'ON "usage_entry" ("line_id", "at", "kind", "amount")'
+    )
+    database.execute_sql('DROP INDEX IF EXISTS "usage_entry_line_id"')
+    database.execute_sql('DROP INDEX IF EXISTS "line_share"')
+    database.execute_sql(SHARE_INDEX_SQL)
+
+
 MIGRATIONS = {
     1: _migration_1,
     2: _migration_2,
@@ -91,4 +113,5 @@ MIGRATIONS = {
     4: _migration_4,
     5: _migration_5,
     6: _migration_6,
+    7: _migration_7,
 }

@@ -279,7 +279,8 @@ class UsageEntry(Base):
     """The ledger: append-only. `used` of a line is the sum of its entries."""
 
     id = pw.AutoField()
-    line = pw.ForeignKeyField(Line, backref="usage", on_delete="RESTRICT")
+    # Indexed with the columns a line's use over a window reads (see Meta), not alone.
+    line = pw.ForeignKeyField(Line, backref="usage", on_delete="RESTRICT", index=False)
     case = pw.ForeignKeyField(Case, null=True, backref="usage", on_delete="RESTRICT")
     amount = pw.IntegerField()
     kind = pw.CharField()  # charge, override, reversal, adjustment
@@ -289,6 +290,11 @@ class UsageEntry(Base):
 
     line_id: int
     case_id: int | None
+
+    class Meta:
+        # A line's ledger in time order, with what its use over a window sums (forecast.py):
+        # read from the index alone, for every line of the attention list (migration 7).
+        indexes = ((("line", "at", "kind", "amount"), False),)
 
 
 class AuditEvent(Base):

@@ -178,6 +178,38 @@ def test_lines_that_will_run_out_before_their_end(world):
     assert "add a line" in found[0].what_to_do
 
 
+@pytest.mark.parametrize(
+    ("start", "allotment", "charges", "runs_out"),
+    [
+        # the last 30 days' rate: 5 left at 5 in 30 days
+        ("2026-01-01", None, [ago(d) for d in (25, 20, 15, 10, 5)], "2026-07-15"),
+        # the last 90 days' rate (none in 30): 11 left at 9 in 90 days
+        ("2026-01-01", "20", [ago(60)] * 9, "2026-10-03"),
+        # a line 3 days old is measured over a week: 7 left at 3 in 7 days
+        ("2026-06-13", None, [ago(1)] * 3, "2026-07-02"),
+        # a line 20 days old, over its 20 days: 6 left at 4 in 20 days
+        ("2026-05-27", None, [ago(3)] * 4, "2026-07-15"),
+    ],
+)
+def test_a_line_running_out_the_day_before_its_end_is_listed_on_its_end_day_not(
+    world, start, allotment, charges, runs_out
+):
+    """The edge of "before its end", at each window a rate is measured over: the database
+    leaves out the lines that cannot run out before their end (forecast.may_run_out), and
+    never one that does."""
+    day = pendulum.parse(runs_out).date()
+    on_end = active_contract(start=start, end=str(day), allotment=allotment)
+    day_after = active_contract(
+        customer="Globex", start=start, end=str(day.add(days=1)), allotment=allotment
+    )
+    for number in (on_end, day_after):
+        charged_on(f"{number}/1", *charges)
+        assert line_of(number).runs_out_on == day
+    found = section(storage.needs_attention(), "runs_out")
+    assert [(e.line, e.date) for e in found] == [(f"{day_after}/1", day)]
+    assert f"before its end on {day.add(days=1)}" in found[0].why
+
+
 def test_contracts_ending_soon_without_a_renewal(world):
     soon = active_contract(start="2026-01-01", end="2026-07-01")
     renewed = active_contract(start="2026-01-01", end="2026-07-10")

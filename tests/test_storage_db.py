@@ -175,6 +175,34 @@ def test_a_read_only_snapshot_leaves_the_next_call_free_to_write(db_url):
     assert in_a_worker(storage.show, number).lines[0].used == 1
 
 
+def test_migration_7_covers_the_ledger_and_the_lines_read_by_the_attention_list(db_url):
+    """`init` upgrades a schema-6 database: the ledger's index by line alone becomes one by
+    line, moment, kind and amount, the lines' index on their percent used gains the columns
+    the attention list reads, and the list says what it said before."""
+    from storage.migrations import SHARE_SQL
+    from storage.models import database
+    from tests.helpers import active_contract, ago, charged_on, make_world, upgraded_from
+
+    make_world()
+    used = active_contract(lines=2)
+    for i in range(8):
+        storage.resolve(f"{used}/1", f"Case {i}")
+    charged_on(f"{used}/2", *[ago(d) for d in (25, 20, 15, 10, 5)])
+    before = storage.needs_attention()
+    assert [s.section for s in before.sections if s.entries] == ["threshold", "runs_out"]
+    database.execute_sql('DROP INDEX "usage_entry_line_id_at_kind_amount"')
+    database.execute_sql('DROP INDEX "line_share"')
+    database.execute_sql('CREATE INDEX "usage_entry_line_id" ON "usage_entry" ("line_id")')
+    database.execute_sql(f'CREATE INDEX "line_share" ON "line" ({SHARE_SQL})')
+    upgraded_from(db_url, 6)
+    ledger = {index.name: index.columns for index in database.get_indexes("usage_entry")}
+    assert ledger.get("usage_entry_line_id_at_kind_amount") == ["line_id", "at", "kind", "amount"]
+    assert "usage_entry_line_id" not in ledger
+    share = next(i for i in database.get_indexes("line") if i.name == "line_share")
+    assert "contract_id" in share.sql and '"end"' in share.sql
+    assert storage.needs_attention() == before
+
+
 def test_migration_5_indexes_the_lines_percent_used_on_a_schema_4_database(db_url):
     """`init` upgrades a schema-4 database: the index the threshold section reads from is
     added, and the section lists what it listed before."""

@@ -3,6 +3,8 @@ something does, so `contracts attention || mail …` works from cron."""
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 import storage
@@ -22,15 +24,28 @@ def attention(within: str | None, as_json: bool) -> None:
     contracts ending with no renewal, open cases on unusable lines, overage not yet billed.
 
     Exit 0 when nothing needs attention, 1 when something does."""
-    found = storage.needs_attention(within=within)
+    # Tens of thousands of entries, in no cycle: the cycle collector would walk them all
+    # again and again while they are made and printed. It resumes once they are gone.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        count = _show(storage.needs_attention(within=within), as_json)
+    finally:
+        if collecting:
+            gc.enable()
+    if count:
+        click.get_current_context().exit(1)
+
+
+def _show(found, as_json: bool) -> int:
+    """Print what needs attention; the number of entries."""
     if as_json:
         out.emit_json(found)
     elif not found.count:
         click.echo(f"Nothing needs attention on {found.at}.")
     else:
         _print(found)
-    if found.count:
-        click.get_current_context().exit(1)
+    return found.count
 
 
 def _print(found) -> None:

@@ -42,9 +42,68 @@ def _jsonable(data):
 
 def emit_json(data) -> None:
     """Print `data` as JSON; a storage view (or a list of them) as its `to_json()`."""
+    click.echo(json_text(_jsonable(data)))
+
+
+class _Unusual(Exception):
+    """A value `json_text` leaves to the json module (json.dumps writes it, or refuses it)."""
+
+
+def json_text(data) -> str:
+    """`json.dumps(data, indent=2, ensure_ascii=False)`, the same text, written here: the
+    json module's own indented writer is Python, a node at a time, and `attention --json`
+    writes half a million of them. Text, whole numbers, None, booleans, lists and dicts
+    with text keys are written here; anything else goes to json.dumps."""
     import json
 
-    click.echo(json.dumps(_jsonable(data), indent=2, ensure_ascii=False))
+    out: list[str] = []
+    try:
+        _json_value(data, "\n", out)
+    except _Unusual:
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    return "".join(out)
+
+
+def _json_value(value, pad: str, out: list[str]) -> None:
+    """Append `value` as JSON to `out`; `pad` is a newline and the current indent."""
+    from json.encoder import encode_basestring as text  # the C one when there is one
+
+    kind = type(value)
+    if kind is str:
+        out.append(text(value))
+    elif value is None:
+        out.append("null")
+    elif kind is bool:
+        out.append("true" if value else "false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner, sep = pad + "  ", "{"
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            if type(item) is str:  # most values: no call
+                out.append(f"{sep}{inner}{text(key)}: {text(item)}")
+            else:
+                out.append(f"{sep}{inner}{text(key)}: ")
+                _json_value(item, inner, out)
+            sep = ","
+        out.append(pad + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner, sep = pad + "  ", "["
+        for item in value:
+            out.append(sep + inner)
+            _json_value(item, inner, out)
+            sep = ","
+        out.append(pad + "]")
+    else:  # floats (NaN, Infinity), subclasses, objects json refuses
+        raise _Unusual
 
 
 def json_or_nothing(found, as_json: bool, nothing: str | Callable[[], str] = "") -> bool:
@@ -79,15 +138,53 @@ def _cell(value) -> str:
     return "-" if value is None else one_line(value)
 
 
+_PLAIN = bytes(range(0x20, 0x7F)) + b"\n"  # printable ASCII, and the newline joining cells
+
+
+def _one_line_each(text: str, cells: int) -> bool:
+    """Whether `cells` ASCII cells joined by newlines (`text`) are each one line already:
+    printable, single spaces between words, none at either end."""
+    raw = text.encode()
+    return (
+        not raw.translate(None, _PLAIN)  # no control character
+        and raw.count(b"\n") == cells - 1  # none within a cell
+        and b"  " not in raw
+        and b" \n" not in raw
+        and b"\n " not in raw
+        and raw[:1] != b" "
+        and raw[-1:] != b" "
+    )
+
+
+def _column(cells: tuple) -> list[str]:
+    """A column's cells as shown (`_cell`). Tens of thousands of rows (`attention`): the
+    plain ASCII cells are checked together, as one string, and left as they are when each
+    is one line already; only the others are tidied one by one."""
+    try:
+        text = "\n".join(cells)
+    except TypeError:  # not all text
+        return [_cell(c) for c in cells]
+    if text.isascii():
+        return list(cells) if _one_line_each(text, len(cells)) else [one_line(c) for c in cells]
+    plain = [c for c in cells if c.isascii()]
+    if not _one_line_each("\n".join(plain), len(plain)):
+        return [one_line(c) for c in cells]
+    return [c if c.isascii() else " ".join(c.split()) for c in cells]
+
+
 def table(headers, rows, *, right=(), flex=(), indent: int = 0) -> str:
     """Aligned columns fitting the terminal: the `flex` columns shrink (with …) to fit.
     Piped or redirected (and no `COLUMNS`), nothing is cut."""
-    rows = [[_cell(c) for c in row] for row in rows]
+    rows = rows if isinstance(rows, list) else list(rows)
     count = len(headers) if headers else len(rows[0]) if rows else 0
+    if not count:
+        return ""
     heads = list(headers) if headers else [""] * count
-    widths = [max([len(heads[i])] + [len(r[i]) for r in rows]) for i in range(count)]
+    columns = [_column(cells) for cells in zip(*rows)] if rows else [[]] * count
+    widths = [max(len(heads[i]), max(map(len, columns[i]), default=0)) for i in range(count)]
     room = _width()
     excess = 0 if room is None else indent + sum(widths) + 2 * (count - 1) - room
+    cut = False
     while excess > 0:
         shrinkable = [i for i in flex if widths[i] > max(8, len(heads[i]))]
         if not shrinkable:
@@ -95,6 +192,12 @@ def table(headers, rows, *, right=(), flex=(), indent: int = 0) -> str:
         widest = max(shrinkable, key=lambda i: widths[i])
         widths[widest] -= 1
         excess -= 1
+        cut = True
+    if not cut:  # every cell fits its column: one format for every row
+        cells = "  ".join(f"{{:{'>' if i in right else '<'}{w}}}" for i, w in enumerate(widths))
+        line = " " * indent + cells
+        head = [line.format(*heads).rstrip()] if headers else []
+        return "\n".join(head + list(map(str.rstrip, map(line.format, *columns))))
 
     def fit(text: str, i: int) -> str:
         if len(text) > widths[i]:
@@ -102,7 +205,7 @@ def table(headers, rows, *, right=(), flex=(), indent: int = 0) -> str:
         return text.rjust(widths[i]) if i in right else text.ljust(widths[i])
 
     out = []
-    for row in ([heads] if headers else []) + rows:
+    for row in ([heads] if headers else []) + list(zip(*columns)):
         out.append((" " * indent + "  ".join(fit(c, i) for i, c in enumerate(row))).rstrip())
     return "\n".join(out)
 
