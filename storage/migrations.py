@@ -84,6 +84,14 @@ def _migration_6() -> None:
     search_index.create()
 
 
+def _migration_7() -> None:
+    """The counts' tally (status_tally.py): how many contracts have each stored state and
+    dates, kept in step by triggers, so the counts per status read no contract."""
+    from . import status_tally
+
+    status_tally.create()
+
+
 MIGRATIONS = {
     1: _migration_1,
     2: _migration_2,
@@ -91,4 +99,5 @@ MIGRATIONS = {
     4: _migration_4,
     5: _migration_5,
     6: _migration_6,
+    7: _migration_7,
 }
