@@ -88,7 +88,7 @@ def count_contracts(
 
 # A filter text held by more contracts than this is counted no further: its counts per
 # status are how many at least (StatusCounts.at_least), read in a bounded time.
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000
 
 
 @reads

@@ -116,8 +116,19 @@ def built_after(fill: Callable[[], object]) -> None:
 
 def by_state(day: pendulum.Date) -> list[tuple[str, bool, bool, int]]:
     """(stored state, whether the start is to come, whether the end is past, how many) of
-    the contracts on `day`: what by_dates.status_when needs, summed over the tally."""
+    the contracts on `day`: what by_dates.status_when needs, summed over the tally. Summed
+    per state in the tally's own order (a start to come and an end past exclude each other:
+    a contract's start is never after its end), so no sort of its rows."""
     value = Contract.start.db_value(day)
-    groups = (_STATUS, _START > value, _END < value)
-    query = _TALLY.select(*groups, pw.fn.SUM(_N)).group_by(*groups)
-    return [(s, bool(a), bool(b), int(n)) for s, a, b, n in database.execute(query)]
+
+    def where(condition: pw.ColumnBase) -> pw.ColumnBase:
+        return pw.fn.SUM(pw.Case(None, [(condition, _N)], 0))
+
+    query = _TALLY.select(
+        _STATUS, where(_START > value), where((_END < value) & (_START <= value)), pw.fn.SUM(_N)
+    ).group_by(_STATUS)
+    rows = []
+    for state, not_started, ended, n in database.execute(query):
+        rows += [(state, True, False, int(not_started)), (state, False, True, int(ended))]
+        rows.append((state, False, False, int(n) - int(not_started) - int(ended)))
+    return rows

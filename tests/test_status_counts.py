@@ -68,6 +68,21 @@ def test_the_counts_stay_exact_through_every_change_of_state_or_dates(db_url):
     counts_agree_on_every_day()
 
 
+@pytest.mark.slow
+def test_processes_changing_contracts_at_once_keep_the_counts_exact(db_url):
+    """Four real processes create, invoice, delete, hold, release and cancel contracts of
+    the same dates at once (the same rows of the tally): the counts stay the lists'."""
+    from tests import workers
+    from tests.test_concurrency import in_processes
+
+    make_world()
+    shared = [contract_in("active") for _ in range(4)]
+    racers = [(shared, 40, f"rep{i}", i) for i in range(4)]
+    results = in_processes(db_url, workers.status_changes, racers)
+    assert sum(r["done"] for r in results) > 80
+    counts_agree_on_every_day()
+
+
 def test_a_schema_6_database_gets_its_counts_from_the_contracts_there(db_url):
     make_world()
     for status in STATUSES:

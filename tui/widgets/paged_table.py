@@ -186,6 +186,8 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
             else:
                 self._stale[0] = list(first_page)
                 partial = True
+        if keep and more:
+            count = max(count, self.row_count)  # the rows paged past the count stay
         self.row_count = max(0, count)
         self.more = more
         if more and 0 in self._pages:
