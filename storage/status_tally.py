@@ -132,3 +132,26 @@ def by_state(day: pendulum.Date) -> list[tuple[str, bool, bool, int]]:
         rows += [(state, True, False, int(not_started)), (state, False, True, int(ended))]
         rows.append((state, False, False, int(n) - int(not_started) - int(ended)))
     return rows
+
+
+def differences() -> list[str]:
+    """Where the tally disagrees with the contracts (verify): none, unless the contract
+    table was changed with its triggers dropped."""
+    counted = {
+        (status, str(start), str(end)): n
+        for status, start, end, n in database.execute_sql(
+            'SELECT "status", "start", "end", COUNT(*) FROM "contract" '
+            'GROUP BY "status", "start", "end"'
+        )
+    }
+    tallied = {
+        (status, str(start), str(end)): n
+        for status, start, end, n in database.execute(_TALLY.select(_STATUS, _START, _END, _N))
+        if n
+    }
+    return [
+        f"the counts' tally holds {tallied.get(key, 0)} {key[0]} contracts from {key[1]} to "
+        f"{key[2]}, the contracts {counted.get(key, 0)}."
+        for key in sorted(counted.keys() | tallied.keys())
+        if counted.get(key, 0) != tallied.get(key, 0)
+    ]

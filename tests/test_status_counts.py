@@ -155,3 +155,19 @@ async def test_the_tabs_say_at_least_and_the_list_still_shows_every_contract(
         await settle(pilot)
         assert "Draft 1 " in tab_labels(app) and "+" not in tab_labels(app)
         assert [row.number for row in table.visible_rows()] == [harbor[6]]
+
+
+def test_verify_finds_a_tally_out_of_step_with_the_contracts(db_url):
+    """A contract changed behind the triggers' back (dropped by hand) is found by verify."""
+    make_world()
+    number = contract_in("active")
+    assert storage.verify() == []
+    on = ' ON "contract"' if storage.db.is_postgres() else ""
+    database.execute_sql(f'DROP TRIGGER "contract_tally_update"{on}')
+    database.execute_sql(f"UPDATE contract SET status = 'on_hold' WHERE number = '{number}'")
+    assert storage.verify() == [
+        "the counts' tally holds 1 active contracts from 2026-01-01 to 2026-12-31, the "
+        "contracts 0.",
+        "the counts' tally holds 0 on_hold contracts from 2026-01-01 to 2026-12-31, the "
+        "contracts 1.",
+    ]
