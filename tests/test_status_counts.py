@@ -165,9 +165,7 @@ def test_verify_finds_a_tally_out_of_step_with_the_contracts(db_url):
     on = ' ON "contract"' if storage.db.is_postgres() else ""
     database.execute_sql(f'DROP TRIGGER "contract_tally_update"{on}')
     database.execute_sql(f"UPDATE contract SET status = 'on_hold' WHERE number = '{number}'")
-    assert storage.verify() == [
-        "the counts' tally holds 1 active contracts from 2026-01-01 to 2026-12-31, the "
-        "contracts 0.",
-        "the counts' tally holds 0 on_hold contracts from 2026-01-01 to 2026-12-31, the "
-        "contracts 1.",
-    ]
+    tally = (
+        "the counts' tally holds {} {} contracts from 2026-01-01 to 2026-12-31, the contracts {}."
+    )
+    assert storage.verify() == [tally.format(1, "active", 0), tally.format(0, "on_hold", 1)]
