@@ -129,11 +129,22 @@ _WORD_TRIGRAM = re.compile(r"[^\W_]{3}")  # three letters or digits in a row
 
 
 def _pg_contains(needle: str) -> pw.ColumnBase:
-    """ILIKE, as the filter always ran on PostgreSQL. pg_trgm narrows by the trigrams of the
+    """LIKE on the folded text (see _holds). pg_trgm narrows by the trigrams of the
     words in the text (letters and digits; it ignores punctuation): without three of them
     in a row (`pi`, `& c`) the GIN index would hand over nearly every row to check again,
     slower than reading the table, so the text is then matched against an expression the
     index does not serve, and the planner reads the table as it did before the index."""
     if _WORD_TRIGRAM.search(needle):
-        return Contract.search.contains(needle)
-    return Contract.search.concat("").contains(needle)
+        return _holds(Contract.search, needle)
+    return _holds(Contract.search.concat(""), needle)
+
+
+def _holds(column: pw.ColumnBase, needle: str) -> pw.ColumnBase:
+    """`column LIKE '%needle%'`, its wildcards escaped. LIKE, not ILIKE: the text and the
+    needle are both folded by Python already, so LIKE finds what `needle in search` finds
+    (as SQLite's index does), and reads each row about 2.7 times faster than ILIKE (the
+    first 1,000 contracts holding `pin` of 1,000,000: 19–24 → 7–9 ms)."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = pw.Value(f"%{escaped}%", converter=False)
+    escape = pw.Value("\\", converter=False)
+    return pw.Expression(column, pw.OP.LIKE, pw.NodeList((pattern, pw.SQL("ESCAPE"), escape)))
