@@ -30,7 +30,7 @@ from .models import (
 P = ParamSpec("P")
 R = TypeVar("R")
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # How long a write waits, in total, for another writer to finish before it gives up.
 BUSY_TIMEOUT_S = float(os.environ.get("CONTRACTS_BUSY_TIMEOUT", "10"))
 # FULL: a charge reported as done survives a power loss. The test suite sets NORMAL (still

@@ -106,6 +106,14 @@ def _migration_7() -> None:
     database.execute_sql(SHARE_INDEX_SQL)
 
 
+def _migration_8() -> None:
+    """The counts' tally (status_tally.py): how many contracts have each stored state and
+    dates, kept in step by triggers, so the counts per status read no contract."""
+    from . import status_tally
+
+    status_tally.create()
+
+
 MIGRATIONS = {
     1: _migration_1,
     2: _migration_2,
@@ -114,4 +122,5 @@ MIGRATIONS = {
     5: _migration_5,
     6: _migration_6,
     7: _migration_7,
+    8: _migration_8,
 }

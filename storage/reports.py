@@ -7,11 +7,11 @@ from __future__ import annotations
 import peewee as pw
 import pendulum
 
-from . import search_index
+from . import search_index, status_tally
 from .by_dates import status_is, status_on, status_when
 from .clock import today
 from .contract_reads import contract_info, days_left
-from .db import is_postgres, reads
+from .db import reads
 from .errors import InvalidInput
 from .lookup import (
     case_number,
@@ -29,6 +29,7 @@ from .models import (
     Line,
     Template,
     UsageEntry,
+    database,
     tuples,
 )
 from .views import (
@@ -37,6 +38,7 @@ from .views import (
     ContractInfo,
     ContractRow,
     LedgerEntryInfo,
+    StatusCounts,
 )
 
 OPEN_STATUSES = ("draft", "invoiced", "active", "on_hold")
@@ -84,23 +86,36 @@ def count_contracts(
     return _filtered(status, text, customer)[0].count()
 
 
+# A filter text held by more contracts than this is counted no further: its counts per
+# status are how many at least (StatusCounts.at_least), read in a bounded time.
+COUNT_LIMIT = 1_000
+
+
 @reads
-def status_counts(text: str | None = None) -> dict[str, int]:
-    """How many contracts each status holds (and 'all'), under the filter text."""
-    query = _filtered(None, text, None)[0]
+def status_counts(text: str | None = None) -> StatusCounts:
+    """How many contracts each status holds (and 'all'), under the filter text. With no
+    text, summed from the tally (status_tally.py); with one, counted among at most
+    COUNT_LIMIT contracts that hold it (then `at_least`: see StatusCounts)."""
     day = today()
-    # Grouped by the stored state and two conditions on the dates, not by status_column:
-    # PostgreSQL then knows there are few groups and counts in parallel workers. On SQLite,
-    # `+status` keeps the planner on one pass over the table (grouping by the bare column, it
-    # walks the (status, start) index and looks up every row from it: twice as slow).
-    stored: pw.ColumnBase = Contract.status
-    if not is_postgres():
-        stored = pw.NodeList((pw.SQL("+"), Contract.status), glue="")
-    groups = (stored, Contract.start > day, Contract.end < day)
-    rows = tuples(query.select(*groups, pw.fn.COUNT(Contract.id)).group_by(*groups))
-    counts = {status: 0 for status in STATUSES}
+    needle = " ".join((text or "").split())
+    if not needle:
+        return _counted(status_tally.by_state(day), at_least=False)
+    held = _filtered(None, needle, None)[0].select(Contract.status, Contract.start, Contract.end)
+    found = held.limit(COUNT_LIMIT).alias("held")
+    value = Contract.start.db_value(day)
+    groups = (found.c.status, found.c.start > value, found.c.end < value)
+    counted = pw.Select([found], [*groups, pw.fn.COUNT(pw.SQL("*"))]).group_by(*groups)
+    rows = [(state, bool(a), bool(b), n) for state, a, b, n in database.execute(counted)]
+    return _counted(rows, at_least=sum(n for *_, n in rows) >= COUNT_LIMIT)
+
+
+def _counted(rows: list[tuple[str, bool, bool, int]], at_least: bool) -> StatusCounts:
+    """The counts per status (and 'all') from (stored state, whether the start is to come,
+    whether the end is past, how many) rows."""
+    counts = StatusCounts({status: 0 for status in STATUSES})
+    counts.at_least = at_least
     for state, not_started, ended, n in rows:
-        counts[status_when(state, bool(not_started), bool(ended))] += n
+        counts[status_when(state, not_started, ended)] += n
     counts["all"] = sum(counts.values())
     return counts
 

@@ -8,7 +8,7 @@ the typed text are both folded by Python already, so a MATCH of the quoted text 
 the rows `search LIKE '%text%'` finds.
 
 PostgreSQL: a GIN index with `gin_trgm_ops` (pg_trgm) on `contract.search`, which serves the
-same ILIKE the filter always ran and is kept in step by PostgreSQL itself. When the database
+filter's LIKE (case-sensitive: both sides are folded) and is kept in step by PostgreSQL. When the database
 refuses CREATE EXTENSION (no privilege), there is no index and the filter reads as before.
 
 Text of one or two characters has no trigram: it is looked for with LIKE, as before.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 
 import peewee as pw
 
@@ -80,7 +81,11 @@ def built_after(fill: Callable[[], object], progress: Callable[[str], object]) -
     by row, then build the index over everything at once (`progress` names that phase).
     On PostgreSQL the dropped index locks readers of contracts out until the fill commits
     (the demo fills an empty database only: they would see no contracts meanwhile anyway);
-    building it at the end took 2.6 s for 100,000 contracts."""
+    building it at the end took 2.6 s for 100,000 contracts. The counts' tally
+    (status_tally.py) is likewise counted once, after the fill."""
+    from . import status_tally
+
+    fill = partial(status_tally.built_after, fill)
     if is_postgres():
         indexed = bool(
             database.execute_sql(
@@ -124,11 +129,22 @@ _WORD_TRIGRAM = re.compile(r"[^\W_]{3}")  # three letters or digits in a row
 
 
 def _pg_contains(needle: str) -> pw.ColumnBase:
-    """ILIKE, as the filter always ran on PostgreSQL. pg_trgm narrows by the trigrams of the
+    """LIKE on the folded text (see _holds). pg_trgm narrows by the trigrams of the
     words in the text (letters and digits; it ignores punctuation): without three of them
     in a row (`pi`, `& c`) the GIN index would hand over nearly every row to check again,
     slower than reading the table, so the text is then matched against an expression the
     index does not serve, and the planner reads the table as it did before the index."""
     if _WORD_TRIGRAM.search(needle):
-        return Contract.search.contains(needle)
-    return Contract.search.concat("").contains(needle)
+        return _holds(Contract.search, needle)
+    return _holds(Contract.search.concat(""), needle)
+
+
+def _holds(column: pw.ColumnBase, needle: str) -> pw.ColumnBase:
+    """`column LIKE '%needle%'`, its wildcards escaped. LIKE, not ILIKE: the text and the
+    needle are both folded by Python already, so LIKE finds what `needle in search` finds
+    (as SQLite's index does), and reads each row about 2.7 times faster than ILIKE (the
+    first 1,000 contracts holding `pin` of 1,000,000: 19–24 → 7–9 ms)."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = pw.Value(f"%{escaped}%", converter=False)
+    escape = pw.Value("\\", converter=False)
+    return pw.Expression(column, pw.OP.LIKE, pw.NodeList((pattern, pw.SQL("ESCAPE"), escape)))

@@ -22,7 +22,9 @@ def verify() -> list[str]:
 
 
 def _violations() -> list[str]:
-    return _line_violations() + _case_violations() + _date_violations()
+    from . import status_tally
+
+    return _line_violations() + _case_violations() + _date_violations() + status_tally.differences()
 
 
 def _line_violations() -> list[str]:

@@ -64,6 +64,14 @@ class ContractRow(JsonMixin):
         return self.kind.left(self.remaining, self.total, self.overage, word=word)
 
 
+class StatusCounts(dict[str, int]):
+    """How many contracts each status holds (and "all"). With `at_least`, more contracts
+    hold the filter text than were counted (status_counts stops counting at COUNT_LIMIT):
+    each count is then how many at least."""
+
+    at_least: bool = False
+
+
 @dataclass(frozen=True)
 class CaseInfo(JsonMixin):
     number: str

@@ -384,6 +384,25 @@ async def _attention_paint(url: str, rounds: int) -> tuple[list[float], list[flo
     return attention, keys
 
 
+def _print_keys(url: str, runs: int) -> None:
+    """The filter keystrokes, each key of `pine` apart, and the tab switches."""
+    filter_ms, tab_ms = asyncio.run(_interactions(url, runs))
+    for i, key in enumerate("pine"):
+        each = filter_ms[i::4]
+        print(
+            f"filter key {i + 1} {'pine'[: i + 1]!r:7} {statistics.median(each):7.1f} ms "
+            f"median, {min(each):.1f}-{max(each):.1f} ms"
+        )
+    print(
+        f"filter keystroke {statistics.median(filter_ms):7.1f} ms median, "
+        f"{max(filter_ms):.1f} ms max (target <= 100 ms)"
+    )
+    print(
+        f"tab switch       {statistics.median(tab_ms):7.1f} ms median, {max(tab_ms):.1f} ms max "
+        "(target <= 100 ms)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="sqlite:///path.db (a demo database)")
@@ -394,6 +413,11 @@ def main() -> None:
         default=0.0,
         help="PostgreSQL only: reach the server through a proxy that holds each request "
         "this long, as a server on another host would (tests/helpers/wire.py)",
+    )
+    parser.add_argument(
+        "--keys",
+        action="store_true",
+        help="only the filter keystrokes (each of `pine` apart) and the tab switches",
     )
     parser.add_argument("--child", choices=["contracts", "bare"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -413,6 +437,8 @@ def main() -> None:
         args.db = proxy.url
     med = statistics.median
     print(f"database: {args.db}; {args.runs} runs each, medians")
+    if args.keys:
+        return _print_keys(args.db, args.runs)
     _first_paint("bare", args.db), _first_paint("contracts", args.db)  # warm the caches
     ours, bare = [], []
     for i in range(args.runs):

@@ -59,6 +59,45 @@ def mixed_work(url: str, number: str, rounds: int, login: str, today: str, seed:
     return outcome
 
 
+def status_changes(url: str, shared: list[str], rounds: int, login: str, seed: int) -> dict:
+    """New drafts (all of the same dates), invoiced, deleted, and holds, releases and
+    cancels of the `shared` contracts, at random: what moves the counts per status."""
+    import random
+
+    rng = random.Random(seed)
+    storage.open_database(url)
+    outcome: dict = {"done": 0, "refused": 0, "other": []}
+    mine: list[str] = []
+    with storage.acting_as(login):
+        for i in range(rounds):
+            roll = rng.random()
+            try:
+                if roll < 0.3 or not mine:
+                    mine.append(
+                        storage.new_contract(
+                            "Acme Corp", "Phone Support", "2026-01-01", "2026-12-31"
+                        )
+                    )
+                    storage.add_line(mine[-1], f"Line {i}", price="100")
+                elif roll < 0.45:
+                    storage.invoice(mine.pop())
+                elif roll < 0.55:
+                    storage.delete(mine.pop())
+                else:
+                    action = rng.choice([storage.hold, storage.release, storage.release])
+                    if roll > 0.95:
+                        storage.cancel(rng.choice(shared), "2026-12-01", "moved")
+                    else:
+                        action(rng.choice(shared))
+                outcome["done"] += 1
+            except storage.Refused:
+                outcome["refused"] += 1
+            except storage.DatabaseUnavailable as exc:
+                outcome["other"].append(f"unavailable: {exc}")
+    storage.close_database()
+    return outcome
+
+
 def charge_and_report(url: str, refs: list[str], today: str) -> None:
     """Charge forever, printing each case number once the charge is committed (crash test)."""
     import sys

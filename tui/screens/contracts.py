@@ -247,9 +247,11 @@ class ContractsScreen(DataScreen):
         if "counts" not in load.parts or (not load.keep and "rows" not in load.parts):
             return
         self.counts = load.parts["counts"]
-        self.query_one(TabBar).set_counts(self.counts)
+        more = self._at_least
+        self.query_one(TabBar).set_counts(self.counts, at_least=more)
         count = self.counts.get(self.status, 0)
-        self.table.load(count, load.fetch, keep=load.keep, first_page=load.parts.get("rows"))
+        rows = load.parts.get("rows")
+        self.table.load(count, load.fetch, keep=load.keep, first_page=rows, more=more)
         self._update_title()
         self._load_done(load)
 
@@ -265,14 +267,19 @@ class ContractsScreen(DataScreen):
             self._filter_waiting = False
             self._apply_filter()
 
+    @property
+    def _at_least(self) -> bool:
+        """Whether the counts are how many at least (a text held by many contracts)."""
+        return bool(getattr(self.counts, "at_least", False))
+
     def _update_title(self) -> None:
-        count = self.counts.get(self.status, 0)
+        count = f"{self.counts.get(self.status, 0):,}{'+' if self._at_least else ''}"
         what = status_label(self.status).lower()
         where = f" matching '{self.text}'" if self.text else ""
         title = (
-            f"Contracts · {count:,} {what}{where}"
+            f"Contracts · {count} {what}{where}"
             if self.status != "all"
-            else f"Contracts · {count:,} in all{where}"
+            else f"Contracts · {count} in all{where}"
         )
         self.query_one(TitleBar).set_title(title)
 

@@ -98,11 +98,13 @@ class TabBar(Widget):
         super().__init__(id=id)
         self.tabs = list(tabs)
         self.counts: dict[str, int] = {}
+        self.at_least = False  # each count is how many at least: `Active 6,200+`
         self.set_reactive(TabBar.active, active)
         self._spans: list[tuple[int, int, str]] = []
 
-    def set_counts(self, counts: dict[str, int]) -> None:
+    def set_counts(self, counts: dict[str, int], at_least: bool = False) -> None:
         self.counts = dict(counts)
+        self.at_least = at_least
         self.refresh()
 
     def render(self) -> Text:
@@ -123,16 +125,18 @@ class TabBar(Widget):
         return text
 
     def _label(self, tab: str, level: int) -> str:
-        """`Canceled 4,213` (level 0), `Canceled 4.2k` (1), `Canceled 4k` (2)."""
+        """`Canceled 4,213` (level 0), `Canceled 4.2k` (1), `Canceled 4k` (2); with
+        `at_least`, `Canceled 4,213+`."""
         name = dict(self.tabs)[tab]
         count = self.counts.get(tab)
         if count is None:
             return name
+        plus = "+" if self.at_least else ""
         if level == 0 or count < 1_000:
-            return f"{name} {count:,}"
+            return f"{name} {count:,}{plus}"
         if level == 1 and count < 10_000:
-            return f"{name} {count / 1000:.1f}".removesuffix(".0") + "k"
-        return f"{name} {round(count / 1000)}k"
+            return f"{name} {count / 1000:.1f}".removesuffix(".0") + f"k{plus}"
+        return f"{name} {count // 1000 if plus else round(count / 1000)}k{plus}"
 
     def watch_active(self, old: str, new: str) -> None:
         self.refresh()

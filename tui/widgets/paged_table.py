@@ -127,6 +127,7 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
         self.cache_pages = cache_pages
         self.empty_text = empty_text
         self.row_count = 0
+        self.more = False  # row_count is how many at least: pages past it may follow
         self.waiting = True
         self.sort_key: str | None = None
         self.sort_descending = False
@@ -149,9 +150,12 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
         *,
         keep: bool = False,
         first_page: list | None = None,
+        more: bool = False,
     ) -> None:
         """Show `count` rows from `fetch`. With `keep` (a refresh of the same list), the old
         rows stay on screen until the new ones arrive and the selected row is followed.
+        With `more`, `count` is how many at least: a full page fetched at the end shows one
+        row more (loading), whose page tells whether the list goes on.
 
         `first_page`: the first rows, when the caller fetched them along with the count (so
         they show without another round trip). Fewer than a page (enough to fill the
@@ -182,7 +186,12 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
             else:
                 self._stale[0] = list(first_page)
                 partial = True
+        if keep and more:
+            count = max(count, self.row_count)  # the rows paged past the count stay
         self.row_count = max(0, count)
+        self.more = more
+        if more and 0 in self._pages:
+            self._grow(0, len(self._pages[0]))
         self.waiting = False
         if self.cursor >= self.row_count:
             self.set_reactive(PagedTable.cursor, max(0, self.row_count - 1))
@@ -269,9 +278,27 @@ class PagedTable(StorageCalls, ScrollView, can_focus=True):
         self._stale.pop(page, None)
         while len(self._pages) > self.cache_pages:
             self._pages.popitem(last=False)
+        if self.more and self._grow(page, len(rows)):
+            self._update_virtual_size()
+            self._ensure_window()
         if self._follow_key is not None and self.cursor // self.page_size == page:
             self._follow(rows, page)
         self.refresh()
+
+    def _grow(self, page: int, fetched: int) -> bool:
+        """An open-ended list (`more`): a page cut short is its end; a full one reaching
+        the row count so far has one row more after it, whose page is fetched when in
+        view. Whether the row count changed."""
+        end = page * self.page_size + fetched
+        if fetched < self.page_size:
+            self.row_count, self.more = end, False
+        elif end >= self.row_count:
+            self.row_count = end + 1
+        else:
+            return False
+        if self.cursor >= self.row_count:
+            self.set_reactive(PagedTable.cursor, max(0, self.row_count - 1))
+        return True
 
     def _follow(self, rows: list, page: int) -> None:
         """After a refresh, keep the cursor on the same row if it moved within its page."""
