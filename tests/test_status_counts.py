@@ -9,7 +9,7 @@ import pendulum
 import pytest
 
 import storage
-from storage import reports
+from storage import reports, status_tally
 from storage.models import STATUSES, database
 from tests.helpers import contract_between, contract_in, make_world, upgraded_from
 from tests.helpers.console import console, press, settle, write
@@ -164,8 +164,12 @@ def test_verify_finds_a_tally_out_of_step_with_the_contracts(db_url):
     assert storage.verify() == []
     on = ' ON "contract"' if storage.db.is_postgres() else ""
     database.execute_sql(f'DROP TRIGGER "contract_tally_update"{on}')
-    database.execute_sql(f"UPDATE contract SET status = 'on_hold' WHERE number = '{number}'")
-    tally = (
-        "the counts' tally holds {} {} contracts from 2026-01-01 to 2026-12-31, the contracts {}."
-    )
-    assert storage.verify() == [tally.format(1, "active", 0), tally.format(0, "on_hold", 1)]
+    try:
+        database.execute_sql(f"UPDATE contract SET status = 'on_hold' WHERE number = '{number}'")
+        tally = (
+            "the counts' tally holds {} {} contracts from 2026-01-01 to 2026-12-31, "
+            "the contracts {}."
+        )
+        assert storage.verify() == [tally.format(1, "active", 0), tally.format(0, "on_hold", 1)]
+    finally:  # the PostgreSQL test database is shared by the tests after this one
+        status_tally.create()
