@@ -282,20 +282,23 @@ def test_progress_is_reported_through_every_phase(db_url):
     phases = {}  # what (its first word): the counts told, in order
     for done, total, what in calls:
         phases.setdefault(what.split()[0], []).append((done, total))
-    indexes = ["indexes"] if db_url.startswith("sqlite") else []  # rebuilt on SQLite only
+    keys = [] if db_url.startswith("sqlite") else ["keys"]  # foreign keys: PostgreSQL's only
     # the filter's substring index is built once, after the rows (a phase of its own)
-    assert list(phases) == ["customers", "contracts", "search", *indexes, "statistics"]
+    assert list(phases) == ["customers", "contracts", "search", "indexes", *keys, "statistics"]
     assert phases["search"] == [(0, 1)]
     assert phases["customers"][0] == (0, 10) and phases["customers"][-1] == (10, 10)
     assert phases["contracts"][0] == (0, 30) and phases["contracts"][-1] == (30, 30)
     assert phases["statistics"] == [(0, 1), (1, 1)]
     for counts in phases.values():
         assert [done for done, _t in counts] == sorted(done for done, _t in counts)
-    if indexes:
-        built = [what for _d, _t, what in calls if what.startswith("indexes (building ")]
-        total = phases["indexes"][-1][1]
-        assert len(built) == total > 10 and phases["indexes"][-1] == (total, total)
-        assert "indexes (building contract_number)" in built
+    built = [what for _d, _t, what in calls if what.startswith("indexes (building ")]
+    total = phases["indexes"][-1][1]
+    assert len(built) == total > 10 and phases["indexes"][-1] == (total, total)
+    assert "indexes (building contract_number)" in built
+    if keys:
+        checked = [what for _d, _t, what in calls if what.startswith("keys (checking ")]
+        total = phases["keys"][-1][1]
+        assert len(checked) == total > 5 and phases["keys"][-1] == (total, total)
 
 
 def test_a_database_with_its_own_customers_and_templates(db_url):
