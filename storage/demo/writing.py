@@ -23,6 +23,7 @@ from .rows import COLUMNS
 
 Progress = Callable[[int, int, str], object]  # progress(done, total, what)
 CACHE_KIB = 16_384  # SQLite's page cache while filling: what the fill's memory is, mostly
+SORT_MEMORY = "256MB"  # PostgreSQL server's memory for building the indexes and checking keys
 
 
 @contextmanager
@@ -87,6 +88,9 @@ def indexes_rebuilt_after(report: Progress | None = None) -> Iterator[None]:
     (building NAME)"), then of each key before it is checked ("keys (checking NAME)")."""
     tables = [model._meta.table_name for model in COLUMNS]
     if is_postgres():
+        # for this transaction only: sorts for the indexes and joins for the keys in memory
+        database.execute_sql(f"SET LOCAL maintenance_work_mem = '{SORT_MEMORY}'")
+        database.execute_sql(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
         indexes, keys = _postgres_indexes(tables), _postgres_keys(tables)
         for table, name, _sql in keys:
             database.execute_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
