@@ -282,20 +282,23 @@ def test_progress_is_reported_through_every_phase(db_url):
     phases = {}  # what (its first word): the counts told, in order
     for done, total, what in calls:
         phases.setdefault(what.split()[0], []).append((done, total))
-    indexes = ["indexes"] if db_url.startswith("sqlite") else []  # rebuilt on SQLite only
+    keys = [] if db_url.startswith("sqlite") else ["keys"]  # foreign keys: PostgreSQL's only
     # the filter's substring index is built once, after the rows (a phase of its own)
-    assert list(phases) == ["customers", "contracts", "search", *indexes, "statistics"]
+    assert list(phases) == ["customers", "contracts", "search", "indexes", *keys, "statistics"]
     assert phases["search"] == [(0, 1)]
     assert phases["customers"][0] == (0, 10) and phases["customers"][-1] == (10, 10)
     assert phases["contracts"][0] == (0, 30) and phases["contracts"][-1] == (30, 30)
     assert phases["statistics"] == [(0, 1), (1, 1)]
     for counts in phases.values():
         assert [done for done, _t in counts] == sorted(done for done, _t in counts)
-    if indexes:
-        built = [what for _d, _t, what in calls if what.startswith("indexes (building ")]
-        total = phases["indexes"][-1][1]
-        assert len(built) == total > 10 and phases["indexes"][-1] == (total, total)
-        assert "indexes (building contract_number)" in built
+    built = [what for _d, _t, what in calls if what.startswith("indexes (building ")]
+    total = phases["indexes"][-1][1]
+    assert len(built) == total > 10 and phases["indexes"][-1] == (total, total)
+    assert "indexes (building contract_number)" in built
+    if keys:
+        checked = [what for _d, _t, what in calls if what.startswith("keys (checking ")]
+        total = phases["keys"][-1][1]
+        assert len(checked) == total > 5 and phases["keys"][-1] == (total, total)
 
 
 def test_a_database_with_its_own_customers_and_templates(db_url):
@@ -378,3 +381,30 @@ def test_a_fill_killed_halfway_leaves_the_database_as_it_was(sqlite_url, tmp_pat
     assert sql("PRAGMA journal_mode") == [("wal",)] and storage.verify() == []
     storage.clock.freeze(TODAY)
     assert demo.fill(20)["contracts"] == 20
+
+
+def test_the_bulk_writer_keeps_empty_text_apart_from_nothing(db_url):
+    """The writer the demo and the import share: COPY in CSV on PostgreSQL reads an empty
+    value as NULL, so empty text, a comma, a quote, a tab and a new line must come back as
+    written, and None as NULL (the empty case number and resolution are the ones at risk)."""
+    from storage.db import is_postgres
+    from storage.demo.writing import insert
+    from storage.models import database
+
+    storage.add_customer("Acme Corp")
+    (customer,) = [row for (row,) in sql('SELECT "id" FROM "customer"')]
+    odd = 'a, "quoted"\ttab\nline \\ back'
+    rows = [
+        (900, "", customer, odd, None, "resolved", "2026-06-01 10:00:00", "agarcia",
+         "2026-06-01 11:00:00", "2026-06-01", "agarcia", "", None, 0),
+        (901, None, customer, odd, None, "open", "2026-06-01 10:00:00", "", None, None, None,
+         None, 15, 1),
+    ]  # fmt: skip
+    with database.atomic():
+        insert(Case, rows[1:], is_postgres())  # in CSV
+        insert(Case, rows[:1], is_postgres())  # empty text where NULL may be: in text
+    read = sql(
+        'SELECT "id", "number", "title", "opened_by", "resolution", "spent" FROM "case" '
+        'ORDER BY "id"'
+    )
+    assert read == [(900, "", odd, "agarcia", "", None), (901, None, odd, "", None, 15)]

@@ -9,12 +9,14 @@ cases while used up, held or canceled.
 
 It is built for size (100,000 contracts, about two million rows, in under 30 seconds on
 SQLite): rows are generated as named tuples with ids assigned here and written batch by
-batch inside one transaction, with multi-row INSERTs on SQLite and COPY on PostgreSQL;
-afterwards PostgreSQL's id sequences are moved past the rows written so later inserts never
+batch inside one transaction, with multi-row INSERTs on SQLite and COPY (CSV) on PostgreSQL,
+the tables' indexes (and PostgreSQL's foreign keys) dropped meanwhile and made again at the
+end; afterwards PostgreSQL's id sequences are moved past the rows written so later inserts never
 collide. The same seed and the same today give the same data. Its memory does not grow with
 the count: a batch is let go once written, customers are remembered by the draws that named
 them, and SQLite's page cache is bounded (writing.CACHE_KIB). `progress` hears of every
-phase: customers, contracts, each index SQLite builds again, and the statistics (ANALYZE).
+phase: customers, contracts, the search index, each index built again, each of PostgreSQL's
+foreign keys checked again, and the statistics (ANALYZE).
 
 - words.py: the vocabulary (names, templates, line kinds, case titles, reps);
 - rows.py: one named record per table written;
@@ -45,7 +47,8 @@ def fill(contracts: int = 200, seed: int = 1, progress: Progress | None = None) 
     """Fill an empty database with `contracts` demo contracts and everything around them.
 
     `progress(done, total, what)` is called as the work goes: `what` names the phase
-    ("customers", "contracts", "indexes (building NAME)" then "indexes", "statistics").
+    ("customers", "contracts", "search index", "indexes (building NAME)" then "indexes", on
+    PostgreSQL "keys (checking NAME)" then "keys", "statistics").
     Returns the rows written per table ("customers", "templates", "contracts", "lines",
     "cases", "ledger", "audit"), their sum ("rows") and the seconds taken ("seconds").
     Refused when the database already holds contracts; nothing is changed then."""

@@ -27,7 +27,7 @@ from ..models import (
 )
 from .contacts import Contacts
 from .customers import Client, CustomerMaking
-from .days import DAY, add_months, iso, make_clock, month_start, stamp
+from .days import DAY, ISO, add_months, iso, make_clock, month_start, stamp
 from .dice import Dice
 from .rows import COLUMNS, AuditRow, ContractRow, LineRow, TemplateRow, maker
 from .usage import FIRST_LEVELS, LineUse
@@ -48,7 +48,9 @@ from .writing import Progress, insert, next_id, no_cycle_collection
 BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
 WHO = "demo"  # the audit trail's "who" for everything the generator writes
 
-new_line, new_audit = maker(LineRow), maker(AuditRow)
+new_line, new_audit, new_contract = maker(LineRow), maker(AuditRow), maker(ContractRow)
+# json.dumps(..., sort_keys=True) without making an encoder for every call
+_json = json.JSONEncoder(sort_keys=True).encode
 
 # fmt: off
 STATUS_WEIGHTS = {"draft": 4, "invoiced": 6, "active": 70, "on_hold": 3, "canceled": 5,
@@ -172,7 +174,7 @@ class Filler(CustomerMaking, LineUse):
                     action,
                     WHO,
                     stamp(at),
-                    json.dumps(changes, sort_keys=True),
+                    _json(changes),
                 )
             )
         )
@@ -407,6 +409,7 @@ class Filler(CustomerMaking, LineUse):
         copies)."""
         rng, status, template = self.rng, contract.status, contract.template
         all_lines, renewal_specs, renewal_lines = [], [], []
+        created, lines = stamp(head.created), self.rows[Line]
         for position, spec in enumerate(specs, 1):
             start_off, end_off = spec.start_off, spec.end_off
             l_start = contract.start + start_off if start_off is not None else contract.start
@@ -434,7 +437,7 @@ class Filler(CustomerMaking, LineUse):
             used = self.use_until(
                 lid, template, spec.total, head.customer.id, statuses, (l_start, l_end), window_end
             )
-            self.rows[Line].append(
+            lines.append(
                 new_line(
                     (
                         lid,
@@ -442,15 +445,15 @@ class Filler(CustomerMaking, LineUse):
                         position,
                         spec.title,
                         spec.product,
-                        iso(l_start),
-                        iso(l_end),
+                        ISO[l_start],
+                        ISO[l_end],
                         spec.total,
                         used,
                         spec.price,
                         spec.discount,
                         l_status,
                         renewed_from,
-                        stamp(head.created),
+                        created,
                     )
                 )
             )

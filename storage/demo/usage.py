@@ -65,8 +65,10 @@ def _spent_for(charged: int, increment: int | None, minimum: int | None, rng: Di
 
 def _sorted_days(span: Span, count: int, rnd: Callable[[], float]) -> list[int]:
     """`count` random days of `span` up to its last day of use, in order."""
-    width = span.until - span.start + 1
-    return sorted(span.start + int(rnd() * width) for _ in range(count))
+    start, width = span.start, span.until - span.start + 1
+    days = [start + int(rnd() * width) for _ in range(count)]
+    days.sort()
+    return days
 
 
 def _unresolved(

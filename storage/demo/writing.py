@@ -4,22 +4,26 @@ sequences are moved past them afterwards."""
 
 from __future__ import annotations
 
+import csv
 import gc
 import io
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from peewee import OperationalError
 
+from .. import search_index
 from ..db import is_postgres
 from ..models import Base, Case, Contract, database
 from .rows import COLUMNS
 
 Progress = Callable[[int, int, str], object]  # progress(done, total, what)
 CACHE_KIB = 16_384  # SQLite's page cache while filling: what the fill's memory is, mostly
+SORT_MEMORY = "256MB"  # PostgreSQL server's memory for building the indexes and checking keys
 
 
 @contextmanager
@@ -71,31 +75,78 @@ def _journal_mode(mode: str) -> str:
 
 @contextmanager
 def indexes_rebuilt_after(report: Progress | None = None) -> Iterator[None]:
-    """On SQLite, drop the indexes of the tables being filled and build them again at the
-    end (a third faster than updating them row by row; the unique ones check the data again).
-    Inside the fill's transaction: readers keep seeing the old state, a failure undoes it.
-    Not on PostgreSQL: there DROP INDEX would lock readers out of those tables for the whole
-    fill, and it gained little (the per-row foreign-key checks cost more than the indexes).
-    `report(done, total, what)` is told of each index before it is built, and at the end."""
-    if is_postgres():
-        yield
-        return
+    """Drop the indexes of the tables being filled and build them again at the end: sorting
+    each index once is cheaper than keeping it in step row by row (the unique ones check the
+    data again as they are built). On PostgreSQL the foreign keys of those tables go too
+    (each row written would otherwise look up the rows it refers to) and are added again at
+    the end, which checks every row at once; the primary keys stay, and so does the filter's
+    substring index, which search_index.built_after handles. Inside the fill's transaction: a
+    failure undoes it all. Readers keep seeing the old state on SQLite; on PostgreSQL the
+    dropped indexes and keys lock them out of those tables until the fill commits (the demo
+    fills a database without contracts, so there is little for them to read meanwhile).
+    `report(done, total, what)` is told of each index before it is built ("indexes
+    (building NAME)"), then of each key before it is checked ("keys (checking NAME)")."""
     tables = [model._meta.table_name for model in COLUMNS]
-    marks = ", ".join("?" * len(tables))
-    indexes = database.execute_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        f"AND tbl_name IN ({marks}) ORDER BY name",
-        tables,
-    ).fetchall()
+    if is_postgres():
+        # for this transaction only: sorts for the indexes and joins for the keys in memory
+        database.execute_sql(f"SET LOCAL maintenance_work_mem = '{SORT_MEMORY}'")
+        database.execute_sql(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        indexes, keys = _postgres_indexes(tables), _postgres_keys(tables)
+        for table, name, _sql in keys:
+            database.execute_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    else:
+        indexes, keys = _sqlite_indexes(tables), []
     for name, _sql in indexes:
         database.execute_sql(f'DROP INDEX "{name}"')
     yield
     for done, (name, sql) in enumerate(indexes):
-        if report is not None:
-            report(done, len(indexes), f"indexes (building {name})")
+        _report(report, done, len(indexes), f"indexes (building {name})")
         database.execute_sql(sql)
+    _report(report, len(indexes), len(indexes), "indexes")
+    for done, (table, name, sql) in enumerate(keys):
+        _report(report, done, len(keys), f"keys (checking {name})")
+        database.execute_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {sql}')
+    if keys:
+        _report(report, len(keys), len(keys), "keys")
+
+
+def _report(report: Progress | None, done: int, total: int, what: str) -> None:
     if report is not None:
-        report(len(indexes), len(indexes), "indexes")
+        report(done, total, what)
+
+
+def _sqlite_indexes(tables: list[str]) -> list[tuple[str, str]]:
+    marks = ", ".join("?" * len(tables))
+    return database.execute_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({marks}) ORDER BY name",
+        tables,
+    ).fetchall()
+
+
+def _postgres_indexes(tables: list[str]) -> list[tuple[str, str]]:
+    """(name, definition) of the indexes no constraint stands on (not the primary keys), but
+    the filter's substring index."""
+    return database.execute_sql(
+        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+        "WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace "
+        "AND i.relname <> %s "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid) "
+        "ORDER BY i.relname",
+        (tables, search_index.TRIGRAM_INDEX),
+    ).fetchall()
+
+
+def _postgres_keys(tables: list[str]) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the foreign keys of `tables`."""
+    return database.execute_sql(
+        "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+        "JOIN pg_class t ON t.oid = k.conrelid WHERE k.contype = 'f' "
+        "AND t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace "
+        "ORDER BY k.conname",
+        (tables,),
+    ).fetchall()
 
 
 def _columns(model: type[Base], names: tuple[str, ...]) -> list[str]:
@@ -116,8 +167,7 @@ def insert(
     columns = ", ".join(f'"{c}"' for c in _columns(model, names))
     cursor = database.cursor()
     if postgres:
-        text = io.StringIO("".join(["\t".join(map(_copy_text, row)) + "\n" for row in rows]))
-        cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', text)
+        _copy(model, names, rows, cursor)
         return
     width = len(names)
     per_statement = max(1, min(500, _sqlite_variable_limit() // width))
@@ -130,6 +180,37 @@ def insert(
     if whole < len(rows):
         rest = rows[whole:]
         cursor.execute(sql + ", ".join([one] * len(rest)), list(chain.from_iterable(rest)))
+
+
+def _copy(
+    model: type[Base], names: tuple[str, ...], rows: list[tuple[Any, ...]], cursor: Any
+) -> None:
+    """COPY in CSV, which the csv module writes at C speed (the text format took a Python
+    call per value: most of the fill's time on PostgreSQL). CSV reads an empty value as NULL,
+    so the columns that cannot be NULL are told to read it as empty text; rows with empty
+    text in a column that can be NULL (the demo makes none) go in the text format instead."""
+    fields = [model._meta.fields[name] for name in names]
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    table = model._meta.table_name
+    if _empty_text_in(rows, [i for i, field in enumerate(fields) if field.null]):
+        text = io.StringIO("".join(["\t".join(map(_copy_text, row)) + "\n" for row in rows]))
+        cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', text)
+        return
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    required = ", ".join(f'"{field.column_name}"' for field in fields if not field.null)
+    force = f", FORCE_NOT_NULL ({required})" if required else ""
+    cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv{force})', buffer)
+
+
+def _empty_text_in(rows: list[tuple[Any, ...]], places: list[int]) -> bool:
+    """Whether any row holds "" at one of `places` (looked for at C speed)."""
+    if not places:
+        return False
+    if len(places) == 1:
+        return "" in map(itemgetter(places[0]), rows)
+    return "" in chain.from_iterable(map(itemgetter(*places), rows))
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
