@@ -13,6 +13,7 @@ contract's last billing period).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import peewee as pw
@@ -40,17 +41,11 @@ SECTIONS = {
 }
 
 
-_RATES: dict[tuple[float, str], str] = {}
-
-
+@functools.cache
 def _rate(per_week: float, kind_name: str) -> str:
     """A burn rate in words; lines share few distinct rates, so each is written once."""
-    text = _RATES.get((per_week, kind_name))
-    if text is None:
-        kind = allotment(kind_name)
-        text = kind.rate(max(per_week, 1) if kind.shows_unit else per_week)
-        _RATES[per_week, kind_name] = text
-    return text
+    kind = allotment(kind_name)
+    return kind.rate(max(per_week, 1) if kind.shows_unit else per_week)
 
 
 def _metered_active(day: pendulum.Date) -> pw.ColumnBase:
@@ -111,38 +106,27 @@ def _rows(query: pw.Query) -> list[tuple]:
     return database.execute(query).fetchall()
 
 
-_DATES: dict[object, pendulum.Date] = {}
-_ORDINALS: dict[object, int] = {}
-_TEXTS: dict[object, str] = {}
-
-
+@functools.cache
 def _date(value: dt.date | str | int) -> pendulum.Date:
     """A stored calendar date (text on SQLite, a date on PostgreSQL), or a day's ordinal,
     as a pendulum Date; lines share few distinct dates, so each is built once."""
-    day = _DATES.get(value)
-    if day is None:
-        if isinstance(value, int):
-            plain = dt.date.fromordinal(value)
-        else:
-            plain = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-        day = _DATES[value] = pendulum.Date(plain.year, plain.month, plain.day)
-    return day
+    if isinstance(value, int):
+        plain = dt.date.fromordinal(value)
+    else:
+        plain = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    return pendulum.Date(plain.year, plain.month, plain.day)
 
 
+@functools.cache
 def _ordinal(value: dt.date | str) -> int:
     """The ordinal of a stored calendar date, computed once per distinct date."""
-    n = _ORDINALS.get(value)
-    if n is None:
-        n = _ORDINALS[value] = _date(value).toordinal()
-    return n
+    return _date(value).toordinal()
 
 
+@functools.cache
 def _text(value: dt.date | str | int) -> str:
     """A stored calendar date, or a day's ordinal, as it is written (2026-11-30)."""
-    text = _TEXTS.get(value)
-    if text is None:
-        text = _TEXTS[value] = _date(value).isoformat()
-    return text
+    return _date(value).isoformat()
 
 
 SHARE = (pw.Cast(Line.used, "BIGINT") * pw.SQL("100")) / pw.fn.NULLIF(
