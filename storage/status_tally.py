@@ -31,8 +31,8 @@ _TABLE_SQL = (
     f'CREATE TABLE IF NOT EXISTS "{TABLE}" ({_COLUMNS}, "n" INTEGER NOT NULL, '
     'PRIMARY KEY ("status", "start", "end"))'
 )
-_FILL = (
-    f'INSERT INTO "{TABLE}" ("status", "start", "end", "n") '
+# The contracts counted per stored state and dates: what the tally holds when in step.
+_COUNTED = (
     'SELECT "status", "start", "end", COUNT(*) FROM "contract" GROUP BY "status", "start", "end"'
 )
 
@@ -78,11 +78,16 @@ def create() -> None:
     """Add the tally to the schema, filled from the contracts there (migration 8)."""
     date = "DATE" if is_postgres() else "TEXT"
     database.execute_sql(_TABLE_SQL.format(date=date))
-    database.execute_sql(f'DELETE FROM "{TABLE}"')
-    database.execute_sql(_FILL)
+    _count_all()
     if is_postgres():
         database.execute_sql(_PG_FUNCTION)
     _create_triggers()
+
+
+def _count_all() -> None:
+    """The tally made again from the contracts there, in one grouped pass."""
+    database.execute_sql(f'DELETE FROM "{TABLE}"')
+    database.execute_sql(f'INSERT INTO "{TABLE}" ("status", "start", "end", "n") {_COUNTED}')
 
 
 def _create_triggers() -> None:
@@ -109,8 +114,7 @@ def built_after(fill: Callable[[], object]) -> None:
     row by row, then count what is there at once (one grouped pass)."""
     _drop_triggers()
     fill()
-    database.execute_sql(f'DELETE FROM "{TABLE}"')
-    database.execute_sql(_FILL)
+    _count_all()
     _create_triggers()
 
 
@@ -139,10 +143,7 @@ def differences() -> list[str]:
     table was changed with its triggers dropped."""
     counted = {
         (status, str(start), str(end)): n
-        for status, start, end, n in database.execute_sql(
-            'SELECT "status", "start", "end", COUNT(*) FROM "contract" '
-            'GROUP BY "status", "start", "end"'
-        )
+        for status, start, end, n in database.execute_sql(_COUNTED)
     }
     tallied = {
         (status, str(start), str(end)): n
