@@ -129,9 +129,8 @@ def find_case(number: str, *, lock: bool = False, with_line: bool = False) -> Ca
     if not match:
         raise InvalidInput(f"'{quoted(number)}' is not a case number; write it like CAS-000123.")
     case_id = int(match.group(1))
-    query = Case.select().where(Case.id == case_id)
-    if with_line:
-        query = Case.select(Case, Line).join(Line, pw.JOIN.LEFT_OUTER).where(Case.id == case_id)
+    query = Case.select(Case, Line).join(Line, pw.JOIN.LEFT_OUTER) if with_line else Case.select()
+    query = query.where(Case.id == case_id)
     case = (lock_rows(query) if lock else query).first() if case_id <= MAX_ID else None
     if case is None:
         raise NotFound(f"there is no case {case_number(int(match.group(1)))}.")
