@@ -167,7 +167,7 @@ def insert(
     columns = ", ".join(f'"{c}"' for c in _columns(model, names))
     cursor = database.cursor()
     if postgres:
-        _copy(model, names, rows, cursor)
+        _copy(model, names, rows, cursor, columns)
         return
     width = len(names)
     per_statement = max(1, min(500, _sqlite_variable_limit() // width))
@@ -183,14 +183,17 @@ def insert(
 
 
 def _copy(
-    model: type[Base], names: tuple[str, ...], rows: list[tuple[Any, ...]], cursor: Any
+    model: type[Base],
+    names: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    cursor: Any,
+    columns: str,
 ) -> None:
     """COPY in CSV, which the csv module writes at C speed (the text format took a Python
     call per value: most of the fill's time on PostgreSQL). CSV reads an empty value as NULL,
     so the columns that cannot be NULL are told to read it as empty text; rows with empty
     text in a column that can be NULL (the demo makes none) go in the text format instead."""
     fields = [model._meta.fields[name] for name in names]
-    columns = ", ".join(f'"{field.column_name}"' for field in fields)
     table = model._meta.table_name
     if _empty_text_in(rows, [i for i, field in enumerate(fields) if field.null]):
         text = io.StringIO("".join(["\t".join(map(_copy_text, row)) + "\n" for row in rows]))
