@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import peewee as pw
 import pendulum
@@ -24,7 +24,7 @@ from .amounts import format_money
 from .billing import period_end
 from .by_dates import status_is
 from .clock import today
-from .db import mapped, reads
+from .db import mapped, read_apart, reads
 from .detail_views import Attention, AttentionEntry, AttentionSection
 from .forecast import burn, may_run_out, stored_day, window_sums
 from .lookup import case_number, contract_number, line_ref
@@ -174,15 +174,13 @@ def _in_days(days: int) -> str:
     return "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
 
 
-def running_out(
-    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
-) -> list[AttentionEntry]:
-    """Lines that will be used up before their end at the current rate, the soonest first;
-    a line already past the lower threshold is listed there, not again here.
+def _running_out_query(day: pendulum.Date, settings: AttentionSettings) -> pw.Select:
+    """Lines in use below the lower threshold that may run out before their end, with their
+    contract (if active) and customer: one query.
 
-    One query: the lines in use, grouped with their ledger's last LONG days (read from the
-    ledger's index), those that may run out before their end (forecast.may_run_out) then
-    joined to their contract, if active, and customer; `burn` decides."""
+    The lines in use are grouped with their ledger's last LONG days (read from the ledger's
+    index); those that may run out before their end (forecast.may_run_out) are then joined
+    to their contract and customer; `burn` decides, in `_running_out_entries`."""
     short, long, counted = window_sums(day)
     use = (
         Line.select(
@@ -198,7 +196,7 @@ def running_out(
         .having(may_run_out(short, long, day))
     ).alias("use")  # fmt: skip
     c = use.c
-    rows = pw.Select(
+    return pw.Select(
         [
             pw.Join(
                 pw.Join(use, Contract, on=Contract.id == c.contract_id),
@@ -210,9 +208,22 @@ def running_out(
             c.start, c.end, c.use_short, c.use_long,
         ],
     ).where(_metered_active(day))  # fmt: skip
+
+
+_RUNNING_OUT = (
+    "contract_id", "position", "name", "allotment_type", "total", "used", "start", "end",
+    "use_short", "use_long",
+)  # the columns of _running_out_query, in order  # fmt: skip
+
+
+def _running_out_entries(
+    rows: Iterable[Sequence], day: pendulum.Date, limit: int | None
+) -> list[AttentionEntry]:
+    """The rows of `_running_out_query` that `burn` sees used up before their end, the
+    soonest first."""
     today_n = day.toordinal()
     found = []
-    for cid, position, customer, kind, total, used, start, end, short, long in _rows(rows):
+    for cid, position, customer, kind, total, used, start, end, short, long in rows:
         rate, runs_out_n = burn(total, used, _ordinal(start), short, long, today_n)
         if runs_out_n is not None and runs_out_n < _ordinal(end):  # before its end
             found.append((runs_out_n, cid, position, customer, kind, rate, end))
@@ -227,6 +238,14 @@ def running_out(
         todo = "add a line or renew early"
         out.append(_on_line("runs_out", cid, position, customer, why, todo, runs_out))
     return out
+
+
+def running_out(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
+) -> list[AttentionEntry]:
+    """Lines that will be used up before their end at the current rate, the soonest first;
+    a line already past the lower threshold is listed there, not again here."""
+    return _running_out_entries(_rows(_running_out_query(day, settings)), day, limit)
 
 
 def ending(
@@ -424,12 +443,30 @@ def needs_attention(
     if within is not None:
         settings = replace(settings, within=check_within(within))
     day = today()
-    found = []
+    keys = list(sections or SECTIONS)
+    cap = None if limit is None else limit + 1
+    found: dict[str, list[AttentionEntry]] = {}
     with mapped():
-        for key in sections or SECTIONS:
-            entries = FINDERS[key](day, settings, None if limit is None else limit + 1)
-            more = limit is not None and len(entries) > limit
-            found.append(
-                AttentionSection(key, SECTIONS[key], entries[:limit] if more else entries, more)
-            )
-    return Attention(day, settings.within, (settings.warn, settings.alert), found)
+        # The lines running out take the longest to read: on a connection of their own,
+        # while this one reads the other sections.
+        apart = (
+            read_apart(_running_out_query(day, settings), _RUNNING_OUT)
+            if "runs_out" in keys and len(keys) > 1
+            else None
+        )
+        for key in keys:
+            if key != "runs_out" or apart is None:
+                found[key] = FINDERS[key](day, settings, cap)
+        if apart is not None:
+            found["runs_out"] = _running_out_entries(apart(), day, cap)
+    return Attention(
+        day,
+        settings.within,
+        (settings.warn, settings.alert),
+        [_section(key, found[key], limit) for key in keys],
+    )
+
+
+def _section(key: str, entries: list[AttentionEntry], limit: int | None) -> AttentionSection:
+    more = limit is not None and len(entries) > limit
+    return AttentionSection(key, SECTIONS[key], entries[:limit] if more else entries, more)

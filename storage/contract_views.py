@@ -37,6 +37,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, JsonMixin):  # every view is a dataclass and a JsonMixin
         return value.to_json()
+    if isinstance(value, tuple) and hasattr(value, "to_json"):  # a view as a named tuple
+        return value.to_json()
     return value
 
 

@@ -5,6 +5,7 @@ answers a phone system, does not build classes it never uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pendulum
 
@@ -35,9 +36,11 @@ class LineBurn(JsonMixin):
     per_week: list[int]  # use in each of the last weeks, oldest first; the last ends today
 
 
-@dataclass(frozen=True)
-class AttentionEntry(JsonMixin):
-    """One thing that needs attention: where, why, and what to do (attention.py)."""
+class AttentionEntry(NamedTuple):
+    """One thing that needs attention: where, why, and what to do (attention.py).
+
+    A named tuple, not a frozen dataclass like the other views: a large database lists tens
+    of thousands of entries, and a frozen dataclass takes five times as long to build."""
 
     section: str
     contract: str
@@ -47,6 +50,10 @@ class AttentionEntry(JsonMixin):
     why: str
     what_to_do: str
     date: pendulum.Date | None  # the day it is about (runs out, ends, started, period end)
+
+    def to_json(self) -> dict:
+        date = self.date
+        return {**self._asdict(), "date": None if date is None else date.isoformat()}
 
 
 @dataclass(frozen=True)

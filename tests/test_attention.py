@@ -6,6 +6,7 @@ are then set to the days they stand for (`charged_on`)."""
 
 from __future__ import annotations
 
+import peewee as pw
 import pendulum
 import pytest
 
@@ -176,6 +177,36 @@ def test_lines_that_will_run_out_before_their_end(world):
     assert found[0].date == TODAY.add(days=30)
     assert "1.2 cases/week" in found[0].why and "before its end on 2026-12-31" in found[0].why
     assert "add a line" in found[0].what_to_do
+
+
+def test_the_lines_running_out_are_the_same_read_apart_alone_or_in_a_transaction(world):
+    """With the other sections, the lines running out are read on a connection of their own
+    while this one reads the rest (db.read_apart); alone, or inside a transaction (where
+    another connection would not see what is not committed), they are read here."""
+    fast = active_contract()
+    faster = active_contract(customer="Globex")
+    charged_on(f"{fast}/1", *[ago(d) for d in (25, 20, 15, 10, 5)])
+    charged_on(f"{faster}/1", *[ago(d) for d in (6, 5, 4, 3, 2, 1)])
+    together = section(storage.needs_attention(), "runs_out")
+    alone = section(storage.needs_attention(sections=["runs_out"]), "runs_out")
+    assert [e.line for e in together] == [f"{faster}/1", f"{fast}/1"]
+    assert together == alone
+    with storage.models.database.atomic():
+        charged_on(f"{fast}/1", ago(1))  # not committed: only this connection sees it
+        inside = section(storage.needs_attention(), "runs_out")
+        sooner = {e.line: e.date for e in inside}[f"{fast}/1"]
+    assert sooner < {e.line: e.date for e in together}[f"{fast}/1"]
+
+
+def test_a_read_apart_that_fails_raises_where_its_rows_are_awaited(world):
+    from storage.db import read_apart
+    from storage.models import UsageEntry
+
+    broken = UsageEntry.select(UsageEntry.id).where(pw.SQL("no_such_column = 1"))
+    rows = read_apart(broken, ["id"])
+    with pytest.raises(pw.DatabaseError, match="no_such_column"):
+        rows()
+    assert storage.needs_attention().count == 0  # this connection is unharmed
 
 
 @pytest.mark.parametrize(

@@ -272,6 +272,5 @@ def test_the_consoles_notice_and_contract_read_together_say_what_each_says_alone
         assert info == storage.show(shown)
     notice, _, _ = storage.resolution_and_contract(timed, dev)
     assert notice == (
-        f"{timed} resolved: 10m spent, 30m charged (minimum 30m) to {dev}/1; "
-        "39h 30m of 40h left."
+        f"{timed} resolved: 10m spent, 30m charged (minimum 30m) to {dev}/1; 39h 30m of 40h left."
     )
