@@ -551,21 +551,18 @@ def read_apart(query: pw.Query, columns: Sequence[str]) -> Callable[[], list[lis
         here = [list(row) for row in database.execute(query).fetchall()]
         return lambda: here
     sql, params = database.get_sql_context().sql(query).query()
-    if is_postgres():
-        pack, row = "json_agg", "json_build_array"
-    else:
-        pack, row = "json_group_array", "json_array"
     names = ", ".join(f'r."{name}"' for name in columns)
-    packed = f"SELECT {pack}({row}({names})) FROM ({sql}) AS r"
+    packed = f"SELECT json_group_array(json_array({names})) FROM ({sql}) AS r"
     done: dict[str, Any] = {}
 
     def read() -> None:
         try:
             with session(), mapped():
+                if is_postgres():  # the driver takes the whole result in one call
+                    done["rows"] = database.execute_sql(sql, params).fetchall()
+                    return
                 (found,) = database.execute_sql(packed, params).fetchone()
-            done["rows"] = (
-                [] if found is None else json.loads(found) if isinstance(found, str) else found
-            )
+            done["rows"] = json.loads(found)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
             done["error"] = exc
 
