@@ -536,17 +536,19 @@ def read_snapshot() -> Iterator[None]:
             yield
 
 
-def read_apart(query: pw.Query, columns: Sequence[str]) -> Callable[[], list[list]]:
+def read_apart(query: pw.Query, columns: Sequence[str]) -> Callable[[], list[Sequence]]:
     """Start reading `columns` of the rows of `query` on a connection of its own, in a
     thread; returns the function that waits for them (as lists, in no particular order)
     and raises what the read raised. For one long read while the caller makes others:
     SQLite and PostgreSQL work on it outside Python's lock, so with two cores both go on
     at once.
 
-    The database packs the rows into one JSON array: fetched row by row, each row would
-    wait for Python's lock, which the caller holds while it works. Only outside a
-    transaction (the other connection would not see what this one has not committed):
-    inside one, the rows are read here and now."""
+    On SQLite the database packs the rows into one JSON array: fetched row by row, each
+    row would wait for Python's lock, which the caller holds while it works (PostgreSQL's
+    driver takes the whole result in one call, so its rows are fetched plainly).
+
+    Only outside a transaction (the other connection would not see what this one has not
+    committed): inside one, the rows are read here and now."""
     if database.in_transaction():
         here = [list(row) for row in database.execute(query).fetchall()]
         return lambda: here
@@ -569,7 +571,7 @@ def read_apart(query: pw.Query, columns: Sequence[str]) -> Callable[[], list[lis
     thread = threading.Thread(target=read, name="contracts-read-apart", daemon=True)
     thread.start()
 
-    def rows() -> list[list]:
+    def rows() -> list[Sequence]:
         thread.join()
         if "error" in done:
             raise done["error"]
