@@ -550,7 +550,7 @@ def read_apart(query: pw.Query, columns: Sequence[str]) -> Callable[[], list[Seq
     Only outside a transaction (the other connection would not see what this one has not
     committed): inside one, the rows are read here and now."""
     if database.in_transaction():
-        here = [list(row) for row in database.execute(query).fetchall()]
+        here: list[Sequence] = database.execute(query).fetchall()
         return lambda: here
     sql, params = database.get_sql_context().sql(query).query()
     names = ", ".join(f'r."{name}"' for name in columns)
