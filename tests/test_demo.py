@@ -3,13 +3,11 @@ databases. (How fast it is, is measured by running it, not here.)"""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pendulum
 import pytest
@@ -20,7 +18,6 @@ from storage.amounts import charge_for
 from storage.catalog import check_hours
 from storage.demo.contacts import mail_domain
 from storage.demo.customers import NAME_SPACE, customer_name
-from storage.demo.usage import LineUse
 from storage.lifecycle import _search_text
 from storage.models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
 from tests.helpers import dump, sql
@@ -354,41 +351,6 @@ def test_a_fill_beside_another_connection_keeps_the_log(sqlite_url, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_failure_while_the_rows_are_made_is_raised_and_nothing_is_written(db_url, monkeypatch):
-    """The rows are made in a child process (demo/apart.py): what goes wrong there reaches
-    the writer, which writes nothing, and no process is left behind."""
-    storage.clock.freeze(TODAY)
-
-    def broken(*args, **kwargs):
-        raise ValueError("no more dice")
-
-    monkeypatch.setattr(LineUse, "use_line", broken)
-    with pytest.raises(ValueError, match="no more dice"):
-        demo.fill(50)
-    assert storage.database_summary()["contracts"] == 0 and storage.verify() == []
-    assert multiprocessing.active_children() == []
-    monkeypatch.setattr(LineUse, "use_line", lambda *args, **kwargs: os._exit(9))
-    with pytest.raises(RuntimeError, match="the process making the demo rows stopped early"):
-        demo.fill(50)
-    assert storage.database_summary()["contracts"] == 0 and storage.verify() == []
-    assert multiprocessing.active_children() == []
-    monkeypatch.undo()
-    assert demo.fill(20)["contracts"] == 20
-
-
-def _processes_with(text: str) -> list[int]:
-    """The ids of the running processes whose command line holds `text`."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                if text.encode() in cmdline.read():
-                    found.append(int(pid))
-        except OSError:  # gone meanwhile
-            pass
-    return found
-
-
 def test_a_fill_killed_halfway_leaves_the_database_as_it_was(sqlite_url, tmp_path):
     """SIGKILL once thousands of contracts are written into the file: the next opening rolls
     the fill back, indexes and all, and the demo can run again."""
@@ -412,11 +374,6 @@ def test_a_fill_killed_halfway_leaves_the_database_as_it_was(sqlite_url, tmp_pat
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert grown > size + 5_000_000  # written into the file itself, not into a log
-    for _ in range(100):  # the process making the rows stops too, at its next batch
-        if not _processes_with(sqlite_url):
-            break
-        time.sleep(0.1)
-    assert _processes_with(sqlite_url) == []
     storage.open_database(sqlite_url)
     assert [c.name for c in storage.list_customers()] == ["Acme Corp"]
     assert storage.database_summary()["contracts"] == 0

@@ -71,11 +71,11 @@ class CustomerMaking(Making):
     contacts: Contacts
     _id: Callable[[type[Base]], int]
     _audit: Callable[[str, str, str, int, dict[str, Any]], None]
+    report: Callable[[int, int, str], None]
 
     def make_customers(self) -> Iterator[tuple[int, int]]:
         """A third as many customers as contracts, their rows added to the batch; yields how
-        many are made of how many meant at the start, after every BATCH_CUSTOMERS of them,
-        and at the end."""
+        many are made of how many meant after every BATCH_CUSTOMERS of them, and at the end."""
         rng = self.rng
         n = max(5, self.total // 3)
         taken = self.taken_names
@@ -86,7 +86,7 @@ class CustomerMaking(Making):
                 break
         picks = rng.sample(range(space), min(space, n + len(taken)))
         self.customers = made = Clients(self.next_id[Customer])
-        yield 0, n  # the phase begins (told through the writer, which tells the user)
+        self.report(0, n, "customers")
         for draw in picks:
             name = customer_name(draw)
             key = name.casefold()

@@ -25,7 +25,6 @@ from ..models import (
     Template,
     tuples,
 )
-from .apart import made_apart
 from .contacts import Contacts
 from .customers import Client, CustomerMaking
 from .days import DAY, ISO, add_months, iso, make_clock, month_start, stamp
@@ -203,10 +202,11 @@ class Filler(CustomerMaking, LineUse):
                 yield self.take_batch(), done, self.total, "contracts"
 
     def run(self) -> None:
-        """Generate and write batch by batch, each batch let go once written; the batches
-        are made in a child process meanwhile (apart.py)."""
+        """Generate and write batch by batch, each batch let go once written (a generating
+        thread beside the writing one was measured slower: the two fight over the
+        interpreter lock)."""
         with no_cycle_collection():
-            for batch, done, total, what in made_apart(self.batches):
+            for batch, done, total, what in self.batches():
                 for model, rows in batch.items():
                     if rows:
                         insert(model, rows, self.postgres)
