@@ -34,13 +34,15 @@ BILLING_MONTHS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "semiannually": 
 
 
 @reads
-def billing_schedule(number: str) -> list[BillingPeriod]:
+def billing_schedule(number: str, price: int | None = None) -> list[BillingPeriod]:
     """The contract's billing periods by its frequency: the total price spread by days, the
     day each falls due, the overage booked in it, and what happened to it (`state`).
+    `price`: the contract's total price in cents, when the caller has read it already.
 
     A canceled contract is billed up to its cancel date."""
     contract = find_contract(number)
-    price = contract_prices([contract.id]).get(contract.id, 0)
+    if price is None:
+        price = contract_prices([contract.id]).get(contract.id, 0)
     invoiced = invoice_days([contract.number]).get(contract.number)
     periods = schedule(
         contract.billing_start,

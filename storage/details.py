@@ -33,7 +33,7 @@ def contract_detail(
             refused=refusals(info.status, number),
             cases=list_cases(contract=number, limit=cases),
             ledger=ledger(number),
-            billing=billing_schedule(number),
+            billing=billing_schedule(number, info.total_price_cents),
         )
 
 

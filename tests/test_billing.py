@@ -206,6 +206,7 @@ def test_the_billing_tab_and_the_report_agree_period_by_period(db_url, on):
     storage.cancel(number, "2026-05-01", "moved")
     periods = storage.billing_schedule(number)
     assert len(periods) == 4 and periods[-1].canceled  # the last from Apr 15 to May 1
+    assert storage.contract_detail(number).billing == periods  # the tab: price read with it
     for p in periods:
         bill = _report(start=str(p.start), end=str(p.end)).get(number, (0, 0, 0))
         assert bill == (1, p.amount_cents, p.overage_cents), p
