@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 
 import pendulum
 import pytest
@@ -16,8 +17,10 @@ import storage
 from storage import demo
 from storage.amounts import charge_for
 from storage.catalog import check_hours
+from storage.demo import writing
 from storage.demo.contacts import mail_domain
 from storage.demo.customers import NAME_SPACE, customer_name
+from storage.demo.rows import CustomerRow
 from storage.lifecycle import _search_text
 from storage.models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
 from tests.helpers import dump, sql
@@ -351,6 +354,44 @@ def test_a_fill_beside_another_connection_keeps_the_log(sqlite_url, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_write_that_fails_midway_is_raised_and_nothing_is_written(db_url, monkeypatch):
+    """On PostgreSQL each batch is copied by a thread while the next is made
+    (writing.copied_behind): a failure there reaches the fill, which leaves nothing behind,
+    thread included; on SQLite the batch is written in place and fails the same way."""
+    storage.clock.freeze(TODAY)
+    real, calls = writing.insert, []
+
+    def failing(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 12:  # inside the contracts, after some batches went in
+            raise RuntimeError("the disk is full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(writing, "insert", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        demo.fill(6000)
+    assert len(calls) == 12
+    assert storage.database_summary()["contracts"] == 0 and storage.verify() == []
+    assert not [t for t in threading.enumerate() if t.name == "contracts-demo-copy"]
+    monkeypatch.undo()
+    assert demo.fill(20)["contracts"] == 20
+
+
+def test_a_write_that_fails_in_the_last_batch_is_raised_on_leaving(db_url):
+    """No batch follows the last to raise its failure: leaving copied_behind does."""
+    storage.add_customer("Acme Corp")
+    acme = Customer.get().id
+    twice = CustomerRow(acme, "Acme Again", "acme again", "2026-01-01 00:00:00")
+    postgres = storage.db.is_postgres()
+    with (
+        pytest.raises(Exception, match="(?i)unique|duplicate"),
+        storage.models.database.atomic(),
+        writing.copied_behind(postgres) as write,
+    ):
+        write({Customer: [twice]})
+    assert [c.name for c in storage.list_customers()] == ["Acme Corp"]
+
+
 def test_a_fill_killed_halfway_leaves_the_database_as_it_was(sqlite_url, tmp_path):
     """SIGKILL once thousands of contracts are written into the file: the next opening rolls
     the fill back, indexes and all, and the demo can run again."""

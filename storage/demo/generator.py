@@ -43,7 +43,7 @@ from .words import (
     TIME_MINIMUM,
     TIME_VOLUMES,
 )
-from .writing import Progress, insert, next_id, no_cycle_collection
+from .writing import Progress, copied_behind, next_id, no_cycle_collection
 
 BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
 WHO = "demo"  # the audit trail's "who" for everything the generator writes
@@ -202,15 +202,15 @@ class Filler(CustomerMaking, LineUse):
                 yield self.take_batch(), done, self.total, "contracts"
 
     def run(self) -> None:
-        """Generate and write batch by batch, each batch let go once written (a generating
-        thread beside the writing one was measured slower: the two fight over the
-        interpreter lock)."""
-        with no_cycle_collection():
+        """Generate and write batch by batch, each batch let go once written; on PostgreSQL
+        each is copied by a thread while the next is made (writing.copied_behind; on SQLite
+        a writing thread was measured slower: the two fought over the interpreter's lock).
+        Progress is told as each batch is handed over."""
+        with no_cycle_collection(), copied_behind(self.postgres) as write:
             for batch, done, total, what in self.batches():
                 for model, rows in batch.items():
-                    if rows:
-                        insert(model, rows, self.postgres)
-                        self.counts[model] += len(rows)
+                    self.counts[model] += len(rows)
+                write(batch)
                 del batch
                 self.report(done, total, what)
 

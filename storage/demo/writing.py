@@ -8,6 +8,7 @@ import csv
 import gc
 import io
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import chain
@@ -110,6 +111,53 @@ def indexes_rebuilt_after(report: Progress | None = None) -> Iterator[None]:
         _report(report, len(keys), len(keys), "keys")
 
 
+@contextmanager
+def copied_behind(postgres: bool) -> Iterator[Callable[[dict[type[Base], list]], None]]:
+    """`write(rows per model)`. On PostgreSQL a thread COPYs each batch on this connection,
+    inside its transaction, while the caller makes the next one: the server reads and stores
+    the rows meanwhile (`write` first waits for the batch before, so one is in flight). On
+    SQLite the rows are written at once: binding them is Python's work, which a thread
+    would only contend for. A failed COPY is raised by the next `write`, or on leaving."""
+    if not postgres:
+        yield lambda batch: _write(batch, False)
+        return
+    connection = database.connection()
+    behind: list[threading.Thread] = []
+    failed: list[BaseException] = []
+
+    def copy(batch: dict[type[Base], list]) -> None:
+        try:
+            _write(batch, True, connection.cursor())
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            failed.append(exc)
+
+    def wait() -> None:
+        while behind:
+            behind.pop().join()
+        if failed:
+            raise failed[0]
+
+    def write(batch: dict[type[Base], list]) -> None:
+        wait()
+        thread = threading.Thread(target=copy, args=(batch,), name="contracts-demo-copy")
+        thread.start()
+        behind.append(thread)
+
+    try:
+        yield write
+    except BaseException:
+        while behind:  # the connection is the thread's until it is done
+            behind.pop().join()
+        raise
+    wait()
+
+
+def _write(batch: dict[type[Base], list], postgres: bool, cursor: Any = None) -> None:
+    for model, rows in batch.items():
+        if rows:
+            insert(model, rows, postgres, cursor=cursor)
+
+
 def _report(report: Progress | None, done: int, total: int, what: str) -> None:
     if report is not None:
         report(done, total, what)
@@ -158,14 +206,15 @@ def insert(
     rows: list[tuple[Any, ...]],
     postgres: bool,
     names: tuple[str, ...] | None = None,
+    cursor: Any = None,
 ) -> None:
     """Write rows (tuples in COLUMNS order, or in the order of the fields `names`): COPY on
     PostgreSQL; on SQLite multi-row INSERTs, as many rows per statement as its limit on bound
-    variables allows (at most 500)."""
+    variables allows (at most 500). `cursor`: one of this thread's connection by default."""
     table = model._meta.table_name
     names = names or COLUMNS[model]
     columns = ", ".join(f'"{c}"' for c in _columns(model, names))
-    cursor = database.cursor()
+    cursor = cursor or database.cursor()
     if postgres:
         _copy(model, names, rows, cursor, columns)
         return
@@ -201,10 +250,13 @@ def _copy(
         return
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
+    size = buffer.tell()
     buffer.seek(0)
     required = ", ".join(f'"{field.column_name}"' for field in fields if not field.null)
     force = f", FORCE_NOT_NULL ({required})" if required else ""
-    cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv{force})', buffer)
+    # read at once: in 8 KB pieces, each piece would wait for Python's lock (copied_behind)
+    copy = f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv{force})'
+    cursor.copy_expert(copy, buffer, size=max(size, 8192))
 
 
 def _empty_text_in(rows: list[tuple[Any, ...]], places: list[int]) -> bool:
