@@ -472,9 +472,10 @@ def test_demo_fills_an_empty_database_only(lite, monkeypatch):
     for phase in ("0/1 search index", "0/2 indexes (building line_share)", "2/2 indexes"):
         assert phase in result.stderr  # the last phases, not silent
     make_world(lite)
-    active_contract(lite)
+    number = active_contract(lite)
+    monkeypatch.undo()  # the real fill: it refuses a database that holds contracts
     lite.refused("demo", match="already holds 1 contract;")
-    assert len(calls) == 1
+    assert [row.number for row in storage.list_contracts(limit=None)] == [number]
 
 
 # --- failures that are nobody's input ----------------------------------------------------

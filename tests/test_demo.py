@@ -4,6 +4,7 @@ databases. (How fast it is, is measured by running it, not here.)"""
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -23,7 +24,7 @@ from storage.demo.customers import NAME_SPACE, customer_name
 from storage.demo.rows import CustomerRow
 from storage.lifecycle import _search_text
 from storage.models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
-from tests.helpers import dump, sql
+from tests.helpers import dump, process, sql
 
 TODAY = pendulum.Date(2026, 6, 15)
 
@@ -390,6 +391,65 @@ def test_a_write_that_fails_in_the_last_batch_is_raised_on_leaving(db_url):
     ):
         write({Customer: [twice]})
     assert [c.name for c in storage.list_customers()] == ["Acme Corp"]
+
+
+def _at_once(url: str, *commands: str) -> list[subprocess.CompletedProcess]:
+    """`contracts --db URL COMMAND` for each command, as real processes started together."""
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tui.main", "--db", url, *shlex.split(command)],
+            cwd=process.ROOT,
+            env=process.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    done = []
+    for child, command in zip(started, commands, strict=True):
+        out, err = child.communicate(timeout=120)
+        done.append(subprocess.CompletedProcess(command, child.returncode, out, err))
+    return done
+
+
+_EMPTY_ONLY = "the database already holds {} contract{}; demo data goes only into an empty database."
+_BUSY = "busy"  # SQLite: the fill writes the file without its log while no one else has it open
+
+
+def test_two_fills_at_once_write_one_demo(db_url):
+    """The fill checks the database is empty, then writes (PostgreSQL: under a lock on the
+    contracts; SQLite: as the one writer), its batches COPYed by a thread on PostgreSQL:
+    of two fills started together one writes its 300 contracts, the other writes nothing
+    and says why in one sentence."""
+    first, second = _at_once(db_url, "demo --contracts 300", "demo --contracts 300")
+    assert min(first.returncode, second.returncode) == 0
+    loser = second if first.returncode == 0 else first
+    assert loser.returncode != 0 and "Traceback" not in loser.stderr
+    said = loser.stderr.strip().splitlines()
+    assert len(said) == 1 and (_EMPTY_ONLY.format("300", "s") in said[0] or _BUSY in said[0])
+    assert storage.database_summary()["contracts"] == 300 and storage.verify() == []
+
+
+def test_a_fill_and_a_contract_added_at_once_keep_the_rule_of_an_empty_database(db_url):
+    """A contract added by hand while a fill starts: either it came first and the fill is
+    refused, or the fill came first and the contract is added beside its 300."""
+    storage.add_customer("Acme Corp")
+    storage.add_template("Phone Support", abbr="PHONE", allotment="cases", billing="monthly")
+    fill, added = _at_once(
+        db_url,
+        "demo --contracts 300",
+        "new --customer 'Acme Corp' --template PHONE --start 2026-01-01 --end 2026-12-31",
+    )
+    assert added.returncode == 0, added.stderr
+    contracts = storage.database_summary()["contracts"]
+    if fill.returncode == 0:
+        assert contracts == 301
+    else:
+        said = fill.stderr.strip().splitlines()
+        assert said == [f"contracts: {_EMPTY_ONLY.format('1', '')}"] or _BUSY in said[0]
+        assert contracts == 1
+    assert storage.verify() == []
 
 
 def test_a_fill_killed_halfway_leaves_the_database_as_it_was(sqlite_url, tmp_path):
