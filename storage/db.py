@@ -539,9 +539,9 @@ def read_snapshot() -> Iterator[None]:
 def read_apart(query: pw.Query, columns: Sequence[str]) -> Callable[[], list[Sequence]]:
     """Start reading `columns` of the rows of `query` on a connection of its own, in a
     thread; returns the function that waits for them (each row a sequence of its values,
-    the rows in no particular order) and raises what the read raised. For one long read while the caller makes others:
-    SQLite and PostgreSQL work on it outside Python's lock, so with two cores both go on
-    at once.
+    the rows in no particular order) and raises what the read raised. For one long read
+    while the caller makes others: SQLite and PostgreSQL work on it outside Python's lock,
+    so with two cores both go on at once.
 
     On SQLite the database packs the rows into one JSON array: fetched row by row, each
     row would wait for Python's lock, which the caller holds while it works (PostgreSQL's

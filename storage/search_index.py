@@ -8,8 +8,9 @@ the typed text are both folded by Python already, so a MATCH of the quoted text 
 the rows `search LIKE '%text%'` finds.
 
 PostgreSQL: a GIN index with `gin_trgm_ops` (pg_trgm) on `contract.search`, which serves the
-filter's LIKE (case-sensitive: both sides are folded) and is kept in step by PostgreSQL. When the database
-refuses CREATE EXTENSION (no privilege), there is no index and the filter reads as before.
+filter's LIKE (case-sensitive: both sides are folded) and is kept in step by PostgreSQL.
+When the database refuses CREATE EXTENSION (no privilege), there is no index and the filter
+reads as before.
 
 Text of one or two characters has no trigram: it is looked for with LIKE, as before.
 """
