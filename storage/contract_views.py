@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -49,15 +50,10 @@ class JsonMixin:
         return {name: _plain(getattr(self, name)) for name in _field_names(type(self))}
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
+@functools.cache
 def _field_names(view: type) -> tuple[str, ...]:
     """A view's fields, in order (dataclasses.fields costs microseconds at every call)."""
-    names = _FIELDS.get(view)
-    if names is None:
-        names = _FIELDS[view] = tuple(f.name for f in dataclasses.fields(view))
-    return names
+    return tuple(f.name for f in dataclasses.fields(view))
 
 
 @dataclass(frozen=True)
