@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -50,10 +49,15 @@ class JsonMixin:
         return {name: _plain(getattr(self, name)) for name in _field_names(type(self))}
 
 
-@functools.cache
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(view: type) -> tuple[str, ...]:
     """A view's fields, in order (dataclasses.fields costs microseconds at every call)."""
-    return tuple(f.name for f in dataclasses.fields(view))
+    names = _FIELDS.get(view)
+    if names is None:
+        names = _FIELDS[view] = tuple(f.name for f in dataclasses.fields(view))
+    return names
 
 
 @dataclass(frozen=True)
