@@ -413,7 +413,9 @@ def _at_once(url: str, *commands: str) -> list[subprocess.CompletedProcess]:
     return done
 
 
-_EMPTY_ONLY = "the database already holds {} contract{}; demo data goes only into an empty database."
+_EMPTY_ONLY = (
+    "the database already holds {} contract{}; demo data goes only into an empty database."
+)
 _BUSY = "busy"  # SQLite: the fill writes the file without its log while no one else has it open
 
 
