@@ -62,6 +62,7 @@ _WHERE = {
     "migrate": "db",
     "open_database": "db",
     "session": "db",
+    "no_cycle_collection": "db",
     "check": "entitlement",
     "CHECK_MATCHES": "entitlement",
     "adjusted_notice": "notices",
@@ -173,7 +174,15 @@ if TYPE_CHECKING:  # the lazy names, for type checkers and editors (nothing runs
     )
     from .clock import set_today, today
     from .days_off import add_days_off, list_days_off, remove_days_off
-    from .db import close_database, default_url, describe, migrate, open_database, session
+    from .db import (
+        close_database,
+        default_url,
+        describe,
+        migrate,
+        no_cycle_collection,
+        open_database,
+        session,
+    )
     from .details import case_detail, contract_detail, template_detail, user_admin_refusal
     from .entitlement import CHECK_MATCHES, check, outside_hours_notice
     from .forecast import line_burn

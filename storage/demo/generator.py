@@ -13,7 +13,7 @@ from itertools import accumulate
 from typing import Any, NamedTuple
 
 from ..clock import today
-from ..db import is_postgres
+from ..db import is_postgres, no_cycle_collection
 from ..lifecycle import _search_text
 from ..lookup import contract_number
 from ..models import (
@@ -43,7 +43,7 @@ from .words import (
     TIME_MINIMUM,
     TIME_VOLUMES,
 )
-from .writing import Progress, copied_behind, next_id, no_cycle_collection
+from .writing import Progress, copied_behind, next_id
 
 BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
 WHO = "demo"  # the audit trail's "who" for everything the generator writes

@@ -5,7 +5,6 @@ sequences are moved past them afterwards."""
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import sqlite3
 import threading
@@ -318,19 +317,3 @@ def advance_sequences() -> None:
             'HAVING MAX("id") IS NOT NULL',
             (f'"{table}"',),
         )
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """The cyclic garbage collector paused while rows are made: the rows (named tuples,
-    which the collector keeps tracking, unlike plain tuples of numbers and text) form no
-    cycles and are freed by their reference counts, and its passes over each batch of
-    hundreds of thousands of rows were a tenth of the fill's time."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..db import is_postgres, read_snapshot, reads, writes
+from ..db import is_postgres, no_cycle_collection, read_snapshot, reads, writes
 from ..demo.rows import COLUMNS as ROWS_WRITTEN
 from ..errors import InvalidInput
 from ..models import AuditEvent, Base, Contract, DayOff, database
@@ -111,7 +111,7 @@ def import_file(
 
 @writes
 def _import(paths: list[str], fmt: str | None, progress: Progress | None) -> dict[str, Any]:
-    from ..demo.writing import advance_sequences, indexes_rebuilt_after, no_cycle_collection
+    from ..demo.writing import advance_sequences, indexes_rebuilt_after
 
     who = require(SUPERVISOR_ONLY, "import contracts")
     if is_postgres():  # the ids are taken here: no other writer may take them meanwhile

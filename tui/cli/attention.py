@@ -3,8 +3,6 @@ something does, so `contracts attention || mail …` works from cron."""
 
 from __future__ import annotations
 
-import gc
-
 import click
 
 import storage
@@ -25,14 +23,9 @@ def attention(within: str | None, as_json: bool) -> None:
 
     Exit 0 when nothing needs attention, 1 when something does."""
     # Tens of thousands of entries, in no cycle: the cycle collector would walk them all
-    # again and again while they are made and printed. It resumes once they are gone.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # again and again while they are made and printed.
+    with storage.no_cycle_collection():
         count = _show(storage.needs_attention(within=within), as_json)
-    finally:
-        if collecting:
-            gc.enable()
     if count:
         click.get_current_context().exit(1)
 
