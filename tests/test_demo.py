@@ -18,7 +18,7 @@ import storage
 from storage import demo
 from storage.amounts import charge_for
 from storage.catalog import check_hours
-from storage.demo import writing
+from storage.demo import apart, chunks, writing
 from storage.demo.contacts import mail_domain
 from storage.demo.customers import NAME_SPACE, customer_name
 from storage.demo.rows import CustomerRow
@@ -27,6 +27,15 @@ from storage.models import AuditEvent, Case, Contract, Customer, Line, Template,
 from tests.helpers import dump, process, sql
 
 TODAY = pendulum.Date(2026, 6, 15)
+
+
+def _children() -> set[int]:
+    """The processes this one started that are still there (Linux)."""
+    pids = set()
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children") as listed:
+            pids.update(int(pid) for pid in listed.read().split())
+    return pids
 
 
 @pytest.fixture
@@ -356,24 +365,29 @@ def test_a_fill_beside_another_connection_keeps_the_log(sqlite_url, tmp_path):
 
 @pytest.mark.slow
 def test_a_write_that_fails_midway_is_raised_and_nothing_is_written(db_url, monkeypatch):
-    """On PostgreSQL each batch is copied by a thread while the next is made
+    """On PostgreSQL each batch or chunk is copied by a thread while the next is made
     (writing.copied_behind): a failure there reaches the fill, which leaves nothing behind,
-    thread included; on SQLite the batch is written in place and fails the same way."""
+    threads and processes making chunks included; on SQLite the rows are written in place
+    and fail the same way."""
     storage.clock.freeze(TODAY)
-    real, calls = writing.insert, []
+    monkeypatch.setattr(chunks, "CHUNK_CONTRACTS", 100)
+    monkeypatch.setattr(apart, "PROCESSES", 2)
+    real, calls = writing.put, []
 
     def failing(*args, **kwargs):
         calls.append(args[0])
-        if len(calls) == 12:  # inside the contracts, after some batches went in
+        if len(calls) == 5:  # customers, templates, two chunks of contracts went in
             raise RuntimeError("the disk is full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(writing, "insert", failing)
+    monkeypatch.setattr(writing, "put", failing)
+    before = _children()
     with pytest.raises(RuntimeError, match="the disk is full"):
-        demo.fill(6000)
-    assert len(calls) == 12
+        demo.fill(600)
+    assert len(calls) == 5
     assert storage.database_summary()["contracts"] == 0 and storage.verify() == []
-    assert not [t for t in threading.enumerate() if t.name == "contracts-demo-copy"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("contracts-demo")]
+    assert _children() == before
     monkeypatch.undo()
     assert demo.fill(20)["contracts"] == 20
 
@@ -389,7 +403,7 @@ def test_a_write_that_fails_in_the_last_batch_is_raised_on_leaving(db_url):
         storage.models.database.atomic(),
         writing.copied_behind(postgres) as write,
     ):
-        write({Customer: [twice]})
+        write(writing.prepared(Customer, [twice], postgres))
     assert [c.name for c in storage.list_customers()] == ["Acme Corp"]
 
 

@@ -109,7 +109,4 @@ class CustomerMaking(Making):
                 break
             if len(made) % BATCH_CUSTOMERS == 0:
                 yield len(made), n
-        # every customer gets a contract before any gets a second
-        self.customer_order = array("q", range(len(made)))
-        rng.shuffle(self.customer_order)
         yield len(made), len(made)

@@ -1,13 +1,16 @@
 """The generator: templates, and contracts (alone or in chains of renewals) with their lines;
 the customers are made in customers.py, the use of each line (cases and the ledger) in usage.py.
 
-Every draw comes from one seeded `Dice`, in a fixed order: the same seed and the same today
-give the same rows. Ids are assigned here (`next_id` reads where each table ends)."""
+Every draw comes from a seeded `Dice`, in a fixed order: one for the customers and templates,
+one for each chunk of contracts (chunks.py), which may be made in other processes (apart.py).
+The same seed and the same today give the same rows, however many processes make them. Ids
+are assigned here (`next_id` reads where each table ends)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from array import array
 from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any, NamedTuple
@@ -25,6 +28,8 @@ from ..models import (
     Template,
     tuples,
 )
+from .apart import made_in_order
+from .chunks import PLACED, chunk_bounds, placed
 from .contacts import Contacts
 from .customers import Client, CustomerMaking
 from .days import DAY, ISO, add_months, iso, make_clock, month_start, stamp
@@ -43,9 +48,15 @@ from .words import (
     TIME_MINIMUM,
     TIME_VOLUMES,
 )
-from .writing import Progress, copied_behind, next_id
+from .writing import (
+    Progress,
+    Statement,
+    copied_behind,
+    next_id,
+    prepared,
+    sqlite_variable_limit,
+)
 
-BATCH_CONTRACTS = 2_000  # contracts generated and written per batch (and progress step)
 WHO = "demo"  # the audit trail's "who" for everything the generator writes
 
 new_line, new_audit, new_contract = maker(LineRow), maker(AuditRow), maker(ContractRow)
@@ -135,20 +146,19 @@ class _Contract:
 class Filler(CustomerMaking, LineUse):
     def __init__(self, contracts: int, seed: int, progress: Progress | None) -> None:
         self.total = contracts
-        self.rng = Dice(seed)
+        self.seed = seed
+        self.rng = Dice(seed)  # the customers' and templates'; each chunk has its own
         make_clock()
         self.progress = progress
         self.today = today().toordinal()
         self.yesterday_end = self.today * DAY - 1 - 6 * 3600  # 18:00 the day before
         self.postgres = is_postgres()
+        # what the statements are made with, read here: the chunks may be made elsewhere
+        self.variables = None if self.postgres else sqlite_variable_limit()
         self.rows = {model: [] for model in COLUMNS}
         self.counts = {model: 0 for model in COLUMNS}
         self.next_id = {model: next_id(model) for model in COLUMNS}
         self.first_contract = self.next_id[Contract]
-        self.statuses = list(FIRST_STATUSES)
-        self.levels = list(FIRST_LEVELS)
-        self.reopens = 2  # the first resolved cases are reopened and resolved again
-        self.invoiced = 0  # the second invoiced contract has started: sweep has not run
         # what the user already has: generated names avoid it
         self.taken_names = {key for (key,) in tuples(Customer.select(Customer.name_key))}
         self.taken_templates = (
@@ -183,36 +193,79 @@ class Filler(CustomerMaking, LineUse):
         batch, self.rows = self.rows, {model: [] for model in COLUMNS}
         return batch
 
+    def statements(
+        self, rows: dict[type[Base], list[Any]], at: dict[type[Base], int] | None = None
+    ) -> Iterator[list[Statement]]:
+        """The statements that write `rows` (writing.prepared), table by table, each table's
+        rows let go once its statements are made; a chunk's rows with their ids placed to
+        start at `at` (chunks.placed)."""
+        for model in list(rows):
+            made = rows.pop(model)
+            if at is not None:
+                made = placed(model, made, at)
+            yield prepared(model, made, self.postgres, variables=self.variables)
+
     # the whole run
 
-    def batches(self) -> Iterator[tuple[dict[type[Base], list[Any]], int, int, str]]:
-        """The rows to write, batch by batch: (rows per model, how many of how many made so
-        far, and of what: "customers" then "contracts")."""
+    def first_batches(self) -> Iterator[tuple[dict[type[Base], list[Any]], int, int, str]]:
+        """The customers, batch by batch, then the templates: (rows per model, how many of
+        how many made so far, and of what: "customers", then "contracts" for none yet)."""
         for made, goal in self.make_customers():
             yield self.take_batch(), made, goal, "customers"
         self.make_templates()
         yield self.take_batch(), 0, self.total, "contracts"
-        last = self.first_contract + self.total
-        done = 0
-        while self.next_id[Contract] < last:
-            self.make_chain(last - self.next_id[Contract])
-            made = self.next_id[Contract] - self.first_contract
-            if made - done >= BATCH_CONTRACTS or made == self.total:
-                done = made
-                yield self.take_batch(), done, self.total, "contracts"
 
     def run(self) -> None:
-        """Generate and write batch by batch, each batch let go once written; on PostgreSQL
-        each is copied by a thread while the next is made (writing.copied_behind; on SQLite
-        a writing thread was measured slower: the two fought over the interpreter's lock).
-        Progress is told as each batch is handed over."""
-        with no_cycle_collection(), copied_behind(self.postgres) as write:
-            for batch, done, total, what in self.batches():
-                for model, rows in batch.items():
-                    self.counts[model] += len(rows)
-                write(batch)
-                del batch
-                self.report(done, total, what)
+        """Generate and write: the customers and templates batch by batch, then the contracts
+        chunk by chunk (chunks.py), made in other processes when there are several chunks
+        and processors (apart.py), each let go once written; on PostgreSQL each lot is
+        copied by a thread while the next is made or received (writing.copied_behind; on
+        SQLite a writing thread was measured slower: the two fought over the interpreter's
+        lock). Progress is told as each batch or chunk is handed over."""
+        with no_cycle_collection():
+            with copied_behind(self.postgres) as write:
+                for batch, done, total, what in self.first_batches():
+                    for model, rows in batch.items():
+                        self.counts[model] += len(rows)
+                    write([s for made in self.statements(batch) for s in made])
+                    del batch
+                    self.report(done, total, what)
+            # the thread that copied them is done: other processes may be forked now
+            at = {model: self.next_id[model] for model in PLACED}
+            with made_in_order(self, at) as chunks, copied_behind(self.postgres) as write:
+                for chunk, statements, counts in chunks:
+                    for model, count in counts.items():
+                        self.counts[model] += count
+                    write(statements)
+                    self.report(chunk_bounds(chunk, self.total)[1], self.total, "contracts")
+
+    def make_chunk(self, chunk: int) -> dict[type[Base], list[Any]]:
+        """The rows of the contracts of `chunk` (chunks.py), drawn from dice of its own;
+        the lines, cases, ledger entries and audit events numbered from 0 (chunks.placed
+        moves them). The first chunk shows everything off: its first six contracts are one
+        per status, its first lines used at set levels, its first cases reopened, and its
+        second invoiced contract started but left unswept."""
+        start, end = chunk_bounds(chunk, self.total)
+        first = chunk == 0
+        self.rng = Dice(f"{self.seed} {chunk}")
+        self.statuses = list(FIRST_STATUSES) if first else []
+        self.levels = list(FIRST_LEVELS) if first else []
+        self.reopens = 2 if first else 0  # resolved cases to reopen and resolve again
+        self.invoiced = 0 if first else 2  # past the second: none left unswept
+        # every customer gets a contract: the customers are shared out among the chunks as
+        # the contracts are, and a chunk gives each of its share one before it picks any at
+        # random (it makes at least a third as many chains as it has contracts, and there
+        # are a third as many customers)
+        low, high = (len(self.customers) * place // self.total for place in (start, end))
+        self.customer_order = array("q", range(low, high))
+        self.rng.shuffle(self.customer_order)
+        for model in PLACED:
+            self.next_id[model] = 0
+        self.next_id[Contract] = self.first_contract + start
+        last = self.first_contract + end
+        while self.next_id[Contract] < last:
+            self.make_chain(last - self.next_id[Contract])
+        return self.take_batch()
 
     def report(self, done: int, total: int, what: str) -> None:
         if self.progress is not None:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..allotments import allotment
 from ..amounts import charge_for
-from ..lookup import case_number
 from ..models import Case, UsageEntry
 from .days import CLOCK, DAY, DAY_PREFIX, ISO, iso, stamp
 from .rows import CaseRow, LedgerRow, Making, maker
@@ -47,7 +46,6 @@ class Charge(NamedTuple):
     amount: int
     kind: str  # "charge" or "reversal"
     who: str
-    number: str  # the case's
     resolved: bool  # the case ends resolved: its last charge names who resolved it
 
 
@@ -80,10 +78,9 @@ def _unresolved(
     opened: str,
     rep: str,
 ) -> CaseRow:
-    """An open or canceled case: nothing resolved, nothing charged."""
-    number = case_number(case_id)
+    """An open or canceled case: nothing resolved, nothing charged (numbered when placed)."""
     nothing = (None, None, None, None, None, 0)
-    return CaseRow(case_id, number, customer_id, title, line, status, opened, rep, *nothing)
+    return CaseRow(case_id, "", customer_id, title, line, status, opened, rep, *nothing)
 
 
 class LineUse(Making):
@@ -207,12 +204,11 @@ class LineUse(Making):
             else:
                 spent = None
             rep = REPS[int(rnd() * len(REPS))]
-            number = f"CAS-{case_id:06d}"
             cases.append(
                 new_case(
                     (
                         case_id,
-                        number,
+                        "",  # numbered when placed (chunks.py)
                         customer_id,
                         CASE_TITLES[int(rnd() * len(CASE_TITLES))],
                         lid,
@@ -236,10 +232,10 @@ class LineUse(Making):
                 if kind == "time" and spent is not None and amount > max(minimum or 0, 30):
                     earlier = charge_for(max(1, spent - 30), increment, minimum)
                 reopened = first + (resolved - opened) // 3
-                charges.append(new_charge((first, case_id, earlier, "charge", rep, number, True)))
-                again = (reopened, case_id, -earlier, "reversal", rng.choice(REPS), number, True)
+                charges.append(new_charge((first, case_id, earlier, "charge", rep, True)))
+                again = (reopened, case_id, -earlier, "reversal", rng.choice(REPS), True)
                 charges.append(new_charge(again))
-            charges.append(new_charge((resolved, case_id, amount, "charge", rep, number, True)))
+            charges.append(new_charge((resolved, case_id, amount, "charge", rep, True)))
             case_id += 1
         self.next_id[Case] = case_id
         return charges, cases
@@ -249,7 +245,8 @@ class LineUse(Making):
     ) -> int:
         """The ledger of the line in time order (a charge past the total is a supervisor's
         override), then its cases, each resolved by whoever made its last charge. Returns
-        the line's `used`."""
+        the line's `used`. A reversal's note names its case by number, written when the
+        chunk is placed (chunks.py)."""
         rng = self.rng
         charges.sort()
         used = 0
@@ -257,11 +254,9 @@ class LineUse(Making):
         ledger = self.rows[UsageEntry]
         day_prefix, clock = DAY_PREFIX, CLOCK
         resolver = {}  # case id: who made its last charge, from its first override on
-        for moment, case_id, amount, entry_kind, who, number, resolved in charges:
+        for moment, case_id, amount, entry_kind, who, resolved in charges:
             note = ""
-            if entry_kind == "reversal":
-                note = f"{number} reopened"
-            else:
+            if entry_kind != "reversal":
                 if total is not None and used + amount > total:
                     entry_kind, who = "override", rng.choice(SUPERVISORS)
                     note = f"overage {allotment(kind).format(used + amount - total)}"
@@ -304,18 +299,9 @@ class LineUse(Making):
             charged = opened + rng.randint(600, 3600)
             if charged // DAY <= span.until:
                 reversed_at = charged + rng.randint(600, 3000)
-                charges.append(Charge(charged, case_id, amount, "charge", rep, row.number, False))
-                charges.append(
-                    Charge(
-                        reversed_at,
-                        case_id,
-                        -amount,
-                        "reversal",
-                        rng.choice(REPS),
-                        row.number,
-                        False,
-                    )
-                )
+                charges.append(Charge(charged, case_id, amount, "charge", rep, False))
+                again = Charge(reversed_at, case_id, -amount, "reversal", rng.choice(REPS), False)
+                charges.append(again)
 
     def other_cases(
         self, contract: _Contract, lines: list[int], customer_id: int, limit: int | None
@@ -340,7 +326,7 @@ class LineUse(Making):
             self.rows[Case].append(
                 CaseRow(
                     case_id,
-                    case_number(case_id),
+                    "",  # numbered when placed
                     customer_id,
                     rng.choice(CASE_TITLES),
                     None,

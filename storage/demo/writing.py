@@ -8,7 +8,7 @@ import csv
 import io
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import chain
 from operator import itemgetter
@@ -22,6 +22,8 @@ from ..models import Base, Case, Contract, database
 from .rows import COLUMNS
 
 Progress = Callable[[int, int, str], object]  # progress(done, total, what)
+# a statement and what it takes: SQLite's bound values, or the CSV (bytes) a COPY reads
+Statement = tuple[str, Any]
 CACHE_KIB = 16_384  # SQLite's page cache while filling: what the fill's memory is, mostly
 SORT_MEMORY = "256MB"  # PostgreSQL server's memory for building the indexes and checking keys
 
@@ -111,22 +113,23 @@ def indexes_rebuilt_after(report: Progress | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def copied_behind(postgres: bool) -> Iterator[Callable[[dict[type[Base], list]], None]]:
-    """`write(rows per model)`. On PostgreSQL a thread COPYs each batch on this connection,
-    inside its transaction, while the caller makes the next one: the server reads and stores
-    the rows meanwhile (`write` first waits for the batch before, so one is in flight). On
-    SQLite the rows are written at once: binding them is Python's work, which a thread
-    would only contend for. A failed COPY is raised by the next `write`, or on leaving."""
+def copied_behind(postgres: bool) -> Iterator[Callable[[Iterable[Statement]], None]]:
+    """`write(statements)` (see `prepared`). On PostgreSQL a thread COPYs them on this
+    connection, inside its transaction, while the caller makes or receives the next ones: the
+    server reads and stores the rows meanwhile (`write` first waits for the statements
+    before, so one lot is in flight). On SQLite they are run at once: binding the values is
+    Python's work, which a thread would only contend for. A failed COPY is raised by the
+    next `write`, or on leaving."""
     if not postgres:
-        yield lambda batch: _write(batch, False)
+        yield lambda statements: put(statements, False)
         return
     connection = database.connection()
     behind: list[threading.Thread] = []
     failed: list[BaseException] = []
 
-    def copy(batch: dict[type[Base], list]) -> None:
+    def copy(statements: Iterable[Statement]) -> None:
         try:
-            _write(batch, True, connection.cursor())
+            put(statements, True, connection.cursor())
         except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
             failed.append(exc)
 
@@ -136,9 +139,9 @@ def copied_behind(postgres: bool) -> Iterator[Callable[[dict[type[Base], list]],
         if failed:
             raise failed[0]
 
-    def write(batch: dict[type[Base], list]) -> None:
+    def write(statements: Iterable[Statement]) -> None:
         wait()
-        thread = threading.Thread(target=copy, args=(batch,), name="contracts-demo-copy")
+        thread = threading.Thread(target=copy, args=(statements,), name="contracts-demo-copy")
         thread.start()
         behind.append(thread)
 
@@ -149,12 +152,6 @@ def copied_behind(postgres: bool) -> Iterator[Callable[[dict[type[Base], list]],
             behind.pop().join()
         raise
     wait()
-
-
-def _write(batch: dict[type[Base], list], postgres: bool, cursor: Any = None) -> None:
-    for model, rows in batch.items():
-        if rows:
-            insert(model, rows, postgres, cursor=cursor)
 
 
 def _report(report: Progress | None, done: int, total: int, what: str) -> None:
@@ -210,33 +207,68 @@ def insert(
     """Write rows (tuples in COLUMNS order, or in the order of the fields `names`): COPY on
     PostgreSQL; on SQLite multi-row INSERTs, as many rows per statement as its limit on bound
     variables allows (at most 500). `cursor`: one of this thread's connection by default."""
-    table = model._meta.table_name
+    put(prepared(model, rows, postgres, names), postgres, cursor)
+
+
+def prepared(
+    model: type[Base],
+    rows: list[tuple[Any, ...]],
+    postgres: bool,
+    names: tuple[str, ...] | None = None,
+    variables: int | None = None,
+) -> list[Statement]:
+    """The statements that write `rows` (as `insert` says), made without the database: on
+    SQLite each multi-row INSERT with its values in one flat list, on PostgreSQL the COPY
+    with its CSV, as bytes. Plain lists, text and bytes only, so that a process making rows
+    hands them over cheaply (marshal). `variables`: SQLite's limit on bound variables, read
+    from this thread's connection by default."""
+    if not rows:
+        return []
     names = names or COLUMNS[model]
+    table = model._meta.table_name
     columns = ", ".join(f'"{c}"' for c in _columns(model, names))
-    cursor = cursor or database.cursor()
     if postgres:
-        _copy(model, names, rows, cursor, columns)
-        return
+        return [_copy(model, names, rows, columns)]
     width = len(names)
-    per_statement = max(1, min(500, _sqlite_variable_limit() // width))
+    limit = variables if variables is not None else sqlite_variable_limit()
+    per_statement = max(1, min(500, limit // width))
     one = "(" + ", ".join("?" * width) + ")"
     sql = f'INSERT INTO "{table}" ({columns}) VALUES '
     full = sql + ", ".join([one] * per_statement)
     whole = len(rows) - len(rows) % per_statement
-    for i in range(0, whole, per_statement):
-        cursor.execute(full, list(chain.from_iterable(rows[i : i + per_statement])))
-    if whole < len(rows):
-        rest = rows[whole:]
-        cursor.execute(sql + ", ".join([one] * len(rest)), list(chain.from_iterable(rest)))
+    statements: list[Statement] = [
+        (full, list(chain.from_iterable(rows[i : i + per_statement])))
+        for i in range(0, whole, per_statement)
+    ]
+    # the rest by powers of two: a few statements, the same ones every time (each one
+    # compiled is kept in the connection's cache of statements: its memory)
+    while whole < len(rows):
+        size = 1 << (len(rows) - whole).bit_length() - 1
+        part = rows[whole : whole + size]
+        statements.append((sql + ", ".join([one] * size), list(chain.from_iterable(part))))
+        whole += size
+    return statements
+
+
+def put(statements: Iterable[Statement], postgres: bool, cursor: Any = None) -> None:
+    """Run statements made by `prepared`. `cursor`: one of this thread's connection by
+    default."""
+    cursor = cursor or database.cursor()
+    for sql, data in statements:
+        if postgres:
+            # read at once: in 8 KB pieces, each piece would wait for Python's lock
+            # (copied_behind)
+            cursor.copy_expert(sql, io.BytesIO(data), size=max(len(data), 8192))
+        else:
+            cursor.execute(sql, data)
 
 
 def _copy(
     model: type[Base],
     names: tuple[str, ...],
     rows: list[tuple[Any, ...]],
-    cursor: Any,
     columns: str,
-) -> None:
+) -> Statement:
     """COPY in CSV, which the csv module writes at C speed (the text format took a Python
     call per value: most of the fill's time on PostgreSQL). CSV reads an empty value as NULL,
     so the columns that cannot be NULL are told to read it as empty text; rows with empty
@@ -244,18 +276,14 @@ def _copy(
     fields = [model._meta.fields[name] for name in names]
     table = model._meta.table_name
     if _empty_text_in(rows, [i for i, field in enumerate(fields) if field.null]):
-        text = io.StringIO("".join(["\t".join(map(_copy_text, row)) + "\n" for row in rows]))
-        cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', text)
-        return
+        text = "".join(["\t".join(map(_copy_text, row)) + "\n" for row in rows])
+        return f'COPY "{table}" ({columns}) FROM STDIN', text.encode()
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    size = buffer.tell()
-    buffer.seek(0)
     required = ", ".join(f'"{field.column_name}"' for field in fields if not field.null)
     force = f", FORCE_NOT_NULL ({required})" if required else ""
-    # read at once: in 8 KB pieces, each piece would wait for Python's lock (copied_behind)
     copy = f'COPY "{table}" ({columns}) FROM STDIN WITH (FORMAT csv{force})'
-    cursor.copy_expert(copy, buffer, size=max(size, 8192))
+    return copy, buffer.getvalue().encode()
 
 
 def _empty_text_in(rows: list[tuple[Any, ...]], places: list[int]) -> bool:
@@ -279,7 +307,7 @@ def _copy_text(value: object) -> str:
     return str(value)
 
 
-def _sqlite_variable_limit() -> int:
+def sqlite_variable_limit() -> int:
     connection = database.connection()
     try:
         return connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
