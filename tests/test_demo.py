@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 
 import pendulum
 import pytest
@@ -21,6 +22,7 @@ from storage.catalog import check_hours
 from storage.demo import apart, chunks, writing
 from storage.demo.contacts import mail_domain
 from storage.demo.customers import NAME_SPACE, customer_name
+from storage.demo.generator import Filler
 from storage.demo.rows import CustomerRow
 from storage.lifecycle import _search_text
 from storage.models import AuditEvent, Case, Contract, Customer, Line, Template, UsageEntry
@@ -407,11 +409,173 @@ def test_a_write_that_fails_in_the_last_batch_is_raised_on_leaving(db_url):
     assert [c.name for c in storage.list_customers()] == ["Acme Corp"]
 
 
-def _at_once(url: str, *commands: str) -> list[subprocess.CompletedProcess]:
-    """`contracts --db URL COMMAND` for each command, as real processes started together."""
+def test_chunks_made_by_other_processes_give_the_same_data(db_url, tmp_path, monkeypatch):
+    """Contracts made in chunks by two processes while this one writes them are the rows one
+    process makes alone, chunk after chunk: each chunk has dice of its own, and its lines,
+    cases, ledger entries and audit events take their ids once the chunks before are counted
+    (the fill alone on SQLite, whichever database the fill apart went to)."""
+    storage.clock.freeze(TODAY)
+    monkeypatch.setattr(chunks, "CHUNK_CONTRACTS", 50)
+    monkeypatch.setattr(apart, "PROCESSES", 2)
+
+    def not_here(*_args):
+        raise AssertionError("made here, not by other processes")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(apart, "_made_here", not_here)
+        made = demo.fill(330, seed=5)
+    apart_dump = dump()
+    assert storage.verify() == [] and made["contracts"] == 330
+    monkeypatch.setattr(apart, "PROCESSES", 1)
+    storage.open_database(f"sqlite:///{tmp_path / 'alone.db'}")
+    alone = demo.fill(330, seed=5)
+    assert {k: v for k, v in alone.items() if k != "seconds"} == {
+        k: v for k, v in made.items() if k != "seconds"
+    }
+    assert dump() == apart_dump
+
+
+def _fails_in_chunk(monkeypatch, chunk: int, how) -> None:
+    """The process making `chunk` fails there, as `how(chunk)` does."""
+    real = Filler.make_chunk
+
+    def make_chunk(self, place):
+        if place == chunk:
+            how(place)
+        return real(self, place)
+
+    monkeypatch.setattr(Filler, "make_chunk", make_chunk)
+
+
+def _no_more_dice(chunk):
+    raise RuntimeError(f"no more dice in chunk {chunk}")
+
+
+def _killed(_chunk):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        (_no_more_dice, "no more dice in chunk 3"),
+        (_killed, ("a process making the demo's contracts was killed (signal 9) before it "
+                   "was done; nothing was written.")),
+    ],
+)  # fmt: skip
+def test_a_process_making_contracts_that_fails_leaves_nothing(db_url, monkeypatch, how, said):
+    """A process making a chunk fails (an error, told to the writer; or killed, without a
+    word): the fill raises it, writes nothing, and leaves no process nor thread behind."""
+    storage.clock.freeze(TODAY)
+    monkeypatch.setattr(chunks, "CHUNK_CONTRACTS", 50)
+    monkeypatch.setattr(apart, "PROCESSES", 2)
+    _fails_in_chunk(monkeypatch, 3, how)
+    before = _children()
+    with pytest.raises(Exception) as failed:
+        demo.fill(400)
+    assert str(failed.value) == said
+    assert storage.database_summary()["contracts"] == 0 and storage.verify() == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("contracts-demo")]
+    assert _children() == before
+    monkeypatch.undo()
+    assert demo.fill(20)["contracts"] == 20 and storage.verify() == []
+
+
+def _demo_process(url: str, fails_in: int | None = None, wait: float = 0) -> subprocess.Popen:
+    """`contracts --db URL demo --contracts 400` in chunks of 50 made by two processes, as
+    a process in a session of its own; the process making chunk `fails_in` is killed there,
+    and chunks from the fourth on each take `wait` seconds more."""
+    code = f"""
+import os, signal, time
+from storage.demo import apart, chunks, generator
+chunks.CHUNK_CONTRACTS, apart.PROCESSES = 50, 2
+real = generator.Filler.make_chunk
+def make_chunk(self, chunk):
+    if chunk == {fails_in}:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if chunk >= 3:
+        time.sleep({wait})
+    return real(self, chunk)
+generator.Filler.make_chunk = make_chunk
+from tui.main import main
+main()
+"""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "--db", url, "demo", "--contracts", "400"],
+        cwd=process.ROOT,
+        env=process.environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _session_ended(session: int, within: float = 10) -> bool:
+    """Whether every process of `session` (a process group) has ended within `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            os.killpg(session, 0)
+        except ProcessLookupError:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+def test_a_process_killed_while_making_contracts_is_told_in_one_sentence(db_url):
+    """`contracts demo` whose process making a chunk is killed: one sentence on stderr after
+    the progress, exit code 2, nothing written, no process left behind."""
+    fill = _demo_process(db_url, fails_in=3)
+    _out, err = fill.communicate(timeout=120)
+    assert fill.returncode == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        "contracts: a process making the demo's contracts was killed (signal 9) before it was "
+        "done; nothing was written."
+    )
+    assert _session_ended(fill.pid, within=0)
+    assert storage.database_summary()["contracts"] == 0 and storage.verify() == []
+
+
+def test_the_processes_making_contracts_stop_when_the_writer_dies(db_url):
+    """The writer killed while other processes make its chunks: they stop by themselves
+    (their pipes close), and the fill is rolled back."""
+    fill = _demo_process(db_url, wait=0.3)
+    assert fill.stderr is not None
+    written = None
+    for said in fill.stderr:
+        done, what = said.split(maxsplit=1)
+        if what.strip() == "contracts" and not done.startswith("0/"):
+            written = done  # a chunk is written, others are being made
+            break
+    fill.send_signal(signal.SIGKILL)
+    fill.wait()
+    assert written is not None and written != "400/400"
+    assert not _session_ended(fill.pid, within=0)  # the processes making chunks are there
+    assert _session_ended(fill.pid)  # and stop by themselves
+    fill.stderr.close()
+    fill.stdout.close()  # type: ignore[union-attr]
+    if db_url.startswith("sqlite"):
+        storage.open_database(db_url)  # rolls the fill back (it left its journal)
+    assert storage.database_summary()["contracts"] == 0 and storage.verify() == []
+
+
+# `contracts` as a real process whose demo makes its contracts in chunks of 50, two
+# processes making them (the chunks of a real fill hold 5,000 contracts)
+_IN_CHUNKS = (
+    "from storage.demo import apart, chunks; chunks.CHUNK_CONTRACTS = 50; apart.PROCESSES = 2; "
+    "from tui.main import main; main()"
+)
+_CONTRACTS = {"here": ["-m", "tui.main"], "apart": ["-c", _IN_CHUNKS]}
+
+
+def _at_once(url: str, *commands: str, made: str = "here") -> list[subprocess.CompletedProcess]:
+    """`contracts --db URL COMMAND` for each command, as real processes started together;
+    `made`: "apart" for a demo made in chunks by other processes (see _IN_CHUNKS)."""
     started = [
         subprocess.Popen(
-            [sys.executable, "-m", "tui.main", "--db", url, *shlex.split(command)],
+            [sys.executable, *_CONTRACTS[made], "--db", url, *shlex.split(command)],
             cwd=process.ROOT,
             env=process.environment(),
             stdout=subprocess.PIPE,
@@ -433,12 +597,14 @@ _EMPTY_ONLY = (
 _BUSY = "busy"  # SQLite: the fill writes the file without its log while no one else has it open
 
 
-def test_two_fills_at_once_write_one_demo(db_url):
+@pytest.mark.parametrize("made", ["here", "apart"])
+def test_two_fills_at_once_write_one_demo(db_url, made):
     """The fill checks the database is empty, then writes (PostgreSQL: under a lock on the
-    contracts; SQLite: as the one writer), its batches COPYed by a thread on PostgreSQL:
-    of two fills started together one writes its 300 contracts, the other writes nothing
-    and says why in one sentence."""
-    first, second = _at_once(db_url, "demo --contracts 300", "demo --contracts 300")
+    contracts; SQLite: as the one writer), its batches COPYed by a thread on PostgreSQL,
+    its contracts made here or by other processes: of two fills started together one
+    writes its 300 contracts, the other writes nothing and says why in one sentence."""
+    command = "demo --contracts 300"
+    first, second = _at_once(db_url, command, command, made=made)
     assert min(first.returncode, second.returncode) == 0
     loser = second if first.returncode == 0 else first
     assert loser.returncode != 0 and "Traceback" not in loser.stderr
@@ -447,15 +613,18 @@ def test_two_fills_at_once_write_one_demo(db_url):
     assert storage.database_summary()["contracts"] == 300 and storage.verify() == []
 
 
-def test_a_fill_and_a_contract_added_at_once_keep_the_rule_of_an_empty_database(db_url):
-    """A contract added by hand while a fill starts: either it came first and the fill is
-    refused, or the fill came first and the contract is added beside its 300."""
+@pytest.mark.parametrize("made", ["here", "apart"])
+def test_a_fill_and_a_contract_added_at_once_keep_the_rule_of_an_empty_database(db_url, made):
+    """A contract added by hand while a fill starts (its contracts made here or by other
+    processes): either it came first and the fill is refused, or the fill came first and
+    the contract is added beside its 300."""
     storage.add_customer("Acme Corp")
     storage.add_template("Phone Support", abbr="PHONE", allotment="cases", billing="monthly")
     fill, added = _at_once(
         db_url,
         "demo --contracts 300",
         "new --customer 'Acme Corp' --template PHONE --start 2026-01-01 --end 2026-12-31",
+        made=made,
     )
     assert added.returncode == 0, added.stderr
     contracts = storage.database_summary()["contracts"]

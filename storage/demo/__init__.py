@@ -7,21 +7,25 @@ store one contract's start (left as invoiced on purpose: the attention list show
 lines are past the attention thresholds, run out before their end, carry overage or open
 cases while used up, held or canceled.
 
-It is built for size (100,000 contracts, about two million rows, in under 30 seconds on
-SQLite): rows are generated as named tuples with ids assigned here and written batch by
-batch inside one transaction, with multi-row INSERTs on SQLite and COPY (CSV) on PostgreSQL,
+It is built for size (100,000 contracts, about two million rows, in under 20 seconds on
+SQLite): rows are generated as named tuples with ids assigned here, the contracts in chunks
+that two processes make side by side while this one writes them (chunks.py, apart.py), all
+of it inside one transaction, with multi-row INSERTs on SQLite and COPY (CSV) on PostgreSQL,
 the tables' indexes (and PostgreSQL's foreign keys) dropped meanwhile and made again at the
-end; afterwards PostgreSQL's id sequences are moved past the rows written so later inserts never
-collide. The same seed and the same today give the same data. Its memory does not grow with
-the count: a batch is let go once written, customers are remembered by the draws that named
-them, and SQLite's page cache is bounded (writing.CACHE_KIB). `progress` hears of every
-phase: customers, contracts, the search index, each index built again, each of PostgreSQL's
-foreign keys checked again, and the statistics (ANALYZE).
+end; afterwards PostgreSQL's id sequences are moved past the rows written so later inserts
+never collide. The same seed and the same today give the same data, however many processes
+make it. The memory of each process does not grow with the count: a batch or a chunk is let
+go once written, customers are remembered by the draws that named them, and SQLite's page
+cache is bounded (writing.CACHE_KIB). `progress` hears of every phase: customers, contracts,
+the search index, each index built again, each of PostgreSQL's foreign keys checked again,
+and the statistics (ANALYZE).
 
 - words.py: the vocabulary (names, templates, line kinds, case titles, reps);
 - rows.py: one named record per table written;
 - customers.py: the customers, named without repeats;
 - generator.py and usage.py: contracts and their lines; the cases and ledger that use them;
+- chunks.py: the chunks the contracts are made in, each numbering its rows from 0;
+- apart.py: the processes that make the chunks, and the writer's side of them;
 - writing.py: the bulk writers.
 """
 
@@ -34,13 +38,14 @@ from ..db import is_postgres, writes
 from ..errors import InvalidInput, Refused
 from ..models import Contract, database
 from ..people import SUPERVISOR_ONLY, require
+from .apart import ProcessStopped
 from .generator import Filler
 from .rows import COUNT_NAMES
 from .writing import Progress, advance_sequences, bulk_load, indexes_rebuilt_after
 
 MAX_CONTRACTS = 10_000_000
 
-__all__ = ["MAX_CONTRACTS", "fill"]
+__all__ = ["MAX_CONTRACTS", "ProcessStopped", "fill"]
 
 
 def fill(contracts: int = 200, seed: int = 1, progress: Progress | None = None) -> dict[str, float]:
@@ -51,7 +56,9 @@ def fill(contracts: int = 200, seed: int = 1, progress: Progress | None = None) 
     PostgreSQL "keys (checking NAME)" then "keys", "statistics").
     Returns the rows written per table ("customers", "templates", "contracts", "lines",
     "cases", "ledger", "audit"), their sum ("rows") and the seconds taken ("seconds").
-    Refused when the database already holds contracts; nothing is changed then."""
+    Refused when the database already holds contracts; nothing is changed then. A process
+    making contracts that stops without a word (killed) raises ProcessStopped, whose message
+    says so; any failure leaves nothing written and no process behind."""
     if isinstance(contracts, bool) or not isinstance(contracts, int):
         raise InvalidInput(f"the number of contracts '{contracts}' is not a whole number.")
     if contracts < 1 or contracts > MAX_CONTRACTS:

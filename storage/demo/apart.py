@@ -46,8 +46,9 @@ TABLES = list(COLUMNS)  # the tables by their place in messages
 Made = tuple[int, Iterable[Statement], dict[type[Base], int]]
 
 
-class MakerStopped(RuntimeError):
-    """A process making the demo's rows stopped without saying why (killed, out of memory)."""
+class ProcessStopped(RuntimeError):
+    """A process making the demo's rows stopped without saying why (killed, out of memory);
+    its message is the sentence for the person at the terminal."""
 
 
 @contextmanager
@@ -130,7 +131,7 @@ class _Apart:
             return receive()
         except (EOFError, OSError):
             self.thread.join()  # it heard why, and stopped the other processes
-            raise self.failure or MakerStopped(_stopped(None)) from None
+            raise self.failure or ProcessStopped(_stopped(None)) from None
 
     def _answer(self, start: list[int]) -> None:
         """Tell each process where its chunk's ids start once the chunks before are counted,
@@ -167,7 +168,7 @@ class _Apart:
         except (EOFError, OSError):
             process = self.processes[self.talks.index(end)]
             process.join(1)
-            raise MakerStopped(_stopped(process.exitcode)) from None
+            raise ProcessStopped(_stopped(process.exitcode)) from None
         return message
 
     def close(self) -> None:
