@@ -55,10 +55,10 @@ class ProcessStopped(RuntimeError):
 def made_in_order(filler: Filler, at: dict[type[Base], int]) -> Iterator[Iterator[Made]]:
     """The chunks of `filler`'s contracts, in order, their ids starting at `at` (the first id
     of each table of chunks.PLACED); made in other processes when there are several chunks
-    and processors. On leaving, no process is left."""
+    and processors (and processes can be forked). On leaving, no process is left."""
     chunks = chunk_count(filler.total)
     processes = min(PROCESSES, chunks)
-    if processes < 2:
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield _made_here(filler, chunks, at)
         return
     apart = _Apart(filler, chunks, processes, at)
