@@ -223,7 +223,7 @@ def test_sqlite_settings_are_restored_after_the_fill(sqlite_url):
     def settings():
         return [
             sql(f"PRAGMA {name}")[0][0]
-            for name in ("synchronous", "foreign_keys", "cache_size", "journal_mode")
+            for name in ("synchronous", "foreign_keys", "cache_size", "journal_mode", "threads")
         ]
 
     before = settings()
