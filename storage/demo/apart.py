@@ -72,7 +72,7 @@ def _made_here(filler: Filler, chunks: int, at: dict[type[Base], int]) -> Iterat
     for chunk in range(chunks):
         rows = filler.make_chunk(chunk)
         counts = {model: len(made) for model, made in rows.items()}
-        statements = [s for made in filler.statements(rows, at) for s in made]
+        statements = list(filler.statements(rows, at))
         yield chunk, statements, counts
         at = {model: start + counts[model] for model, start in at.items()}
 
@@ -207,10 +207,8 @@ def _make(
             talk.send(("counted", chunk, [len(rows[model]) for model in PLACED]))
             start = dict(zip(PLACED, talk.recv(), strict=True))
             data.send(counts)
-            for statements in filler.statements(rows, start):
-                for statement in statements:
-                    data.send_bytes(marshal.dumps(statement))
-                del statements
+            for statement in filler.statements(rows, start):
+                data.send_bytes(marshal.dumps(statement))
             data.send_bytes(b"")
             del rows
         talk.send(("done", -1, None))

@@ -195,7 +195,7 @@ class Filler(CustomerMaking, LineUse):
 
     def statements(
         self, rows: dict[type[Base], list[Any]], at: dict[type[Base], int] | None = None
-    ) -> Iterator[list[Statement]]:
+    ) -> Iterator[Statement]:
         """The statements that write `rows` (writing.prepared), table by table, each table's
         rows let go once its statements are made; a chunk's rows with their ids placed to
         start at `at` (chunks.placed)."""
@@ -203,7 +203,7 @@ class Filler(CustomerMaking, LineUse):
             made = rows.pop(model)
             if at is not None:
                 made = placed(model, made, at)
-            yield prepared(model, made, self.postgres, variables=self.variables)
+            yield from prepared(model, made, self.postgres, variables=self.variables)
 
     # the whole run
 
@@ -227,7 +227,7 @@ class Filler(CustomerMaking, LineUse):
                 for batch, done, total, what in self.first_batches():
                     for model, rows in batch.items():
                         self.counts[model] += len(rows)
-                    write([s for made in self.statements(batch) for s in made])
+                    write(list(self.statements(batch)))
                     del batch
                     self.report(done, total, what)
             # the thread that copied them is done: other processes may be forked now
