@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
+from ..errors import Refused
 from ..models import Base
 from .chunks import PLACED, chunk_count
 from .rows import COLUMNS
@@ -46,9 +47,10 @@ TABLES = list(COLUMNS)  # the tables by their place in messages
 Made = tuple[int, Iterable[Statement], dict[type[Base], int]]
 
 
-class ProcessStopped(RuntimeError):
-    """A process making the demo's rows stopped without saying why (killed, out of memory);
-    its message is the sentence for the person at the terminal."""
+class ProcessStopped(Refused):
+    """A process making the demo's rows stopped without saying why (killed, out of memory):
+    the fill is undone, and its message is the sentence for the person at the terminal (a
+    Refused, as Conflict is: nothing was changed, and the command line says it, exit 2)."""
 
 
 @contextmanager
