@@ -481,14 +481,20 @@ def test_a_process_making_contracts_that_fails_leaves_nothing(db_url, monkeypatc
     assert demo.fill(20)["contracts"] == 20 and storage.verify() == []
 
 
+# a demo in chunks of 50 contracts made by two processes (a real fill's hold 5,000)
+_CHUNKS_OF_50 = (
+    "from storage.demo import apart, chunks; chunks.CHUNK_CONTRACTS = 50; apart.PROCESSES = 2"
+)
+
+
 def _demo_process(url: str, fails_in: int | None = None, wait: float = 0) -> subprocess.Popen:
     """`contracts --db URL demo --contracts 400` in chunks of 50 made by two processes, as
     a process in a session of its own; the process making chunk `fails_in` is killed there,
     and chunks from the fourth on each take `wait` seconds more."""
     code = f"""
 import os, signal, time
-from storage.demo import apart, chunks, generator
-chunks.CHUNK_CONTRACTS, apart.PROCESSES = 50, 2
+{_CHUNKS_OF_50}
+from storage.demo import generator
 real = generator.Filler.make_chunk
 def make_chunk(self, chunk):
     if chunk == {fails_in}:
@@ -561,12 +567,8 @@ def test_the_processes_making_contracts_stop_when_the_writer_dies(db_url):
     assert storage.database_summary()["contracts"] == 0 and storage.verify() == []
 
 
-# `contracts` as a real process whose demo makes its contracts in chunks of 50, two
-# processes making them (the chunks of a real fill hold 5,000 contracts)
-_IN_CHUNKS = (
-    "from storage.demo import apart, chunks; chunks.CHUNK_CONTRACTS = 50; apart.PROCESSES = 2; "
-    "from tui.main import main; main()"
-)
+# `contracts` as a real process whose demo is made as _CHUNKS_OF_50 says
+_IN_CHUNKS = f"{_CHUNKS_OF_50}; from tui.main import main; main()"
 _CONTRACTS = {"here": ["-m", "tui.main"], "apart": ["-c", _IN_CHUNKS]}
 
 
