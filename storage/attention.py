@@ -210,12 +210,6 @@ def _running_out_query(day: pendulum.Date, settings: AttentionSettings) -> pw.Se
     ).where(_metered_active(day))  # fmt: skip
 
 
-_RUNNING_OUT = (
-    "contract_id", "position", "name", "allotment_type", "total", "used", "start", "end",
-    "use_short", "use_long",
-)  # the columns of _running_out_query, in order  # fmt: skip
-
-
 def _running_out_entries(
     rows: Iterable[Sequence], day: pendulum.Date, limit: int | None
 ) -> list[AttentionEntry]:
@@ -450,7 +444,7 @@ def needs_attention(
         # The lines running out take the longest to read: on a connection of their own,
         # while this one reads the other sections.
         apart = (
-            read_apart(_running_out_query(day, settings), _RUNNING_OUT)
+            read_apart(_running_out_query(day, settings))
             if "runs_out" in keys and len(keys) > 1
             else None
         )

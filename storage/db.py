@@ -537,12 +537,12 @@ def read_snapshot() -> Iterator[None]:
             yield
 
 
-def read_apart(query: pw.Query, columns: Sequence[str]) -> Callable[[], list[Sequence]]:
-    """Start reading `columns` of the rows of `query` on a connection of its own, in a
-    thread; returns the function that waits for them (each row a sequence of its values,
-    the rows in no particular order) and raises what the read raised. For one long read
-    while the caller makes others: SQLite and PostgreSQL work on it outside Python's lock,
-    so with two cores both go on at once.
+def read_apart(query: pw.Select) -> Callable[[], list[Sequence]]:
+    """Start reading the rows of `query` on a connection of its own, in a thread; returns
+    the function that waits for them (each row a sequence of its values, the rows in no
+    particular order) and raises what the read raised. For one long read while the caller
+    makes others: SQLite and PostgreSQL work on it outside Python's lock, so with two cores
+    both go on at once.
 
     On SQLite the database packs the rows into one JSON array: fetched row by row, each
     row would wait for Python's lock, which the caller holds while it works (PostgreSQL's
@@ -554,8 +554,9 @@ def read_apart(query: pw.Query, columns: Sequence[str]) -> Callable[[], list[Seq
         here: list[Sequence] = database.execute(query).fetchall()
         return lambda: here
     sql, params = database.get_sql_context().sql(query).query()
-    names = ", ".join(f'r."{name}"' for name in columns)
-    packed = f"SELECT json_group_array(json_array({names})) FROM ({sql}) AS r"
+    # the columns renamed by their place (c0, c1, …): expressions need no names of their own
+    names = ", ".join(f"c{i}" for i in range(len(query.selected_columns)))
+    packed = f"WITH r({names}) AS ({sql}) SELECT json_group_array(json_array({names})) FROM r"
     done: dict[str, Any] = {}
 
     def read() -> None:

@@ -203,7 +203,7 @@ def test_a_read_apart_that_fails_raises_where_its_rows_are_awaited(world):
     from storage.models import UsageEntry
 
     broken = UsageEntry.select(UsageEntry.id).where(pw.SQL("no_such_column = 1"))
-    rows = read_apart(broken, ["id"])
+    rows = read_apart(broken)
     with pytest.raises(pw.DatabaseError, match="no_such_column"):
         rows()
     assert storage.needs_attention().count == 0  # this connection is unharmed
