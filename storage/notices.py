@@ -29,7 +29,11 @@ def resolved_notice(number: str) -> str:
 def resolution_notice(number: str) -> tuple[str, bool]:
     """The sentence of `resolved_notice`, and whether it says the case was recorded outside
     the contract's service hours (the console shows that as a warning)."""
-    case = find_case(number)
+    return _notice(find_case(number))
+
+
+def _notice(case: Case) -> tuple[str, bool]:
+    """`resolution_notice` of a case found already."""
     if case.line_id is None:
         return (
             f"{case.number} resolved; it is not linked to a contract line, so nothing was charged.",
@@ -51,7 +55,7 @@ def resolution_and_contract(case_number: str, number: str) -> tuple[str, bool, C
     ref = line_ref(line.contract_id, line.position) if line is not None else None
     shown = next((each for each in info.lines if each.ref == ref), None)
     if shown is None:  # not charged, or to a line of another contract
-        return (*resolution_notice(case_number), info)
+        return (*_notice(case), info)
     return (*_resolution(case, shown, contract), info)
 
 
