@@ -2,7 +2,8 @@
 why and what to do.
 
 Every section is one query over the whole database (no query per line or contract), so the
-list stays quick at 100,000 contracts; `needs_attention` runs the sections asked for.
+list stays quick at 100,000 contracts; `needs_attention` runs the sections asked for, side by
+side on three connections (APART), planned without PostgreSQL's parallel workers.
 
 "Overage not yet billed": overage is billed with the billing period it falls in (billing.py),
 on the bill for that period, sent when the period ends. A line's overage is not yet billed
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import peewee as pw
 import pendulum
@@ -24,11 +25,11 @@ from .amounts import format_money
 from .billing import period_end
 from .by_dates import status_is
 from .clock import today
-from .db import mapped, read_apart, reads
+from .db import is_postgres, mapped, read_apart, reads, without_parallel_workers
 from .detail_views import Attention, AttentionEntry, AttentionSection
 from .forecast import burn, may_run_out, stored_day, window_sums
 from .lookup import case_number, contract_number, line_ref
-from .models import Case, Contract, Customer, Line, UsageEntry, database, tuples
+from .models import Case, Contract, Customer, Line, UsageEntry, database
 from .settings import AttentionSettings, attention_settings
 
 SECTIONS = {
@@ -134,14 +135,14 @@ SHARE = (pw.Cast(Line.used, "BIGINT") * pw.SQL("100")) / pw.fn.NULLIF(
 )  # SHARE_SQL
 
 
-def thresholds(
-    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
-) -> list[AttentionEntry]:
+def _threshold_query(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None
+) -> pw.Select:
     """Lines used at or past the lower threshold, the most used first: read in the order of
     the index on the lines' percent used (migration 5), contracts joined to those lines only
     (on SQLite, a CROSS JOIN keeps that order; `share >= warn` is `used * 100 >= total *
     warn` for whole percentages)."""
-    query = (
+    return (
         Line.select(
             Line.contract, Line.position, Customer.name, Contract.allotment_type,
             Line.total, Line.used,
@@ -152,8 +153,13 @@ def thresholds(
         .order_by(SHARE.desc(), Line.contract, Line.position)
         .limit(limit)
     )  # fmt: skip
+
+
+def _threshold_entries(
+    rows: Iterable[Sequence], day: pendulum.Date, settings: AttentionSettings
+) -> list[AttentionEntry]:
     out = []
-    for cid, position, customer, kind, total, used in _rows(query):
+    for cid, position, customer, kind, total, used in rows:
         percent = used * 100 // total
         if used >= total:
             over = f" (+{allotment(kind).show(used - total)} over)" if used > total else ""
@@ -174,14 +180,32 @@ def _in_days(days: int) -> str:
     return "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
 
 
-def _running_out_query(day: pendulum.Date, settings: AttentionSettings) -> pw.Select:
+def _running_out_query(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None
+) -> pw.Select:
     """Lines in use below the lower threshold that may run out before their end, with their
-    contract (if active) and customer: one query.
+    contract (if active) and customer: one query; `burn` decides, in `_running_out_entries`.
 
-    The lines in use are grouped with their ledger's last LONG days (read from the ledger's
-    index); those that may run out before their end (forecast.may_run_out) are then joined
-    to their contract and customer; `burn` decides, in `_running_out_entries`."""
+    The lines' use over the ledger's last LONG days is read from the ledger's index (on
+    line, moment, kind and amount). SQLite goes through the lines in use and reads each
+    one's entries; PostgreSQL sums the whole index in line order first, then joins the sums
+    to the lines (the lines first, it hashes the entries: a quarter slower)."""
     short, long, counted = window_sums(day)
+    if is_postgres():
+        ledger = (
+            UsageEntry.select(UsageEntry.line, short.alias("use_short"), long.alias("use_long"))
+            .where(counted)
+            .group_by(UsageEntry.line)
+        ).alias("use")
+        sums = ledger.c
+        return (
+            _lines(Line.total, Line.used, Line.start, Line.end, sums.use_short, sums.use_long)
+            .join_from(Line, ledger, on=sums.line_id == Line.id)
+            .where(
+                _metered_active(day) & _line_in_use(day) & (SHARE < settings.warn)
+                & may_run_out(sums.use_short, sums.use_long, day)
+            )
+        )  # fmt: skip
     use = (
         Line.select(
             Line.id, Line.contract, Line.position, Line.total, Line.used, Line.start, Line.end,
@@ -211,10 +235,11 @@ def _running_out_query(day: pendulum.Date, settings: AttentionSettings) -> pw.Se
 
 
 def _running_out_entries(
-    rows: Iterable[Sequence], day: pendulum.Date, limit: int | None
+    rows: Iterable[Sequence], day: pendulum.Date, settings: AttentionSettings
 ) -> list[AttentionEntry]:
     """The rows of `_running_out_query` that `burn` sees used up before their end, the
-    soonest first."""
+    soonest first (all of them: the query's limit cannot say which come first); a line
+    already past the lower threshold is listed there, not again here."""
     today_n = day.toordinal()
     found = []
     for cid, position, customer, kind, total, used, start, end, short, long in rows:
@@ -223,7 +248,7 @@ def _running_out_entries(
             found.append((runs_out_n, cid, position, customer, kind, rate, end))
     found.sort()
     out = []
-    for runs_out_n, cid, position, customer, kind, rate, end in found[:limit]:
+    for runs_out_n, cid, position, customer, kind, rate, end in found:
         runs_out = _date(runs_out_n)
         why = (
             f"at {_rate(rate, kind)} it runs out about {_text(runs_out_n)} "
@@ -234,24 +259,14 @@ def _running_out_entries(
     return out
 
 
-def running_out(
-    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
-) -> list[AttentionEntry]:
-    """Lines that will be used up before their end at the current rate, the soonest first;
-    a line already past the lower threshold is listed there, not again here."""
-    return _running_out_entries(_rows(_running_out_query(day, settings)), day, limit)
-
-
-def ending(
-    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
-) -> list[AttentionEntry]:
+def _ending_query(day: pendulum.Date, settings: AttentionSettings, limit: int | None) -> pw.Select:
     """Contracts active or on hold that end within `settings.within` days and have no
     renewal yet, the soonest first."""
     Successor = Contract.alias("successor")
     renewed = Successor.select(pw.SQL("1")).where(
         (Successor.origin == Contract.id) & (Successor.origin_kind == "renewal")
     )
-    query = (
+    return (
         Contract.select(Contract.id, Customer.name, Contract.end)
         .join(Customer, on=Contract.customer == Customer.id)
         .where(
@@ -262,8 +277,13 @@ def ending(
         .order_by(Contract.end, Contract.id)
         .limit(limit)
     )
+
+
+def _ending_entries(
+    rows: Iterable[Sequence], day: pendulum.Date, settings: AttentionSettings
+) -> list[AttentionEntry]:
     out = []
-    for cid, customer, stored_end in _rows(query):
+    for cid, customer, stored_end in rows:
         end = _date(stored_end)
         when = _in_days(end.toordinal() - day.toordinal())
         out.append(
@@ -276,25 +296,30 @@ def ending(
     return out
 
 
-def not_started(
-    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
-) -> list[AttentionEntry]:
+def _not_started_query(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None
+) -> pw.Select:
     """Contracts still stored as invoiced although their start has come: the daily sweep has
     not run (reads show them active, but the status indexes and other tools do not)."""
-    query = (
+    return (
         Contract.select(Contract.id, Customer.name, Contract.start)
         .join(Customer, on=Contract.customer == Customer.id)
         .where((Contract.status == "invoiced") & (Contract.start <= day) & (Contract.end >= day))
         .order_by(Contract.start, Contract.id)
         .limit(limit)
     )
+
+
+def _not_started_entries(
+    rows: Iterable[Sequence], day: pendulum.Date, settings: AttentionSettings
+) -> list[AttentionEntry]:
     return [
         AttentionEntry(
             "not_started", contract_number(cid), customer, None, None,
-            f"started on {start} but is still stored as invoiced",
-            "run `contracts sweep` (daily, from cron) or open the console", start,
+            f"started on {_date(start)} but is still stored as invoiced",
+            "run `contracts sweep` (daily, from cron) or open the console", _date(start),
         )
-        for cid, customer, start in tuples(query)
+        for cid, customer, start in rows
     ]  # fmt: skip
 
 
@@ -316,14 +341,14 @@ def _case_trouble(
     return f"used up ({used_text})", "add a line, renew, or override (supervisor)"
 
 
-def open_cases(
-    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
-) -> list[AttentionEntry]:
+def _open_cases_query(
+    day: pendulum.Date, settings: AttentionSettings, limit: int | None
+) -> pw.Select:
     """Open cases on lines that are used up, held or canceled, the oldest first."""
     exhausted = Contract.allotment_type.in_(metered_types()) & (Line.used >= Line.total)
     held = status_is("on_hold", day)
     canceled = (Contract.status == "canceled") | (Line.status == "canceled")
-    query = (
+    return (
         Case.select(
             Case.id, Customer.name, Line.contract, Line.position, Contract.allotment_type,
             Line.total, Line.used, Line.status, Contract.status, Contract.end,
@@ -335,6 +360,11 @@ def open_cases(
         .order_by(Case.id)
         .limit(limit)
     )  # fmt: skip
+
+
+def _open_cases_entries(
+    rows: Iterable[Sequence], day: pendulum.Date, settings: AttentionSettings
+) -> list[AttentionEntry]:
     out = []
     for (
         case_id,
@@ -347,7 +377,7 @@ def open_cases(
         line_status,
         stored,
         end,
-    ) in _rows(query):
+    ) in rows:
         why, action = _case_trouble(kind, total, used, line_status, stored, _date(end), day)
         ref = line_ref(cid, position)
         out.append(
@@ -369,14 +399,13 @@ def _billed_until(
     return _date(b_end)
 
 
-def overage(
-    day: pendulum.Date, settings: AttentionSettings, limit: int | None = None
-) -> list[AttentionEntry]:
-    """Lines over their total whose overage grew in a billing period that has not ended."""
+def _overage_query(day: pendulum.Date, settings: AttentionSettings, limit: int | None) -> pw.Select:
+    """Lines over their total whose overage grew in a billing period that has not ended
+    (all of them: which are left is decided in `_overage_entries`)."""
     last_raised = UsageEntry.select(pw.fn.MAX(UsageEntry.at)).where(
         (UsageEntry.line == Line.id) & (UsageEntry.amount > 0)
     )
-    query = (
+    return (
         _lines(
             Line.total, Line.used, Line.price - Line.discount, Contract.billing,
             Contract.billing_start, Contract.billing_end, Contract.status, Contract.cancel_date,
@@ -390,8 +419,14 @@ def overage(
             & (SHARE >= 100)  # implied by the line before; read from the index on it
         )
     )  # fmt: skip
+
+
+def _overage_entries(
+    rows: Iterable[Sequence], day: pendulum.Date, settings: AttentionSettings
+) -> list[AttentionEntry]:
     out = []
-    for row in sorted(_rows(query)):  # by contract and line (sorted here: a few thousand)
+    by_line = sorted(rows, key=lambda row: (row[0], row[1]))  # sorted here: a few thousand
+    for row in by_line:
         cid, position, customer, kind, total, used, net, billing, b_start, *until, last = row
         if last is None:
             continue  # no entry of its ledger raised its use
@@ -407,19 +442,23 @@ def overage(
         )
         todo = "check it is billed with that period; add a line if this goes on"
         out.append(_on_line("overage", cid, position, customer, why, todo, ends))
-        if limit is not None and len(out) >= limit:
-            break
     return out
 
 
-FINDERS = {
-    "threshold": thresholds,
-    "runs_out": running_out,
-    "ending": ending,
-    "not_started": not_started,
-    "open_cases": open_cases,
-    "overage": overage,
+# Each section: the query that reads it, and what turns its rows into entries.
+FINDERS: dict[str, tuple[Callable[..., pw.Select], Callable[..., list[AttentionEntry]]]] = {
+    "threshold": (_threshold_query, _threshold_entries),
+    "runs_out": (_running_out_query, _running_out_entries),
+    "ending": (_ending_query, _ending_entries),
+    "not_started": (_not_started_query, _not_started_entries),
+    "open_cases": (_open_cases_query, _open_cases_entries),
+    "overage": (_overage_query, _overage_entries),
 }
+# Several sections asked for: these are read apart, each group on a connection of its own,
+# one query after the other, while this connection reads the rest (db.read_apart). The lines
+# running out, the longest read, come alone and streamed: their entries are made here as
+# their rows come.
+APART = ((("runs_out",), True), (("open_cases", "overage", "ending", "not_started"), False))
 
 
 @reads
@@ -439,20 +478,18 @@ def needs_attention(
     day = today()
     keys = list(sections or SECTIONS)
     cap = None if limit is None else limit + 1
-    found: dict[str, list[AttentionEntry]] = {}
-    with mapped():
-        # The lines running out take the longest to read: on a connection of their own,
-        # while this one reads the other sections.
-        apart = (
-            read_apart(_running_out_query(day, settings))
-            if "runs_out" in keys and len(keys) > 1
-            else None
-        )
-        for key in keys:
-            if key != "runs_out" or apart is None:
-                found[key] = FINDERS[key](day, settings, cap)
-        if apart is not None:
-            found["runs_out"] = _running_out_entries(apart(), day, cap)
+    queries = {key: FINDERS[key][0](day, settings, cap) for key in keys}
+    with mapped(), without_parallel_workers():
+        readers: dict[str, Callable[[], Iterable[Sequence]]] = {}
+        if len(keys) > 1:
+            for group, streamed in APART if is_postgres() else APART[:1]:
+                mine = [key for key in group if key in keys]
+                apart = read_apart(*(queries[key] for key in mine), streamed=streamed)
+                readers.update(zip(mine, apart, strict=True))
+        found = {}
+        for key in sorted(keys, key=lambda key: key in readers):  # those read here first
+            rows = readers[key]() if key in readers else _rows(queries[key])
+            found[key] = FINDERS[key][1](rows, day, settings)
     return Attention(
         day,
         settings.within,

@@ -8,11 +8,13 @@ import functools
 import gc
 import json
 import os
+import queue
 import random
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from typing import Any, ParamSpec, TypeVar, overload
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -537,49 +539,82 @@ def read_snapshot() -> Iterator[None]:
             yield
 
 
-def read_apart(query: pw.Select) -> Callable[[], list[Sequence]]:
-    """Start reading the rows of `query` on a connection of its own, in a thread; returns
-    the function that waits for them (each row a sequence of its values, the rows in no
-    particular order) and raises what the read raised. For one long read while the caller
-    makes others: SQLite and PostgreSQL work on it outside Python's lock, so with two cores
-    both go on at once.
+APART_BATCH = 5000  # rows fetched at a time by `read_apart` on PostgreSQL
 
-    On SQLite the database packs the rows into one JSON array: fetched row by row, each
-    row would wait for Python's lock, which the caller holds while it works (PostgreSQL's
-    driver takes the whole result in one call, so its rows are fetched plainly).
+
+def read_apart(
+    *queries: pw.Select, streamed: bool = False
+) -> list[Callable[[], Iterator[Sequence]]]:
+    """Start reading the rows of `queries`, one after the other, on a connection of their
+    own, in a thread; returns for each query the function that gives its rows (each a
+    sequence of its values) as they come, and raises what its read raised. For long reads
+    while the caller works on others: SQLite and PostgreSQL work on them outside Python's
+    lock, so with two cores both go on at once.
+
+    `streamed`: on PostgreSQL the rows are fetched through a cursor, planned to give its
+    first rows soon (a plan that hashes nothing, where there is one), APART_BATCH at a
+    time, the thread fetching ahead while the caller works through those before; else all
+    at once. On SQLite the database packs all the rows into one JSON array: fetched row by
+    row, each row would wait for Python's lock, which the caller holds while it works.
 
     Only outside a transaction (the other connection would not see what this one has not
     committed): inside one, the rows are read here and now."""
     if database.in_transaction():
-        here: list[Sequence] = database.execute(query).fetchall()
-        return lambda: here
-    sql, params = database.get_sql_context().sql(query).query()
-    # the columns renamed by their place (c0, c1, …): expressions need no names of their own
-    names = ", ".join(f"c{i}" for i in range(len(query.selected_columns)))
-    packed = f"WITH r({names}) AS ({sql}) SELECT json_group_array(json_array({names})) FROM r"
-    done: dict[str, Any] = {}
+        here = [database.execute(query).fetchall() for query in queries]
+        return [functools.partial(iter, rows) for rows in here]
+    channels: list[queue.SimpleQueue] = [queue.SimpleQueue() for _ in queries]
+    alone = getattr(_plans, "alone", False)
 
     def read() -> None:
+        done = 0
         try:
-            with session(), mapped():
-                if is_postgres():  # the driver takes the whole result in one call
-                    done["rows"] = database.execute_sql(sql, params).fetchall()
-                    return
-                (found,) = database.execute_sql(packed, params).fetchone()
-            done["rows"] = json.loads(found)
+            with session(), mapped(), without_parallel_workers() if alone else nullcontext():
+                for query, channel in zip(queries, channels, strict=True):
+                    for batch in _batches(query, streamed):
+                        channel.put(batch)
+                    channel.put(None)  # the last of its rows
+                    done += 1
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
-            done["error"] = exc
+            for channel in channels[done:]:
+                channel.put(exc)
 
-    thread = threading.Thread(target=read, name="contracts-read-apart", daemon=True)
-    thread.start()
+    threading.Thread(target=read, name="contracts-read-apart", daemon=True).start()
 
-    def rows() -> list[Sequence]:
-        thread.join()
-        if "error" in done:
-            raise done["error"]
-        return done["rows"]
+    def rows(channel: queue.SimpleQueue) -> Iterator[Sequence]:
+        while (batch := channel.get()) is not None:
+            if isinstance(batch, BaseException):
+                raise batch
+            yield from batch
 
-    return rows
+    return [functools.partial(rows, channel) for channel in channels]
+
+
+def _batches(query: pw.Select, streamed: bool) -> Iterator[list[Sequence]]:
+    """The rows of `query` in batches, read apart (`read_apart`)."""
+    if not is_postgres():
+        yield _packed(query)
+        return
+    sql, params = database.get_sql_context().sql(query).query()
+    if not streamed:  # the driver takes the whole result in one call
+        yield database.execute_sql(sql, params).fetchall()
+    else:  # through a cursor, which lives in a transaction
+        with database.atomic():
+            database.execute_sql(f"DECLARE apart NO SCROLL CURSOR FOR {sql}", params)
+            while batch := database.execute_sql(f"FETCH {APART_BATCH} FROM apart").fetchall():
+                yield batch
+            database.execute_sql("CLOSE apart")
+
+
+def _packed(query: pw.Select) -> list[Sequence]:
+    """The rows of `query` from SQLite, packed into one value by the database."""
+    # the columns named by their place (c0, c1, …): expressions need no names of their own
+    columns = query.selected_columns
+    named = query.columns(*(column.alias(f"c{i}") for i, column in enumerate(columns)))
+    sql, params = database.get_sql_context().sql(named).query()
+    names = ", ".join(f"r.c{i}" for i in range(len(columns)))
+    packed = f"SELECT json_group_array(json_array({names})) FROM ({sql}) AS r"
+    (found,) = database.execute_sql(packed, params).fetchone()
+    return json.loads(found)
 
 
 @contextlib.contextmanager
@@ -599,6 +634,31 @@ def no_cycle_collection() -> Iterator[None]:
 
 
 MAPPED_BYTES = 1 << 32  # at most this much of a SQLite file is mapped by `mapped`
+
+
+_plans = threading.local()  # whether this thread's queries are planned without workers
+
+
+@contextlib.contextmanager
+def without_parallel_workers() -> Iterator[None]:
+    """On PostgreSQL, the queries inside (on this thread's connection, and those it reads
+    apart) planned without parallel workers: for a read that already runs its queries side
+    by side, where each query's workers would only be more processes on the same cores,
+    each building its own copy of the joins' hash tables. Inside a transaction, until it
+    ends (a setting put back by hand could not be in a transaction that failed). SQLite:
+    nothing to do."""
+    if not is_postgres() or getattr(_plans, "alone", False):
+        yield
+        return
+    within = database.in_transaction()
+    database.execute_sql(f"SET {'LOCAL ' if within else ''}max_parallel_workers_per_gather = 0")
+    _plans.alone = True
+    try:
+        yield
+    finally:
+        _plans.alone = False
+        if not within and not database.is_closed():
+            database.execute_sql("RESET max_parallel_workers_per_gather")
 
 
 @contextlib.contextmanager

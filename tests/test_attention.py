@@ -199,14 +199,68 @@ def test_the_lines_running_out_are_the_same_read_apart_alone_or_in_a_transaction
 
 
 def test_a_read_apart_that_fails_raises_where_its_rows_are_awaited(world):
+    """Queries read apart one after the other: the rows of those before a failure come, the
+    failure is raised where the failed query's rows and those after it are awaited."""
     from storage.db import read_apart
-    from storage.models import UsageEntry
+    from storage.models import Customer, UsageEntry
 
+    names = Customer.select(Customer.name).order_by(Customer.name)
     broken = UsageEntry.select(UsageEntry.id).where(pw.SQL("no_such_column = 1"))
-    rows = read_apart(broken)
-    with pytest.raises(pw.DatabaseError, match="no_such_column"):
-        rows()
+    first, failed, after = read_apart(names, broken, names)
+    assert [name for (name,) in first()] == sorted(c.name for c in Customer.select())
+    for rows in (failed, after):
+        with pytest.raises(pw.DatabaseError, match="no_such_column"):
+            list(rows())
     assert storage.needs_attention().count == 0  # this connection is unharmed
+
+
+def test_rows_read_apart_streamed_are_those_read_at_once(world, monkeypatch):
+    """Streamed, PostgreSQL's rows come through a cursor a batch at a time (here 2): the
+    same rows, in the query's order, as read at once; a query that fails raises where its
+    rows are awaited, and those after it too."""
+    from storage import db
+    from storage.models import Customer, UsageEntry
+
+    monkeypatch.setattr(db, "APART_BATCH", 1)
+    names = Customer.select(Customer.id, Customer.name).order_by(Customer.name.desc())
+    expected = [(c.id, c.name) for c in names]
+    assert len(expected) > 1
+    broken = UsageEntry.select(UsageEntry.id).where(pw.SQL("no_such_column = 1"))
+    first, second, failed, after = db.read_apart(names, names, broken, names, streamed=True)
+    assert [tuple(row) for row in second()] == expected  # in any order of waiting
+    assert [tuple(row) for row in first()] == expected
+    for rows in (failed, after):
+        with pytest.raises(pw.DatabaseError, match="no_such_column"):
+            list(rows())
+    assert storage.needs_attention().count == 0  # this connection is unharmed
+
+
+def test_the_attention_list_is_read_without_parallel_workers_and_they_come_back(world):
+    """On PostgreSQL the list's queries, here and read apart, are planned without parallel
+    workers (they already run side by side on the cores there are); the setting is put back
+    afterwards, also on the connections read apart, or at the end of the transaction it was
+    made in. SQLite has no such workers."""
+    from storage.db import database, is_postgres, read_apart, without_parallel_workers
+    from storage.models import Setting
+
+    if not is_postgres():
+        with without_parallel_workers():
+            assert storage.needs_attention().count == 0
+        return
+    setting = Setting.select(pw.SQL("current_setting('max_parallel_workers_per_gather')"))
+    before = database.execute(setting).fetchone()
+    with without_parallel_workers():
+        (apart,) = read_apart(setting.limit(1))
+        assert database.execute(setting).fetchone() == ("0",)
+        assert list(apart()) == [("0",)]
+    assert database.execute(setting).fetchone() == before != ("0",)
+    (apart,) = read_apart(setting.limit(1))
+    assert list(apart()) == [before]
+    with database.atomic():  # inside a transaction: until it ends
+        with without_parallel_workers():
+            assert database.execute(setting).fetchone() == ("0",)
+        assert database.execute(setting).fetchone() == ("0",)
+    assert database.execute(setting).fetchone() == before
 
 
 @pytest.mark.parametrize(

@@ -339,10 +339,16 @@ def test_nonsense_counts_are_refused(db_url):
 
 
 def test_every_attention_section_has_entries(filled):
+    """… and each is the same read with the others (most read apart, on connections of
+    their own), alone, and inside a transaction (where all are read on this one)."""
     found = storage.needs_attention()
     assert {s.section: bool(s.entries) for s in found.sections} == dict.fromkeys(
         storage.attention.SECTIONS, True
     )
+    for each in found.sections:
+        assert storage.needs_attention(sections=[each.section]).sections == [each]
+    with storage.models.database.atomic():
+        assert storage.needs_attention() == found
 
 
 def test_no_two_draws_name_the_same_customer_nor_the_same_domain():
