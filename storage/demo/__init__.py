@@ -41,7 +41,7 @@ from ..people import SUPERVISOR_ONLY, require
 from .apart import ProcessStopped
 from .generator import Filler
 from .rows import COUNT_NAMES
-from .writing import Progress, advance_sequences, bulk_load, indexes_rebuilt_after
+from .writing import KEPT_IN_STEP, Progress, advance_sequences, bulk_load, indexes_rebuilt_after
 
 MAX_CONTRACTS = 10_000_000
 
@@ -89,7 +89,7 @@ def _fill(contracts: int, seed: int, progress: Progress | None) -> dict[str, flo
             "demo data goes only into an empty database."
         )
     filler = Filler(contracts, seed, progress)
-    with indexes_rebuilt_after(progress):
+    with indexes_rebuilt_after(progress, KEPT_IN_STEP):
         # the filter's substring index is built once, at the end (a phase of its own)
         search_index.built_after(filler.run, lambda _what: filler.report(0, 1, "search index"))
     advance_sequences()
