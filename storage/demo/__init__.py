@@ -12,7 +12,8 @@ SQLite): rows are generated as named tuples with ids assigned here, the contract
 that two processes make side by side while this one writes them (chunks.py, apart.py), all
 of it inside one transaction, with multi-row INSERTs on SQLite and COPY (CSV) on PostgreSQL,
 the tables' indexes (and PostgreSQL's foreign keys) dropped meanwhile and made again at the
-end; afterwards PostgreSQL's id sequences are moved past the rows written so later inserts
+end, but on SQLite those whose keys come in the order written (writing.KEPT_IN_STEP);
+afterwards PostgreSQL's id sequences are moved past the rows written so later inserts
 never collide. The same seed and the same today give the same data, however many processes
 make it. The memory of each process does not grow with the count: a batch or a chunk is let
 go once written, customers are remembered by the draws that named them, and SQLite's page
