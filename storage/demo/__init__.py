@@ -12,7 +12,8 @@ SQLite): rows are generated as named tuples with ids assigned here, the contract
 that two processes make side by side while this one writes them (chunks.py, apart.py), all
 of it inside one transaction, with multi-row INSERTs on SQLite and COPY (CSV) on PostgreSQL,
 the tables' indexes (and PostgreSQL's foreign keys) dropped meanwhile and made again at the
-end; afterwards PostgreSQL's id sequences are moved past the rows written so later inserts
+end, but on SQLite those whose keys come in the order written (writing.KEPT_IN_STEP);
+afterwards PostgreSQL's id sequences are moved past the rows written so later inserts
 never collide. The same seed and the same today give the same data, however many processes
 make it. The memory of each process does not grow with the count: a batch or a chunk is let
 go once written, customers are remembered by the draws that named them, and SQLite's page
@@ -41,7 +42,7 @@ from ..people import SUPERVISOR_ONLY, require
 from .apart import ProcessStopped
 from .generator import Filler
 from .rows import COUNT_NAMES
-from .writing import Progress, advance_sequences, bulk_load, indexes_rebuilt_after
+from .writing import KEPT_IN_STEP, Progress, advance_sequences, bulk_load, indexes_rebuilt_after
 
 MAX_CONTRACTS = 10_000_000
 
@@ -89,7 +90,7 @@ def _fill(contracts: int, seed: int, progress: Progress | None) -> dict[str, flo
             "demo data goes only into an empty database."
         )
     filler = Filler(contracts, seed, progress)
-    with indexes_rebuilt_after(progress):
+    with indexes_rebuilt_after(progress, KEPT_IN_STEP):
         # the filter's substring index is built once, at the end (a phase of its own)
         search_index.built_after(filler.run, lambda _what: filler.report(0, 1, "search index"))
     advance_sequences()
