@@ -112,8 +112,9 @@ def indexes_rebuilt_after(
     data again as they are built), but for the indexes named `in_step` on SQLite, whose keys
     come in order (the demo's KEPT_IN_STEP): those are kept in step. On PostgreSQL the
     foreign keys of those tables go too (each row written would otherwise look up the rows
-    it refers to) and are added again at the end, which checks every row at once; the primary keys stay, and so does the filter's
-    substring index, which search_index.built_after handles. Inside the fill's transaction: a
+    it refers to) and are added again at the end, which checks every row at once; the
+    primary keys stay, and so does the filter's substring index, which
+    search_index.built_after handles. Inside the fill's transaction: a
     failure undoes it all. Readers keep seeing the old state on SQLite; on PostgreSQL the
     dropped indexes and keys lock them out of those tables until the fill commits (the demo
     fills a database without contracts, so there is little for them to read meanwhile).
