@@ -3,7 +3,7 @@ why and what to do.
 
 Every section is one query over the whole database (no query per line or contract), so the
 list stays quick at 100,000 contracts; `needs_attention` runs the sections asked for, side by
-side on three connections (APART), planned without PostgreSQL's parallel workers.
+side on two or three connections (APART), planned without PostgreSQL's parallel workers.
 
 "Overage not yet billed": overage is billed with the billing period it falls in (billing.py),
 on the bill for that period, sent when the period ends. A line's overage is not yet billed
