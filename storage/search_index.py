@@ -62,7 +62,7 @@ def create() -> None:
         _create_trigram_index()
         return
     database.execute_sql(_TABLE_SQL)
-    database.execute_sql(f'INSERT INTO "{TABLE}" ("{TABLE}") VALUES (\'rebuild\')')
+    _fts5("rebuild")
     _create_triggers()
 
 
@@ -120,18 +120,23 @@ def _rebuild_with(hash_size: int) -> None:
     fewer segments, merged less often. Set back afterwards; an SQLite that lacks the setting
     rebuilds with its own."""
     try:
-        _configure("hashsize", hash_size)
+        _fts5("hashsize", hash_size)
     except pw.OperationalError:
-        database.execute_sql(f'INSERT INTO "{TABLE}" ("{TABLE}") VALUES (\'rebuild\')')
+        _fts5("rebuild")
         return
     try:
-        database.execute_sql(f'INSERT INTO "{TABLE}" ("{TABLE}") VALUES (\'rebuild\')')
+        _fts5("rebuild")
     finally:
-        _configure("hashsize", FTS5_HASH)
+        _fts5("hashsize", FTS5_HASH)
 
 
-def _configure(name: str, value: int) -> None:
-    database.execute_sql(f'INSERT INTO "{TABLE}" ("{TABLE}", rank) VALUES (?, ?)', (name, value))
+def _fts5(command: str, value: int | None = None) -> None:
+    """One of FTS5's commands on the index ('rebuild'), or a setting with its value."""
+    if value is None:
+        database.execute_sql(f'INSERT INTO "{TABLE}" ("{TABLE}") VALUES (?)', (command,))
+    else:
+        sql = f'INSERT INTO "{TABLE}" ("{TABLE}", rank) VALUES (?, ?)'
+        database.execute_sql(sql, (command, value))
 
 
 def narrow(
