@@ -75,27 +75,38 @@ def line_today(line: Line) -> tuple[LineInfo, Contract]:
     return line_info(line, contract, _case_counts([line.id]).get(line.id, 0), day), contract
 
 
-def _names(contract: Contract) -> tuple[str, str, str, str | None, str | None]:
-    """(customer, bill-to customer, template, the contract it came from, its renewal): one
-    statement of scalar subqueries, not five lookups (each a round trip on PostgreSQL)."""
+_NAMES_AT_ONCE = 50  # contracts whose names one statement reads (five columns each)
+
+
+def _names(contracts: list[Contract]) -> list[tuple[str, str, str, str | None, str | None]]:
+    """Each contract's (customer, bill-to customer, template, the contract it came from, its
+    renewal): one statement of scalar subqueries for up to 50 contracts, not five lookups
+    each (every lookup a round trip on PostgreSQL)."""
 
     def name(model: type[Customer | Template], key: int) -> pw.SelectQuery:
         return model.select(model.name).where(model.id == key)
 
-    renewal = (
-        Contract.select(Contract.number)
-        .where((Contract.origin == contract.id) & (Contract.origin_kind == "renewal"))
-        .limit(1)
-    )
-    origin = Contract.select(Contract.number).where(Contract.id == contract.origin_id)
-    columns = [
-        name(Customer, contract.customer_id),
-        name(Customer, contract.bill_to_id),
-        name(Template, contract.template_id),
-        origin,
-        renewal,
-    ]
-    return database.execute(pw.Select(columns=columns)).fetchone()
+    def columns(contract: Contract) -> list[pw.SelectQuery]:
+        renewal = (
+            Contract.select(Contract.number)
+            .where((Contract.origin == contract.id) & (Contract.origin_kind == "renewal"))
+            .limit(1)
+        )
+        origin = Contract.select(Contract.number).where(Contract.id == contract.origin_id)
+        return [
+            name(Customer, contract.customer_id),
+            name(Customer, contract.bill_to_id),
+            name(Template, contract.template_id),
+            origin,
+            renewal,
+        ]
+
+    out = []
+    for at in range(0, len(contracts), _NAMES_AT_ONCE):
+        chunk = contracts[at : at + _NAMES_AT_ONCE]
+        row = database.execute(pw.Select(columns=[q for c in chunk for q in columns(c)])).fetchone()
+        out += [tuple(row[i : i + 5]) for i in range(0, len(row), 5)]
+    return out
 
 
 def contract_info(
@@ -106,22 +117,59 @@ def contract_info(
 ) -> ContractInfo:
     """The contract as the faces show it; `forecast`: with its lines' burn rates (one more
     query; the check, which answers a phone system, leaves it out)."""
+    if with_lines:
+        return contract_infos([contract], day, forecast)[0]
     day = day or today()
     contract.status = status_on(contract.status, contract.start, contract.end, day)
-    lines = list(contract.lines.order_by(Line.position)) if with_lines else []
-    counts = _case_counts([line.id for line in lines])
-    infos = [line_info(line, contract, counts.get(line.id, 0), day) for line in lines]
-    if forecast and allotment(contract.allotment_type).metered:
-        infos = _with_forecasts(infos, lines, day)
-    if with_lines:
+    price = (
+        Line.select(pw.fn.COALESCE(pw.fn.SUM(Line.price - Line.discount), 0))
+        .where(Line.contract == contract.id)
+        .scalar()
+    )
+    return _contract_view(contract, [], int(price or 0), _names([contract])[0], day)
+
+
+def contract_infos(
+    contracts: list[Contract], day: pendulum.Date | None = None, forecast: bool = True
+) -> list[ContractInfo]:
+    """`contract_info` of several contracts, with their lines, in as many statements as for
+    one (their lines, the lines' resolved cases, their names; the forecast one more): a
+    customer's contracts, for `check`."""
+    day = day or today()
+    lines_of: dict[int, list[Line]] = {contract.id: [] for contract in contracts}
+    if lines_of:
+        ordered = Line.select().where(Line.contract.in_(list(lines_of)))
+        for line in ordered.order_by(Line.contract, Line.position):
+            lines_of[line.contract_id].append(line)
+    counts = _case_counts([line.id for lines in lines_of.values() for line in lines])
+    names = _names(contracts)
+    metered = [
+        line
+        for contract in contracts
+        if forecast and allotment(contract.allotment_type).metered
+        for line in lines_of[contract.id]
+    ]
+    found = _forecasts(metered, day) if metered else {}  # one query for every line
+    out = []
+    for contract, named in zip(contracts, names, strict=True):
+        contract.status = status_on(contract.status, contract.start, contract.end, day)
+        lines = lines_of[contract.id]
+        infos = [line_info(line, contract, counts.get(line.id, 0), day) for line in lines]
+        if forecast and allotment(contract.allotment_type).metered:
+            infos = _with_forecasts(infos, lines, found)
         price = sum(line.price - line.discount for line in lines)
-    else:
-        price = (
-            Line.select(pw.fn.COALESCE(pw.fn.SUM(Line.price - Line.discount), 0))
-            .where(Line.contract == contract.id)
-            .scalar()
-        )
-    customer, bill_to, template, origin, renewed_by = _names(contract)
+        out.append(_contract_view(contract, infos, price, named, day))
+    return out
+
+
+def _contract_view(
+    contract: Contract,
+    infos: list[LineInfo],
+    price: int,
+    names: tuple[str, str, str, str | None, str | None],
+    day: pendulum.Date,
+) -> ContractInfo:
+    customer, bill_to, template, origin, renewed_by = names
     return ContractInfo(
         number=contract.number,
         title=contract.title,
@@ -145,19 +193,26 @@ def contract_info(
         created=contract.created,
         modified=contract.modified,
         version=contract.version,
-        total_price_cents=int(price or 0),
+        total_price_cents=price,
         days_left=days_left(contract.status, contract.end, day),
         lines=infos,
     )
 
 
-def _with_forecasts(infos: list[LineInfo], lines: list[Line], day: pendulum.Date) -> list[LineInfo]:
-    """The lines' burn per week and run-out day (forecast.py; one query for them all)."""
-    from dataclasses import replace
-
+def _forecasts(
+    lines: list[Line], day: pendulum.Date
+) -> dict[int, tuple[float, pendulum.Date | None]]:
     from .forecast import line_forecasts
 
-    found = line_forecasts(lines, day)
+    return line_forecasts(lines, day)
+
+
+def _with_forecasts(
+    infos: list[LineInfo], lines: list[Line], found: dict[int, tuple[float, pendulum.Date | None]]
+) -> list[LineInfo]:
+    """The lines' burn per week and run-out day, from `found` (forecast.line_forecasts)."""
+    from dataclasses import replace
+
     out = []
     for info, line in zip(infos, lines):
         if info.total is not None:

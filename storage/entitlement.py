@@ -16,7 +16,7 @@ import pendulum
 from . import caller_id
 from .by_dates import status_is
 from .clock import acting_as_of_another_day, business_zone_name, now, today
-from .contract_reads import contract_info
+from .contract_reads import contract_infos
 from .contract_views import CheckResult, ContractInfo
 from .days_off import days_off_of
 from .db import reads
@@ -181,7 +181,7 @@ def check(query: str, at: object = None) -> CheckResult:
             why = f"there is no contract {raw.upper()}."
             return _not_found(raw, day, why, moment=moment, matched_by=matched_by)
         contracts = [contract]
-        customer_name = contract.customer.name
+        customer_name = None  # read with the contract's other names below
     else:
         customer, reason, matched_by, candidates, matches = _find_caller(raw)
         if customer is None:
@@ -196,7 +196,8 @@ def check(query: str, at: object = None) -> CheckResult:
             )
         customer_name = customer.name
         contracts = _contracts_of(customer, day)
-    infos = [contract_info(c, day=day, forecast=False) for c in contracts]
+    infos = contract_infos(contracts, day=day, forecast=False)
+    customer_name = customer_name or infos[0].customer
     notes: dict[str, str] = {}
     if moment is not None:
         infos, notes = _with_hours(list(zip(contracts, infos, strict=True)), moment)

@@ -142,3 +142,39 @@ def test_opening_a_database_asks_what_it_needs_in_one_statement(db_url, monkeypa
     assert len(seen) == 1, seen
     assert storage.show("CNR-000001").number == "CNR-000001"  # and it is open
     storage.close_database()
+
+
+def _statements_of_check(url: str, query: str, monkeypatch) -> tuple[int, storage.CheckResult]:
+    """The statements `check` sends once the database is open, and its answer."""
+    storage.close_database()
+    if url.startswith("postgres"):
+        with WireProxy(url) as proxy:
+            storage.open_database(proxy.url)
+            proxy.counter.take()
+            result = storage.check(query)
+            count = proxy.counter.take()
+    else:
+        with sqlite_statements(monkeypatch) as counter:
+            storage.open_database(url)
+            counter.take()
+            result = storage.check(query)
+            count = counter.take()
+    storage.close_database()
+    storage.open_database(url)
+    return count, result
+
+
+def test_check_asks_no_more_of_a_customer_with_four_contracts_than_of_one(db_url, monkeypatch):
+    """A phone system's `check` reads a customer's contracts, their lines, the lines' cases
+    and the contracts' names in one statement each, however many contracts (it read three
+    statements more for each contract: 16 for four contracts, against 7 for one)."""
+    make_world()
+    active_contract(customer="Acme Corp")
+    for _ in range(4):
+        active_contract(customer="Globex")
+    one, acme = _statements_of_check(db_url, "Acme Corp", monkeypatch)
+    four, globex = _statements_of_check(db_url, "Globex", monkeypatch)
+    assert (len(acme.contracts), len(globex.contracts)) == (1, 4)
+    assert acme.entitled and globex.entitled
+    assert [c.customer for c in globex.contracts] == ["Globex"] * 4
+    assert four == one == 7, (one, four)
