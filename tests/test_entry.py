@@ -112,3 +112,35 @@ def test_check_outside_hours_loads_neither_the_charge_path_nor_date_parsing(sqli
         "importlib.resources",
     }
     assert heavy & loaded == set()
+
+
+def test_check_on_sqlite_leaves_hashlib_socket_and_json_unloaded(sqlite_url):
+    """peewee imports hashlib (OpenSSL's libcrypto), socket and json, which `check` never
+    uses: they stand in empty until a name is read from them (tui/main.py)."""
+    from tests.helpers.world import office_hours_contract
+
+    number = office_hours_contract()
+    for query in ("Acme Corp", number):
+        loaded = _modules_loaded_by(["check", query], sqlite_url)
+        assert "storage.entitlement" in loaded
+        assert {"_hashlib", "_socket", "_json", "json.encoder"} & loaded == set(), query
+
+
+def test_the_modules_standing_in_load_when_used_from_the_real_script(db_url):
+    """`check --json` reads json; recording a case on PostgreSQL names its prepared statements
+    with hashlib: both work in the real script, whose first read loads the real module."""
+    import json
+
+    import storage
+    from tests.helpers.world import office_hours_contract
+
+    number = office_hours_contract()
+    done = _script("--db", db_url, "check", "Acme Corp", "--json")
+    assert done.returncode in (0, 4), done.stderr
+    assert json.loads(done.stdout)["customer"] == "Acme Corp"
+    done = _script("--db", db_url, "resolve", f"{number}/1", "--title", "Printer jam")
+    assert done.returncode == 0, done.stderr
+    assert "charged 1 case" in done.stderr
+    storage.close_database()
+    storage.open_database(db_url)
+    assert storage.show(number).lines[0].used == 1
