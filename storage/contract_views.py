@@ -62,6 +62,8 @@ def _field_names(view: type) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class LineInfo(JsonMixin):
+    """A contract line as the faces show it: what is left, and whether it can be charged."""
+
     ref: str
     position: int
     title: str
@@ -125,6 +127,8 @@ class LineInfo(JsonMixin):
 
 @dataclass(frozen=True)
 class ContractInfo(JsonMixin):
+    """A contract as the faces show it, with its lines (contract_reads.contract_info)."""
+
     number: str
     title: str
     status: str
@@ -158,6 +162,8 @@ class ContractInfo(JsonMixin):
 
 @dataclass(frozen=True)
 class CheckResult(JsonMixin):
+    """The answer of `check`: is the customer covered, and by which contracts' lines."""
+
     query: str
     at: pendulum.Date
     entitled: bool

@@ -45,6 +45,8 @@ class Window:
 
 @dataclass(frozen=True)
 class ServiceHours:
+    """Service hours as read from their text: the weekly windows and their zone."""
+
     text: str  # as written back: `Mon-Fri 08:00-18:00 Europe/Madrid`
     windows: tuple[Window, ...]  # empty: 24x7
     zone: str | None  # None: the database's business zone

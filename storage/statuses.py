@@ -16,6 +16,8 @@ BY_DATES = "by dates"  # invoiced before the start, active within the dates, exp
 
 @dataclass(frozen=True)
 class Status:
+    """A contract status: its stored name and how a sentence and a tab show it."""
+
     name: str
     words: str  # in a sentence: "CNR-000001 is {words}"
     label: str  # a tab or a column: "On hold"
