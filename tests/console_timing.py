@@ -214,6 +214,18 @@ async def _interactions(url: str, rounds: int) -> tuple[list[float], list[float]
     return filter_ms, tab_ms
 
 
+async def _workers_done(app) -> None:
+    """Until no worker of the console runs: one cancelled counts as done (a newer load of
+    the same screen replaced it, as when the start-up sweep's write reloads the screen on
+    top while it reads); one that failed stops the measurement."""
+    from textual.worker import WorkerCancelled
+
+    while running := [w for w in app.workers if not w.is_finished]:
+        for outcome in await asyncio.gather(*(w.wait() for w in running), return_exceptions=True):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, WorkerCancelled):
+                raise outcome
+
+
 async def _paging_memory(url: str, rows: int = 10_000) -> tuple[int, int, int, float]:
     """Resident memory (KiB) of the console at first paint, after paging down the All tab
     through `rows` rows, and after paging back up to the first; and the seconds it took.
@@ -231,7 +243,7 @@ async def _paging_memory(url: str, rows: int = 10_000) -> tuple[int, int, int, f
         while table.row_at(0) is None:
             await pilot.pause(0.01)
         await pilot.press("7")  # the All tab
-        await app.workers.wait_for_complete()
+        await _workers_done(app)
         await pilot.pause(0.05)
         painted = _rss_kib()
         started = time.perf_counter()
@@ -242,7 +254,7 @@ async def _paging_memory(url: str, rows: int = 10_000) -> tuple[int, int, int, f
                 for _ in range(10):  # as a terminal delivers them: no wait around each
                     app._driver.send_message(events.Key(key, None))
                 await pilot.pause()
-            await app.workers.wait_for_complete()
+            await _workers_done(app)
 
         await page("pagedown", lambda: table.cursor >= target)
         down = _rss_kib()
@@ -361,7 +373,7 @@ async def _attention_paint(url: str, rounds: int) -> tuple[list[float], list[flo
     attention, keys = [], []
 
     async def timed(key: str, character: str, ready) -> float:
-        await app.workers.wait_for_complete()
+        await _workers_done(app)
         await asyncio.sleep(0.05)
         started = time.perf_counter()
         app._driver.send_message(events.Key(key, character))
@@ -377,7 +389,7 @@ async def _attention_paint(url: str, rounds: int) -> tuple[list[float], list[flo
         for _ in range(rounds):
             ready = lambda s: isinstance(s, AttentionScreen) and s.sections
             attention.append(await timed("exclamation_mark", "!", ready))
-            await app.workers.wait_for_complete()
+            await _workers_done(app)
             await pilot.press("escape")
             keys.append(await timed("question_mark", "?", lambda s: isinstance(s, KeysScreen)))
             await pilot.press("escape")
@@ -489,7 +501,7 @@ def main() -> None:
         a_ours, a_base = _attention_times(args.db, args.runs)
         print(
             f"attention        contracts {med(a_ours) * 1000:5.0f} ms   python -c + one "
-            f"query {med(a_base) * 1000:5.0f} ms   (target <= 1000 ms)"
+            f"query {med(a_base) * 1000:5.0f} ms   (target <= 1000 ms at 100,000 contracts)"
         )
     return None
 
