@@ -619,6 +619,28 @@ async def test_a_change_made_elsewhere_shows_without_a_key_press(world):
         assert counts["draft"] == 2  # the other process's new draft
 
 
+async def test_a_change_made_as_the_console_starts_shows_at_the_first_poll(db_url):
+    """The console reads its first page while it starts; a change made after that read,
+    before the console is up, shows at the poller's first look: its baseline is the change
+    marker read with the first page, not one read later (which would hold the change)."""
+    make_world()
+    active_contract()
+    storage.open_database(db_url, pool=True)  # as `contracts` opens it for the console
+    first = FirstLoad().wait()
+    drafts = first.result()[0]["draft"]
+    storage.new_contract(
+        "Acme Corp", "Phone Support", "2026-01-01", "2026-12-31", title="Meanwhile"
+    )
+    async with console(db_url, poll_seconds=0.2, first_load=first) as (pilot, app):
+        tabs = app.screen.query_one(TabBar)
+        assert tabs.counts["draft"] == drafts  # the first page, read before the change
+        deadline = time.monotonic() + 5
+        while tabs.counts["draft"] == drafts and time.monotonic() < deadline:
+            await pilot.pause(0.05)  # no key: only the poller can see it
+        await settle(pilot)
+        assert tabs.counts["draft"] == drafts + 1
+
+
 @pytest.mark.slow
 async def test_the_contract_list_pages_from_the_database(sqlite_url):
     """500 contracts: the list knows the count but fetches only the pages it shows."""

@@ -74,6 +74,7 @@ class ContractsApp(StorageCalls, App):
     ) -> None:
         super().__init__()
         self.first_load = first_load
+        self._first_read = first_load  # its change marker is the poller's first baseline
         self.safety_net = safety_net
         self.db_url = db_url
         self.poll_seconds = poll_seconds
@@ -110,7 +111,8 @@ class ContractsApp(StorageCalls, App):
             self.notify(self.notice, severity="warning", markup=False, timeout=10)
         if self.poll_seconds:
             self.set_interval(self.poll_seconds, self.poll_changes)
-            self.poll_changes()
+            if self._first_read is None:  # else the first load read the baseline
+                self.poll_changes()
 
     # ----------------------------------------------------------- live refresh
 
@@ -139,6 +141,8 @@ class ContractsApp(StorageCalls, App):
         if self.db_error is not None:
             self.db_error = None
             self.notify("The database answers again.", title="Database")
+        if self.marker is None and self._first_read is not None:
+            self.marker, self._first_read = self._first_read.marker, None
         changed = message.day != self.day or (
             self.marker is not None and message.marker != self.marker
         )

@@ -23,6 +23,7 @@ class FirstLoad:
 
     def __init__(self) -> None:
         self._value: tuple[dict[str, int], list] | None = None
+        self.marker: int | None = None  # the change marker before the page was read
         self._error: Exception | None = None
         self._done = threading.Event()
         self.thread = threading.Thread(target=self._read, name="contracts-first-load", daemon=True)
@@ -31,6 +32,9 @@ class FirstLoad:
     def _read(self) -> None:
         try:
             with storage.session():
+                # Read first: a write made after it, even before the first page is on
+                # screen, moves the marker past this, and the poller reloads (app.py).
+                self.marker = storage.change_marker()
                 counts = storage.status_counts(None)
                 rows = storage.list_contracts(
                     self.status,
