@@ -14,8 +14,8 @@ class FirstLoad:
     """The counts and the first rows of active contracts, read while the console starts.
 
     `run()` opens the database and starts this just before it builds the app: the thread
-    applies the date-driven changes (sweep), then reads the counts and a screenful of rows
-    while the main thread builds the screen. The home screen shows them as it mounts (or as
+    reads the change marker, the counts and a screenful of rows while the main thread builds
+    the screen, then applies the date-driven changes (sweep). The home screen shows them as it mounts (or as
     soon as they are in: "Loading…" until then), so the first page needs no round trip after
     the console is up; the rest of that page is fetched once it is painted."""
 
