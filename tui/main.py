@@ -13,15 +13,15 @@ libpq does; OpenSSL 1.1 and later need no such callbacks, and without `ssl` psyc
 back to libpq's own set-up, as in any C program (libpq still encrypts connections itself).
 So psycopg2 is imported while `ssl` cannot be, and `ssl` is importable again after.
 
-pendulum imports dateutil's parser (and with it dateutil's time zones, importlib.resources,
-tempfile and pathlib: about 15 ms) for the free-form parsing we never ask of it; the parser is
-loaded on first use instead (the standard library's importlib.util.LazyLoader).
-
-peewee imports hashlib (and with it OpenSSL's libcrypto), socket and json for what `check`
-never asks of it (long index names, IP address fields, JSON fields): about 5 ms of its 70.
-Each stands in `sys.modules` as an empty module until one of its names is first read, which
-imports the real one (LazyLoader cannot serve here: on Python 3.11 a second `import hashlib`
-reads the module's `__spec__`, which loads it).
+Some modules are loaded on first use (_ON_FIRST_USE): each stands in `sys.modules` as an
+empty module until one of its names is first read, which imports the real one.
+- pendulum imports dateutil's parser (and with it dateutil's time zones,
+  importlib.resources, tempfile and pathlib: about 15 ms) for the free-form parsing we never
+  ask of it;
+- peewee imports hashlib (and with it OpenSSL's libcrypto), socket and json for what `check`
+  never asks of it (long index names, IP address fields, JSON fields): about 5 ms of its 70.
+The standard library's importlib.util.LazyLoader cannot serve: on Python 3.11 a second
+`import hashlib` reads the module's `__spec__`, which loads it.
 
 When the command is done, the process leaves without Python's clean-up of every module and
 object (about 3 ms of `contracts check`'s 75 at 100,000 contracts): the database is closed
@@ -58,34 +58,20 @@ def _import_psycopg2_without_ssl() -> None:
         del sys.modules["ssl"]
 
 
-def _load_on_first_use(name: str) -> None:
-    """Make module `name` (a submodule) load when one of its attributes is first read."""
-    import importlib.util
-
-    spec = importlib.util.find_spec(name)
-    if name in sys.modules or spec is None or spec.loader is None:
-        return
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    parent, _, child = name.rpartition(".")
-    setattr(sys.modules[parent], child, module)
-
-
-_STAND_INS = ("hashlib", "socket", "json")
+_ON_FIRST_USE = ("dateutil.parser", "hashlib", "socket", "json")
 _loading = threading.Lock()
 
 
-def _stand_in_until_used(name: str) -> None:
-    """Put an empty module in `sys.modules` for standard module `name`; the first name read
-    from it imports the real module (then in `sys.modules`) and copies its names over."""
+def _load_on_first_use(name: str) -> None:
+    """Put an empty module in `sys.modules` (and, for a submodule, on its package) for module
+    `name`; the first name read from it imports the real module (then in `sys.modules`, and
+    on the package) and copies its names over."""
     import importlib
     import importlib.util
 
     if name in sys.modules:
         return
-    spec = importlib.util.find_spec(name)
+    spec = importlib.util.find_spec(name)  # a submodule's package is imported here
     if spec is None:
         return
     stand_in = types.ModuleType(name)
@@ -103,6 +89,9 @@ def _stand_in_until_used(name: str) -> None:
 
     stand_in.__getattr__ = first_use  # type: ignore[method-assign]
     sys.modules[name] = stand_in
+    package, _, child = name.rpartition(".")
+    if package:
+        setattr(sys.modules[package], child, stand_in)
 
 
 def main() -> None:
@@ -114,9 +103,8 @@ def main() -> None:
     # Importing allocates many objects that live as long as the process; the collector
     # would walk them again and again while they load. Collect after, and never again them.
     gc.disable()
-    _load_on_first_use("dateutil.parser")
-    for name in _STAND_INS:
-        _stand_in_until_used(name)
+    for name in _ON_FIRST_USE:
+        _load_on_first_use(name)
     import storage.models  # noqa: F401 - every command but --help needs peewee and the models
     from tui.cli import main as cli_main
 
