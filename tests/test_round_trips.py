@@ -9,14 +9,16 @@ SQLite: statements counted by sqlite3's trace callback (BEGIN and COMMIT include
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import storage
 from tests.helpers import active_contract, make_world
 from tests.helpers.console import console, press, settle, write
-from tests.helpers.wire import WireProxy, sqlite_statements
+from tests.helpers.wire import Counter, WireProxy, sqlite_statements
 from tui.first_load import FirstLoad
 from tui.screens.contract import ContractScreen
 from tui.screens.contracts import ContractsScreen
@@ -109,16 +111,24 @@ def desk() -> str:
     return number
 
 
+@contextlib.contextmanager
+def counted(url: str, monkeypatch) -> Iterator[tuple[str, Counter]]:
+    """The URL to open instead of `url`, and what counts the statements sent through it:
+    on PostgreSQL a proxy counting requests on the wire, on SQLite sqlite3's trace callback."""
+    if url.startswith("postgres"):
+        with WireProxy(url) as proxy:
+            yield proxy.url, proxy.counter
+    else:
+        with sqlite_statements(monkeypatch) as counter:
+            yield url, counter
+
+
 async def test_each_action_sends_no_more_statements_than_the_readme_says(db_url, monkeypatch):
     url = db_url
     backend = "postgres" if url.startswith("postgres") else "sqlite"
     number = desk()
-    if backend == "sqlite":
-        with sqlite_statements(monkeypatch) as counter:
-            counts = await measure(url, counter)
-    else:
-        with WireProxy(url) as proxy:
-            counts = await measure(proxy.url, proxy.counter)
+    with counted(url, monkeypatch) as (through, counter):
+        counts = await measure(through, counter)
     storage.open_database(url)
     assert storage.show(number).lines[0].used == 1  # the case really was recorded
     limits = readme_limits()
@@ -131,14 +141,10 @@ def test_opening_a_database_asks_what_it_needs_in_one_statement(db_url, monkeypa
     schema version, the business zone and (PostgreSQL) the server's clock and the role come
     in one statement, one round trip once connected (they were four)."""
     desk()
-    if db_url.startswith("postgres"):
-        with WireProxy(db_url) as proxy:
-            storage.open_database(proxy.url)
-            seen = [s for s in proxy.counter.seen if not s.startswith("(")]  # not the start-up
-    else:
-        with sqlite_statements(monkeypatch) as counter:
-            storage.open_database(db_url)
-            seen = [s for s in counter.seen if not s.startswith("PRAGMA")]
+    set_up = "(" if db_url.startswith("postgres") else "PRAGMA"  # the start-up, the PRAGMAs
+    with counted(db_url, monkeypatch) as (through, counter):
+        storage.open_database(through)
+        seen = [s for s in counter.seen if not s.startswith(set_up)]
     assert len(seen) == 1, seen
     assert storage.show("CNR-000001").number == "CNR-000001"  # and it is open
     storage.close_database()
@@ -147,18 +153,11 @@ def test_opening_a_database_asks_what_it_needs_in_one_statement(db_url, monkeypa
 def _statements_of_check(url: str, query: str, monkeypatch) -> tuple[int, storage.CheckResult]:
     """The statements `check` sends once the database is open, and its answer."""
     storage.close_database()
-    if url.startswith("postgres"):
-        with WireProxy(url) as proxy:
-            storage.open_database(proxy.url)
-            proxy.counter.take()
-            result = storage.check(query)
-            count = proxy.counter.take()
-    else:
-        with sqlite_statements(monkeypatch) as counter:
-            storage.open_database(url)
-            counter.take()
-            result = storage.check(query)
-            count = counter.take()
+    with counted(url, monkeypatch) as (through, counter):
+        storage.open_database(through)
+        counter.take()
+        result = storage.check(query)
+        count = counter.take()
     storage.close_database()
     storage.open_database(url)
     return count, result
